@@ -1,0 +1,80 @@
+// RFC 9457 problem details: the only error shape the API answers with.
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from '@herald/shared';
+import type { z } from 'zod';
+
+export interface FieldError {
+  /** Dotted path of the failing field in the request body or query: `events.3.type`. */
+  field: string;
+  message: string;
+}
+
+/** A deliberate HTTP error: its status and text reach the client as problem+json. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail ?? title);
+  }
+}
+
+export function fieldErrors(error: z.ZodError, root?: string): FieldError[] {
+  return error.issues.flatMap((issue) => {
+    const path = [...(root ? [root] : []), ...issue.path.map(String)];
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: [...path, key].join('.'), message: 'is not a known field' }));
+    }
+    return [{ field: path.join('.') || '(body)', message: issue.message }];
+  });
+}
+
+/**
+ * Parses `value` with `schema` or throws a 400 naming every failing field; `root` prefixes the
+ * field paths when `value` sits inside the body (`events.3`).
+ */
+export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, root?: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = fieldErrors(result.error, root);
+  throw new HttpProblem(400, 'Invalid request', `Invalid field(s): ${errors.map((e) => e.field).join(', ')}`, errors);
+}
+
+export function sendProblem(res: Response, problem: HttpProblem): void {
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .json({
+      type: 'about:blank',
+      title: problem.title,
+      status: problem.status,
+      ...(problem.detail ? { detail: problem.detail } : {}),
+      ...(problem.errors ? { errors: problem.errors } : {}),
+    });
+}
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
+
+/** The last middleware: deliberate problems go out as they are, everything else is a logged 500. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    if (error instanceof HttpProblem) return sendProblem(res, error);
+    const parserError = error as BodyParserError;
+    if (parserError.type === 'entity.too.large') {
+      return sendProblem(res, new HttpProblem(413, 'Payload too large', 'The request body exceeds the size limit'));
+    }
+    if (parserError.type === 'entity.parse.failed') {
+      return sendProblem(res, new HttpProblem(400, 'Malformed JSON', 'The request body is not valid JSON', [{ field: '(body)', message: 'is not valid JSON' }]));
+    }
+    if (parserError.status && parserError.status >= 400 && parserError.status < 500 && parserError.type) {
+      return sendProblem(res, new HttpProblem(parserError.status, 'Bad request', parserError.message));
+    }
+    logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    return sendProblem(res, new HttpProblem(500, 'Internal server error'));
+  };
+}

@@ -1,0 +1,90 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { eventTypeSchema, type DeadLetter, type DeadLetterStore } from '@herald/shared';
+import type { DeadLetterReplay } from '../services/dead-letter-replay';
+import { HttpProblem, parseOr400 } from '../problem';
+import type { Principal } from '../middleware/auth';
+
+const isoOrMs = z.union([z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)), z.coerce.number().int().min(0)]);
+
+const filterShape = {
+  webhookId: z.string().min(1).optional(),
+  type: eventTypeSchema.optional(),
+  /** Dead-lettered at or after (ISO-8601 or unix ms). */
+  since: isoOrMs.optional(),
+  /** Dead-lettered before (ISO-8601 or unix ms). */
+  before: isoOrMs.optional(),
+};
+
+const listQuerySchema = z.object({ ...filterShape, limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+const replayBodySchema = z.union(
+  [
+    z.strictObject({ ids: z.array(z.string().min(1)).min(1).max(10_000) }),
+    z.strictObject({ ...filterShape, limit: z.number().int().min(1).max(100_000).default(10_000) }),
+  ],
+  { error: 'must be { "ids": [...] } or a filter { webhookId?, type?, since?, before?, limit? }' },
+);
+
+function visibleTo(principal: Principal, deadLetter: DeadLetter): boolean {
+  return principal.kind === 'admin' || deadLetter.tenant === principal.tenant;
+}
+
+export function deadLettersRouter(store: DeadLetterStore, replay: DeadLetterReplay): Router {
+  const router = Router();
+
+  router.get('/', async (req, res) => {
+    const query = parseOr400(listQuerySchema, req.query);
+    const principal = res.locals.principal;
+    const data = await store.list(
+      {
+        webhookId: query.webhookId,
+        type: query.type,
+        sinceMs: query.since,
+        beforeMs: query.before,
+        tenant: principal.kind === 'tenant' ? principal.tenant : undefined,
+      },
+      query.limit,
+    );
+    const last = data.at(-1);
+    res.json({
+      data,
+      nextBefore: data.length === query.limit && last ? Date.parse(last.deadLetteredAt) : null,
+    });
+  });
+
+  router.get('/:id', async (req, res) => {
+    const deadLetter = await store.get(req.params.id);
+    if (!deadLetter || !visibleTo(res.locals.principal, deadLetter)) throw new HttpProblem(404, 'Not found', `No dead letter ${req.params.id}`);
+    res.json(deadLetter);
+  });
+
+  router.post('/replay', async (req, res) => {
+    const body = parseOr400(replayBodySchema, req.body ?? {});
+    const principal = res.locals.principal;
+    if ('ids' in body) {
+      res.status(202).json(await replay.replayIds(body.ids, (d) => visibleTo(principal, d)));
+      return;
+    }
+    const result = await replay.replayMatching(
+      {
+        webhookId: body.webhookId,
+        type: body.type,
+        sinceMs: body.since,
+        beforeMs: body.before,
+        tenant: principal.kind === 'tenant' ? principal.tenant : undefined,
+      },
+      body.limit,
+    );
+    res.status(202).json(result);
+  });
+
+  router.delete('/:id', async (req, res) => {
+    const deadLetter = await store.get(req.params.id);
+    if (!deadLetter || !visibleTo(res.locals.principal, deadLetter)) throw new HttpProblem(404, 'Not found', `No dead letter ${req.params.id}`);
+    await store.remove([deadLetter.id]);
+    res.status(204).end();
+  });
+
+  return router;
+}

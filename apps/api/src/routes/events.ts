@@ -1,0 +1,61 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { eventInputSchema, type ParsedEventInput } from '@herald/shared';
+import type { EventIngest } from '../services/event-ingest';
+import { HttpProblem, parseOr400 } from '../problem';
+import { tenantScope, type Principal } from '../middleware/auth';
+import type { ApiMetrics } from '../metrics';
+
+export const MAX_BATCH = 1000;
+/** Largest single event, as serialized JSON. */
+export const MAX_EVENT_BYTES = 1_048_576;
+
+const batchSchema = z.strictObject({
+  events: z
+    .array(eventInputSchema)
+    .min(1, 'must hold at least one event')
+    .max(MAX_BATCH, `must hold at most ${MAX_BATCH} events`),
+});
+
+const idempotencyHeaderSchema = z.string().min(1).max(256).optional();
+
+export function eventsRouter(ingest: EventIngest, metrics: ApiMetrics): Router {
+  const router = Router();
+
+  /** Pins a validated event to the caller's tenant and checks its size. */
+  function acceptEvent(event: ParsedEventInput, raw: unknown, principal: Principal, field?: string): ParsedEventInput {
+    const tenant = tenantScope(principal, (raw as { tenant?: string }).tenant) ?? event.tenant;
+    if (Buffer.byteLength(JSON.stringify(event)) > MAX_EVENT_BYTES) {
+      throw new HttpProblem(413, 'Payload too large', `${field ?? 'The event'} exceeds ${MAX_EVENT_BYTES} bytes`);
+    }
+    return { ...event, tenant };
+  }
+
+  router.post('/', async (req, res) => {
+    const header = parseOr400(idempotencyHeaderSchema, req.get('idempotency-key'), 'Idempotency-Key');
+    const body: unknown = req.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new HttpProblem(400, 'Invalid request', 'The body must be a JSON object (Content-Type: application/json)', [
+        { field: '(body)', message: 'must be a JSON object' },
+      ]);
+    }
+    const event = acceptEvent(parseOr400(eventInputSchema, body), body, res.locals.principal);
+    if (event.id === undefined && header !== undefined) event.id = header;
+    const [result] = await ingest.ingest([event]);
+    if (result && !result.duplicate) metrics.eventsIngested.inc({ source: 'http' });
+    res.status(202).json(result);
+  });
+
+  router.post('/batch', async (req, res) => {
+    const batch = parseOr400(batchSchema, req.body);
+    const rawEvents = (req.body as { events: unknown[] }).events;
+    const events = batch.events.map((event, index) =>
+      acceptEvent(event, rawEvents[index], res.locals.principal, `events.${index}`),
+    );
+    const results = await ingest.ingest(events);
+    metrics.eventsIngested.inc({ source: 'http' }, results.filter((r) => !r.duplicate).length);
+    res.status(202).json({ events: results });
+  });
+
+  return router;
+}

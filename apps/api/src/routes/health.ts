@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+
+/** Liveness, readiness (Redis answers PING in time) and the Prometheus scrape; no auth. */
+export function healthRouter(redis: Redis, registry: Registry): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    try {
+      await withTimeout(redis.ping(), 1000);
+      res.json({ status: 'ready', redis: 'ok' });
+    } catch (error) {
+      res.status(503).json({ status: 'unavailable', redis: (error as Error).message });
+    }
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return router;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,58 @@
+// Builds the Express app without listening: index.ts listens, tests drive it directly.
+import express, { type Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import { DeadLetterStore, WebhookStore, type Logger, type RedisKeys } from '@herald/shared';
+import { requireBearer } from './middleware/auth';
+import { HttpProblem, problemHandler } from './problem';
+import { eventsRouter } from './routes/events';
+import { webhooksRouter } from './routes/webhooks';
+import { deadLettersRouter } from './routes/dead-letters';
+import { healthRouter } from './routes/health';
+import { EventIngest } from './services/event-ingest';
+import { DeadLetterReplay } from './services/dead-letter-replay';
+import type { ApiMetrics } from './metrics';
+
+export interface ServerDeps {
+  redis: Redis;
+  keys: RedisKeys;
+  deliveryQueue: Queue;
+  logger: Logger;
+  metrics: ApiMetrics;
+  adminToken: string;
+  streamMaxLen: number;
+  idempotencyTtlSeconds: number;
+}
+
+/** Body limit of a single event request (SPEC: 1 MiB, 413 beyond). */
+const EVENT_BODY_LIMIT = '1mb';
+/** A batch holds up to 1000 events, each of at most 1 MiB serialized; the request as a whole is capped here. */
+const BATCH_BODY_LIMIT = '16mb';
+
+export function createServer(deps: ServerDeps): Express {
+  const webhooks = new WebhookStore(deps.redis, deps.keys);
+  const deadLetters = new DeadLetterStore(deps.redis, deps.keys);
+  const ingest = new EventIngest(deps.redis, deps.keys, {
+    streamMaxLen: deps.streamMaxLen,
+    idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
+  });
+  const replay = new DeadLetterReplay(deadLetters, webhooks, deps.deliveryQueue);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(healthRouter(deps.redis, deps.metrics.registry));
+
+  const v1 = express.Router();
+  v1.use(requireBearer(deps.adminToken));
+  v1.use('/events/batch', express.json({ limit: BATCH_BODY_LIMIT }));
+  v1.use(express.json({ limit: EVENT_BODY_LIMIT }));
+  v1.use('/events', eventsRouter(ingest, deps.metrics));
+  v1.use('/webhooks', webhooksRouter(webhooks));
+  v1.use('/dead-letters', deadLettersRouter(deadLetters, replay));
+  app.use('/v1', v1);
+
+  app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}`)));
+  app.use(problemHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,68 @@
+// Accepts validated events: idempotency check and XADD to the events stream, one round trip per request.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { newEventId, STREAM_FIELDS, type ParsedEventInput, type RedisKeys } from '@herald/shared';
+
+const INGEST_SCRIPT = readFileSync(join(__dirname, '..', 'lua', 'ingest-event-2.lua'), 'utf8');
+
+type IngestScript = (
+  idempotencyKey: string,
+  stream: string,
+  eventId: string,
+  ttlSeconds: number,
+  maxLen: number,
+  eventJson: string,
+  receivedAt: number,
+) => void;
+
+export interface IngestResult {
+  /** Herald's event id: for a duplicate, the id its idempotency key was first accepted as. */
+  id: string;
+  duplicate: boolean;
+}
+
+export interface EventIngestOptions {
+  streamMaxLen: number;
+  idempotencyTtlSeconds: number;
+}
+
+export class EventIngest {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly options: EventIngestOptions,
+  ) {
+    if (!('heraldIngestEvent' in redis)) {
+      redis.defineCommand('heraldIngestEvent', { numberOfKeys: 2, lua: INGEST_SCRIPT });
+    }
+  }
+
+  /** Appends the events in order; an event with an idempotency key already seen is not appended again. */
+  async ingest(events: readonly ParsedEventInput[], nowMs: number = Date.now()): Promise<IngestResult[]> {
+    const pipeline = this.redis.pipeline();
+    const ids: string[] = [];
+    for (const event of events) {
+      const eventId = newEventId(nowMs);
+      ids.push(eventId);
+      const json = JSON.stringify(event);
+      if (event.id === undefined) {
+        pipeline.xadd(
+          this.keys.eventsStream, 'MAXLEN', '~', this.options.streamMaxLen, '*',
+          STREAM_FIELDS.event, json, STREAM_FIELDS.eventId, eventId, STREAM_FIELDS.receivedAt, String(nowMs),
+        );
+      } else {
+        (pipeline as unknown as { heraldIngestEvent: IngestScript }).heraldIngestEvent(
+          this.keys.idempotency(event.tenant, event.id), this.keys.eventsStream, eventId,
+          this.options.idempotencyTtlSeconds, this.options.streamMaxLen, json, nowMs,
+        );
+      }
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, reply], index) => {
+      if (error) throw error;
+      if (Array.isArray(reply)) return { id: String(reply[1]), duplicate: reply[0] === 0 };
+      return { id: ids[index] as string, duplicate: false };
+    });
+  }
+}

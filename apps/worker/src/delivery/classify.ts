@@ -1,0 +1,37 @@
+// What a delivery's HTTP result means for the delivery (SPEC §4).
+import type { HttpResult } from './http-client';
+
+export type Verdict =
+  | { kind: 'success' }
+  /** Worth another try; `retryAfterMs` when the receiver said when (Retry-After on 429/503). */
+  | { kind: 'retry'; reason: string; retryAfterMs?: number }
+  /** Will not succeed by retrying: straight to dead letters. */
+  | { kind: 'fail'; reason: string }
+  /** 410 Gone: the receiver wants no more; the webhook is disabled. */
+  | { kind: 'gone'; reason: string };
+
+const RETRYABLE_STATUS = new Set([408, 425, 429]);
+
+export function classify(result: HttpResult, nowMs: number): Verdict {
+  if (result.kind === 'error') return { kind: 'retry', reason: `${result.code}: ${result.message}` };
+  const status = result.statusCode;
+  if (status >= 200 && status < 300) return { kind: 'success' };
+  if (status === 410) return { kind: 'gone', reason: 'HTTP 410 Gone' };
+  if (RETRYABLE_STATUS.has(status) || status >= 500) {
+    const retryAfterMs =
+      status === 429 || status === 503 ? parseRetryAfter(result.headers['retry-after'], nowMs) : undefined;
+    return retryAfterMs === undefined
+      ? { kind: 'retry', reason: `HTTP ${status}` }
+      : { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs };
+  }
+  return { kind: 'fail', reason: `HTTP ${status}` };
+}
+
+/** `Retry-After` as delay-seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return undefined;
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}

@@ -1,0 +1,72 @@
+// The one HTTP client deliveries go through: undici with keep-alive pools per origin.
+import { Agent, request } from 'undici';
+
+/** Bytes of a response body kept for the attempt log; larger bodies are not buffered. */
+export const RESPONSE_BODY_LIMIT = 1024;
+
+export interface OutboundRequest {
+  url: string;
+  method: 'POST' | 'PUT';
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+export type HttpResult =
+  | { kind: 'response'; statusCode: number; headers: Record<string, string | string[] | undefined>; body: string }
+  | { kind: 'error'; code: string; message: string };
+
+export class HttpClient {
+  private readonly agent: Agent;
+
+  constructor(options: { connectionsPerOrigin?: number } = {}) {
+    // An Agent keeps one Pool per origin, reusing keep-alive connections across deliveries.
+    this.agent = new Agent({
+      connections: options.connectionsPerOrigin ?? null,
+      keepAliveTimeout: 10_000,
+      keepAliveMaxTimeout: 60_000,
+      connect: { timeout: 10_000 },
+    });
+  }
+
+  /** Sends one request; network failures and timeouts come back as `error`, never thrown. */
+  async send(outbound: OutboundRequest): Promise<HttpResult> {
+    try {
+      const response = await request(outbound.url, {
+        dispatcher: this.agent,
+        method: outbound.method,
+        headers: outbound.headers,
+        body: outbound.body,
+        signal: AbortSignal.timeout(outbound.timeoutMs),
+        headersTimeout: outbound.timeoutMs,
+        bodyTimeout: outbound.timeoutMs,
+      });
+      const body = await readCapped(response.body, RESPONSE_BODY_LIMIT);
+      return { kind: 'response', statusCode: response.statusCode, headers: response.headers, body };
+    } catch (error) {
+      const err = error as Error & { code?: string; cause?: { code?: string } };
+      const code =
+        err.name === 'TimeoutError' || err.name === 'AbortError' ? 'TIMEOUT' : (err.code ?? err.cause?.code ?? err.name);
+      return { kind: 'error', code, message: err.message };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+/** Reads at most `limit` bytes; a longer body is cut off and its connection dropped, not buffered. */
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}

@@ -1,0 +1,140 @@
+// The BullMQ processor: one attempt at one delivery, recorded, then success, retry or dead letter.
+import { UnrecoverableError, type Job } from 'bullmq';
+import {
+  deliveryJobDataSchema,
+  retryDelayMs,
+  retryPolicySchema,
+  type DeadLetter,
+  type DeliveryAttempt,
+  type Logger,
+  type RetryPolicy,
+  type Webhook,
+  type WebhookStore,
+} from '@herald/shared';
+import type { WebhookCache } from '../webhook-cache';
+import type { WorkerMetrics } from '../metrics';
+import { classify } from './classify';
+import { DeadLetteredError, RetryableDeliveryError } from './errors';
+import type { HttpClient, HttpResult } from './http-client';
+import { buildRequest } from './request-builder';
+import type { AttemptRecorder } from './attempt-recorder';
+
+export type DeliveryOutcome =
+  | { outcome: 'success'; statusCode: number; attempt: number }
+  | { outcome: 'skipped'; reason: string };
+
+export interface ProcessorDeps {
+  webhooks: WebhookCache;
+  webhookStore: WebhookStore;
+  http: HttpClient;
+  recorder: AttemptRecorder;
+  metrics: WorkerMetrics;
+  logger: Logger;
+  webhookCacheMs: number;
+}
+
+/**
+ * BullMQ's backoff hook. A failed attempt carries the delay the processor chose (and logged);
+ * anything else that went wrong falls back to the job's retry policy.
+ */
+export function deliveryBackoff(attemptsMade: number, _type?: string, error?: Error, job?: { data: unknown }): number {
+  if (error instanceof RetryableDeliveryError) return error.delayMs;
+  const policy = retryPolicySchema.parse((job?.data as { retry?: unknown } | undefined)?.retry ?? {});
+  return retryDelayMs(policy, attemptsMade);
+}
+
+/** The wait before the next attempt: the receiver's Retry-After (capped) or the policy's delay. */
+export function nextDelayMs(policy: RetryPolicy, attempt: number, retryAfterMs: number | undefined): number {
+  return retryAfterMs === undefined ? retryDelayMs(policy, attempt) : Math.min(retryAfterMs, policy.maxDelayMs);
+}
+
+export class DeliveryProcessor {
+  constructor(private readonly deps: ProcessorDeps) {}
+
+  readonly process = async (job: Job): Promise<DeliveryOutcome> => {
+    const parsed = deliveryJobDataSchema.safeParse(job.data);
+    if (!parsed.success) {
+      this.deps.logger.error({ jobId: job.id, issues: parsed.error.issues }, 'unreadable delivery job');
+      throw new UnrecoverableError(`unreadable delivery job: ${parsed.error.message}`);
+    }
+    const data = parsed.data;
+    await this.deps.webhooks.refresh(this.deps.webhookCacheMs);
+    const webhook = this.deps.webhooks.get(data.webhookId);
+    if (!webhook) return { outcome: 'skipped', reason: 'webhook deleted' };
+    if (!webhook.enabled) return { outcome: 'skipped', reason: 'webhook disabled' };
+
+    const attempt = job.attemptsMade + 1;
+    const maxAttempts = job.opts.attempts ?? 1;
+    const startedMs = Date.now();
+    const request = buildRequest(webhook, data.event, { deliveryId: data.deliveryId, attempt, nowMs: startedMs });
+    const started = performance.now();
+    const result = await this.deps.http.send(request);
+    const durationMs = performance.now() - started;
+    const finishedMs = Date.now();
+    const verdict = classify(result, finishedMs);
+
+    const lastChance = attempt >= maxAttempts;
+    const outcome: DeliveryAttempt['outcome'] =
+      verdict.kind === 'success' ? 'success' : verdict.kind === 'retry' && !lastChance ? 'retry' : 'dead_letter';
+    const reason = verdict.kind === 'success' ? undefined : verdict.reason;
+
+    const record: DeliveryAttempt = {
+      id: `${job.id}#${attempt}`,
+      deliveryId: data.deliveryId,
+      webhookId: webhook.id,
+      eventId: data.event.id,
+      eventType: data.event.type,
+      tenant: data.event.tenant,
+      attempt,
+      outcome,
+      durationMs: Math.round(durationMs * 1000) / 1000,
+      timestamp: new Date(startedMs).toISOString(),
+      ...responseFields(result),
+      ...(reason && result.kind === 'error' ? { error: reason } : {}),
+    };
+    const delayMs =
+      verdict.kind === 'retry' ? nextDelayMs(data.retry, attempt, verdict.retryAfterMs) : 0;
+    if (outcome === 'retry') record.nextAttemptAt = new Date(finishedMs + delayMs).toISOString();
+    const deadLetter: DeadLetter | undefined =
+      outcome === 'dead_letter'
+        ? {
+            id: data.deliveryId,
+            webhookId: webhook.id,
+            tenant: data.event.tenant,
+            event: data.event,
+            attempts: attempt,
+            lastError: reason ?? 'failed',
+            ...(result.kind === 'response' ? { lastStatusCode: result.statusCode } : {}),
+            deadLetteredAt: new Date(finishedMs).toISOString(),
+            replays: data.replay,
+          }
+        : undefined;
+    await this.deps.recorder.record({
+      attempt: record,
+      ...(deadLetter ? { deadLetter } : {}),
+      ...(outcome === 'success' && data.replay > 0 ? { clearDeadLetter: data.deliveryId } : {}),
+    });
+    if (verdict.kind === 'gone') await this.disable(webhook);
+
+    this.deps.metrics.deliveries.inc({ outcome });
+    this.deps.metrics.deliveryDuration.observe(durationMs / 1000);
+    if (outcome === 'success') {
+      this.deps.metrics.eventToDelivery.observe(Math.max(0, finishedMs - data.event.receivedAt) / 1000);
+      return { outcome: 'success', statusCode: (result as { statusCode: number }).statusCode, attempt };
+    }
+    const message = `${reason} (attempt ${attempt} of ${maxAttempts})`;
+    if (outcome === 'retry') throw new RetryableDeliveryError(message, delayMs);
+    this.deps.logger.warn({ deliveryId: data.deliveryId, webhookId: webhook.id, reason, attempt }, 'delivery dead-lettered');
+    throw new DeadLetteredError(message);
+  };
+
+  private async disable(webhook: Webhook): Promise<void> {
+    await this.deps.webhookStore.update(webhook.id, { enabled: false });
+    this.deps.logger.warn({ webhookId: webhook.id }, 'webhook answered 410 Gone; disabled');
+  }
+}
+
+function responseFields(result: HttpResult): Partial<DeliveryAttempt> {
+  if (result.kind === 'error') return {};
+  return { statusCode: result.statusCode, ...(result.body ? { responseBody: result.body } : {}) };
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { commonEnvShape, envInt, envPort, loadEnvOrExit } from '@herald/shared';
+
+export const workerEnvSchema = z.object({
+  ...commonEnvShape,
+  /** Port of the worker's /metrics, /healthz and /readyz (0 picks a free one). */
+  HERALD_METRICS_PORT: envPort.default(9464),
+  HERALD_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Deliveries in flight at once in this process. */
+  HERALD_WORKER_CONCURRENCY: envInt(1, 10_000).default(50),
+  /** Stream entries read per fan-out batch. */
+  HERALD_FANOUT_BATCH: envInt(1, 10_000).default(100),
+  /** Entries pending this long with another consumer (presumed dead) are claimed, in ms. */
+  HERALD_CLAIM_IDLE_MS: envInt(100, 3_600_000).default(30_000),
+  /** How long a delivery job's lock lasts without renewal; a dead worker's jobs restart after it, in ms. */
+  HERALD_JOB_LOCK_MS: envInt(1000, 600_000).default(30_000),
+  /** How long SIGTERM waits for in-flight deliveries before giving up on them, in ms. */
+  HERALD_SHUTDOWN_TIMEOUT_MS: envInt(0, 600_000).default(30_000),
+  /** How stale the worker's copy of the webhooks may be for deliveries, in ms (fan-out always checks). */
+  HERALD_WEBHOOK_CACHE_MS: envInt(0, 60_000).default(250),
+  /** Delivery attempts kept per webhook in the attempt log. */
+  HERALD_ATTEMPT_LOG_SIZE: envInt(1, 1_000_000).default(10_000),
+  HERALD_IDEMPOTENCY_TTL_SECONDS: envInt(1, 30 * 86_400).default(86_400),
+});
+export type WorkerEnv = z.output<typeof workerEnvSchema>;
+
+export function loadWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
+  return loadEnvOrExit(workerEnvSchema, env);
+}

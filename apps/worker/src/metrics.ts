@@ -1,0 +1,40 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The worker's Prometheus registry. Labels are bounded: outcome and source only, never ids. */
+export function createWorkerMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    eventsIngested: new Counter({
+      name: 'herald_events_ingested_total',
+      help: 'Events accepted for delivery, by how they arrived (stream: written straight to Redis).',
+      labelNames: ['source'] as const,
+      registers: [registry],
+    }),
+    deliveries: new Counter({
+      name: 'herald_deliveries_total',
+      help: 'Delivery attempts by outcome: success, retry (will be tried again), dead_letter.',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    deliveryDuration: new Histogram({
+      name: 'herald_delivery_duration_seconds',
+      help: 'Duration of one HTTP delivery attempt.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    eventToDelivery: new Histogram({
+      name: 'herald_event_to_delivery_seconds',
+      help: 'Time from an event being accepted to its successful delivery.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+      registers: [registry],
+    }),
+    invalidEntries: new Counter({
+      name: 'herald_invalid_events_total',
+      help: 'Stream entries that could not be read as events and went to the invalid stream.',
+      registers: [registry],
+    }),
+  };
+}
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;

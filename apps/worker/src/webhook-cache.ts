@@ -1,0 +1,47 @@
+// The worker's in-memory copy of the webhooks, reloaded whenever their version counter moves.
+import { type Webhook, type WebhookStore } from '@herald/shared';
+
+export class WebhookCache {
+  private version: string | undefined;
+  private byId = new Map<string, Webhook>();
+  private byTenant = new Map<string, Webhook[]>();
+  private checkedAt = 0;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(private readonly store: WebhookStore) {}
+
+  /** Reloads if the stored version changed; checks at most once per `maxStalenessMs`. */
+  async refresh(maxStalenessMs: number): Promise<void> {
+    if (this.version !== undefined && Date.now() - this.checkedAt < maxStalenessMs) return;
+    this.refreshing ??= this.reload().finally(() => {
+      this.refreshing = undefined;
+    });
+    await this.refreshing;
+  }
+
+  get(id: string): Webhook | undefined {
+    return this.byId.get(id);
+  }
+
+  /** A tenant's webhooks (enabled or not), oldest first. */
+  forTenant(tenant: string): readonly Webhook[] {
+    return this.byTenant.get(tenant) ?? [];
+  }
+
+  private async reload(): Promise<void> {
+    const checkedAt = Date.now();
+    const version = await this.store.version();
+    if (version !== this.version) {
+      const snapshot = await this.store.snapshot();
+      this.byId = new Map(snapshot.webhooks.map((webhook) => [webhook.id, webhook]));
+      this.byTenant = new Map();
+      for (const webhook of snapshot.webhooks) {
+        const list = this.byTenant.get(webhook.tenant) ?? [];
+        list.push(webhook);
+        this.byTenant.set(webhook.tenant, list);
+      }
+      this.version = snapshot.version;
+    }
+    this.checkedAt = checkedAt;
+  }
+}

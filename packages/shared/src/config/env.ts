@@ -1,0 +1,78 @@
+// Reads configuration from the environment with zod: one parse, clear errors naming the variable.
+import { z } from 'zod';
+import { ConfigError, type ConfigProblem } from '../errors/config-error';
+
+const SENSITIVE = /TOKEN|SECRET|PASSWORD|REDIS_URL/;
+
+function describeValue(variable: string, value: unknown): string {
+  if (value === undefined) return 'it is not set';
+  if (SENSITIVE.test(variable)) return 'value hidden';
+  return `got ${JSON.stringify(value)}`;
+}
+
+/**
+ * Parses `env` with `schema` (whose keys are variable names). On failure throws a ConfigError
+ * that names every bad variable and why; secrets are never echoed.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems: ConfigProblem[] = result.error.issues.map((issue) => {
+    const variable = issue.path.map(String).join('.') || '(environment)';
+    const value = issue.path[0] === undefined ? undefined : env[String(issue.path[0])];
+    return { variable, problem: `${issue.message} (${describeValue(variable, value)})` };
+  });
+  throw new ConfigError(problems);
+}
+
+/** Loads config at process start: on a bad value prints which and why, and exits 1. */
+export function loadEnvOrExit<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
+  try {
+    return parseEnv(schema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+// Building blocks for the apps' env.ts files.
+
+export const envBoolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((text) => text === 'true' || text === '1' || text === 'yes');
+
+export function envInt(min: number, max: number) {
+  return z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+}
+
+export const envPort = envInt(0, 65_535);
+
+export const redisUrlSchema = z
+  .string()
+  .regex(/^rediss?:\/\/.+/, 'must be a redis:// or rediss:// URL')
+  .default('redis://127.0.0.1:6379');
+
+export const prefixSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.{}-]+$/, 'may hold letters, digits, "_", ".", "-" and "{…}" hash tags, but not ":"')
+  .default('herald');
+
+export const logLevelSchema = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+
+/** Variables both the API and the worker read. */
+export const commonEnvShape = {
+  REDIS_URL: redisUrlSchema,
+  HERALD_PREFIX: prefixSchema,
+  LOG_LEVEL: logLevelSchema,
+  HERALD_ALLOW_PRIVATE_TARGETS: envBoolean.default(false),
+  NODE_ENV: z.string().default('development'),
+};

@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+
+/** Time-ordered random ids: base36 milliseconds, then 12 random base64url characters. */
+function timeOrderedId(prefix: string, nowMs: number): string {
+  return `${prefix}${nowMs.toString(36)}${randomBytes(9).toString('base64url')}`;
+}
+
+export function newEventId(nowMs: number = Date.now()): string {
+  return timeOrderedId('evt_', nowMs);
+}
+
+export function newWebhookId(nowMs: number = Date.now()): string {
+  return timeOrderedId('wh_', nowMs);
+}
+
+/**
+ * The id of an event a producer wrote straight into the stream without going through the API:
+ * derived from the stream entry id, so a re-read entry gets the same id (and the same jobs).
+ */
+export function eventIdForStreamEntry(entryId: string): string {
+  return `evt_s${entryId}`;
+}
+
+/**
+ * One event's delivery to one webhook: `x-herald-delivery-id`, the dead letter id, and the
+ * BullMQ job id of the first attempt. SPEC says `<eventId>:<webhookId>`; BullMQ refuses custom job
+ * ids holding one ':', so Herald joins them with '.' (neither id can contain one).
+ */
+export function deliveryIdFor(eventId: string, webhookId: string): string {
+  return `${eventId}.${webhookId}`;
+}
+
+/** Job id of the n-th replay of a delivery: a fresh job, the same delivery and webhook-id. */
+export function replayJobId(deliveryId: string, replay: number): string {
+  return `${deliveryId}.r${replay}`;
+}

@@ -1,0 +1,75 @@
+export { AppError } from './errors/app-error';
+export { ConfigError, type ConfigProblem } from './errors/config-error';
+export {
+  parseEnv,
+  loadEnvOrExit,
+  envBoolean,
+  envInt,
+  envPort,
+  redisUrlSchema,
+  prefixSchema,
+  logLevelSchema,
+  commonEnvShape,
+} from './config/env';
+export { FANOUT_GROUP, DELIVERY_QUEUE, redisKeys, type RedisKeys } from './keys';
+export { newEventId, newWebhookId, eventIdForStreamEntry, deliveryIdFor, replayJobId } from './ids';
+export { matchesEventType, matchesAnyPattern } from './patterns';
+export { maxAttempts, retryDelayMs, type RandomSource } from './retry';
+export { createLogger, REDACTED_PATHS, type Logger } from './logger';
+export { createRedis, createDeliveryQueue } from './redis';
+export {
+  DELIVERY_JOB_NAME,
+  DELIVERY_BACKOFF_TYPE,
+  deliveryJobDataSchema,
+  deliveryJob,
+  type DeliveryJobData,
+  type DeliveryJobSpec,
+} from './jobs';
+export { STREAM_FIELDS, decodeStreamEntry, type DecodedEntry } from './stream-entry';
+export { signStandardWebhook, verifyStandardWebhook, type SignInput, type VerifyInput, type VerifyResult } from './signing/standard-webhooks';
+export { signBodyHmac, type BodyHmacAlgorithm } from './signing/body-hmac';
+export { generateSigningSecret, signingKey, constantTimeEqual, SECRET_PREFIX } from './signing/secret';
+export {
+  eventTypeSchema,
+  eventPatternSchema,
+  tenantSchema,
+  durationMsSchema,
+  DEFAULT_TENANT,
+} from './schemas/common';
+export {
+  eventInputSchema,
+  storedEventSchema,
+  type EventInput,
+  type ParsedEventInput,
+  type StoredEvent,
+} from './schemas/event';
+export {
+  retryPolicySchema,
+  DEFAULT_RETRY_POLICY,
+  MAX_RETRIES,
+  type RetryPolicy,
+  type RetryPolicyInput,
+} from './schemas/retry-policy';
+export {
+  webhookCreateSchema,
+  webhookUpdateSchema,
+  webhookSchema,
+  webhookUrlSchema,
+  authSchema,
+  rateLimitSchema,
+  toPublicWebhook,
+  RESERVED_HEADER_NAMES,
+  type Webhook,
+  type WebhookCreate,
+  type WebhookUpdate,
+  type WebhookAuth,
+  type PublicWebhook,
+} from './schemas/webhook';
+export {
+  deliveryAttemptSchema,
+  deadLetterSchema,
+  type DeliveryAttempt,
+  type DeadLetter,
+} from './schemas/delivery';
+export { WebhookStore, type WebhookSnapshot } from './store/webhook-store';
+export { DeadLetterStore, type DeadLetterFilter } from './store/dead-letter-store';

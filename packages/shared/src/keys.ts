@@ -1,0 +1,44 @@
+// Every Redis key Herald uses, under one configurable prefix. No other module spells a key.
+
+/** The consumer group every worker joins on the events stream. */
+export const FANOUT_GROUP = 'fanout';
+/** The BullMQ queue of deliveries; BullMQ puts its keys under `<prefix>:deliveries:`. */
+export const DELIVERY_QUEUE = 'deliveries';
+
+export interface RedisKeys {
+  /** BullMQ's `prefix` option: Herald's prefix, so all keys share one hash tag when it has one. */
+  readonly bullPrefix: string;
+  /** Stream producers append events to (field `event`: the event JSON). */
+  readonly eventsStream: string;
+  /** Stream of entries that could not be read as events, each with its reason. */
+  readonly invalidEventsStream: string;
+  /** Hash: webhook id → webhook JSON. */
+  readonly webhooks: string;
+  /** Counter bumped on every webhook change, so workers know when to reload. */
+  readonly webhooksVersion: string;
+  /** Hash: dead letter id (the delivery id) → dead letter JSON. */
+  readonly deadLetters: string;
+  /** Sorted set of dead letter ids by the time they were dead-lettered. */
+  readonly deadLettersByTime: string;
+  /** String: the event id a producer's idempotency key was first accepted as (expires after 24 h). */
+  idempotency(tenant: string, key: string): string;
+  /** List of a webhook's delivery attempts, newest first, capped. */
+  attempts(webhookId: string): string;
+  /** Hash of a webhook's delivery counters. */
+  webhookStats(webhookId: string): string;
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  return {
+    bullPrefix: prefix,
+    eventsStream: `${prefix}:events`,
+    invalidEventsStream: `${prefix}:events:invalid`,
+    webhooks: `${prefix}:webhooks`,
+    webhooksVersion: `${prefix}:webhooks:version`,
+    deadLetters: `${prefix}:dead-letters`,
+    deadLettersByTime: `${prefix}:dead-letters:by-time`,
+    idempotency: (tenant, key) => `${prefix}:idempotency:${tenant}:${key}`,
+    attempts: (webhookId) => `${prefix}:attempts:${webhookId}`,
+    webhookStats: (webhookId) => `${prefix}:stats:webhook:${webhookId}`,
+  };
+}

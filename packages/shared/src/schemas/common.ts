@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** Dotted lowercase segments: `invoice.paid`, `circuit_breaker.opened`. */
+export const eventTypeSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/, 'must be dotted lowercase segments such as "invoice.paid"');
+
+/** What a webhook subscribes to: an exact type, `prefix.*`, or `*`. */
+export const eventPatternSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(
+    /^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/,
+    'must be an event type, a prefix ending in ".*", or "*"',
+  );
+
+export const tenantSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, "_" and "-"');
+
+export const DEFAULT_TENANT = 'default';
+
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration in milliseconds, written as a number of ms or as a string like `"500ms"`, `"5m"`, `"6h"`. */
+export const durationMsSchema = z.union([
+  z.number().int().min(0),
+  z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)$/, 'must be a whole number followed by ms, s, m, h or d, such as "5m"')
+    .transform((text) => {
+      const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+      // The regex above guarantees the match.
+      const [, amount, unit] = match as RegExpExecArray;
+      return Number(amount) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS];
+    }),
+]);

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { DEFAULT_TENANT, eventTypeSchema, tenantSchema } from './common';
+
+/** An event as producers send it, over HTTP or in the `event` field of a stream entry. */
+export const eventInputSchema = z.strictObject({
+  type: eventTypeSchema,
+  data: z.record(z.string(), z.unknown()).default({}),
+  /** The producer's idempotency key: the same id within 24 h is accepted once. */
+  id: z.string().min(1).max(256).optional(),
+  tenant: tenantSchema.default(DEFAULT_TENANT),
+  occurredAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type EventInput = z.input<typeof eventInputSchema>;
+export type ParsedEventInput = z.output<typeof eventInputSchema>;
+
+/** An event once Herald has accepted it: what delivery jobs carry. */
+export const storedEventSchema = z.object({
+  /** Herald's event id: the `webhook-id` header of every delivery of this event. */
+  id: z.string().min(1),
+  type: eventTypeSchema,
+  data: z.record(z.string(), z.unknown()),
+  tenant: tenantSchema,
+  occurredAt: z.string(),
+  /** Unix milliseconds when Herald accepted the event (publish → delivery latency starts here). */
+  receivedAt: z.number().int(),
+  idempotencyKey: z.string().optional(),
+});
+export type StoredEvent = z.infer<typeof storedEventSchema>;

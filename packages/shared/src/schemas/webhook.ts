@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { DEFAULT_TENANT, eventPatternSchema, tenantSchema } from './common';
+import { retryPolicySchema } from './retry-policy';
+
+/** Headers Herald sets itself on every delivery; a webhook's custom headers may not override them. */
+export const RESERVED_HEADER_NAMES = [
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'content-length',
+  'content-type',
+  'host',
+  'connection',
+  'transfer-encoding',
+] as const;
+const RESERVED_HEADER_PREFIX = 'x-herald-';
+
+const headerNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'is not a valid HTTP header name')
+  .refine(
+    (name) => {
+      const lower = name.toLowerCase();
+      return !(RESERVED_HEADER_NAMES as readonly string[]).includes(lower) && !lower.startsWith(RESERVED_HEADER_PREFIX);
+    },
+    { message: 'is set by Herald and cannot be overridden' },
+  );
+const headerValueSchema = z
+  .string()
+  .max(4096)
+  .regex(/^[^\r\n\0]*$/, 'must not contain CR, LF or NUL');
+
+export const webhookUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+  .max(2048);
+
+export const authSchema = z
+  .strictObject({
+    type: z.enum(['none', 'bearer', 'api_key', 'hmac']).default('none'),
+    token: z.string().min(1).max(4096).optional(),
+    apiKey: z.string().min(1).max(4096).optional(),
+    apiKeyHeader: headerNameSchema.optional(),
+    hmacSecret: z.string().min(16).max(4096).optional(),
+    hmacAlgorithm: z.enum(['sha256', 'sha512']).default('sha256'),
+    hmacHeader: headerNameSchema.optional(),
+  })
+  .superRefine((auth, ctx) => {
+    const need = (field: 'token' | 'apiKey' | 'hmacSecret') => {
+      if (!auth[field]) ctx.addIssue({ code: 'custom', path: [field], message: `is required when type is "${auth.type}"` });
+    };
+    if (auth.type === 'bearer') need('token');
+    if (auth.type === 'api_key') need('apiKey');
+    if (auth.type === 'hmac') need('hmacSecret');
+  });
+export type WebhookAuth = z.output<typeof authSchema>;
+
+export const rateLimitSchema = z.strictObject({
+  perSecond: z.number().positive().max(100_000),
+  burst: z.number().int().min(1).max(100_000).optional(),
+});
+
+const webhookFields = {
+  url: webhookUrlSchema,
+  description: z.string().max(1000).optional(),
+  events: z.array(eventPatternSchema).min(1).max(100),
+  enabled: z.boolean(),
+  method: z.enum(['POST', 'PUT']),
+  headers: z.record(headerNameSchema, headerValueSchema),
+  auth: authSchema,
+  retry: retryPolicySchema,
+  timeoutMs: z.number().int().min(100).max(120_000),
+  rateLimit: rateLimitSchema.optional(),
+  template: z.string().max(65_536).optional(),
+  includePayload: z.boolean(),
+  maxPayloadBytes: z.number().int().min(1).max(1_048_576).optional(),
+};
+
+/** Body of `POST /v1/webhooks`. */
+export const webhookCreateSchema = z.strictObject({
+  ...webhookFields,
+  tenant: tenantSchema.default(DEFAULT_TENANT),
+  events: webhookFields.events.default(['*']),
+  enabled: webhookFields.enabled.default(true),
+  method: webhookFields.method.default('POST'),
+  headers: webhookFields.headers.default({}),
+  auth: authSchema.default({ type: 'none', hmacAlgorithm: 'sha256' }),
+  retry: retryPolicySchema.default(retryPolicySchema.parse({})),
+  timeoutMs: webhookFields.timeoutMs.default(10_000),
+  includePayload: webhookFields.includePayload.default(true),
+});
+export type WebhookCreate = z.input<typeof webhookCreateSchema>;
+
+/** Body of `PATCH /v1/webhooks/:id`: any subset of the fields; nested objects are replaced whole. */
+export const webhookUpdateSchema = z.strictObject({
+  url: webhookFields.url.optional(),
+  description: webhookFields.description.nullable().optional(),
+  events: webhookFields.events.optional(),
+  enabled: webhookFields.enabled.optional(),
+  method: webhookFields.method.optional(),
+  headers: webhookFields.headers.optional(),
+  auth: authSchema.optional(),
+  retry: retryPolicySchema.optional(),
+  timeoutMs: webhookFields.timeoutMs.optional(),
+  rateLimit: rateLimitSchema.nullable().optional(),
+  template: webhookFields.template.nullable().optional(),
+  includePayload: webhookFields.includePayload.optional(),
+  maxPayloadBytes: webhookFields.maxPayloadBytes.nullable().optional(),
+});
+export type WebhookUpdate = z.input<typeof webhookUpdateSchema>;
+
+/** A webhook as stored. `secret` signs deliveries; `previousSecrets` still sign until they expire. */
+export const webhookSchema = z.object({
+  ...webhookFields,
+  id: z.string().regex(/^wh_[A-Za-z0-9_-]+$/),
+  tenant: tenantSchema,
+  secret: z.string().startsWith('whsec_'),
+  previousSecrets: z.array(z.object({ secret: z.string(), expiresAt: z.number().int() })).default([]),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Webhook = z.output<typeof webhookSchema>;
+
+/** A webhook as the API shows it: no signing secret, no auth credentials. */
+export type PublicWebhook = Omit<Webhook, 'secret' | 'previousSecrets' | 'auth'> & {
+  auth: Pick<WebhookAuth, 'type' | 'apiKeyHeader' | 'hmacAlgorithm' | 'hmacHeader'>;
+};
+
+export function toPublicWebhook(webhook: Webhook): PublicWebhook {
+  const { secret: _secret, previousSecrets: _previous, auth, ...rest } = webhook;
+  const publicAuth: PublicWebhook['auth'] = { type: auth.type, hmacAlgorithm: auth.hmacAlgorithm };
+  if (auth.apiKeyHeader) publicAuth.apiKeyHeader = auth.apiKeyHeader;
+  if (auth.hmacHeader) publicAuth.hmacHeader = auth.hmacHeader;
+  return { ...rest, auth: publicAuth };
+}

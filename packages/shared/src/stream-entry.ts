@@ -1,0 +1,54 @@
+// The events stream's entry format, written by the API (and producers) and read by fan-out.
+import { eventIdForStreamEntry } from './ids';
+import { eventInputSchema, type StoredEvent } from './schemas/event';
+
+/** Fields of an events stream entry. Producers writing directly set only `event`. */
+export const STREAM_FIELDS = {
+  /** JSON of the Event schema, as the producer sent it. */
+  event: 'event',
+  /** Herald's event id, set by the API after idempotency was checked. */
+  eventId: 'eventId',
+  /** Unix ms when the API accepted the event. */
+  receivedAt: 'receivedAt',
+} as const;
+
+export type DecodedEntry =
+  | { ok: true; event: StoredEvent; viaApi: boolean }
+  | { ok: false; reason: string };
+
+/** Turns the flat `[field, value, …]` array of a stream entry into an event, or says why not. */
+export function decodeStreamEntry(entryId: string, fields: readonly string[]): DecodedEntry {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
+  const raw = map.get(STREAM_FIELDS.event);
+  if (raw === undefined) return { ok: false, reason: `entry has no "${STREAM_FIELDS.event}" field` };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    return { ok: false, reason: `"event" is not valid JSON: ${(error as Error).message}` };
+  }
+  const parsed = eventInputSchema.safeParse(json);
+  if (!parsed.success) {
+    const reason = parsed.error.issues
+      .map((issue) => `${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`)
+      .join('; ');
+    return { ok: false, reason: `invalid event: ${reason}` };
+  }
+  // Stream entry ids are "<ms>-<seq>"; a producer's own entry was received when it was added.
+  const entryMs = Number(entryId.split('-')[0]);
+  const receivedAtField = Number(map.get(STREAM_FIELDS.receivedAt));
+  const receivedAt = Number.isFinite(receivedAtField) && receivedAtField > 0 ? receivedAtField : entryMs;
+  const apiEventId = map.get(STREAM_FIELDS.eventId);
+  const input = parsed.data;
+  const event: StoredEvent = {
+    id: apiEventId ?? eventIdForStreamEntry(entryId),
+    type: input.type,
+    data: input.data,
+    tenant: input.tenant,
+    occurredAt: input.occurredAt ?? new Date(receivedAt).toISOString(),
+    receivedAt,
+  };
+  if (input.id !== undefined) event.idempotencyKey = input.id;
+  return { ok: true, event, viaApi: apiEventId !== undefined };
+}
