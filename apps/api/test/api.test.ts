@@ -1,0 +1,245 @@
+// The API in-process (createServer, supertest) against the run's real redis-server.
+import request from 'supertest';
+import type { Express } from 'express';
+import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+import pino from 'pino';
+import {
+  DeadLetterStore,
+  createDeliveryQueue,
+  redisKeys,
+  type DeadLetter,
+  type RedisKeys,
+} from '@herald/shared';
+import { testRedisUrl, uniquePrefix } from '@herald/testing';
+import { createServer } from '../src/server';
+import { createApiMetrics } from '../src/metrics';
+
+const TOKEN = 'api-test-token-0123456789';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+let redis: Redis;
+let queue: Queue;
+let queueConnection: Redis;
+let keys: RedisKeys;
+let app: Express;
+let prefix: string;
+
+beforeAll(async () => {
+  prefix = uniquePrefix('api');
+  keys = redisKeys(prefix);
+  redis = new Redis(testRedisUrl());
+  queueConnection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+  queue = createDeliveryQueue(queueConnection, prefix);
+  app = createServer({
+    redis,
+    keys,
+    deliveryQueue: queue,
+    logger: pino({ level: 'silent' }),
+    metrics: createApiMetrics(),
+    adminToken: TOKEN,
+    streamMaxLen: 100_000,
+    idempotencyTtlSeconds: 60,
+  });
+});
+
+afterAll(async () => {
+  await queue.close();
+  await queueConnection.quit();
+  await redis.quit();
+});
+
+async function streamEntries(): Promise<[string, string[]][]> {
+  return (await redis.xrange(keys.eventsStream, '-', '+')) as [string, string[]][];
+}
+
+describe('authentication', () => {
+  it('refuses /v1 without a bearer token or with a wrong one, as problem+json', async () => {
+    const missing = await request(app).get('/v1/webhooks');
+    expect(missing.status).toBe(401);
+    expect(missing.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(missing.body).toMatchObject({ status: 401, title: 'Unauthorized' });
+    expect((await request(app).get('/v1/webhooks').set('authorization', 'Bearer nope')).status).toBe(401);
+    expect((await request(app).get('/v1/webhooks').set(auth)).status).toBe(200);
+  });
+
+  it('serves health and metrics without a token', async () => {
+    expect((await request(app).get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await request(app).get('/readyz')).body).toMatchObject({ status: 'ready' });
+    const metrics = await request(app).get('/metrics');
+    expect(metrics.text).toContain('herald_events_ingested_total');
+    expect(metrics.text).toContain('process_cpu_user_seconds_total');
+  });
+});
+
+describe('POST /v1/events', () => {
+  it('appends a valid event to the stream and answers 202 with its id', async () => {
+    const before = (await streamEntries()).length;
+    const response = await request(app).post('/v1/events').set(auth).send({ type: 'order.created', data: { total: 12 } });
+    expect(response.status).toBe(202);
+    expect(response.body.id).toMatch(/^evt_/);
+    const entries = await streamEntries();
+    expect(entries).toHaveLength(before + 1);
+    const fields = entries.at(-1)?.[1] ?? [];
+    expect(fields).toContain(response.body.id);
+    expect(JSON.parse(fields[fields.indexOf('event') + 1] as string)).toMatchObject({
+      type: 'order.created', data: { total: 12 }, tenant: 'default',
+    });
+  });
+
+  it('answers 400 naming each failing field, and appends nothing', async () => {
+    const before = (await streamEntries()).length;
+    const response = await request(app).post('/v1/events').set(auth).send({ type: 'Not Valid', data: 'x', colour: 'red' });
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toMatch(/problem\+json/);
+    const fields = (response.body.errors as { field: string }[]).map((e) => e.field).sort();
+    expect(fields).toEqual(['colour', 'data', 'type']);
+    expect((await streamEntries()).length).toBe(before);
+  });
+
+  it('answers 400 for malformed JSON and for a non-object body', async () => {
+    const malformed = await request(app).post('/v1/events').set(auth).set('content-type', 'application/json').send('{"type":');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.title).toBe('Malformed JSON');
+    const array = await request(app).post('/v1/events').set(auth).send([1, 2]);
+    expect(array.status).toBe(400);
+  });
+
+  it('answers 413 above 1 MiB', async () => {
+    const response = await request(app).post('/v1/events').set(auth).send({ type: 'big.one', data: { blob: 'x'.repeat(1_100_000) } });
+    expect(response.status).toBe(413);
+    expect(response.body.status).toBe(413);
+  });
+
+  it('accepts the same idempotency key once, by body id or header, per tenant', async () => {
+    const first = await request(app).post('/v1/events').set(auth).send({ type: 'pay.done', id: 'idem-1' });
+    const again = await request(app).post('/v1/events').set(auth).send({ type: 'pay.done', id: 'idem-1' });
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual({ id: first.body.id, duplicate: true });
+
+    const viaHeader = await request(app).post('/v1/events').set(auth).set('idempotency-key', 'idem-1').send({ type: 'pay.done' });
+    expect(viaHeader.body).toEqual({ id: first.body.id, duplicate: true });
+
+    const otherTenant = await request(app).post('/v1/events').set(auth).send({ type: 'pay.done', id: 'idem-1', tenant: 'other' });
+    expect(otherTenant.body.duplicate).toBe(false);
+    const stored = (await streamEntries()).filter(([, f]) => f.includes(first.body.id) || f.includes(otherTenant.body.id));
+    expect(stored).toHaveLength(2);
+  });
+});
+
+describe('POST /v1/events/batch', () => {
+  it('accepts up to 1000 events in order, de-duplicating keys inside the batch', async () => {
+    const before = (await streamEntries()).length;
+    const events = Array.from({ length: 1000 }, (_, i) => ({ type: 'batch.item', data: { i } }));
+    events[999] = { type: 'batch.item', data: { i: 999 }, id: 'dup-key' } as (typeof events)[number];
+    events[998] = { type: 'batch.item', data: { i: 998 }, id: 'dup-key' } as (typeof events)[number];
+    const response = await request(app).post('/v1/events/batch').set(auth).send({ events });
+    expect(response.status).toBe(202);
+    expect(response.body.events).toHaveLength(1000);
+    expect(response.body.events[999]).toEqual({ id: response.body.events[998].id, duplicate: true });
+    expect((await streamEntries()).length).toBe(before + 999);
+  });
+
+  it('refuses more than 1000 events, and names the failing event field', async () => {
+    const tooMany = await request(app).post('/v1/events/batch').set(auth).send({ events: Array.from({ length: 1001 }, () => ({ type: 'a.b' })) });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.errors[0].field).toBe('events');
+    const bad = await request(app).post('/v1/events/batch').set(auth).send({ events: [{ type: 'a.b' }, { type: 'a.b' }, { type: 'A' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'events.2.type' })]);
+  });
+});
+
+describe('webhooks', () => {
+  it('creates (secret shown once), lists and reads without secrets, updates and deletes', async () => {
+    const created = await request(app)
+      .post('/v1/webhooks')
+      .set(auth)
+      .send({ url: 'https://example.com/hook', events: ['order.*'], auth: { type: 'bearer', token: 'tok-secret-value' } });
+    expect(created.status).toBe(201);
+    expect(created.body.id).toMatch(/^wh_/);
+    expect(created.body.secret).toMatch(/^whsec_/);
+    expect(created.headers.location).toBe(`/v1/webhooks/${created.body.id}`);
+    const id = created.body.id as string;
+
+    const list = await request(app).get('/v1/webhooks').set(auth);
+    expect(list.body.data.map((w: { id: string }) => w.id)).toContain(id);
+    expect(JSON.stringify(list.body)).not.toMatch(/whsec_|tok-secret-value/);
+
+    const read = await request(app).get(`/v1/webhooks/${id}`).set(auth);
+    expect(read.body).toMatchObject({ id, url: 'https://example.com/hook', events: ['order.*'], auth: { type: 'bearer' } });
+    expect(read.body.secret).toBeUndefined();
+
+    const patched = await request(app).patch(`/v1/webhooks/${id}`).set(auth).send({ enabled: false, description: 'paused' });
+    expect(patched.body).toMatchObject({ enabled: false, description: 'paused', events: ['order.*'] });
+    expect(Date.parse(patched.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(read.body.updatedAt));
+
+    expect((await request(app).delete(`/v1/webhooks/${id}`).set(auth)).status).toBe(204);
+    expect((await request(app).get(`/v1/webhooks/${id}`).set(auth)).status).toBe(404);
+    expect((await request(app).delete(`/v1/webhooks/${id}`).set(auth)).status).toBe(404);
+  });
+
+  it('answers 400 naming fields for a bad webhook', async () => {
+    const response = await request(app).post('/v1/webhooks').set(auth).send({ url: 'not a url', events: [], timeoutMs: 5 });
+    expect(response.status).toBe(400);
+    expect(response.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['events', 'timeoutMs', 'url']);
+    const patch = await request(app).patch('/v1/webhooks/wh_missing').set(auth).send({ retry: { maxRetries: -1 } });
+    expect(patch.status).toBe(400);
+    expect(patch.body.errors[0].field).toBe('retry.maxRetries');
+  });
+});
+
+describe('dead letters', () => {
+  it('lists with filters, replays as fresh jobs with the same delivery id, and purges', async () => {
+    const webhook = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/dl' });
+    const store = new DeadLetterStore(redis, keys);
+    const make = (n: number, type: string): DeadLetter => ({
+      id: `evt_dl${n}.${webhook.body.id}`,
+      webhookId: webhook.body.id,
+      tenant: 'default',
+      event: { id: `evt_dl${n}`, type, data: { n }, tenant: 'default', occurredAt: new Date().toISOString(), receivedAt: Date.now() },
+      attempts: 4,
+      lastError: 'HTTP 500',
+      lastStatusCode: 500,
+      deadLetteredAt: new Date(Date.now() - (10 - n) * 1000).toISOString(),
+      replays: 0,
+    });
+    const pipeline = redis.pipeline();
+    for (let n = 1; n <= 3; n++) store.addTo(pipeline, make(n, n === 3 ? 'other.type' : 'dl.type'));
+    await pipeline.exec();
+
+    const all = await request(app).get(`/v1/dead-letters?webhookId=${webhook.body.id}`).set(auth);
+    expect(all.body.data.map((d: DeadLetter) => d.id)).toEqual([3, 2, 1].map((n) => `evt_dl${n}.${webhook.body.id}`));
+    const typed = await request(app).get(`/v1/dead-letters?webhookId=${webhook.body.id}&type=dl.type`).set(auth);
+    expect(typed.body.data).toHaveLength(2);
+    expect((await request(app).get('/v1/dead-letters?limit=0').set(auth)).status).toBe(400);
+
+    const replay = await request(app)
+      .post('/v1/dead-letters/replay')
+      .set(auth)
+      .send({ ids: [`evt_dl1.${webhook.body.id}`, 'evt_nope.wh_nope'] });
+    expect(replay.status).toBe(202);
+    expect(replay.body).toEqual({ replayed: [`evt_dl1.${webhook.body.id}`], skipped: [{ id: 'evt_nope.wh_nope', reason: 'not found' }] });
+    const job = await queue.getJob(`evt_dl1.${webhook.body.id}.r1`);
+    expect(job?.data).toMatchObject({ deliveryId: `evt_dl1.${webhook.body.id}`, replay: 1, event: { id: 'evt_dl1' } });
+    expect(job?.opts.attempts).toBe(4);
+
+    const byFilter = await request(app).post('/v1/dead-letters/replay').set(auth).send({ webhookId: webhook.body.id, type: 'other.type' });
+    expect(byFilter.body.replayed).toEqual([`evt_dl3.${webhook.body.id}`]);
+
+    expect((await request(app).delete(`/v1/dead-letters/evt_dl2.${webhook.body.id}`).set(auth)).status).toBe(204);
+    const left = await request(app).get(`/v1/dead-letters?webhookId=${webhook.body.id}`).set(auth);
+    expect(left.body.data).toEqual([]);
+    expect((await request(app).post('/v1/dead-letters/replay').set(auth).send({})).status).toBe(202);
+    expect((await request(app).post('/v1/dead-letters/replay').set(auth).send({ ids: [] })).status).toBe(400);
+  });
+});
+
+describe('unknown routes', () => {
+  it('answer 404 problem+json', async () => {
+    const response = await request(app).get('/v1/nothing-here').set(auth);
+    expect(response.status).toBe(404);
+    expect(response.headers['content-type']).toMatch(/problem\+json/);
+  });
+});

@@ -1,0 +1,4 @@
+// `pnpm test` at the root: every package's tests in one run, sharing one redis-server.
+module.exports = {
+  projects: ['<rootDir>/packages/shared', '<rootDir>/apps/api', '<rootDir>/apps/worker'],
+};

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors/config-error';
+import { commonEnvShape, envInt, envPort, parseEnv } from './env';
+
+const schema = z.object({
+  ...commonEnvShape,
+  PORT: envPort.default(8080),
+  CONCURRENCY: envInt(1, 100).default(10),
+  ADMIN_TOKEN: z.string({ error: 'is required' }).min(16, 'must be at least 16 characters'),
+});
+
+describe('parseEnv', () => {
+  it('applies defaults and coerces numbers and booleans', () => {
+    const env = parseEnv(schema, { ADMIN_TOKEN: 'x'.repeat(16), CONCURRENCY: '7', HERALD_ALLOW_PRIVATE_TARGETS: 'true' });
+    expect(env).toMatchObject({
+      PORT: 8080,
+      CONCURRENCY: 7,
+      HERALD_PREFIX: 'herald',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      HERALD_ALLOW_PRIVATE_TARGETS: true,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('names every bad variable and why, without echoing secrets', () => {
+    let error: unknown;
+    try {
+      parseEnv(schema, { ADMIN_TOKEN: 'short-secret', PORT: 'eighty', CONCURRENCY: '0', HERALD_PREFIX: 'a:b', LOG_LEVEL: 'loud' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toMatch(/PORT: must be a whole number \(got "eighty"\)/);
+    expect(message).toMatch(/CONCURRENCY: must be at least 1/);
+    expect(message).toMatch(/HERALD_PREFIX: .*not ":"/);
+    expect(message).toMatch(/LOG_LEVEL/);
+    expect(message).toMatch(/ADMIN_TOKEN: must be at least 16 characters \(value hidden\)/);
+    expect(message).not.toContain('short-secret');
+  });
+
+  it('says when a required variable is missing', () => {
+    expect(() => parseEnv(schema, {})).toThrow(/ADMIN_TOKEN: is required \(it is not set\)/);
+  });
+});

@@ -1,0 +1,23 @@
+import { matchesAnyPattern, matchesEventType } from './patterns';
+
+describe('matchesEventType', () => {
+  it.each([
+    ['invoice.paid', 'invoice.paid', true],
+    ['invoice.paid', 'invoice.paid.late', false],
+    ['invoice.paid', 'invoice', false],
+    ['invoice.*', 'invoice.paid', true],
+    ['invoice.*', 'invoice.paid.late', true],
+    ['invoice.*', 'invoice', false],
+    ['invoice.*', 'invoices.paid', false],
+    ['circuit_breaker.*', 'circuit_breaker.opened', true],
+    ['*', 'anything.at.all', true],
+  ])('%s against %s is %s', (pattern, type, expected) => {
+    expect(matchesEventType(pattern, type)).toBe(expected);
+  });
+
+  it('matches when any pattern does', () => {
+    expect(matchesAnyPattern(['a.b', 'c.*'], 'c.d')).toBe(true);
+    expect(matchesAnyPattern(['a.b', 'c.*'], 'a.c')).toBe(false);
+    expect(matchesAnyPattern([], 'a.b')).toBe(false);
+  });
+});

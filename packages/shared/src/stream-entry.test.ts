@@ -1,0 +1,43 @@
+import { decodeStreamEntry } from './stream-entry';
+
+describe('decodeStreamEntry', () => {
+  it('reads an event a producer wrote directly, with an id derived from the entry', () => {
+    const result = decodeStreamEntry('1700000000000-3', ['event', JSON.stringify({ type: 'order.created', data: { n: 1 } })]);
+    expect(result).toEqual({
+      ok: true,
+      viaApi: false,
+      event: {
+        id: 'evt_s1700000000000-3',
+        type: 'order.created',
+        data: { n: 1 },
+        tenant: 'default',
+        occurredAt: new Date(1700000000000).toISOString(),
+        receivedAt: 1700000000000,
+      },
+    });
+  });
+
+  it('keeps the API-assigned id, receive time and idempotency key', () => {
+    const result = decodeStreamEntry('1700000000000-0', [
+      'event', JSON.stringify({ type: 'a.b', id: 'key-1', tenant: 'acme', occurredAt: '2024-01-01T00:00:00Z' }),
+      'eventId', 'evt_abc',
+      'receivedAt', '1700000000123',
+    ]);
+    expect(result.ok && result.event).toMatchObject({
+      id: 'evt_abc', tenant: 'acme', idempotencyKey: 'key-1', receivedAt: 1700000000123, occurredAt: '2024-01-01T00:00:00Z',
+    });
+    expect(result.ok && result.viaApi).toBe(true);
+  });
+
+  it.each([
+    [['data', '{}'], /no "event" field/],
+    [['event', '{not json'], /not valid JSON/],
+    [['event', JSON.stringify({ type: 'Bad Type' })], /type: must be dotted lowercase/],
+    [['event', JSON.stringify({ type: 'a.b', extra: 1 })], /extra/],
+    [['event', JSON.stringify({ data: {} })], /type/],
+  ])('gives a reason for a malformed entry %j', (fields, reason) => {
+    const result = decodeStreamEntry('1-0', fields);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(reason);
+  });
+});

@@ -1,0 +1,15 @@
+export { waitFor, type WaitOptions } from './wait';
+export { freePort, startRedisServer, type RunningRedis } from './redis-server';
+export { startReceiver, type Receiver, type ReceivedRequest, type Reply, type Responder } from './receiver';
+export {
+  spawnApp,
+  waitForLog,
+  startApi,
+  startWorker,
+  TEST_ADMIN_TOKEN,
+  type HeraldProcess,
+  type RunningApi,
+  type RunningWorker,
+} from './processes';
+export { uniquePrefix, testRedisUrl } from './prefix';
+export { apiClient, type ApiClient, type ApiResponse } from './api-client';

@@ -1,0 +1,15 @@
+// Jest global setup: one redis-server for the whole run, unless HERALD_TEST_REDIS_URL names one.
+import { startRedisServer, type RunningRedis } from './redis-server';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __heraldTestRedis: RunningRedis | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env.HERALD_TEST_REDIS_URL) return;
+  const redis = await startRedisServer();
+  globalThis.__heraldTestRedis = redis;
+  // Test workers and later projects' setups inherit this.
+  process.env.HERALD_TEST_REDIS_URL = redis.url;
+}
