@@ -1,4 +1,6 @@
 // `pnpm test` at the root: every package's tests in one run, sharing one redis-server.
 module.exports = {
   projects: ['<rootDir>/packages/shared', '<rootDir>/apps/api', '<rootDir>/apps/worker'],
+  // A global option: Jest ignores it inside projects.
+  testTimeout: 60_000,
 };

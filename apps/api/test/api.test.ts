@@ -2,7 +2,7 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
-import { Queue } from 'bullmq';
+import { type Queue } from 'bullmq';
 import pino from 'pino';
 import {
   DeadLetterStore,

@@ -2,7 +2,7 @@
 import { startRedisServer, type RunningRedis } from './redis-server';
 
 declare global {
-  // eslint-disable-next-line no-var
+   
   var __heraldTestRedis: RunningRedis | undefined;
 }
 

@@ -59,11 +59,12 @@ export async function startReceiver(responder: Responder = () => ({ status: 200,
     respond(next) {
       current = next;
     },
-    waitForRequests(count, options) {
-      return waitFor(() => requests.length >= count && requests, {
+    async waitForRequests(count, options) {
+      await waitFor(() => requests.length >= count, {
         message: `${count} requests at the receiver (have ${requests.length})`,
         ...options,
       });
+      return requests;
     },
     async close() {
       server.closeAllConnections();

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { newWebhookId } from '../ids';
 import type { RedisKeys } from '../keys';
 import { generateSigningSecret } from '../signing/secret';
-import { webhookCreateSchema, webhookSchema, webhookUpdateSchema, type Webhook } from '../schemas/webhook';
+import { type webhookCreateSchema, webhookSchema, type webhookUpdateSchema, type Webhook } from '../schemas/webhook';
 import type { z } from 'zod';
 
 export interface WebhookSnapshot {

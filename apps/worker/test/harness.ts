@@ -1,0 +1,93 @@
+// Starts a real Herald (API and worker child processes) on the run's redis-server, under a prefix of its own.
+import { Redis } from 'ioredis';
+import { type Queue } from 'bullmq';
+import { createDeliveryQueue, redisKeys, type RedisKeys } from '@herald/shared';
+import {
+  apiClient,
+  startApi,
+  startWorker,
+  testRedisUrl,
+  uniquePrefix,
+  waitFor,
+  type ApiClient,
+  type RunningApi,
+  type RunningWorker,
+} from '@herald/testing';
+
+/** Settings that make failure handling observable within a test's time. */
+export const FAST_WORKER_ENV = {
+  HERALD_CLAIM_IDLE_MS: '1500',
+  HERALD_JOB_LOCK_MS: '3000',
+  HERALD_WEBHOOK_CACHE_MS: '0',
+  HERALD_SHUTDOWN_TIMEOUT_MS: '15000',
+};
+
+export interface Herald {
+  prefix: string;
+  keys: RedisKeys;
+  api: RunningApi;
+  workers: RunningWorker[];
+  client: ApiClient;
+  /** A direct connection, for what producers and operators do to Redis themselves. */
+  redis: Redis;
+  queue: Queue;
+  startWorker(env?: Record<string, string>): Promise<RunningWorker>;
+  /** Resolves once no delivery job is waiting, delayed or active. */
+  waitForIdleQueue(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHerald(name: string, options: { workers?: number; workerEnv?: Record<string, string> } = {}): Promise<Herald> {
+  const prefix = uniquePrefix(name);
+  const env = { REDIS_URL: testRedisUrl(), HERALD_PREFIX: prefix };
+  const api = await startApi(env);
+  const workers: RunningWorker[] = [];
+  const redis = new Redis(testRedisUrl());
+  const queueConnection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+  const queue = createDeliveryQueue(queueConnection, prefix);
+  const herald: Herald = {
+    prefix,
+    keys: redisKeys(prefix),
+    api,
+    workers,
+    client: apiClient(api.url, api.token),
+    redis,
+    queue,
+    async startWorker(extra = {}) {
+      const worker = await startWorker({ ...env, ...FAST_WORKER_ENV, ...options.workerEnv, ...extra });
+      workers.push(worker);
+      return worker;
+    },
+    async waitForIdleQueue(timeoutMs = 20_000) {
+      await waitFor(
+        async () => {
+          const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children');
+          return Object.values(counts).every((count) => count === 0);
+        },
+        { timeoutMs, message: 'the delivery queue to be idle' },
+      );
+    },
+    async stop() {
+      await Promise.all(workers.map((worker) => worker.stop('SIGTERM')));
+      await api.stop('SIGTERM');
+      await queue.close();
+      queueConnection.disconnect();
+      redis.disconnect();
+    },
+  };
+  for (let i = 0; i < (options.workers ?? 1); i++) await herald.startWorker();
+  return herald;
+}
+
+/** Creates a webhook through the API and returns its id and secret. */
+export async function createWebhook(client: ApiClient, body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
+  const response = await client.post('/v1/webhooks', body);
+  if (response.status !== 201) throw new Error(`webhook creation failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return { id: response.body.id as string, secret: response.body.secret as string };
+}
+
+export async function publish(client: ApiClient, event: Record<string, unknown>): Promise<string> {
+  const response = await client.post('/v1/events', event);
+  if (response.status !== 202) throw new Error(`publish failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body.id as string;
+}

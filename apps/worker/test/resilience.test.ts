@@ -1,0 +1,85 @@
+// What happens when workers die, drain or are misconfigured: nothing is lost.
+import { spawnApp, startReceiver, testRedisUrl, waitFor, type Receiver } from '@herald/testing';
+import { createWebhook, startHerald, type Herald } from './harness';
+
+let herald: Herald;
+const receivers: Receiver[] = [];
+
+beforeAll(async () => {
+  herald = await startHerald('resilience', { workers: 0 });
+});
+
+afterAll(async () => {
+  await herald?.stop();
+  await Promise.all(receivers.map((r) => r.close()));
+});
+
+async function publishBatch(tenant: string, type: string, count: number, offset = 0): Promise<string[]> {
+  const events = Array.from({ length: count }, (_, i) => ({ tenant, type, data: { n: offset + i } }));
+  const response = await herald.client.post('/v1/events/batch', { events });
+  expect(response.status).toBe(202);
+  return (response.body.events as { id: string }[]).map((e) => e.id);
+}
+
+it('delivers all of 2,000 events while one of two workers is killed with SIGKILL', async () => {
+  const hook = await startReceiver();
+  receivers.push(hook);
+  await createWebhook(herald.client, { tenant: 'crash', url: hook.url, retry: { initialDelayMs: 100, jitter: 0 } });
+  const victim = await herald.startWorker();
+  await herald.startWorker();
+
+  const published = await publishBatch('crash', 'load.test', 1000);
+  await hook.waitForRequests(200, { timeoutMs: 30_000 });
+  victim.child.kill('SIGKILL');
+  expect(await victim.exited).toBeNull();
+  published.push(...(await publishBatch('crash', 'load.test', 1000, 1000)));
+
+  const expected = new Set(published);
+  const distinct = () => new Set(hook.requests.map((r) => String(r.headers['webhook-id'])));
+  await waitFor(() => distinct().size >= expected.size, {
+    timeoutMs: 60_000,
+    message: `all ${expected.size} events at the receiver`,
+  });
+  const received = distinct();
+  expect([...expected].filter((id) => !received.has(id))).toEqual([]);
+  expect([...received].filter((id) => !expected.has(id))).toEqual([]);
+});
+
+it('drains on SIGTERM: in-flight deliveries finish, then the worker exits 0', async () => {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const hook = await startReceiver(async () => {
+    await gate;
+    return { status: 200 };
+  });
+  receivers.push(hook);
+  // The other workers would take part of the work; this test needs one worker holding it all.
+  await Promise.all(herald.workers.splice(0).map((w) => w.stop('SIGTERM')));
+  const { id: webhookId } = await createWebhook(herald.client, { tenant: 'drain', url: hook.url });
+  const worker = await herald.startWorker();
+  await publishBatch('drain', 'slow.receiver', 5);
+  await hook.waitForRequests(5);
+
+  worker.child.kill('SIGTERM');
+  // The worker must wait for the receiver rather than exit with deliveries in flight.
+  await waitFor(() => worker.logs().some((line) => line.msg === 'herald worker draining'), { message: 'draining to start' });
+  expect(worker.child.exitCode).toBeNull();
+  release();
+  expect(await worker.exited).toBe(0);
+
+  const attempts = await herald.redis.lrange(herald.keys.attempts(webhookId), 0, -1);
+  expect(attempts.map((a) => JSON.parse(a).outcome)).toEqual(['success', 'success', 'success', 'success', 'success']);
+  expect(hook.requests).toHaveLength(5);
+});
+
+it.each([
+  ['worker', { HERALD_WORKER_CONCURRENCY: 'lots' }, /HERALD_WORKER_CONCURRENCY: must be a whole number \(got "lots"\)/],
+  ['worker', { REDIS_URL: 'http://localhost' }, /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/],
+  ['api', { HERALD_API_PORT: '70000' }, /HERALD_API_PORT: must be at most 65535/],
+  ['api', { HERALD_ADMIN_TOKEN: '' }, /HERALD_ADMIN_TOKEN: must be at least 16 characters/],
+] as const)('the %s refuses to start on bad config %j', async (app, env, message) => {
+  const proc = spawnApp(app, { REDIS_URL: testRedisUrl(), HERALD_ADMIN_TOKEN: 'x'.repeat(20), ...env });
+  expect(await proc.exited).toBe(1);
+  expect(proc.output()).toMatch(message);
+  expect(proc.output()).toMatch(/Invalid configuration/);
+});

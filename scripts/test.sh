@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what the tests need (redis-server, pnpm, dependencies), builds, and runs every test
+# against one real redis-server on a free port. Usage: bash scripts/test.sh [jest args]
+source "$(dirname "$0")/lib.sh"
+
+ensure_redis_server
+install_dependencies
+build_all
+
+log "type-checking and linting"
+(cd "$REPO_ROOT" && pnpm typecheck --output-logs=errors-only && pnpm lint --output-logs=errors-only)
+
+log "running the tests"
+cd "$REPO_ROOT"
+# jest's global setup starts one redis-server for the whole run and stops it afterwards.
+pnpm exec jest --ci "$@"
