@@ -16,8 +16,10 @@ build_all
 
 pids=()
 redis_pid=""
+stopping=0
 cleanup() {
   trap - INT TERM EXIT
+  stopping=1
   log "stopping Herald (workers drain in-flight deliveries first)"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -35,7 +37,8 @@ if [ -z "${REDIS_URL:-}" ]; then
     die "Something already answers on port $redis_port; set HERALD_REDIS_PORT to a free port or REDIS_URL to use it."
   fi
   log "starting redis-server on 127.0.0.1:$redis_port (data in .herald/redis, append-only file on)"
-  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$DATA_DIR/redis" \
+  # setsid: Ctrl-C reaches only this script, which stops Redis last, after the workers drained.
+  setsid redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$DATA_DIR/redis" \
     --appendonly yes --appendfsync everysec --save 900 1 \
     --logfile "$DATA_DIR/logs/redis.log" &
   redis_pid=$!
@@ -58,11 +61,11 @@ export HERALD_ADMIN_TOKEN
 export HERALD_API_PORT="${HERALD_API_PORT:-8080}"
 export HERALD_ALLOW_PRIVATE_TARGETS="${HERALD_ALLOW_PRIVATE_TARGETS:-true}"
 
-node "$REPO_ROOT/apps/api/dist/index.js" >>"$DATA_DIR/logs/api.log" 2>&1 &
+setsid node "$REPO_ROOT/apps/api/dist/index.js" >>"$DATA_DIR/logs/api.log" 2>&1 &
 pids+=($!)
 metrics_port="${HERALD_METRICS_PORT:-9464}"
 for i in $(seq 1 "${HERALD_WORKERS:-2}"); do
-  HERALD_METRICS_PORT=$((metrics_port + i - 1)) node "$REPO_ROOT/apps/worker/dist/index.js" >>"$DATA_DIR/logs/worker-$i.log" 2>&1 &
+  HERALD_METRICS_PORT=$((metrics_port + i - 1)) setsid node "$REPO_ROOT/apps/worker/dist/index.js" >>"$DATA_DIR/logs/worker-$i.log" 2>&1 &
   pids+=($!)
 done
 
@@ -95,4 +98,4 @@ MSG
 
 # Stop everything when any process ends unexpectedly.
 wait -n "${pids[@]}" || true
-log "a Herald process exited; see .herald/logs/"
+[ "$stopping" -eq 1 ] || log "a Herald process exited unexpectedly; see .herald/logs/"
