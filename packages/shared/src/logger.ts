@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /** Paths pino censors wherever they occur: signing secrets, credentials and auth headers. */
 export const REDACTED_PATHS = [
@@ -22,12 +22,12 @@ export const REDACTED_PATHS = [
   '*.headers["webhook-signature"]',
 ];
 
-export function createLogger(options: { name: string; level: string }): Logger {
-  return pino({
-    name: options.name,
-    level: options.level,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-  });
+/** Herald's pino logger: JSON lines with secrets censored; `destination` defaults to stdout. */
+export function createLogger(options: { name: string; level: string }, destination?: DestinationStream): Logger {
+  return pino(
+    { name: options.name, level: options.level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    destination,
+  );
 }
 
 export type { Logger };
