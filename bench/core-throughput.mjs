@@ -92,6 +92,8 @@ try {
       ...env,
       HERALD_METRICS_PORT: String(await freePort()),
       HERALD_WORKER_CONCURRENCY: values.concurrency,
+      // e.g. BENCH_WORKER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the workers.
+      NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS ?? '',
     });
   }
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
@@ -143,7 +145,7 @@ try {
 } finally {
   for (const child of children.reverse()) child.kill('SIGTERM');
   receiver.close();
-  await new Promise((r) => setTimeout(r, 500));
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }

@@ -1,5 +1,5 @@
 // Herald API process: wires configuration, Redis and the Express app, listens, drains on SIGTERM.
-import { FANOUT_GROUP, createDeliveryQueue, createLogger, createRedis, redisKeys } from '@herald/shared';
+import { createDeliveryQueue, createLogger, createRedis, ensureFanoutGroup, redisKeys } from '@herald/shared';
 import { loadApiEnv } from './env';
 import { createApiMetrics } from './metrics';
 import { createServer } from './server';
@@ -8,16 +8,13 @@ async function main(): Promise<void> {
   const env = loadApiEnv();
   const logger = createLogger({ name: 'herald-api', level: env.LOG_LEVEL });
   const keys = redisKeys(env.HERALD_PREFIX);
-  const redis = createRedis(env.REDIS_URL);
+  // Requests fail (503) rather than hang while Redis is unreachable; the queue connection waits it out.
+  const redis = createRedis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   const deliveryQueue = createDeliveryQueue(createRedis(env.REDIS_URL), env.HERALD_PREFIX);
   deliveryQueue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
 
-  // Create the consumer group from the stream's start, so events published before any worker
-  // ever ran are still delivered.
-  await redis.xgroup('CREATE', keys.eventsStream, FANOUT_GROUP, '0', 'MKSTREAM').catch((error: Error) => {
-    if (!error.message.includes('BUSYGROUP')) throw error;
-  });
+  await ensureFanoutGroup(redis, keys);
 
   const app = createServer({
     redis,

@@ -71,10 +71,22 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     if (parserError.type === 'entity.parse.failed') {
       return sendProblem(res, new HttpProblem(400, 'Malformed JSON', 'The request body is not valid JSON', [{ field: '(body)', message: 'is not valid JSON' }]));
     }
-    if (parserError.status && parserError.status >= 400 && parserError.status < 500 && parserError.type) {
+    // Errors from Express's own layers (body parser, router: a malformed %-escape) carry a 4xx status.
+    if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
       return sendProblem(res, new HttpProblem(parserError.status, 'Bad request', parserError.message));
+    }
+    if (isRedisUnavailable(error)) {
+      logger.warn({ err: (error as Error).message, path: req.path }, 'redis unavailable');
+      res.set('retry-after', '5');
+      return sendProblem(res, new HttpProblem(503, 'Service unavailable', 'Storage is unreachable; retry shortly'));
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     return sendProblem(res, new HttpProblem(500, 'Internal server error'));
   };
+}
+
+function isRedisUnavailable(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name ?? '';
+  const message = (error as Error | undefined)?.message ?? '';
+  return name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|Stream isn't writeable/.test(message);
 }

@@ -105,6 +105,25 @@ describe('POST /v1/events', () => {
     expect(array.status).toBe(400);
   });
 
+  it('answers 400, not 500, for data nested too deep to re-serialize safely', async () => {
+    const nested = (depth: number) => {
+      let data: Record<string, unknown> = { leaf: true };
+      for (let i = 0; i < depth; i++) data = { d: data };
+      return data;
+    };
+    const deep = await request(app).post('/v1/events').set(auth).send({ type: 'deep.one', data: nested(100) });
+    expect(deep.status).toBe(400);
+    expect(deep.body.errors[0]).toMatchObject({ field: 'data', message: expect.stringMatching(/nest deeper/) });
+    expect((await request(app).post('/v1/events').set(auth).send({ type: 'deep.one', data: nested(5000) })).status).toBe(400);
+    expect((await request(app).post('/v1/events').set(auth).send({ type: 'deep.one', data: nested(50) })).status).toBe(202);
+  });
+
+  it('answers 400 for a malformed percent-escape in the path', async () => {
+    const response = await request(app).get('/v1/webhooks/%E0%A4%A').set(auth);
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toMatch(/problem\+json/);
+  });
+
   it('answers 413 above 1 MiB', async () => {
     const response = await request(app).post('/v1/events').set(auth).send({ type: 'big.one', data: { blob: 'x'.repeat(1_100_000) } });
     expect(response.status).toBe(413);
@@ -156,7 +175,12 @@ describe('webhooks', () => {
     const created = await request(app)
       .post('/v1/webhooks')
       .set(auth)
-      .send({ url: 'https://example.com/hook', events: ['order.*'], auth: { type: 'bearer', token: 'tok-secret-value' } });
+      .send({
+        url: 'https://example.com/hook',
+        events: ['order.*'],
+        auth: { type: 'bearer', token: 'tok-secret-value' },
+        headers: { 'X-Api-Key': 'header-secret-value' },
+      });
     expect(created.status).toBe(201);
     expect(created.body.id).toMatch(/^wh_/);
     expect(created.body.secret).toMatch(/^whsec_/);
@@ -165,15 +189,21 @@ describe('webhooks', () => {
 
     const list = await request(app).get('/v1/webhooks').set(auth);
     expect(list.body.data.map((w: { id: string }) => w.id)).toContain(id);
-    expect(JSON.stringify(list.body)).not.toMatch(/whsec_|tok-secret-value/);
+    expect(JSON.stringify(list.body)).not.toMatch(/whsec_|tok-secret-value|header-secret-value/);
 
     const read = await request(app).get(`/v1/webhooks/${id}`).set(auth);
-    expect(read.body).toMatchObject({ id, url: 'https://example.com/hook', events: ['order.*'], auth: { type: 'bearer' } });
+    expect(read.body).toMatchObject({
+      id, url: 'https://example.com/hook', events: ['order.*'], auth: { type: 'bearer' }, headers: { 'x-api-key': '********' },
+    });
+    expect(JSON.stringify(read.body)).not.toMatch(/tok-secret-value|header-secret-value/);
     expect(read.body.secret).toBeUndefined();
 
     const patched = await request(app).patch(`/v1/webhooks/${id}`).set(auth).send({ enabled: false, description: 'paused' });
     expect(patched.body).toMatchObject({ enabled: false, description: 'paused', events: ['order.*'] });
-    expect(Date.parse(patched.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(read.body.updatedAt));
+    const stored = JSON.parse((await redis.hget(keys.webhooks, id)) as string);
+    expect(stored).toMatchObject({ enabled: false, description: 'paused', headers: { 'x-api-key': 'header-secret-value' } });
+    const cleared = await request(app).patch(`/v1/webhooks/${id}`).set(auth).send({ description: null });
+    expect(cleared.body).not.toHaveProperty('description');
 
     expect((await request(app).delete(`/v1/webhooks/${id}`).set(auth)).status).toBe(204);
     expect((await request(app).get(`/v1/webhooks/${id}`).set(auth)).status).toBe(404);
@@ -233,6 +263,75 @@ describe('dead letters', () => {
     expect(left.body.data).toEqual([]);
     expect((await request(app).post('/v1/dead-letters/replay').set(auth).send({})).status).toBe(202);
     expect((await request(app).post('/v1/dead-letters/replay').set(auth).send({ ids: [] })).status).toBe(400);
+  });
+
+  it('pages through dead letters that share a millisecond without skipping or repeating any', async () => {
+    const webhook = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/ties' });
+    const store = new DeadLetterStore(redis, keys);
+    const at = new Date().toISOString();
+    const pipeline = redis.pipeline();
+    const ids: string[] = [];
+    for (let n = 0; n < 1203; n++) {
+      const id = `evt_tie${String(n).padStart(4, '0')}.${webhook.body.id}`;
+      ids.push(id);
+      store.addTo(pipeline, {
+        id, webhookId: webhook.body.id, tenant: 'default', attempts: 1, lastError: 'HTTP 400', deadLetteredAt: at, replays: 0,
+        event: { id: `evt_tie${n}`, type: 'tie.type', data: {}, tenant: 'default', occurredAt: at, receivedAt: 0 },
+      });
+    }
+    await pipeline.exec();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: request.Response = await request(app)
+        .get(`/v1/dead-letters?webhookId=${webhook.body.id}&limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+        .set(auth);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.data.map((d: DeadLetter) => d.id));
+      cursor = page.body.next;
+    } while (cursor);
+    expect(seen).toHaveLength(1203);
+    expect(new Set(seen).size).toBe(1203);
+    expect([...seen].sort()).toEqual([...ids].sort());
+    expect((await request(app).get('/v1/dead-letters?cursor=garbage').set(auth)).status).toBe(400);
+  });
+
+  it('keeps dead letters whose webhook is disabled or deleted instead of replaying them into nothing', async () => {
+    const store = new DeadLetterStore(redis, keys);
+    const disabled = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/off', enabled: false });
+    const at = new Date().toISOString();
+    const make = (webhookId: string, n: number): DeadLetter => ({
+      id: `evt_keep${n}.${webhookId}`, webhookId, tenant: 'default', attempts: 1, lastError: 'HTTP 500', deadLetteredAt: at, replays: 0,
+      event: { id: `evt_keep${n}`, type: 'keep.type', data: {}, tenant: 'default', occurredAt: at, receivedAt: 0 },
+    });
+    const pipeline = redis.pipeline();
+    store.addTo(pipeline, make(disabled.body.id, 1));
+    store.addTo(pipeline, make('wh_deleted', 2));
+    await pipeline.exec();
+    const response = await request(app).post('/v1/dead-letters/replay').set(auth).send({ type: 'keep.type' });
+    expect(response.body).toEqual({
+      replayed: [],
+      skipped: expect.arrayContaining([
+        { id: `evt_keep1.${disabled.body.id}`, reason: 'webhook disabled' },
+        { id: 'evt_keep2.wh_deleted', reason: 'webhook deleted' },
+      ]),
+    });
+    expect(await store.getMany([`evt_keep1.${disabled.body.id}`, 'evt_keep2.wh_deleted'])).toHaveLength(2);
+  });
+
+  it('removes a replayed dead letter only if it was not re-parked meanwhile', async () => {
+    const store = new DeadLetterStore(redis, keys);
+    const at = new Date().toISOString();
+    const base = {
+      webhookId: 'wh_x', tenant: 'default', attempts: 1, lastError: 'HTTP 400', deadLetteredAt: at,
+      event: { id: 'evt_race', type: 'race.type', data: {}, tenant: 'default', occurredAt: at, receivedAt: 0 },
+    };
+    const pipeline = redis.pipeline();
+    store.addTo(pipeline, { ...base, id: 'evt_race.wh_x', replays: 1 }); // already failed again after replay 0 → 1
+    store.addTo(pipeline, { ...base, id: 'evt_calm.wh_x', replays: 0 });
+    await pipeline.exec();
+    expect(await store.removeReplayed([{ id: 'evt_race.wh_x', replays: 0 }, { id: 'evt_calm.wh_x', replays: 0 }])).toBe(1);
+    expect((await store.getMany(['evt_race.wh_x', 'evt_calm.wh_x'])).map((d) => d.id)).toEqual(['evt_race.wh_x']);
   });
 });
 

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { Logger } from '@herald/shared';
+import { pingWithin, type Logger } from '@herald/shared';
 import type { Service } from './service';
 
 export class HealthServer implements Service {
@@ -51,10 +51,7 @@ export class HealthServer implements Service {
     if (path === '/readyz') {
       if (!this.ready) return json(503, { status: 'starting' });
       try {
-        await Promise.race([
-          this.redis.ping(),
-          new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 1000 ms')), 1000).unref()),
-        ]);
+        await pingWithin(this.redis, 1000);
         return json(200, { status: 'ready', redis: 'ok' });
       } catch (error) {
         return json(503, { status: 'unavailable', redis: (error as Error).message });

@@ -67,8 +67,9 @@ async function main(): Promise<void> {
     health.setReady(false);
     const drained = await supervisor.stop(env.HERALD_SHUTDOWN_TIMEOUT_MS);
     if (!drained) {
+      // Deliveries still in flight keep their jobs locked until the lock expires; another worker then runs them.
       logger.warn({ timeoutMs: env.HERALD_SHUTDOWN_TIMEOUT_MS }, 'drain deadline passed; in-flight deliveries will be retried elsewhere');
-      await delivery.abort().catch(() => undefined);
+      process.exit(1);
     }
     await queue.close().catch(() => undefined);
     await http.close().catch(() => undefined);

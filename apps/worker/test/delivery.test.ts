@@ -205,7 +205,26 @@ it('accepts a directly written idempotency key once', async () => {
   expect(direct.map((r) => r.headers['webhook-id'])).toEqual([`evt_s${first}`]);
 });
 
+it('replays by filter only what was dead before the call, even when the replay fails again at once', async () => {
+  const hook = await receiver(() => ({ status: 422 }));
+  const { id: webhookId } = await createWebhook(herald.client, { tenant: 'refail', url: hook.url });
+  await publish(herald.client, { tenant: 'refail', type: 'refail.event' });
+  await waitFor(async () => (await herald.client.get(`/v1/dead-letters?webhookId=${webhookId}`)).body.data.length === 1, {
+    message: 'the dead letter',
+  });
+  const replay = await herald.client.post('/v1/dead-letters/replay', { webhookId });
+  expect(replay.body.replayed).toHaveLength(1);
+  const again = await waitFor(async () => {
+    const list = await herald.client.get(`/v1/dead-letters?webhookId=${webhookId}`);
+    return list.body.data[0]?.replays === 1 && list.body.data;
+  }, { message: 'the replay to fail again' });
+  await herald.waitForIdleQueue();
+  expect(again).toHaveLength(1);
+  expect(hook.requests).toHaveLength(2);
+});
+
 it('moves a malformed stream entry to the invalid stream with its reason, and acknowledges it', async () => {
+  const badId = await herald.redis.xadd(herald.keys.eventsStream, '*', 'event', JSON.stringify({ type: 'a.b' }), 'eventId', 'evt_bad:id');
   const badJson = await herald.redis.xadd(herald.keys.eventsStream, '*', 'event', '{"type": "oops"');
   const badType = await herald.redis.xadd(herald.keys.eventsStream, '*', 'event', JSON.stringify({ type: 'NOT VALID' }));
   const noEvent = await herald.redis.xadd(herald.keys.eventsStream, '*', 'payload', 'hello');
@@ -215,8 +234,9 @@ it('moves a malformed stream entry to the invalid stream with its reason, and ac
       const map = Object.fromEntries(fields.flatMap((_, i) => (i % 2 === 0 ? [[fields[i], fields[i + 1]]] : [])));
       return [map.entryId, map] as const;
     }));
-    return [badJson, badType, noEvent].every((id) => byEntry.has(id)) && byEntry;
-  }, { message: 'three entries in the invalid stream' });
+    return [badJson, badType, noEvent, badId].every((id) => byEntry.has(id)) && byEntry;
+  }, { message: 'four entries in the invalid stream' });
+  expect(invalid.get(badId)?.reason).toMatch(/eventId/);
   expect(invalid.get(badJson)?.reason).toMatch(/not valid JSON/);
   expect(invalid.get(badType)?.reason).toMatch(/type: must be dotted lowercase/);
   expect(invalid.get(noEvent)?.reason).toMatch(/no "event" field/);

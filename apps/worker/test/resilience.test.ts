@@ -21,12 +21,32 @@ async function publishBatch(tenant: string, type: string, count: number, offset 
   return (response.body.events as { id: string }[]).map((e) => e.id);
 }
 
+it('claims and delivers an entry that a consumer read and never acknowledged', async () => {
+  const hook = await startReceiver();
+  receivers.push(hook);
+  await createWebhook(herald.client, { tenant: 'orphan', url: hook.url });
+  // No worker runs yet: a "ghost" consumer takes the entry and dies without acknowledging it.
+  const [eventId] = await publishBatch('orphan', 'orphan.event', 1);
+  const read = (await herald.redis.xreadgroup(
+    'GROUP', 'fanout', 'ghost', 'COUNT', 10, 'STREAMS', herald.keys.eventsStream, '>',
+  )) as [string, [string, string[]][]][];
+  expect(read[0]![1]).toHaveLength(1);
+
+  await herald.startWorker();
+  const [request] = await hook.waitForRequests(1, { timeoutMs: 15_000 });
+  expect(request!.headers['webhook-id']).toBe(eventId);
+  await waitFor(async () => ((await herald.redis.xpending(herald.keys.eventsStream, 'fanout')) as [number])[0] === 0, {
+    message: 'no entry left pending',
+  });
+  expect(hook.requests).toHaveLength(1);
+});
+
 it('delivers all of 2,000 events while one of two workers is killed with SIGKILL', async () => {
   const hook = await startReceiver();
   receivers.push(hook);
   await createWebhook(herald.client, { tenant: 'crash', url: hook.url, retry: { initialDelayMs: 100, jitter: 0 } });
   const victim = await herald.startWorker();
-  await herald.startWorker();
+  if (herald.workers.length < 2) await herald.startWorker();
 
   const published = await publishBatch('crash', 'load.test', 1000);
   await hook.waitForRequests(200, { timeoutMs: 30_000 });
@@ -43,7 +63,7 @@ it('delivers all of 2,000 events while one of two workers is killed with SIGKILL
   const received = distinct();
   expect([...expected].filter((id) => !received.has(id))).toEqual([]);
   expect([...received].filter((id) => !expected.has(id))).toEqual([]);
-});
+}, 120_000);
 
 it('drains on SIGTERM: in-flight deliveries finish, then the worker exits 0', async () => {
   let release: () => void = () => undefined;

@@ -16,7 +16,8 @@ export { newEventId, newWebhookId, eventIdForStreamEntry, deliveryIdFor, replayJ
 export { matchesEventType, matchesAnyPattern } from './patterns';
 export { maxAttempts, retryDelayMs, type RandomSource } from './retry';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger';
-export { createRedis, createDeliveryQueue } from './redis';
+export { createRedis, createDeliveryQueue, execOrThrow, pingWithin, ensureFanoutGroup } from './redis';
+export { defineScripts } from './lua/scripts';
 export {
   DELIVERY_JOB_NAME,
   DELIVERY_BACKOFF_TYPE,
@@ -34,6 +35,8 @@ export {
   eventPatternSchema,
   tenantSchema,
   durationMsSchema,
+  jsonDepth,
+  MAX_JSON_DEPTH,
   DEFAULT_TENANT,
 } from './schemas/common';
 export {
@@ -58,6 +61,7 @@ export {
   authSchema,
   rateLimitSchema,
   toPublicWebhook,
+  MASKED_HEADER_VALUE,
   RESERVED_HEADER_NAMES,
   type Webhook,
   type WebhookCreate,
@@ -72,4 +76,11 @@ export {
   type DeadLetter,
 } from './schemas/delivery';
 export { WebhookStore, type WebhookSnapshot } from './store/webhook-store';
-export { DeadLetterStore, type DeadLetterFilter } from './store/dead-letter-store';
+export {
+  DeadLetterStore,
+  encodeCursor,
+  decodeCursor,
+  type DeadLetterFilter,
+  type DeadLetterCursor,
+  type DeadLetterPage,
+} from './store/dead-letter-store';

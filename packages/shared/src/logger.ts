@@ -20,6 +20,9 @@ export const REDACTED_PATHS = [
   'req.headers["idempotency-key"]',
   'headers["webhook-signature"]',
   '*.headers["webhook-signature"]',
+  // ioredis attaches the failed command, arguments included (webhook JSON with its secret), to errors.
+  'err.command',
+  '*.err.command',
 ];
 
 /** Herald's pino logger: JSON lines with secrets censored; `destination` defaults to stdout. */

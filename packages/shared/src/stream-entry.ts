@@ -12,6 +12,9 @@ export const STREAM_FIELDS = {
   receivedAt: 'receivedAt',
 } as const;
 
+/** Herald event ids: safe inside BullMQ job ids (no ":") and delivery ids (no "."). */
+const EVENT_ID = /^evt_[A-Za-z0-9_-]{1,120}$/;
+
 export type DecodedEntry =
   | { ok: true; event: StoredEvent; viaApi: boolean }
   | { ok: false; reason: string };
@@ -40,6 +43,9 @@ export function decodeStreamEntry(entryId: string, fields: readonly string[]): D
   const receivedAtField = Number(map.get(STREAM_FIELDS.receivedAt));
   const receivedAt = Number.isFinite(receivedAtField) && receivedAtField > 0 ? receivedAtField : entryMs;
   const apiEventId = map.get(STREAM_FIELDS.eventId);
+  if (apiEventId !== undefined && !EVENT_ID.test(apiEventId)) {
+    return { ok: false, reason: `"${STREAM_FIELDS.eventId}" must look like evt_… (letters, digits, "_", "-")` };
+  }
   const input = parsed.data;
   const event: StoredEvent = {
     id: apiEventId ?? eventIdForStreamEntry(entryId),

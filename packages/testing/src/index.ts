@@ -1,4 +1,4 @@
-export { waitFor, type WaitOptions } from './wait';
+export { waitFor, WaitAborted, type WaitOptions } from './wait';
 export { freePort, startRedisServer, type RunningRedis } from './redis-server';
 export { startReceiver, type Receiver, type ReceivedRequest, type Reply, type Responder } from './receiver';
 export {

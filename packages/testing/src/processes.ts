@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor } from './wait';
+import { WaitAborted, waitFor } from './wait';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
 
@@ -54,7 +54,7 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): He
 export async function waitForLog(proc: HeraldProcess, msg: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
   return waitFor(
     () => {
-      if (proc.child.exitCode !== null) throw new Error(`process exited with ${proc.child.exitCode}:\n${proc.output()}`);
+      if (proc.child.exitCode !== null) throw new WaitAborted(`process exited with ${proc.child.exitCode}`);
       return proc.logs().find((line) => line.msg === msg);
     },
     { timeoutMs, message: `log "${msg}"` },

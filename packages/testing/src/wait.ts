@@ -5,6 +5,9 @@ export interface WaitOptions {
   message?: string;
 }
 
+/** Thrown by a condition to stop waiting at once (the awaited thing can no longer happen). */
+export class WaitAborted extends Error {}
+
 export type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
 
 /** Polls `condition` until it returns a truthy value (which is returned) or the deadline passes. */
@@ -18,6 +21,7 @@ export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitO
       const value = await condition();
       if (value) return value as Truthy<T>;
     } catch (error) {
+      if (error instanceof WaitAborted) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {

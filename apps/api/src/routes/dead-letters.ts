@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { eventTypeSchema, type DeadLetter, type DeadLetterStore } from '@herald/shared';
+import { decodeCursor, encodeCursor, eventTypeSchema, type DeadLetter, type DeadLetterStore } from '@herald/shared';
 import type { DeadLetterReplay } from '../services/dead-letter-replay';
 import { HttpProblem, parseOr400 } from '../problem';
 import type { Principal } from '../middleware/auth';
@@ -16,7 +16,19 @@ const filterShape = {
   before: isoOrMs.optional(),
 };
 
-const listQuerySchema = z.object({ ...filterShape, limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const listQuerySchema = z.object({
+  ...filterShape,
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  /** The `next` of the previous page. */
+  cursor: z
+    .string()
+    .transform((text, ctx) => {
+      const cursor = decodeCursor(text);
+      if (!cursor) ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
+      return cursor ?? undefined;
+    })
+    .optional(),
+});
 
 const replayBodySchema = z.union(
   [
@@ -36,7 +48,7 @@ export function deadLettersRouter(store: DeadLetterStore, replay: DeadLetterRepl
   router.get('/', async (req, res) => {
     const query = parseOr400(listQuerySchema, req.query);
     const principal = res.locals.principal;
-    const data = await store.list(
+    const page = await store.list(
       {
         webhookId: query.webhookId,
         type: query.type,
@@ -45,12 +57,9 @@ export function deadLettersRouter(store: DeadLetterStore, replay: DeadLetterRepl
         tenant: principal.kind === 'tenant' ? principal.tenant : undefined,
       },
       query.limit,
+      query.cursor,
     );
-    const last = data.at(-1);
-    res.json({
-      data,
-      nextBefore: data.length === query.limit && last ? Date.parse(last.deadLetteredAt) : null,
-    });
+    res.json({ data: page.data, next: page.next ? encodeCursor(page.next) : null });
   });
 
   router.get('/:id', async (req, res) => {

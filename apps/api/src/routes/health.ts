@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
+import { pingWithin } from '@herald/shared';
 
 /** Liveness, readiness (Redis answers PING in time) and the Prometheus scrape; no auth. */
 export function healthRouter(redis: Redis, registry: Registry): Router {
@@ -10,7 +11,7 @@ export function healthRouter(redis: Redis, registry: Registry): Router {
   });
   router.get('/readyz', async (_req, res) => {
     try {
-      await withTimeout(redis.ping(), 1000);
+      await pingWithin(redis, 1000);
       res.json({ status: 'ready', redis: 'ok' });
     } catch (error) {
       res.status(503).json({ status: 'unavailable', redis: (error as Error).message });
@@ -20,12 +21,4 @@ export function healthRouter(redis: Redis, registry: Registry): Router {
     res.type(registry.contentType).send(await registry.metrics());
   });
   return router;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import {
   deliveryJob,
   type DeadLetter,
+  type DeadLetterCursor,
   type DeadLetterFilter,
   type DeadLetterStore,
   type WebhookStore,
@@ -24,54 +25,61 @@ export class DeadLetterReplay {
 
   /** Replays the given dead letters; ids that do not exist or `canSee` refuses are skipped as not found. */
   async replayIds(ids: readonly string[], canSee: (deadLetter: DeadLetter) => boolean = () => true): Promise<ReplayResult> {
-    const found = (await this.deadLetters.getMany(ids)).filter(canSee);
-    const foundIds = new Set(found.map((d) => d.id));
-    const result = await this.replay(found);
-    for (const id of ids) if (!foundIds.has(id)) result.skipped.push({ id, reason: 'not found' });
+    const result: ReplayResult = { replayed: [], skipped: [] };
+    const unique = [...new Set(ids)];
+    for (let start = 0; start < unique.length; start += CHUNK) {
+      const chunkIds = unique.slice(start, start + CHUNK);
+      const found = (await this.deadLetters.getMany(chunkIds)).filter(canSee);
+      const foundIds = new Set(found.map((d) => d.id));
+      merge(result, await this.replay(found));
+      for (const id of chunkIds) if (!foundIds.has(id)) result.skipped.push({ id, reason: 'not found' });
+    }
     return result;
   }
 
-  /** Replays everything matching `filter`, oldest pages last, `limit` at most, in chunks. */
-  async replayMatching(filter: DeadLetterFilter, limit: number): Promise<ReplayResult> {
-    const total: ReplayResult = { replayed: [], skipped: [] };
-    const skippedIds = new Set<string>();
-    let beforeMs = filter.beforeMs;
-    while (total.replayed.length < limit) {
-      const page = await this.deadLetters.list({ ...filter, beforeMs }, Math.min(CHUNK, limit - total.replayed.length));
-      const fresh = page.filter((d) => !skippedIds.has(d.id));
-      if (fresh.length === 0) break;
-      const { replayed, skipped } = await this.replay(fresh);
-      total.replayed.push(...replayed);
-      total.skipped.push(...skipped);
-      for (const s of skipped) skippedIds.add(s.id);
-      // Replayed ones are gone from the set; continue below the oldest skipped one if any remain.
-      const oldestSkipped = page.filter((d) => skippedIds.has(d.id)).at(-1);
-      if (oldestSkipped) beforeMs = Date.parse(oldestSkipped.deadLetteredAt);
+  /**
+   * Replays up to `limit` dead letters matching `filter`, newest first, in chunks. Only those
+   * dead-lettered before the call started count, so a replay that fails again is not replayed twice.
+   */
+  async replayMatching(filter: DeadLetterFilter, limit: number, nowMs: number = Date.now()): Promise<ReplayResult> {
+    const result: ReplayResult = { replayed: [], skipped: [] };
+    const pinned: DeadLetterFilter = { ...filter, beforeMs: Math.min(filter.beforeMs ?? Infinity, nowMs + 1) };
+    let cursor: DeadLetterCursor | null = null;
+    while (result.replayed.length + result.skipped.length < limit) {
+      const page = await this.deadLetters.list(pinned, Math.min(CHUNK, limit - result.replayed.length - result.skipped.length), cursor);
+      merge(result, await this.replay(page.data));
+      if (!page.next) break;
+      cursor = page.next;
     }
-    return total;
+    return result;
   }
 
   private async replay(deadLetters: readonly DeadLetter[]): Promise<ReplayResult> {
     const result: ReplayResult = { replayed: [], skipped: [] };
-    const webhooksById = new Map((await this.webhooks.list()).map((w) => [w.id, w]));
-    for (let start = 0; start < deadLetters.length; start += CHUNK) {
-      const chunk = deadLetters.slice(start, start + CHUNK);
-      const jobs = [];
-      const ids: string[] = [];
-      for (const deadLetter of chunk) {
-        const webhook = webhooksById.get(deadLetter.webhookId);
-        if (!webhook) {
-          result.skipped.push({ id: deadLetter.id, reason: 'webhook deleted' });
-          continue;
-        }
-        jobs.push(deliveryJob(deadLetter.event, webhook, deadLetter.replays + 1));
-        ids.push(deadLetter.id);
+    if (deadLetters.length === 0) return result;
+    const webhooks = await this.webhooks.getMany(deadLetters.map((d) => d.webhookId));
+    const jobs = [];
+    const replayed: DeadLetter[] = [];
+    for (const deadLetter of deadLetters) {
+      const webhook = webhooks.get(deadLetter.webhookId);
+      // A replay to a webhook that cannot receive would be skipped by the worker: keep the dead letter.
+      const reason = !webhook ? 'webhook deleted' : !webhook.enabled ? 'webhook disabled' : undefined;
+      if (reason || !webhook) {
+        result.skipped.push({ id: deadLetter.id, reason: reason ?? 'webhook deleted' });
+        continue;
       }
-      // Enqueue first, then remove: a crash in between leaves a dead letter the worker clears on success.
-      await this.queue.addBulk(jobs);
-      await this.deadLetters.remove(ids);
-      result.replayed.push(...ids);
+      jobs.push(deliveryJob(deadLetter.event, webhook, deadLetter.replays + 1));
+      replayed.push(deadLetter);
     }
+    // Enqueue, then remove only the dead letters not re-parked meanwhile by a replay that already failed.
+    await this.queue.addBulk(jobs);
+    await this.deadLetters.removeReplayed(replayed);
+    result.replayed.push(...replayed.map((d) => d.id));
     return result;
   }
+}
+
+function merge(into: ReplayResult, from: ReplayResult): void {
+  into.replayed.push(...from.replayed);
+  into.skipped.push(...from.skipped);
 }

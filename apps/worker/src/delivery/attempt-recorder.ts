@@ -2,6 +2,7 @@
 import type { Redis } from 'ioredis';
 import {
   DeadLetterStore,
+  execOrThrow,
   type DeadLetter,
   type DeliveryAttempt,
   type RedisKeys,
@@ -38,8 +39,6 @@ export class AttemptRecorder {
       .hincrby(statsKey, 'durationMsTotal', Math.round(attempt.durationMs));
     if (deadLetter) this.deadLetters.addTo(pipeline, deadLetter);
     if (clearDeadLetter) this.deadLetters.removeTo(pipeline, [clearDeadLetter]);
-    const replies = (await pipeline.exec()) ?? [];
-    const failure = replies.find(([error]) => error);
-    if (failure) throw failure[0];
+    await execOrThrow(pipeline);
   }
 }

@@ -41,7 +41,10 @@ export class HttpClient {
         headersTimeout: outbound.timeoutMs,
         bodyTimeout: outbound.timeoutMs,
       });
-      const body = await readCapped(response.body, RESPONSE_BODY_LIMIT);
+      // The status decides the outcome; a body that breaks off after it must not turn a 2xx into a retry.
+      const body = await readCapped(response.body, RESPONSE_BODY_LIMIT).catch(
+        (error: Error) => `[response body unreadable: ${error.message}]`,
+      );
       return { kind: 'response', statusCode: response.statusCode, headers: response.headers, body };
     } catch (error) {
       const err = error as Error & { code?: string; cause?: { code?: string } };

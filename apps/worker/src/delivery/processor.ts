@@ -6,6 +6,7 @@ import {
   retryPolicySchema,
   type DeadLetter,
   type DeliveryAttempt,
+  type DeliveryJobData,
   type Logger,
   type RetryPolicy,
   type Webhook,
@@ -58,8 +59,7 @@ export class DeliveryProcessor {
       throw new UnrecoverableError(`unreadable delivery job: ${parsed.error.message}`);
     }
     const data = parsed.data;
-    await this.deps.webhooks.refresh(this.deps.webhookCacheMs);
-    const webhook = this.deps.webhooks.get(data.webhookId);
+    const webhook = await this.currentWebhook(data.webhookId);
     if (!webhook) return { outcome: 'skipped', reason: 'webhook deleted' };
     if (!webhook.enabled) return { outcome: 'skipped', reason: 'webhook disabled' };
 
@@ -95,19 +95,14 @@ export class DeliveryProcessor {
     const delayMs =
       verdict.kind === 'retry' ? nextDelayMs(data.retry, attempt, verdict.retryAfterMs) : 0;
     if (outcome === 'retry') record.nextAttemptAt = new Date(finishedMs + delayMs).toISOString();
-    const deadLetter: DeadLetter | undefined =
+    const deadLetter =
       outcome === 'dead_letter'
-        ? {
-            id: data.deliveryId,
-            webhookId: webhook.id,
-            tenant: data.event.tenant,
-            event: data.event,
+        ? deadLetterFor(data, {
             attempts: attempt,
             lastError: reason ?? 'failed',
             ...(result.kind === 'response' ? { lastStatusCode: result.statusCode } : {}),
-            deadLetteredAt: new Date(finishedMs).toISOString(),
-            replays: data.replay,
-          }
+            atMs: finishedMs,
+          })
         : undefined;
     await this.deps.recorder.record({
       attempt: record,
@@ -128,10 +123,41 @@ export class DeliveryProcessor {
     throw new DeadLetteredError(message);
   };
 
+  /**
+   * The webhook as it is now. The cached copy may be a little stale; before skipping a delivery
+   * because its webhook looks deleted or disabled, the cache is reloaded, so that a webhook created
+   * or enabled a moment ago (seen fresh by the fan-out of another worker) is not missed.
+   */
+  private async currentWebhook(id: string): Promise<Webhook | undefined> {
+    await this.deps.webhooks.refresh(this.deps.webhookCacheMs);
+    const cached = this.deps.webhooks.get(id);
+    if (cached?.enabled) return cached;
+    await this.deps.webhooks.refresh(0);
+    return this.deps.webhooks.get(id);
+  }
+
   private async disable(webhook: Webhook): Promise<void> {
     await this.deps.webhookStore.update(webhook.id, { enabled: false });
     this.deps.logger.warn({ webhookId: webhook.id }, 'webhook answered 410 Gone; disabled');
   }
+}
+
+/** The dead letter of a delivery that failed for good. */
+export function deadLetterFor(
+  data: DeliveryJobData,
+  failure: { attempts: number; lastError: string; lastStatusCode?: number; atMs: number },
+): DeadLetter {
+  return {
+    id: data.deliveryId,
+    webhookId: data.webhookId,
+    tenant: data.event.tenant,
+    event: data.event,
+    attempts: failure.attempts,
+    lastError: failure.lastError,
+    ...(failure.lastStatusCode === undefined ? {} : { lastStatusCode: failure.lastStatusCode }),
+    deadLetteredAt: new Date(failure.atMs).toISOString(),
+    replays: data.replay ?? 0,
+  };
 }
 
 function responseFields(result: HttpResult): Partial<DeliveryAttempt> {

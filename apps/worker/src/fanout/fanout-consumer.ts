@@ -7,6 +7,8 @@ import type { Queue } from 'bullmq';
 import {
   FANOUT_GROUP,
   decodeStreamEntry,
+  ensureFanoutGroup,
+  execOrThrow,
   deliveryJob,
   matchesAnyPattern,
   type DeliveryJobSpec,
@@ -28,6 +30,11 @@ export interface FanoutOptions {
 }
 
 type StreamEntry = [id: string, fields: string[]];
+interface InvalidEntry {
+  id: string;
+  reason: string;
+  fields: string[];
+}
 
 const BLOCK_MS = 1000;
 
@@ -62,12 +69,8 @@ export class FanoutConsumer implements Service {
     await Promise.all(this.loops);
   }
 
-  private async ensureGroup(): Promise<void> {
-    try {
-      await this.redis.xgroup('CREATE', this.keys.eventsStream, FANOUT_GROUP, '0', 'MKSTREAM');
-    } catch (error) {
-      if (!(error as Error).message.includes('BUSYGROUP')) throw error;
-    }
+  private ensureGroup(): Promise<void> {
+    return ensureFanoutGroup(this.redis, this.keys);
   }
 
   private async readLoop(): Promise<void> {
@@ -113,8 +116,26 @@ export class FanoutConsumer implements Service {
           }
           cursor = next;
         } while (cursor !== '0-0' && !this.stopping);
+        await this.forgetDeadConsumers();
       } catch (error) {
         await this.recover(error as Error);
+      }
+    }
+  }
+
+  /**
+   * Every worker start joins the group under a new name; names of workers long gone, with nothing
+   * pending, are removed so the group does not grow forever.
+   */
+  private async forgetDeadConsumers(): Promise<void> {
+    const consumers = (await this.redis.xinfo('CONSUMERS', this.keys.eventsStream, FANOUT_GROUP)) as unknown[][];
+    const forgetAfterMs = Math.max(10 * this.options.claimIdleMs, 600_000);
+    for (const fields of consumers) {
+      const info = new Map<string, unknown>();
+      for (let i = 0; i + 1 < fields.length; i += 2) info.set(String(fields[i]), fields[i + 1]);
+      const name = String(info.get('name'));
+      if (name !== this.consumer && Number(info.get('pending')) === 0 && Number(info.get('idle')) > forgetAfterMs) {
+        await this.redis.xgroup('DELCONSUMER', this.keys.eventsStream, FANOUT_GROUP, name);
       }
     }
   }
@@ -135,7 +156,8 @@ export class FanoutConsumer implements Service {
     await this.webhooks.refresh(0);
     const events: StoredEvent[] = [];
     const direct: StoredEvent[] = [];
-    const invalid: { id: string; reason: string; fields: string[] }[] = [];
+    const invalid: InvalidEntry[] = [];
+    const entryOf = new Map<StoredEvent, StreamEntry>();
     for (const [id, fields] of entries) {
       const decoded = decodeStreamEntry(id, fields);
       if (!decoded.ok) {
@@ -144,16 +166,11 @@ export class FanoutConsumer implements Service {
       }
       if (!decoded.viaApi) direct.push(decoded.event);
       events.push(decoded.event);
+      entryOf.set(decoded.event, [id, fields]);
     }
     const duplicates = await this.findDuplicates(direct);
     const accepted = duplicates.size === 0 ? events : events.filter((event) => !duplicates.has(event));
-    const jobs: DeliveryJobSpec[] = [];
-    for (const event of accepted) {
-      for (const webhook of this.webhooks.forTenant(event.tenant)) {
-        if (webhook.enabled && matchesAnyPattern(webhook.events, event.type)) jobs.push(deliveryJob(event, webhook));
-      }
-    }
-    if (jobs.length > 0) await this.queue.addBulk(jobs);
+    invalid.push(...(await this.enqueue(accepted, entryOf)));
 
     const pipeline = this.redis.pipeline();
     for (const entry of invalid) {
@@ -163,13 +180,46 @@ export class FanoutConsumer implements Service {
       );
     }
     pipeline.xack(this.keys.eventsStream, FANOUT_GROUP, ...entries.map(([id]) => id));
-    const replies = (await pipeline.exec()) ?? [];
-    const failure = replies.find(([error]) => error);
-    if (failure) throw failure[0];
+    await execOrThrow(pipeline);
 
     for (const entry of invalid) this.logger.warn({ entryId: entry.id, reason: entry.reason }, 'invalid stream entry');
     if (invalid.length > 0) this.metrics.invalidEntries.inc(invalid.length);
     if (direct.length > duplicates.size) this.metrics.eventsIngested.inc({ source: 'stream' }, direct.length - duplicates.size);
+  }
+
+  /**
+   * Adds the delivery jobs of `events` in one addBulk. Should that fail for a reason other than
+   * Redis being away, each event is retried alone, so one event BullMQ refuses cannot hold back the
+   * others: it is returned to go to the invalid stream.
+   */
+  private async enqueue(events: readonly StoredEvent[], entryOf: Map<StoredEvent, StreamEntry>): Promise<InvalidEntry[]> {
+    const jobsOf = (event: StoredEvent): DeliveryJobSpec[] =>
+      this.webhooks
+        .forTenant(event.tenant)
+        .filter((webhook) => webhook.enabled && matchesAnyPattern(webhook.events, event.type))
+        .map((webhook) => deliveryJob(event, webhook));
+    const jobs = events.flatMap(jobsOf);
+    if (jobs.length === 0) return [];
+    try {
+      await this.queue.addBulk(jobs);
+      return [];
+    } catch (error) {
+      if (this.redis.status !== 'ready') throw error;
+      this.logger.warn({ err: (error as Error).message }, 'addBulk failed; adding event by event');
+    }
+    const refused: InvalidEntry[] = [];
+    for (const event of events) {
+      const eventJobs = jobsOf(event);
+      if (eventJobs.length === 0) continue;
+      try {
+        await this.queue.addBulk(eventJobs);
+      } catch (error) {
+        if (this.redis.status !== 'ready') throw error;
+        const [id, fields] = entryOf.get(event) ?? [event.id, []];
+        refused.push({ id, reason: `could not enqueue deliveries: ${(error as Error).message}`, fields });
+      }
+    }
+    return refused;
   }
 
   /**

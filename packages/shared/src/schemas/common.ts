@@ -40,3 +40,20 @@ export const durationMsSchema = z.union([
       return Number(amount) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS];
     }),
 ]);
+
+/** Deepest nesting allowed in event data; deeper JSON could overflow the stack when re-serialized. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a JSON value, computed without recursion. */
+export function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (current === null || typeof current !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_JSON_DEPTH) return deepest;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}

@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { DEFAULT_TENANT, eventTypeSchema, tenantSchema } from './common';
+import { DEFAULT_TENANT, MAX_JSON_DEPTH, eventTypeSchema, jsonDepth, tenantSchema } from './common';
 
 /** An event as producers send it, over HTTP or in the `event` field of a stream entry. */
 export const eventInputSchema = z.strictObject({
   type: eventTypeSchema,
-  data: z.record(z.string(), z.unknown()).default({}),
+  data: z
+    .record(z.string(), z.unknown())
+    .refine((data) => jsonDepth(data) <= MAX_JSON_DEPTH, `must not nest deeper than ${MAX_JSON_DEPTH} levels`)
+    .default({}),
   /** The producer's idempotency key: the same id within 24 h is accepted once. */
   id: z.string().min(1).max(256).optional(),
   tenant: tenantSchema.default(DEFAULT_TENANT),

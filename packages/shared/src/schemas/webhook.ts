@@ -12,12 +12,15 @@ export const RESERVED_HEADER_NAMES = [
   'host',
   'connection',
   'transfer-encoding',
+  'user-agent',
 ] as const;
 const RESERVED_HEADER_PREFIX = 'x-herald-';
 
+/** Header names are case-insensitive: stored lowercase, so a custom header can never duplicate Herald's. */
 const headerNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'is not a valid HTTP header name')
+  .transform((name) => name.toLowerCase())
   .refine(
     (name) => {
       const lower = name.toLowerCase();
@@ -120,15 +123,19 @@ export const webhookSchema = z.object({
 });
 export type Webhook = z.output<typeof webhookSchema>;
 
-/** A webhook as the API shows it: no signing secret, no auth credentials. */
+/** A webhook as the API shows it: no signing secret, no auth credentials, custom header values masked. */
 export type PublicWebhook = Omit<Webhook, 'secret' | 'previousSecrets' | 'auth'> & {
   auth: Pick<WebhookAuth, 'type' | 'apiKeyHeader' | 'hmacAlgorithm' | 'hmacHeader'>;
 };
 
+/** Custom header values often carry credentials: the API shows that a header is set, not its value. */
+export const MASKED_HEADER_VALUE = '********';
+
 export function toPublicWebhook(webhook: Webhook): PublicWebhook {
-  const { secret: _secret, previousSecrets: _previous, auth, ...rest } = webhook;
+  const { secret: _secret, previousSecrets: _previous, auth, headers, ...rest } = webhook;
   const publicAuth: PublicWebhook['auth'] = { type: auth.type, hmacAlgorithm: auth.hmacAlgorithm };
   if (auth.apiKeyHeader) publicAuth.apiKeyHeader = auth.apiKeyHeader;
   if (auth.hmacHeader) publicAuth.hmacHeader = auth.hmacHeader;
-  return { ...rest, auth: publicAuth };
+  const maskedHeaders = Object.fromEntries(Object.keys(headers).map((name) => [name, MASKED_HEADER_VALUE]));
+  return { ...rest, headers: maskedHeaders, auth: publicAuth };
 }

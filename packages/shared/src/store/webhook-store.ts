@@ -1,21 +1,30 @@
 import type { Redis } from 'ioredis';
+import type { z } from 'zod';
 import { newWebhookId } from '../ids';
 import type { RedisKeys } from '../keys';
+import { defineScripts, runScript } from '../lua/scripts';
+import { execOrThrow } from '../redis';
 import { generateSigningSecret } from '../signing/secret';
-import { type webhookCreateSchema, webhookSchema, type webhookUpdateSchema, type Webhook } from '../schemas/webhook';
-import type { z } from 'zod';
+import { webhookSchema, type webhookCreateSchema, type webhookUpdateSchema, type Webhook } from '../schemas/webhook';
 
 export interface WebhookSnapshot {
   version: string;
   webhooks: Webhook[];
+  /** Ids whose stored document does not parse (skipped, so one bad record cannot stop fan-out). */
+  unreadable: string[];
 }
+
+/** How often `update` re-reads and retries when another writer changed the webhook meanwhile. */
+const UPDATE_ATTEMPTS = 10;
 
 /** Webhooks in Redis: one hash of JSON documents, and a version counter bumped on each change. */
 export class WebhookStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    defineScripts(redis);
+  }
 
   async create(input: z.output<typeof webhookCreateSchema>, nowMs: number = Date.now()): Promise<Webhook> {
     const now = new Date(nowMs).toISOString();
@@ -27,13 +36,30 @@ export class WebhookStore {
       createdAt: now,
       updatedAt: now,
     });
-    await this.save(webhook);
+    await execOrThrow(
+      this.redis
+        .multi()
+        .hset(this.keys.webhooks, webhook.id, JSON.stringify(webhook))
+        .incr(this.keys.webhooksVersion),
+    );
     return webhook;
   }
 
   async get(id: string): Promise<Webhook | null> {
     const json = await this.redis.hget(this.keys.webhooks, id);
     return json ? webhookSchema.parse(JSON.parse(json)) : null;
+  }
+
+  /** The webhooks that exist among `ids`, by id. */
+  async getMany(ids: readonly string[]): Promise<Map<string, Webhook>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Map();
+    const jsons = await this.redis.hmget(this.keys.webhooks, ...unique);
+    const found = new Map<string, Webhook>();
+    jsons.forEach((json, index) => {
+      if (json) found.set(unique[index] as string, webhookSchema.parse(JSON.parse(json)));
+    });
+    return found;
   }
 
   /** Every webhook, or a tenant's, oldest first. */
@@ -44,56 +70,68 @@ export class WebhookStore {
 
   /** All webhooks and the version they are at, read atomically. */
   async snapshot(): Promise<WebhookSnapshot> {
-    const result = await this.redis.multi().get(this.keys.webhooksVersion).hgetall(this.keys.webhooks).exec();
-    const [versionReply, allReply] = result ?? [];
-    if (!versionReply || !allReply || versionReply[0] || allReply[0]) {
-      throw versionReply?.[0] ?? allReply?.[0] ?? new Error('webhook snapshot failed');
+    const [version, all] = (await execOrThrow(
+      this.redis.multi().get(this.keys.webhooksVersion).hgetall(this.keys.webhooks),
+    )) as [string | null, Record<string, string>];
+    const webhooks: Webhook[] = [];
+    const unreadable: string[] = [];
+    for (const [id, json] of Object.entries(all)) {
+      const parsed = safeJson(json);
+      const result = webhookSchema.safeParse(parsed);
+      if (result.success) webhooks.push(result.data);
+      else unreadable.push(id);
     }
-    const all = allReply[1] as Record<string, string>;
-    const webhooks = Object.values(all)
-      .map((json) => webhookSchema.parse(JSON.parse(json)))
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-    return { version: (versionReply[1] as string | null) ?? '0', webhooks };
+    webhooks.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    return { version: version ?? '0', webhooks, unreadable };
   }
 
   async version(): Promise<string> {
     return (await this.redis.get(this.keys.webhooksVersion)) ?? '0';
   }
 
-  /** Applies a partial update; returns null when there is no such webhook. */
+  /**
+   * Applies a partial update (null clears an optional field) with compare-and-set, so concurrent
+   * writers never overwrite each other. Returns null when there is no such webhook.
+   */
   async update(id: string, patch: z.output<typeof webhookUpdateSchema>, nowMs: number = Date.now()): Promise<Webhook | null> {
-    const current = await this.get(id);
-    if (!current) return null;
-    const merged: Record<string, unknown> = { ...current };
-    for (const [field, value] of Object.entries(patch)) {
-      if (value === undefined) continue;
-      // null clears an optional field.
-      if (value === null) delete merged[field];
-      else merged[field] = value;
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const currentJson = await this.redis.hget(this.keys.webhooks, id);
+      if (!currentJson) return null;
+      const merged: Record<string, unknown> = { ...webhookSchema.parse(JSON.parse(currentJson)) };
+      for (const [field, value] of Object.entries(patch)) {
+        if (value === undefined) continue;
+        if (value === null) delete merged[field];
+        else merged[field] = value;
+      }
+      merged.updatedAt = new Date(nowMs).toISOString();
+      const webhook = webhookSchema.parse(merged);
+      const replaced = await runScript(
+        this.redis, 'heraldReplaceWebhook', [this.keys.webhooks, this.keys.webhooksVersion],
+        [id, currentJson, JSON.stringify(webhook)],
+      );
+      if (replaced === 1) return webhook;
+      if (replaced === -1) return null;
     }
-    merged.updatedAt = new Date(nowMs).toISOString();
-    const webhook = webhookSchema.parse(merged);
-    await this.save(webhook);
-    return webhook;
+    throw new Error(`webhook ${id} kept changing; update abandoned after ${UPDATE_ATTEMPTS} attempts`);
   }
 
+  /** Deletes a webhook with its attempt log and counters. */
   async delete(id: string): Promise<boolean> {
-    const [[error, removed] = [null, 0]] = (await this.redis
-      .multi()
-      .hdel(this.keys.webhooks, id)
-      .incr(this.keys.webhooksVersion)
-      .exec()) ?? [];
-    if (error) throw error;
+    const [removed] = await execOrThrow(
+      this.redis
+        .multi()
+        .hdel(this.keys.webhooks, id)
+        .del(this.keys.attempts(id), this.keys.webhookStats(id))
+        .incr(this.keys.webhooksVersion),
+    );
     return removed === 1;
   }
+}
 
-  private async save(webhook: Webhook): Promise<void> {
-    const result = await this.redis
-      .multi()
-      .hset(this.keys.webhooks, webhook.id, JSON.stringify(webhook))
-      .incr(this.keys.webhooksVersion)
-      .exec();
-    const failure = result?.find(([error]) => error);
-    if (failure) throw failure[0];
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,61 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpClient, RESPONSE_BODY_LIMIT } from './http-client';
+
+let server: Server;
+let base: string;
+const client = new HttpClient();
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url === '/big') return res.end('x'.repeat(5 * 1024 * 1024));
+    if (req.url === '/slow') {
+      const timer = setTimeout(() => res.end('late'), 2000);
+      return void res.on('close', () => clearTimeout(timer));
+    }
+    if (req.url === '/echo') {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      return req.on('end', () => res.writeHead(201, { 'x-method': req.method ?? '' }).end(body));
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await client.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const send = (path: string, timeoutMs = 5000) =>
+  client.send({ url: `${base}${path}`, method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"a":1}', timeoutMs });
+
+describe('HttpClient', () => {
+  it('sends the method, headers and body, and returns status and body', async () => {
+    const result = await send('/echo');
+    expect(result).toMatchObject({ kind: 'response', statusCode: 201, body: '{"a":1}' });
+    expect(result.kind === 'response' && result.headers['x-method']).toBe('PUT');
+  });
+
+  it('keeps only the first 1 KiB of a large body', async () => {
+    const result = await send('/big');
+    expect(result.kind === 'response' && result.body.length).toBe(RESPONSE_BODY_LIMIT);
+    expect((await send('/echo')).kind).toBe('response');
+  });
+
+  it('reports a timeout as an error, not a throw', async () => {
+    const started = Date.now();
+    expect(await send('/slow', 200)).toMatchObject({ kind: 'error', code: 'TIMEOUT' });
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('reports refused connections and unknown hosts as errors', async () => {
+    const refused = await client.send({ url: 'http://127.0.0.1:1/', method: 'POST', headers: {}, body: '', timeoutMs: 2000 });
+    expect(refused).toMatchObject({ kind: 'error', code: 'ECONNREFUSED' });
+    const unknown = await client.send({ url: 'http://no-such-host.invalid/', method: 'POST', headers: {}, body: '', timeoutMs: 2000 });
+    expect(unknown.kind).toBe('error');
+  });
+});

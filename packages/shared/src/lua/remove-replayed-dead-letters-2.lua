@@ -1,0 +1,25 @@
+--[[
+  Removes dead letters that were replayed, but only those still at the replay count the caller
+  saw: a replayed delivery that already failed again was re-parked with a higher count, and must
+  stay.
+
+  KEYS[1] dead letters hash
+  KEYS[2] dead letters by-time sorted set
+  ARGV    pairs of: dead letter id, replay count the caller replayed it from
+
+  Returns the number removed.
+]]
+local removed = 0
+for i = 1, #ARGV, 2 do
+  local id = ARGV[i]
+  local json = redis.call('HGET', KEYS[1], id)
+  if json then
+    local ok, doc = pcall(cjson.decode, json)
+    if ok and tostring(doc['replays'] or 0) == ARGV[i + 1] then
+      redis.call('HDEL', KEYS[1], id)
+      redis.call('ZREM', KEYS[2], id)
+      removed = removed + 1
+    end
+  end
+end
+return removed
