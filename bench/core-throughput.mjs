@@ -88,12 +88,15 @@ try {
   const api = `http://127.0.0.1:${apiPort}`;
   await until(async () => (await fetch(`${api}/readyz`)).ok, 15000, 'the API');
   for (let i = 0; i < WORKERS; i++) {
-    start('node', [join(root, 'apps/worker/dist/index.js')], {
+    // e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the workers.
+    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const worker = start('node', [...nodeArgs, join(root, 'apps/worker/dist/index.js')], {
       ...env,
       HERALD_METRICS_PORT: String(await freePort()),
       HERALD_WORKER_CONCURRENCY: values.concurrency,
-      // e.g. BENCH_WORKER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the workers.
-      NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS ?? '',
+    });
+    worker.child.once('exit', (code) => {
+      if (code !== 0 && code !== null) console.error(`worker exited with ${code}:\n${worker.output()}`);
     });
   }
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
@@ -143,9 +146,14 @@ try {
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {
-  for (const child of children.reverse()) child.kill('SIGTERM');
+  // Herald first (workers drain against a live Redis), then redis-server.
+  const [redis, ...herald] = children;
+  const exited = (c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null);
+  for (const child of herald) child.kill('SIGTERM');
+  await Promise.all(herald.map(exited));
+  redis.kill('SIGTERM');
+  await exited(redis);
   receiver.close();
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }
