@@ -1,5 +1,5 @@
 // Herald API process: wires configuration, Redis and the Express app, listens, drains on SIGTERM.
-import { createDeliveryQueue, createLogger, createRedis, ensureFanoutGroup, redisKeys } from '@herald/shared';
+import { createDeliveryQueue, createLogger, createRedis, ensureFanoutGroup, redisKeys, targetPolicyFromEnv } from '@herald/shared';
 import { loadApiEnv } from './env';
 import { createApiMetrics } from './metrics';
 import { createServer } from './server';
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     logger,
     metrics: createApiMetrics(),
     adminToken: env.HERALD_ADMIN_TOKEN,
+    targetPolicy: targetPolicyFromEnv(env),
+    tenantTokens: env.HERALD_TENANT_TOKENS,
     streamMaxLen: env.HERALD_STREAM_MAXLEN,
     idempotencyTtlSeconds: env.HERALD_IDEMPOTENCY_TTL_SECONDS,
   });

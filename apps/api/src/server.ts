@@ -2,8 +2,9 @@
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
-import { DeadLetterStore, WebhookStore, type Logger, type RedisKeys } from '@herald/shared';
-import { requireBearer } from './middleware/auth';
+import { DeadLetterStore, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy } from '@herald/shared';
+import { requireAdmin, requireBearer } from './middleware/auth';
+import { tokensRouter } from './routes/tokens';
 import { HttpProblem, problemHandler } from './problem';
 import { eventsRouter } from './routes/events';
 import { webhooksRouter } from './routes/webhooks';
@@ -20,6 +21,9 @@ export interface ServerDeps {
   logger: Logger;
   metrics: ApiMetrics;
   adminToken: string;
+  targetPolicy: TargetPolicy;
+  /** SHA-256 of each HERALD_TENANT_TOKENS token → its tenant. */
+  tenantTokens?: ReadonlyMap<string, string>;
   streamMaxLen: number;
   idempotencyTtlSeconds: number;
 }
@@ -37,6 +41,7 @@ export function createServer(deps: ServerDeps): Express {
     idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
   });
   const replay = new DeadLetterReplay(deadLetters, webhooks, deps.deliveryQueue);
+  const tokens = new TokenStore(deps.redis, deps.keys);
 
   const app = express();
   app.disable('x-powered-by');
@@ -44,12 +49,13 @@ export function createServer(deps: ServerDeps): Express {
   app.use(healthRouter(deps.redis, deps.metrics.registry));
 
   const v1 = express.Router();
-  v1.use(requireBearer(deps.adminToken));
+  v1.use(requireBearer({ adminToken: deps.adminToken, tenantTokens: deps.tenantTokens ?? new Map(), tokenStore: tokens }));
   v1.use('/events/batch', express.json({ limit: BATCH_BODY_LIMIT }));
   v1.use(express.json({ limit: EVENT_BODY_LIMIT }));
   v1.use('/events', eventsRouter(ingest, deps.metrics));
-  v1.use('/webhooks', webhooksRouter(webhooks));
+  v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy));
   v1.use('/dead-letters', deadLettersRouter(deadLetters, replay));
+  v1.use('/tokens', requireAdmin, tokensRouter(tokens));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}`)));

@@ -7,6 +7,7 @@ import pino from 'pino';
 import {
   DeadLetterStore,
   createDeliveryQueue,
+  hashToken,
   redisKeys,
   type DeadLetter,
   type RedisKeys,
@@ -14,8 +15,10 @@ import {
 import { testRedisUrl, uniquePrefix } from '@herald/testing';
 import { createServer } from '../src/server';
 import { createApiMetrics } from '../src/metrics';
+import type { ServerDeps } from '../src/server';
 
 const TOKEN = 'api-test-token-0123456789';
+const TENANT_A_TOKEN = 'tenant-a-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 let redis: Redis;
@@ -23,6 +26,7 @@ let queue: Queue;
 let queueConnection: Redis;
 let keys: RedisKeys;
 let app: Express;
+let deps: ServerDeps;
 let prefix: string;
 
 beforeAll(async () => {
@@ -31,16 +35,20 @@ beforeAll(async () => {
   redis = new Redis(testRedisUrl());
   queueConnection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
   queue = createDeliveryQueue(queueConnection, prefix);
-  app = createServer({
+  deps = {
     redis,
     keys,
     deliveryQueue: queue,
     logger: pino({ level: 'silent' }),
     metrics: createApiMetrics(),
     adminToken: TOKEN,
+    tenantTokens: new Map([[hashToken(TENANT_A_TOKEN), 'tenant-a']]),
+    // The strict policy has its own test below; these tests use example.com without DNS.
+    targetPolicy: { requireHttps: false, allowPrivate: true },
     streamMaxLen: 100_000,
     idempotencyTtlSeconds: 60,
-  });
+  };
+  app = createServer(deps);
 });
 
 afterAll(async () => {
@@ -340,5 +348,103 @@ describe('unknown routes', () => {
     const response = await request(app).get('/v1/nothing-here').set(auth);
     expect(response.status).toBe(404);
     expect(response.headers['content-type']).toMatch(/problem\+json/);
+  });
+});
+
+describe('outbound URL safety', () => {
+  it('refuses non-public targets and, in production, plain http', async () => {
+    const strictApp = createServer({
+      ...deps,
+      targetPolicy: { requireHttps: true, allowPrivate: false },
+    });
+    const create = (url: string) => request(strictApp).post('/v1/webhooks').set(auth).send({ url });
+    for (const url of ['https://127.0.0.1/hook', 'https://localhost:8443/hook', 'https://169.254.169.254/latest', 'https://[::1]/x', 'https://10.0.0.8/x']) {
+      const response = await create(url);
+      expect(response.status).toBe(400);
+      expect(response.body.errors[0]).toMatchObject({ field: 'url', message: expect.stringMatching(/not public/) });
+    }
+    expect((await create('http://8.8.8.8/hook')).body.errors[0].message).toMatch(/https/);
+    expect((await create('https://8.8.8.8/hook')).status).toBe(201);
+    const created = await create('https://8.8.4.4/hook');
+    const moved = await request(strictApp).patch(`/v1/webhooks/${created.body.id}`).set(auth).send({ url: 'https://192.168.0.10/' });
+    expect(moved.status).toBe(400);
+  });
+});
+
+describe('tenants', () => {
+  const asA = { authorization: `Bearer ${TENANT_A_TOKEN}` };
+
+  it('lets a tenant token see, change and publish only for its own tenant', async () => {
+    const mine = await request(app).post('/v1/webhooks').set(asA).send({ url: 'https://example.com/a' });
+    expect(mine.status).toBe(201);
+    expect(mine.body.tenant).toBe('tenant-a');
+    const theirs = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/b', tenant: 'tenant-b' });
+
+    const list = await request(app).get('/v1/webhooks').set(asA);
+    expect(list.body.data.map((w: { tenant: string }) => w.tenant)).toEqual(list.body.data.map(() => 'tenant-a'));
+    expect(list.body.data.map((w: { id: string }) => w.id)).toContain(mine.body.id);
+    expect((await request(app).get(`/v1/webhooks/${theirs.body.id}`).set(asA)).status).toBe(404);
+    expect((await request(app).patch(`/v1/webhooks/${theirs.body.id}`).set(asA).send({ enabled: false })).status).toBe(404);
+    expect((await request(app).delete(`/v1/webhooks/${theirs.body.id}`).set(asA)).status).toBe(404);
+    expect((await request(app).post(`/v1/webhooks/${theirs.body.id}/rotate-secret`).set(asA).send({})).status).toBe(404);
+    expect((await request(app).get(`/v1/webhooks/${theirs.body.id}`).set(auth)).body.enabled).toBe(true);
+    expect((await request(app).get('/v1/webhooks?tenant=tenant-b').set(asA)).status).toBe(403);
+    expect((await request(app).post('/v1/webhooks').set(asA).send({ url: 'https://example.com/c', tenant: 'tenant-b' })).status).toBe(403);
+
+    const published = await request(app).post('/v1/events').set(asA).send({ type: 'scoped.event' });
+    expect(published.status).toBe(202);
+    const entry = ((await redis.xrange(keys.eventsStream, '-', '+')) as [string, string[]][]).find(([, f]) => f.includes(published.body.id));
+    const fields = entry?.[1] ?? [];
+    expect(JSON.parse(fields[fields.indexOf('event') + 1] as string).tenant).toBe('tenant-a');
+    expect((await request(app).post('/v1/events').set(asA).send({ type: 'scoped.event', tenant: 'tenant-b' })).status).toBe(403);
+    expect((await request(app).get('/v1/tokens').set(asA)).status).toBe(403);
+  });
+
+  it('accepts tokens the admin creates, shows them once, and refuses them once revoked', async () => {
+    const created = await request(app).post('/v1/tokens').set(auth).send({ tenant: 'tenant-c', description: 'ci' });
+    expect(created.status).toBe(201);
+    expect(created.body.token).toMatch(/^hrld_tenant-c_/);
+    const asC = { authorization: `Bearer ${created.body.token}` };
+    const hook = await request(app).post('/v1/webhooks').set(asC).send({ url: 'https://example.com/c' });
+    expect(hook.body.tenant).toBe('tenant-c');
+    const listed = await request(app).get('/v1/tokens').set(auth);
+    expect(JSON.stringify(listed.body)).not.toContain(created.body.token);
+    expect(listed.body.data.map((t: { id: string }) => t.id)).toContain(created.body.id);
+    expect((await request(app).delete(`/v1/tokens/${created.body.id}`).set(auth)).status).toBe(204);
+    expect((await request(app).get('/v1/webhooks').set(asC)).status).toBe(401);
+  });
+
+  it('hides other tenants\' dead letters', async () => {
+    const store = new DeadLetterStore(redis, keys);
+    const at = new Date().toISOString();
+    const pipeline = redis.pipeline();
+    store.addTo(pipeline, {
+      id: 'evt_b1.wh_b', webhookId: 'wh_b', tenant: 'tenant-b', attempts: 1, lastError: 'x', deadLetteredAt: at, replays: 0,
+      event: { id: 'evt_b1', type: 't.b', data: {}, tenant: 'tenant-b', occurredAt: at, receivedAt: 0 },
+    });
+    await pipeline.exec();
+    const listed = await request(app).get('/v1/dead-letters?type=t.b').set(asA);
+    expect(listed.body.data).toEqual([]);
+    expect((await request(app).get('/v1/dead-letters/evt_b1.wh_b').set(asA)).status).toBe(404);
+    expect((await request(app).delete('/v1/dead-letters/evt_b1.wh_b').set(asA)).status).toBe(404);
+    expect((await request(app).post('/v1/dead-letters/replay').set(asA).send({ ids: ['evt_b1.wh_b'] })).body.skipped).toEqual([
+      { id: 'evt_b1.wh_b', reason: 'not found' },
+    ]);
+    expect((await request(app).get('/v1/dead-letters?type=t.b').set(auth)).body.data).toHaveLength(1);
+  });
+});
+
+describe('secret rotation', () => {
+  it('returns a new secret and keeps the old one signing for the grace period', async () => {
+    const created = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/rotate' });
+    const rotated = await request(app).post(`/v1/webhooks/${created.body.id}/rotate-secret`).set(auth).send({ graceMs: '1h' });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expect(rotated.body.secret).not.toBe(created.body.secret);
+    expect(Date.parse(rotated.body.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(3_500_000);
+    const stored = JSON.parse((await redis.hget(keys.webhooks, created.body.id)) as string);
+    expect(stored.previousSecrets).toEqual([{ secret: created.body.secret, expiresAt: expect.any(Number) }]);
+    expect(JSON.stringify((await request(app).get(`/v1/webhooks/${created.body.id}`).set(auth)).body)).not.toContain('whsec_');
+    expect((await request(app).post(`/v1/webhooks/${created.body.id}/rotate-secret`).set(auth).send({ graceMs: -1 })).status).toBe(400);
   });
 });

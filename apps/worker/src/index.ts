@@ -5,6 +5,7 @@ import {
   createLogger,
   createRedis,
   redisKeys,
+  targetPolicyFromEnv,
 } from '@herald/shared';
 import { loadWorkerEnv } from './env';
 import { createWorkerMetrics } from './metrics';
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   const webhooks = new WebhookCache(webhookStore);
   const queue = createDeliveryQueue(queueConnection, env.HERALD_PREFIX);
   queue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
-  const http = new HttpClient();
+  const http = new HttpClient(targetPolicyFromEnv(env));
   const recorder = new AttemptRecorder(redis, keys, env.HERALD_ATTEMPT_LOG_SIZE);
   const processor = new DeliveryProcessor({
     webhooks,

@@ -37,9 +37,17 @@ export interface Herald {
   stop(): Promise<void>;
 }
 
-export async function startHerald(name: string, options: { workers?: number; workerEnv?: Record<string, string> } = {}): Promise<Herald> {
+export interface HeraldOptions {
+  workers?: number;
+  /** For both API and workers. */
+  env?: Record<string, string>;
+  workerEnv?: Record<string, string>;
+}
+
+export async function startHerald(name: string, options: HeraldOptions = {}): Promise<Herald> {
   const prefix = uniquePrefix(name);
-  const env = { REDIS_URL: testRedisUrl(), HERALD_PREFIX: prefix };
+  // Receivers listen on loopback, which Herald refuses unless private targets are allowed.
+  const env = { REDIS_URL: testRedisUrl(), HERALD_PREFIX: prefix, HERALD_ALLOW_PRIVATE_TARGETS: 'true', ...options.env };
   const api = await startApi(env);
   const workers: RunningWorker[] = [];
   const redis = new Redis(testRedisUrl());

@@ -84,3 +84,5 @@ export {
   type DeadLetterCursor,
   type DeadLetterPage,
 } from './store/dead-letter-store';
+export { TokenStore, hashToken, storedTokenSchema, type StoredToken } from './store/token-store';
+export { isPublicAddress, refusedAddress, refusedTargetUrl, targetPolicyFromEnv, type TargetPolicy } from './url-safety';

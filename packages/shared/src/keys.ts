@@ -20,6 +20,10 @@ export interface RedisKeys {
   readonly deadLetters: string;
   /** Sorted set of dead letter ids by the time they were dead-lettered. */
   readonly deadLettersByTime: string;
+  /** Hash: sha256 of an API token → JSON of the stored tenant token. */
+  readonly apiTokensByHash: string;
+  /** Hash: token id → sha256 of the token (to delete by id). */
+  readonly apiTokenIds: string;
   /** String: the event id a producer's idempotency key was first accepted as (expires after 24 h). */
   idempotency(tenant: string, key: string): string;
   /** List of a webhook's delivery attempts, newest first, capped. */
@@ -37,6 +41,8 @@ export function redisKeys(prefix: string): RedisKeys {
     webhooksVersion: `${prefix}:webhooks:version`,
     deadLetters: `${prefix}:dead-letters`,
     deadLettersByTime: `${prefix}:dead-letters:by-time`,
+    apiTokensByHash: `${prefix}:api-tokens`,
+    apiTokenIds: `${prefix}:api-tokens:ids`,
     idempotency: (tenant, key) => `${prefix}:idempotency:${tenant}:${key}`,
     attempts: (webhookId) => `${prefix}:attempts:${webhookId}`,
     webhookStats: (webhookId) => `${prefix}:stats:webhook:${webhookId}`,

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { constantTimeEqual } from '@herald/shared';
+import { constantTimeEqual, hashToken, type TokenStore } from '@herald/shared';
 import { HttpProblem } from '../problem';
 
 /** Who a request acts as: the admin (every tenant) or one tenant. */
@@ -18,22 +18,44 @@ declare global {
   }
 }
 
-/** Requires `Authorization: Bearer <token>` matching the admin token (compared in constant time). */
-export function requireBearer(adminToken: string): RequestHandler {
-  return (req, res, next) => {
+export interface TokenCheck {
+  adminToken: string;
+  /** SHA-256 of a tenant token → its tenant (from HERALD_TENANT_TOKENS). */
+  tenantTokens: ReadonlyMap<string, string>;
+  /** Tokens the admin created through the API. */
+  tokenStore: Pick<TokenStore, 'findByHash'>;
+}
+
+/**
+ * Requires `Authorization: Bearer <token>`: the admin token (compared in constant time) or a tenant
+ * token (looked up by its SHA-256, so the token itself is never compared byte by byte).
+ */
+export function requireBearer(check: TokenCheck): RequestHandler {
+  return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match) {
       res.set('www-authenticate', 'Bearer');
       throw new HttpProblem(401, 'Unauthorized', 'Send Authorization: Bearer <token>');
     }
-    if (!constantTimeEqual(match[1] as string, adminToken)) {
-      throw new HttpProblem(401, 'Unauthorized', 'The bearer token is not valid');
+    const token = match[1] as string;
+    if (constantTimeEqual(token, check.adminToken)) {
+      res.locals.principal = { kind: 'admin' };
+      return next();
     }
-    res.locals.principal = { kind: 'admin' };
+    const hash = hashToken(token);
+    const tenant = check.tenantTokens.get(hash) ?? (await check.tokenStore.findByHash(hash))?.tenant;
+    if (!tenant) throw new HttpProblem(401, 'Unauthorized', 'The bearer token is not valid');
+    res.locals.principal = { kind: 'tenant', tenant };
     next();
   };
 }
+
+/** Only the admin token may pass. */
+export const requireAdmin: RequestHandler = (_req, res, next) => {
+  if (res.locals.principal.kind !== 'admin') throw new HttpProblem(403, 'Forbidden', 'Only the admin token may do this');
+  next();
+};
 
 /** The tenant a request may touch: the token's own, or for the admin the one asked for (if any). */
 export function tenantScope(principal: Principal, requested?: string): string | undefined {

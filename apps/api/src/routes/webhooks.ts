@@ -1,6 +1,10 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import {
+  durationMsSchema,
+  refusedTargetUrl,
   toPublicWebhook,
+  type TargetPolicy,
   webhookCreateSchema,
   webhookUpdateSchema,
   type Webhook,
@@ -9,8 +13,21 @@ import {
 import { HttpProblem, parseOr400 } from '../problem';
 import { tenantScope, type Principal } from '../middleware/auth';
 
-export function webhooksRouter(store: WebhookStore): Router {
+const DEFAULT_ROTATION_GRACE_MS = 24 * 3_600_000;
+const rotateSchema = z.strictObject({
+  /** How long the old secret keeps signing, in ms or as "24h". */
+  graceMs: durationMsSchema.pipe(z.number().int().min(0).max(30 * 86_400_000)).default(DEFAULT_ROTATION_GRACE_MS),
+});
+
+export function webhooksRouter(store: WebhookStore, targetPolicy: TargetPolicy): Router {
   const router = Router();
+
+  /** SPEC §5: only http(s), https in production, no private targets unless allowed. */
+  async function checkTarget(url: string | undefined): Promise<void> {
+    if (url === undefined) return;
+    const refused = await refusedTargetUrl(url, targetPolicy);
+    if (refused) throw new HttpProblem(400, 'Invalid request', `Invalid field(s): url`, [{ field: 'url', message: refused }]);
+  }
 
   /** The webhook, if it exists and the caller may see it; a 404 otherwise (never a 403 that leaks existence). */
   async function findVisible(id: string, principal: Principal): Promise<Webhook> {
@@ -23,6 +40,7 @@ export function webhooksRouter(store: WebhookStore): Router {
 
   router.post('/', async (req, res) => {
     const input = parseOr400(webhookCreateSchema, req.body ?? {});
+    await checkTarget(input.url);
     const tenant = tenantScope(res.locals.principal, (req.body as { tenant?: string }).tenant) ?? input.tenant;
     const webhook = await store.create({ ...input, tenant });
     // The only response that carries the signing secret.
@@ -42,10 +60,24 @@ export function webhooksRouter(store: WebhookStore): Router {
 
   router.patch('/:id', async (req, res) => {
     const patch = parseOr400(webhookUpdateSchema, req.body ?? {});
+    await checkTarget(patch.url);
     await findVisible(req.params.id, res.locals.principal);
     const updated = await store.update(req.params.id, patch);
     if (!updated) throw new HttpProblem(404, 'Not found', `No webhook ${req.params.id}`);
     res.json(toPublicWebhook(updated));
+  });
+
+  router.post('/:id/rotate-secret', async (req, res) => {
+    const { graceMs } = parseOr400(rotateSchema, req.body ?? {});
+    await findVisible(req.params.id, res.locals.principal);
+    const rotated = await store.rotateSecret(req.params.id, graceMs);
+    if (!rotated) throw new HttpProblem(404, 'Not found', `No webhook ${req.params.id}`);
+    // Like creation, the only response that shows the (new) secret.
+    res.json({
+      ...toPublicWebhook(rotated),
+      secret: rotated.secret,
+      previousSecretExpiresAt: rotated.previousSecrets[0] ? new Date(rotated.previousSecrets[0].expiresAt).toISOString() : null,
+    });
   });
 
   router.delete('/:id', async (req, res) => {

@@ -35,6 +35,10 @@ describe('classify (SPEC §4)', () => {
     expect(classify({ kind: 'error', code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND x' }, NOW).kind).toBe('retry');
   });
 
+  it('does not retry a refused target', () => {
+    expect(classify({ kind: 'error', code: 'TARGET_REFUSED', message: 'not public' }, NOW).kind).toBe('fail');
+  });
+
   it('honours Retry-After on 429 and 503 only', () => {
     expect(classify(response(429, { 'retry-after': '7' }), NOW)).toEqual({ kind: 'retry', reason: 'HTTP 429', retryAfterMs: 7000 });
     expect(classify(response(503, { 'retry-after': '2' }), NOW)).toMatchObject({ retryAfterMs: 2000 });

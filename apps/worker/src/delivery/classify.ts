@@ -1,5 +1,5 @@
 // What a delivery's HTTP result means for the delivery (SPEC §4).
-import type { HttpResult } from './http-client';
+import { TARGET_REFUSED, type HttpResult } from './http-client';
 
 export type Verdict =
   | { kind: 'success' }
@@ -13,7 +13,11 @@ export type Verdict =
 const RETRYABLE_STATUS = new Set([408, 425, 429]);
 
 export function classify(result: HttpResult, nowMs: number): Verdict {
-  if (result.kind === 'error') return { kind: 'retry', reason: `${result.code}: ${result.message}` };
+  if (result.kind === 'error') {
+    // A refused target stays refused: retrying cannot help.
+    if (result.code === TARGET_REFUSED) return { kind: 'fail', reason: `${result.code}: ${result.message}` };
+    return { kind: 'retry', reason: `${result.code}: ${result.message}` };
+  }
   const status = result.statusCode;
   if (status >= 200 && status < 300) return { kind: 'success' };
   if (status === 410) return { kind: 'gone', reason: 'HTTP 410 Gone' };

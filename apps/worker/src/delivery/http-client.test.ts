@@ -52,6 +52,25 @@ describe('HttpClient', () => {
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
+  it('refuses non-public targets at connect time, by literal address and by resolved name', async () => {
+    const strict = new HttpClient({ requireHttps: false, allowPrivate: false });
+    try {
+      const literal = await strict.send({ url: `${base}/echo`, method: 'POST', headers: {}, body: '', timeoutMs: 2000 });
+      expect(literal).toMatchObject({ kind: 'error', code: 'TARGET_REFUSED' });
+      const named = await strict.send({ url: base.replace('127.0.0.1', 'localhost') + '/echo', method: 'POST', headers: {}, body: '', timeoutMs: 2000 });
+      expect(named).toMatchObject({ kind: 'error', code: 'TARGET_REFUSED', message: expect.stringMatching(/not public/) });
+      const production = new HttpClient({ requireHttps: true, allowPrivate: true });
+      expect(await production.send({ url: `${base}/echo`, method: 'POST', headers: {}, body: '', timeoutMs: 2000 })).toMatchObject({
+        kind: 'error', code: 'TARGET_REFUSED',
+      });
+      await production.close();
+    } finally {
+      await strict.close();
+    }
+    // The default client allows loopback, so the server really was reachable.
+    expect((await client.send({ url: base.replace('127.0.0.1', 'localhost') + '/echo', method: 'POST', headers: {}, body: 'x', timeoutMs: 2000 })).kind).toBe('response');
+  });
+
   it('reports refused connections and unknown hosts as errors', async () => {
     const refused = await client.send({ url: 'http://127.0.0.1:1/', method: 'POST', headers: {}, body: '', timeoutMs: 2000 });
     expect(refused).toMatchObject({ kind: 'error', code: 'ECONNREFUSED' });

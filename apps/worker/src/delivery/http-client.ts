@@ -1,5 +1,11 @@
 // The one HTTP client deliveries go through: undici with keep-alive pools per origin.
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
+import { refusedAddress, type TargetPolicy } from '@herald/shared';
+
+/** The error code of a delivery refused because its target address is not allowed. */
+export const TARGET_REFUSED = 'TARGET_REFUSED';
 
 /** Bytes of a response body kept for the attempt log; larger bodies are not buffered. */
 export const RESPONSE_BODY_LIMIT = 1024;
@@ -19,18 +25,46 @@ export type HttpResult =
 export class HttpClient {
   private readonly agent: Agent;
 
-  constructor(options: { connectionsPerOrigin?: number } = {}) {
-    // An Agent keeps one Pool per origin, reusing keep-alive connections across deliveries.
+  constructor(
+    private readonly policy: TargetPolicy = { requireHttps: false, allowPrivate: true },
+    options: { connectionsPerOrigin?: number } = {},
+  ) {
+    // An Agent keeps one Pool per origin, reusing keep-alive connections across deliveries. Every new
+    // connection resolves its host through `guardedLookup`, so the address checked is the address
+    // connected to (no DNS rebinding between check and connect).
     this.agent = new Agent({
       connections: options.connectionsPerOrigin ?? null,
       keepAliveTimeout: 10_000,
       keepAliveMaxTimeout: 60_000,
-      connect: { timeout: 10_000 },
+      connect: { timeout: 10_000, lookup: this.guardedLookup },
     });
   }
 
+  private readonly guardedLookup = (
+    hostname: string,
+    options: LookupAllOptions | object,
+    callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      const refused = addresses.map((a) => refusedAddress(a.address, this.policy)).find(Boolean);
+      if (refused) return callback(Object.assign(new Error(refused), { code: TARGET_REFUSED }), []);
+      if ((options as { all?: boolean }).all) return callback(null, addresses);
+      const [first] = addresses;
+      callback(null, first?.address ?? '', first?.family);
+    });
+  };
+
   /** Sends one request; network failures and timeouts come back as `error`, never thrown. */
   async send(outbound: OutboundRequest): Promise<HttpResult> {
+    const url = new URL(outbound.url);
+    if (this.policy.requireHttps && url.protocol !== 'https:') {
+      return { kind: 'error', code: TARGET_REFUSED, message: 'only https targets are allowed in production' };
+    }
+    // An IP literal never goes through the lookup above.
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const refusedLiteral = isIP(host) ? refusedAddress(host, this.policy) : null;
+    if (refusedLiteral) return { kind: 'error', code: TARGET_REFUSED, message: refusedLiteral };
     try {
       const response = await request(outbound.url, {
         dispatcher: this.agent,

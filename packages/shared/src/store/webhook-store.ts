@@ -90,21 +90,46 @@ export class WebhookStore {
   }
 
   /**
-   * Applies a partial update (null clears an optional field) with compare-and-set, so concurrent
-   * writers never overwrite each other. Returns null when there is no such webhook.
+   * Applies a partial update (null clears an optional field). Returns null when there is no such
+   * webhook.
    */
   async update(id: string, patch: z.output<typeof webhookUpdateSchema>, nowMs: number = Date.now()): Promise<Webhook | null> {
-    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const currentJson = await this.redis.hget(this.keys.webhooks, id);
-      if (!currentJson) return null;
-      const merged: Record<string, unknown> = { ...webhookSchema.parse(JSON.parse(currentJson)) };
+    return this.mutate(id, nowMs, (current) => {
+      const merged: Record<string, unknown> = { ...current };
       for (const [field, value] of Object.entries(patch)) {
         if (value === undefined) continue;
         if (value === null) delete merged[field];
         else merged[field] = value;
       }
-      merged.updatedAt = new Date(nowMs).toISOString();
-      const webhook = webhookSchema.parse(merged);
+      return merged;
+    });
+  }
+
+  /**
+   * Gives the webhook a new signing secret. The old one keeps signing (both signatures are sent)
+   * until `graceMs` has passed; secrets already expired are dropped.
+   */
+  async rotateSecret(id: string, graceMs: number, nowMs: number = Date.now()): Promise<Webhook | null> {
+    return this.mutate(id, nowMs, (current) => ({
+      ...current,
+      secret: generateSigningSecret(),
+      previousSecrets: [
+        ...(graceMs > 0 ? [{ secret: current.secret, expiresAt: nowMs + graceMs }] : []),
+        ...current.previousSecrets.filter((previous) => previous.expiresAt > nowMs),
+      ],
+    }));
+  }
+
+  /**
+   * Read-modify-write with compare-and-set, so concurrent writers (an operator's PATCH, a worker
+   * disabling the webhook) never overwrite each other.
+   */
+  private async mutate(id: string, nowMs: number, change: (current: Webhook) => Record<string, unknown>): Promise<Webhook | null> {
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const currentJson = await this.redis.hget(this.keys.webhooks, id);
+      if (!currentJson) return null;
+      const changed = change(webhookSchema.parse(JSON.parse(currentJson)));
+      const webhook = webhookSchema.parse({ ...changed, updatedAt: new Date(nowMs).toISOString() });
       const replaced = await runScript(
         this.redis, 'heraldReplaceWebhook', [this.keys.webhooks, this.keys.webhooksVersion],
         [id, currentJson, JSON.stringify(webhook)],

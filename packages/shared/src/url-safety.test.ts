@@ -1,0 +1,31 @@
+import { isPublicAddress, refusedTargetUrl } from './url-safety';
+
+describe('isPublicAddress', () => {
+  it.each([
+    '127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0',
+    '224.0.0.1', '::1', '::', 'fe80::1', 'fd00:ec2::254', 'fc00::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', 'not-an-ip',
+  ])('%s is not public', (address) => {
+    expect(isPublicAddress(address)).toBe(false);
+  });
+
+  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('%s is public', (address) => {
+    expect(isPublicAddress(address)).toBe(true);
+  });
+});
+
+describe('refusedTargetUrl', () => {
+  const strict = { requireHttps: true, allowPrivate: false };
+  it('refuses http in production, and non-public literal and resolved hosts', async () => {
+    expect(await refusedTargetUrl('http://8.8.8.8/hook', strict)).toMatch(/https/);
+    expect(await refusedTargetUrl('https://127.0.0.1/hook', strict)).toMatch(/not public/);
+    expect(await refusedTargetUrl('https://[::1]/hook', strict)).toMatch(/not public/);
+    expect(await refusedTargetUrl('https://169.254.169.254/latest/meta-data', strict)).toMatch(/not public/);
+    expect(await refusedTargetUrl('https://localhost/hook', strict)).toMatch(/localhost resolves to .* not public/);
+    expect(await refusedTargetUrl('https://8.8.8.8/hook', strict)).toBeNull();
+  });
+
+  it('allows everything when private targets are allowed, and http outside production', async () => {
+    expect(await refusedTargetUrl('http://127.0.0.1:8080/hook', { requireHttps: false, allowPrivate: true })).toBeNull();
+    expect(await refusedTargetUrl('http://8.8.8.8/hook', { requireHttps: false, allowPrivate: false })).toBeNull();
+  });
+});
