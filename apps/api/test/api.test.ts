@@ -218,6 +218,20 @@ describe('webhooks', () => {
     expect((await request(app).delete(`/v1/webhooks/${id}`).set(auth)).status).toBe(404);
   });
 
+  it('checks templates at creation and masks template variables', async () => {
+    const bad = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/t', template: '{"x": {{process.env}}}' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0]).toMatchObject({ field: 'template', message: expect.stringMatching(/unknown placeholder/) });
+    const notJson = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/t', eventTemplates: { 'a.*': '{"x": ' } });
+    expect(notJson.body.errors[0].field).toBe('eventTemplates.a.*');
+    const good = await request(app)
+      .post('/v1/webhooks')
+      .set(auth)
+      .send({ url: 'https://example.com/t', template: 'pagerduty', templateVars: { routingKey: 'pd-secret-key' } });
+    expect(good.status).toBe(201);
+    expect(good.body.templateVars).toEqual({ routingKey: '********' });
+  });
+
   it('answers 400 naming fields for a bad webhook', async () => {
     const response = await request(app).post('/v1/webhooks').set(auth).send({ url: 'not a url', events: [], timeoutMs: 5 });
     expect(response.status).toBe(400);

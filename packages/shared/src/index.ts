@@ -86,3 +86,14 @@ export {
 } from './store/dead-letter-store';
 export { TokenStore, hashToken, storedTokenSchema, type StoredToken } from './store/token-store';
 export { isPublicAddress, refusedAddress, refusedTargetUrl, targetPolicyFromEnv, type TargetPolicy } from './url-safety';
+export {
+  renderTemplate,
+  templateFor,
+  expandTemplate,
+  defaultEnvelope,
+  isTemplatePreset,
+  TEMPLATE_PRESETS,
+  PRESET_VARS,
+  type TemplatePreset,
+  type RenderResult,
+} from './template';

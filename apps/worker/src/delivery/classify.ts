@@ -1,5 +1,5 @@
 // What a delivery's HTTP result means for the delivery (SPEC §4).
-import { TARGET_REFUSED, type HttpResult } from './http-client';
+import { RENDER_FAILED, TARGET_REFUSED, type HttpResult } from './http-client';
 
 export type Verdict =
   | { kind: 'success' }
@@ -14,8 +14,8 @@ const RETRYABLE_STATUS = new Set([408, 425, 429]);
 
 export function classify(result: HttpResult, nowMs: number): Verdict {
   if (result.kind === 'error') {
-    // A refused target stays refused: retrying cannot help.
-    if (result.code === TARGET_REFUSED) return { kind: 'fail', reason: `${result.code}: ${result.message}` };
+    // A refused target stays refused and a failed template fails again: retrying cannot help.
+    if (result.code === TARGET_REFUSED || result.code === RENDER_FAILED) return { kind: 'fail', reason: `${result.code}: ${result.message}` };
     return { kind: 'retry', reason: `${result.code}: ${result.message}` };
   }
   const status = result.statusCode;

@@ -6,6 +6,8 @@ import { refusedAddress, type TargetPolicy } from '@herald/shared';
 
 /** The error code of a delivery refused because its target address is not allowed. */
 export const TARGET_REFUSED = 'TARGET_REFUSED';
+/** The error code of a delivery whose body could not be built (its template failed). */
+export const RENDER_FAILED = 'RENDER_FAILED';
 
 /** Bytes of a response body kept for the attempt log; larger bodies are not buffered. */
 export const RESPONSE_BODY_LIMIT = 1024;

@@ -16,7 +16,7 @@ import type { WebhookCache } from '../webhook-cache';
 import type { WorkerMetrics } from '../metrics';
 import { classify } from './classify';
 import { DeadLetteredError, RetryableDeliveryError } from './errors';
-import type { HttpClient, HttpResult } from './http-client';
+import { RENDER_FAILED, type HttpClient, type HttpResult } from './http-client';
 import { buildRequest } from './request-builder';
 import type { AttemptRecorder } from './attempt-recorder';
 
@@ -66,9 +66,11 @@ export class DeliveryProcessor {
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
     const startedMs = Date.now();
-    const request = buildRequest(webhook, data.event, { deliveryId: data.deliveryId, attempt, nowMs: startedMs });
+    const built = buildRequest(webhook, data.event, { deliveryId: data.deliveryId, attempt, nowMs: startedMs });
     const started = performance.now();
-    const result = await this.deps.http.send(request);
+    const result: HttpResult = built.ok
+      ? await this.deps.http.send(built.request)
+      : { kind: 'error', code: RENDER_FAILED, message: built.reason };
     const durationMs = performance.now() - started;
     const finishedMs = Date.now();
     const verdict = classify(result, finishedMs);

@@ -1,7 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { generateSigningSecret, webhookCreateSchema, webhookSchema, type StoredEvent, type Webhook } from '@herald/shared';
-import { activeSecrets, buildRequest, envelopeBody, USER_AGENT } from './request-builder';
+import { activeSecrets, buildBody, buildRequest as build, USER_AGENT } from './request-builder';
+
+function buildRequest(...args: Parameters<typeof build>) {
+  const built = build(...args);
+  if (!built.ok) throw new Error(built.reason);
+  return built.request;
+}
 
 const NOW = Date.now();
 const event: StoredEvent = {
@@ -67,6 +73,30 @@ describe('buildRequest', () => {
   });
 
   it('leaves the data out when includePayload is false', () => {
-    expect(JSON.parse(envelopeBody(event, { includePayload: false }))).not.toHaveProperty('data');
+    const built = buildBody(webhook({ includePayload: false }), event);
+    expect(built.ok && JSON.parse(built.body)).not.toHaveProperty('data');
+  });
+
+  it('sends an envelope over maxPayloadBytes without its data, and fails a template over it', () => {
+    const big = { ...event, data: { blob: 'x'.repeat(500) } };
+    const envelope = buildBody(webhook({ maxPayloadBytes: 200 }), big);
+    expect(envelope.ok && JSON.parse(envelope.body)).toEqual({
+      id: 'evt_abc', type: 'invoice.paid', timestamp: event.occurredAt, tenant: 'acme', dataOmitted: 'exceeds maxPayloadBytes',
+    });
+    expect(buildBody(webhook({ maxPayloadBytes: 200, template: '{"d": {{data}}}' }), big)).toEqual({
+      ok: false, reason: expect.stringMatching(/more than maxPayloadBytes \(200\)/),
+    });
+  });
+
+  it('renders the per-type template, the webhook template or a preset with its variables', () => {
+    const hook = webhook({
+      template: '{"generic": {{event}}}',
+      eventTemplates: { 'invoice.*': 'pagerduty' },
+      templateVars: { routingKey: 'rk-123' },
+    });
+    const pd = buildBody(hook, event);
+    expect(pd.ok && JSON.parse(pd.body)).toMatchObject({ routing_key: 'rk-123', event_action: 'trigger', payload: { severity: 'error' } });
+    const generic = buildBody(hook, { ...event, type: 'user.created' });
+    expect(generic.ok && JSON.parse(generic.body)).toEqual({ generic: 'user.created' });
   });
 });

@@ -1,5 +1,10 @@
 // Builds the outbound request of one attempt: body, Standard Webhooks signature, auth and headers.
 import {
+  defaultEnvelope,
+  expandTemplate,
+  renderTemplate,
+  templateFor,
+  type RenderResult,
   signBodyHmac,
   signStandardWebhook,
   type StoredEvent,
@@ -18,15 +23,32 @@ export interface AttemptContext {
   nowMs: number;
 }
 
-/** The default envelope: `{ id, type, timestamp, tenant, data }`. */
-export function envelopeBody(event: StoredEvent, webhook: Pick<Webhook, 'includePayload'>): string {
-  return JSON.stringify({
-    id: event.id,
-    type: event.type,
-    timestamp: event.occurredAt,
-    tenant: event.tenant,
-    ...(webhook.includePayload ? { data: event.data } : {}),
+/**
+ * The request body: the webhook's template for this event type if it has one, else the default
+ * envelope `{ id, type, timestamp, tenant, data }`. `includePayload: false` leaves the data out;
+ * an envelope over `maxPayloadBytes` is sent without its data (marked `dataOmitted`), a template
+ * over it cannot be cut and fails.
+ */
+export function buildBody(
+  webhook: Pick<Webhook, 'includePayload' | 'maxPayloadBytes' | 'template' | 'eventTemplates' | 'templateVars'>,
+  event: StoredEvent,
+): RenderResult {
+  const limit = webhook.maxPayloadBytes;
+  const configured = templateFor(event.type, webhook.template, webhook.eventTemplates);
+  if (configured === undefined) {
+    const body = JSON.stringify(defaultEnvelope(event, webhook.includePayload));
+    if (limit === undefined || Buffer.byteLength(body) <= limit) return { ok: true, body };
+    return { ok: true, body: JSON.stringify({ ...defaultEnvelope(event, false), dataOmitted: 'exceeds maxPayloadBytes' }) };
+  }
+  const { text, defaultVars } = expandTemplate(configured);
+  const result = renderTemplate(text, {
+    event: webhook.includePayload ? event : { ...event, data: {} },
+    vars: { ...defaultVars, ...webhook.templateVars },
   });
+  if (result.ok && limit !== undefined && Buffer.byteLength(result.body) > limit) {
+    return { ok: false, reason: `rendered body is ${Buffer.byteLength(result.body)} bytes, more than maxPayloadBytes (${limit})` };
+  }
+  return result.ok ? result : { ok: false, reason: `template failed: ${result.reason}` };
 }
 
 /** Secrets that sign now: the current one, then rotated ones still in their grace period. */
@@ -34,8 +56,15 @@ export function activeSecrets(webhook: Pick<Webhook, 'secret' | 'previousSecrets
   return [webhook.secret, ...webhook.previousSecrets.filter((p) => p.expiresAt > nowMs).map((p) => p.secret)];
 }
 
-export function buildRequest(webhook: Webhook, event: StoredEvent, context: AttemptContext): OutboundRequest {
-  const body = envelopeBody(event, webhook);
+/** The request of one attempt, or why none can be built (a template that does not render). */
+export function buildRequest(
+  webhook: Webhook,
+  event: StoredEvent,
+  context: AttemptContext,
+): { ok: true; request: OutboundRequest } | { ok: false; reason: string } {
+  const rendered = buildBody(webhook, event);
+  if (!rendered.ok) return rendered;
+  const body = rendered.body;
   const timestampSec = Math.floor(context.nowMs / 1000);
   const headers: Record<string, string> = {
     ...webhook.headers,
@@ -59,5 +88,5 @@ export function buildRequest(webhook: Webhook, event: StoredEvent, context: Atte
   if (auth.type === 'hmac' && auth.hmacSecret) {
     headers[(auth.hmacHeader ?? 'x-herald-signature-256').toLowerCase()] = signBodyHmac(body, auth.hmacSecret, auth.hmacAlgorithm);
   }
-  return { url: webhook.url, method: webhook.method, headers, body, timeoutMs: webhook.timeoutMs };
+  return { ok: true, request: { url: webhook.url, method: webhook.method, headers, body, timeoutMs: webhook.timeoutMs } };
 }

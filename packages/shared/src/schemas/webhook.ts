@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_TENANT, eventPatternSchema, tenantSchema } from './common';
 import { retryPolicySchema } from './retry-policy';
+import { isTemplatePreset, renderTemplate } from '../template';
 
 /** Headers Herald sets itself on every delivery; a webhook's custom headers may not override them. */
 export const RESERVED_HEADER_NAMES = [
@@ -57,6 +58,26 @@ export const authSchema = z
   });
 export type WebhookAuth = z.output<typeof authSchema>;
 
+const SAMPLE_EVENT = {
+  id: 'evt_sample',
+  type: 'sample.event',
+  data: { sample: true },
+  tenant: 'default',
+  occurredAt: new Date(0).toISOString(),
+  receivedAt: 0,
+};
+
+/** A template text (JSON with {{placeholders}}) or a preset name; checked by rendering a sample event. */
+const templateSchema = z
+  .string()
+  .min(1)
+  .max(65_536)
+  .superRefine((template, ctx) => {
+    if (isTemplatePreset(template)) return;
+    const result = renderTemplate(template, { event: SAMPLE_EVENT });
+    if (!result.ok) ctx.addIssue({ code: 'custom', message: `is not a usable template: ${result.reason}` });
+  });
+
 export const rateLimitSchema = z.strictObject({
   perSecond: z.number().positive().max(100_000),
   burst: z.number().int().min(1).max(100_000).optional(),
@@ -73,7 +94,12 @@ const webhookFields = {
   retry: retryPolicySchema,
   timeoutMs: z.number().int().min(100).max(120_000),
   rateLimit: rateLimitSchema.optional(),
-  template: z.string().max(65_536).optional(),
+  /** The body template (or preset: slack, discord, pagerduty) for every event type… */
+  template: templateSchema.optional(),
+  /** …unless an event-type pattern here matches: the most specific one wins. */
+  eventTemplates: z.record(eventPatternSchema, templateSchema).optional(),
+  /** Values templates reach as {{vars.name}} (PagerDuty's routingKey, say); shown masked by the API. */
+  templateVars: z.record(z.string().regex(/^[A-Za-z0-9_]+$/).max(64), z.string().max(4096)).optional(),
   includePayload: z.boolean(),
   maxPayloadBytes: z.number().int().min(1).max(1_048_576).optional(),
 };
@@ -106,6 +132,8 @@ export const webhookUpdateSchema = z.strictObject({
   timeoutMs: webhookFields.timeoutMs.optional(),
   rateLimit: rateLimitSchema.nullable().optional(),
   template: webhookFields.template.nullable().optional(),
+  eventTemplates: webhookFields.eventTemplates.nullable().optional(),
+  templateVars: webhookFields.templateVars.nullable().optional(),
   includePayload: webhookFields.includePayload.optional(),
   maxPayloadBytes: webhookFields.maxPayloadBytes.nullable().optional(),
 });
@@ -136,6 +164,11 @@ export function toPublicWebhook(webhook: Webhook): PublicWebhook {
   const publicAuth: PublicWebhook['auth'] = { type: auth.type, hmacAlgorithm: auth.hmacAlgorithm };
   if (auth.apiKeyHeader) publicAuth.apiKeyHeader = auth.apiKeyHeader;
   if (auth.hmacHeader) publicAuth.hmacHeader = auth.hmacHeader;
-  const maskedHeaders = Object.fromEntries(Object.keys(headers).map((name) => [name, MASKED_HEADER_VALUE]));
-  return { ...rest, headers: maskedHeaders, auth: publicAuth };
+  const mask = (record: Record<string, string>) => Object.fromEntries(Object.keys(record).map((name) => [name, MASKED_HEADER_VALUE]));
+  return {
+    ...rest,
+    headers: mask(headers),
+    ...(rest.templateVars ? { templateVars: mask(rest.templateVars) } : {}),
+    auth: publicAuth,
+  };
 }
