@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { commonEnvShape, envInt, envPort, hashToken, loadEnvOrExit, tenantSchema } from '@herald/shared';
+import {
+  commonEnvShape,
+  envDurationMsSchema,
+  parseDurationMs,
+  envInt,
+  envPort,
+  hashToken,
+  loadEnvOrExit,
+  retryPolicySchema,
+  tenantSchema,
+  type RetryPolicyInput,
+} from '@herald/shared';
 
 /**
  * `tenant:token` pairs, comma-separated: tokens that act only for their tenant. Kept as a map from
@@ -23,7 +34,9 @@ const tenantTokensSchema = z
     return byHash;
   });
 
-export const apiEnvSchema = z.object({
+
+export const apiEnvSchema = z
+  .object({
   ...commonEnvShape,
   HERALD_API_PORT: envPort.default(8080),
   HERALD_API_HOST: z.string().min(1).default('0.0.0.0'),
@@ -36,7 +49,43 @@ export const apiEnvSchema = z.object({
   HERALD_STREAM_MAXLEN: envInt(1000, 1_000_000_000).default(1_000_000),
   /** How long a producer's idempotency key is remembered, in seconds. */
   HERALD_IDEMPOTENCY_TTL_SECONDS: envInt(1, 30 * 86_400).default(86_400),
-});
+  /** Defaults for webhooks created without these retry settings. */
+  HERALD_RETRY_MAX_RETRIES: envInt(0, 10).optional(),
+  HERALD_RETRY_INITIAL_DELAY: envDurationMsSchema.optional(),
+  HERALD_RETRY_MULTIPLIER: z.coerce.number().min(1).max(10).optional(),
+  HERALD_RETRY_MAX_DELAY: envDurationMsSchema.optional(),
+  HERALD_RETRY_JITTER: z.coerce.number().min(0).max(1).optional(),
+  /** A fixed schedule, comma-separated ("1m,5m,15m,1h,6h"): makes "schedule" the default strategy. */
+  HERALD_RETRY_SCHEDULE: z
+    .string()
+    .transform((text, ctx) => {
+      const delays = text.split(',').map((part) => parseDurationMs(part));
+      if (delays.length > 10 || delays.some((d) => d === null)) {
+        ctx.addIssue({ code: 'custom', message: 'must be up to 10 comma-separated durations such as "1m,5m,15m,1h,6h"' });
+        return z.NEVER;
+      }
+      return delays as number[];
+    })
+    .optional(),
+  HERALD_DEFAULT_TIMEOUT_MS: envInt(100, 120_000).optional(),
+})
+  .transform((env) => {
+    const retryDefaults: RetryPolicyInput = {
+      ...(env.HERALD_RETRY_SCHEDULE ? { strategy: 'schedule' as const, delaysMs: env.HERALD_RETRY_SCHEDULE } : {}),
+      ...(env.HERALD_RETRY_MAX_RETRIES === undefined ? {} : { maxRetries: env.HERALD_RETRY_MAX_RETRIES }),
+      ...(env.HERALD_RETRY_INITIAL_DELAY === undefined ? {} : { initialDelayMs: env.HERALD_RETRY_INITIAL_DELAY }),
+      ...(env.HERALD_RETRY_MULTIPLIER === undefined ? {} : { backoffMultiplier: env.HERALD_RETRY_MULTIPLIER }),
+      ...(env.HERALD_RETRY_MAX_DELAY === undefined ? {} : { maxDelayMs: env.HERALD_RETRY_MAX_DELAY }),
+      ...(env.HERALD_RETRY_JITTER === undefined ? {} : { jitter: env.HERALD_RETRY_JITTER }),
+    };
+    return { ...env, retryDefaults };
+  })
+  .superRefine((env, ctx) => {
+    const result = retryPolicySchema.safeParse(env.retryDefaults);
+    if (!result.success) {
+      ctx.addIssue({ code: 'custom', path: ['HERALD_RETRY_*'], message: `do not make a valid retry policy: ${result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}` });
+    }
+  });
 export type ApiEnv = z.output<typeof apiEnvSchema>;
 
 export function loadApiEnv(env: NodeJS.ProcessEnv = process.env): ApiEnv {

@@ -24,6 +24,10 @@ async function main(): Promise<void> {
     metrics: createApiMetrics(),
     adminToken: env.HERALD_ADMIN_TOKEN,
     targetPolicy: targetPolicyFromEnv(env),
+    webhookDefaults: {
+      retry: env.retryDefaults,
+      ...(env.HERALD_DEFAULT_TIMEOUT_MS === undefined ? {} : { timeoutMs: env.HERALD_DEFAULT_TIMEOUT_MS }),
+    },
     tenantTokens: env.HERALD_TENANT_TOKENS,
     streamMaxLen: env.HERALD_STREAM_MAXLEN,
     idempotencyTtlSeconds: env.HERALD_IDEMPOTENCY_TTL_SECONDS,

@@ -7,7 +7,7 @@ import { requireAdmin, requireBearer } from './middleware/auth';
 import { tokensRouter } from './routes/tokens';
 import { HttpProblem, problemHandler } from './problem';
 import { eventsRouter } from './routes/events';
-import { webhooksRouter } from './routes/webhooks';
+import { webhooksRouter, type WebhookDefaults } from './routes/webhooks';
 import { deadLettersRouter } from './routes/dead-letters';
 import { healthRouter } from './routes/health';
 import { EventIngest } from './services/event-ingest';
@@ -22,6 +22,8 @@ export interface ServerDeps {
   metrics: ApiMetrics;
   adminToken: string;
   targetPolicy: TargetPolicy;
+  /** Settings new webhooks get where they set none (from HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS). */
+  webhookDefaults?: WebhookDefaults;
   /** SHA-256 of each HERALD_TENANT_TOKENS token → its tenant. */
   tenantTokens?: ReadonlyMap<string, string>;
   streamMaxLen: number;
@@ -53,7 +55,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use('/events/batch', express.json({ limit: BATCH_BODY_LIMIT }));
   v1.use(express.json({ limit: EVENT_BODY_LIMIT }));
   v1.use('/events', eventsRouter(ingest, deps.metrics));
-  v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy));
+  v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy, deps.webhookDefaults));
   v1.use('/dead-letters', deadLettersRouter(deadLetters, replay));
   v1.use('/tokens', requireAdmin, tokensRouter(tokens));
   app.use('/v1', v1);

@@ -232,6 +232,19 @@ describe('webhooks', () => {
     expect(good.body.templateVars).toEqual({ routingKey: '********' });
   });
 
+  it('gives new webhooks the configured retry and timeout defaults, merged under what they set', async () => {
+    const configured = createServer({
+      ...deps,
+      webhookDefaults: { retry: { strategy: 'schedule', delaysMs: [60_000, 300_000], jitter: 0 }, timeoutMs: 3000 },
+    });
+    const plain = await request(configured).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/d' });
+    expect(plain.body).toMatchObject({ timeoutMs: 3000, retry: { strategy: 'schedule', delaysMs: [60_000, 300_000], maxRetries: 2, jitter: 0 } });
+    const own = await request(configured).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/d', retry: { maxRetries: 1 }, timeoutMs: 500 });
+    expect(own.body).toMatchObject({ timeoutMs: 500, retry: { strategy: 'schedule', maxRetries: 1 } });
+    const exponential = await request(configured).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/d', retry: { strategy: 'exponential' } });
+    expect(exponential.body.retry.strategy).toBe('exponential');
+  });
+
   it('answers 400 naming fields for a bad webhook', async () => {
     const response = await request(app).post('/v1/webhooks').set(auth).send({ url: 'not a url', events: [], timeoutMs: 5 });
     expect(response.status).toBe(400);

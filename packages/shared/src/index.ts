@@ -35,6 +35,8 @@ export {
   eventPatternSchema,
   tenantSchema,
   durationMsSchema,
+  envDurationMsSchema,
+  parseDurationMs,
   jsonDepth,
   MAX_JSON_DEPTH,
   DEFAULT_TENANT,

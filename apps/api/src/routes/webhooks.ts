@@ -4,6 +4,7 @@ import {
   durationMsSchema,
   refusedTargetUrl,
   toPublicWebhook,
+  type RetryPolicyInput,
   type TargetPolicy,
   webhookCreateSchema,
   webhookUpdateSchema,
@@ -19,7 +20,13 @@ const rotateSchema = z.strictObject({
   graceMs: durationMsSchema.pipe(z.number().int().min(0).max(30 * 86_400_000)).default(DEFAULT_ROTATION_GRACE_MS),
 });
 
-export function webhooksRouter(store: WebhookStore, targetPolicy: TargetPolicy): Router {
+export interface WebhookDefaults {
+  /** Retry settings a new webhook gets for every field it does not set. */
+  retry: RetryPolicyInput;
+  timeoutMs?: number;
+}
+
+export function webhooksRouter(store: WebhookStore, targetPolicy: TargetPolicy, defaults: WebhookDefaults = { retry: {} }): Router {
   const router = Router();
 
   /** SPEC §5: only http(s), https in production, no private targets unless allowed. */
@@ -39,7 +46,16 @@ export function webhooksRouter(store: WebhookStore, targetPolicy: TargetPolicy):
   }
 
   router.post('/', async (req, res) => {
-    const input = parseOr400(webhookCreateSchema, req.body ?? {});
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const withDefaults =
+      typeof body === 'object' && !Array.isArray(body)
+        ? {
+            ...(defaults.timeoutMs === undefined ? {} : { timeoutMs: defaults.timeoutMs }),
+            ...body,
+            retry: { ...defaults.retry, ...(typeof body.retry === 'object' && body.retry ? body.retry : {}) },
+          }
+        : body;
+    const input = parseOr400(webhookCreateSchema, withDefaults);
     await checkTarget(input.url);
     const tenant = tenantScope(res.locals.principal, (req.body as { tenant?: string }).tenant) ?? input.tenant;
     const webhook = await store.create({ ...input, tenant });

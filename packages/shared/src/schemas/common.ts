@@ -27,19 +27,32 @@ export const DEFAULT_TENANT = 'default';
 
 const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
+/** Milliseconds from "1500" (ms) or "500ms", "30s", "5m", "6h", "1d"; null when unreadable. */
+export function parseDurationMs(text: string): number | null {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) return null;
+  const [, amount, unit = 'ms'] = match;
+  return Number(amount) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS];
+}
+
 /** A duration in milliseconds, written as a number of ms or as a string like `"500ms"`, `"5m"`, `"6h"`. */
 export const durationMsSchema = z.union([
   z.number().int().min(0),
   z
     .string()
     .regex(/^\d+(ms|s|m|h|d)$/, 'must be a whole number followed by ms, s, m, h or d, such as "5m"')
-    .transform((text) => {
-      const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
-      // The regex above guarantees the match.
-      const [, amount, unit] = match as RegExpExecArray;
-      return Number(amount) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS];
-    }),
+    .transform((text) => parseDurationMs(text) as number),
 ]);
+
+/** A duration from an environment variable: "1500" (ms) or "5m" and the like. */
+export const envDurationMsSchema = z.string().transform((text, ctx) => {
+  const ms = parseDurationMs(text);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be milliseconds or a duration such as "30s", "5m", "6h"' });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 /** Deepest nesting allowed in event data; deeper JSON could overflow the stack when re-serialized. */
 export const MAX_JSON_DEPTH = 64;
