@@ -45,8 +45,6 @@ export const apiEnvSchema = z
     .string({ error: 'is required: the bearer token for the /v1 API' })
     .min(16, 'must be at least 16 characters'),
   HERALD_TENANT_TOKENS: tenantTokensSchema,
-  /** Approximate cap on the events stream (XADD MAXLEN ~). */
-  HERALD_STREAM_MAXLEN: envInt(1000, 1_000_000_000).default(1_000_000),
   /** How long a producer's idempotency key is remembered, in seconds. */
   HERALD_IDEMPOTENCY_TTL_SECONDS: envInt(1, 30 * 86_400).default(86_400),
   /** Defaults for webhooks created without these retry settings. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnvShape, envInt, envPort, loadEnvOrExit } from '@herald/shared';
+import { commonEnvShape, envDurationMsSchema, envInt, envPort, loadEnvOrExit } from '@herald/shared';
 
 export const workerEnvSchema = z.object({
   ...commonEnvShape,
@@ -21,6 +21,13 @@ export const workerEnvSchema = z.object({
   /** Delivery attempts kept per webhook in the attempt log. */
   HERALD_ATTEMPT_LOG_SIZE: envInt(1, 1_000_000).default(10_000),
   HERALD_IDEMPOTENCY_TTL_SECONDS: envInt(1, 30 * 86_400).default(86_400),
+  /** Circuit breaker defaults for webhooks that do not set their own. */
+  HERALD_CIRCUIT_FAILURE_THRESHOLD: envInt(1, 1000).default(5),
+  HERALD_CIRCUIT_COOLDOWN_MS: envDurationMsSchema.default(30_000),
+  /** A webhook failing continuously this long is disabled (with a webhook.disabled event). */
+  HERALD_DISABLE_AFTER_FAILING_MS: envDurationMsSchema.default(5 * 86_400_000),
+  /** Herald emits rate_limit.exceeded at most once per webhook in this window. */
+  HERALD_RATE_LIMIT_EVENT_WINDOW_MS: envDurationMsSchema.default(60_000),
 });
 export type WorkerEnv = z.output<typeof workerEnvSchema>;
 

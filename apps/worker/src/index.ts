@@ -17,6 +17,8 @@ import { DeliveryProcessor } from './delivery/processor';
 import { DeliveryWorker } from './delivery/delivery-worker';
 import { HealthServer } from './health-server';
 import { Supervisor } from './supervisor';
+import { DeliveryPolicies } from './policies/delivery-policies';
+import { OperationalEvents } from './policies/operational-events';
 
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
@@ -36,7 +38,14 @@ async function main(): Promise<void> {
   const queue = createDeliveryQueue(queueConnection, env.HERALD_PREFIX);
   queue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
   const http = new HttpClient(targetPolicyFromEnv(env));
-  const recorder = new AttemptRecorder(redis, keys, env.HERALD_ATTEMPT_LOG_SIZE);
+  const policies = new DeliveryPolicies(redis, keys, {
+    failureThreshold: env.HERALD_CIRCUIT_FAILURE_THRESHOLD,
+    cooldownMs: env.HERALD_CIRCUIT_COOLDOWN_MS,
+    disableAfterMs: env.HERALD_DISABLE_AFTER_FAILING_MS,
+    probeLeaseMs: 15_000,
+  });
+  const events = new OperationalEvents(redis, keys, env.HERALD_STREAM_MAXLEN, logger);
+  const recorder = new AttemptRecorder(redis, keys, env.HERALD_ATTEMPT_LOG_SIZE, policies);
   const processor = new DeliveryProcessor({
     webhooks,
     webhookStore,
@@ -45,6 +54,9 @@ async function main(): Promise<void> {
     metrics,
     logger,
     webhookCacheMs: env.HERALD_WEBHOOK_CACHE_MS,
+    policies,
+    events,
+    rateLimitEventWindowMs: env.HERALD_RATE_LIMIT_EVENT_WINDOW_MS,
   });
 
   const health = new HealthServer(redis, metrics.registry, logger, env.HERALD_METRICS_HOST, env.HERALD_METRICS_PORT);

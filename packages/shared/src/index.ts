@@ -11,7 +11,15 @@ export {
   logLevelSchema,
   commonEnvShape,
 } from './config/env';
-export { FANOUT_GROUP, DELIVERY_QUEUE, redisKeys, type RedisKeys } from './keys';
+export {
+  FANOUT_GROUP,
+  DELIVERY_QUEUE,
+  OPERATIONAL_EVENT_TYPES,
+  isOperationalEventType,
+  redisKeys,
+  type OperationalEventType,
+  type RedisKeys,
+} from './keys';
 export { newEventId, newWebhookId, eventIdForStreamEntry, deliveryIdFor, replayJobId } from './ids';
 export { matchesEventType, matchesAnyPattern } from './patterns';
 export { maxAttempts, retryDelayMs, type RandomSource } from './retry';
@@ -62,6 +70,7 @@ export {
   webhookUrlSchema,
   authSchema,
   rateLimitSchema,
+  circuitBreakerSchema,
   toPublicWebhook,
   MASKED_HEADER_VALUE,
   RESERVED_HEADER_NAMES,

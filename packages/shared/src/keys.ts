@@ -30,6 +30,12 @@ export interface RedisKeys {
   attempts(webhookId: string): string;
   /** Hash of a webhook's delivery counters. */
   webhookStats(webhookId: string): string;
+  /** Hash: a webhook's token bucket (tokens, ts), shared by all workers. */
+  rateLimit(webhookId: string): string;
+  /** Hash: a webhook's circuit breaker (state, failures, openUntil, probe, …), shared by all workers. */
+  circuit(webhookId: string): string;
+  /** String with a TTL: Herald emitted operational event `type` about this webhook within the window. */
+  operationalGate(webhookId: string, type: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -46,5 +52,23 @@ export function redisKeys(prefix: string): RedisKeys {
     idempotency: (tenant, key) => `${prefix}:idempotency:${tenant}:${key}`,
     attempts: (webhookId) => `${prefix}:attempts:${webhookId}`,
     webhookStats: (webhookId) => `${prefix}:stats:webhook:${webhookId}`,
+    rateLimit: (webhookId) => `${prefix}:rate-limit:${webhookId}`,
+    circuit: (webhookId) => `${prefix}:circuit:${webhookId}`,
+    operationalGate: (webhookId, type) => `${prefix}:op-gate:${webhookId}:${type}`,
   };
+}
+
+/** Events Herald publishes about itself, so that they can be webhooked too. */
+export const OPERATIONAL_EVENT_TYPES = [
+  'circuit_breaker.opened',
+  'circuit_breaker.half_open',
+  'circuit_breaker.closed',
+  'rate_limit.exceeded',
+  'webhook.disabled',
+  'delivery.dead_lettered',
+] as const;
+export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];
+
+export function isOperationalEventType(type: string): type is OperationalEventType {
+  return (OPERATIONAL_EVENT_TYPES as readonly string[]).includes(type);
 }

@@ -6,7 +6,9 @@ import {
   type DeadLetter,
   type DeliveryAttempt,
   type RedisKeys,
+  type Webhook,
 } from '@herald/shared';
+import { DeliveryPolicies, type CircuitChange } from '../policies/delivery-policies';
 
 export interface AttemptRecord {
   attempt: DeliveryAttempt;
@@ -14,6 +16,8 @@ export interface AttemptRecord {
   deadLetter?: DeadLetter;
   /** A replayed delivery succeeded: its dead letter (if still there) goes. */
   clearDeadLetter?: string;
+  /** The attempt's effect on the webhook's circuit breaker. */
+  circuit?: { webhook: Webhook; endpointFailed: boolean };
 }
 
 export class AttemptRecorder {
@@ -23,11 +27,13 @@ export class AttemptRecorder {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly logSize: number,
+    private readonly policies: DeliveryPolicies,
   ) {
     this.deadLetters = new DeadLetterStore(redis, keys);
   }
 
-  async record({ attempt, deadLetter, clearDeadLetter }: AttemptRecord): Promise<void> {
+  /** Returns the circuit breaker's change, when the attempt went to the breaker. */
+  async record({ attempt, deadLetter, clearDeadLetter, circuit }: AttemptRecord): Promise<CircuitChange | null> {
     const attemptsKey = this.keys.attempts(attempt.webhookId);
     const statsKey = this.keys.webhookStats(attempt.webhookId);
     const pipeline = this.redis
@@ -39,6 +45,8 @@ export class AttemptRecorder {
       .hincrby(statsKey, 'durationMsTotal', Math.round(attempt.durationMs));
     if (deadLetter) this.deadLetters.addTo(pipeline, deadLetter);
     if (clearDeadLetter) this.deadLetters.removeTo(pipeline, [clearDeadLetter]);
-    await execOrThrow(pipeline);
+    const circuitQueued = circuit ? this.policies.recordTo(pipeline, circuit.webhook, circuit.endpointFailed) : false;
+    const replies = await execOrThrow(pipeline);
+    return circuitQueued ? DeliveryPolicies.readChange(replies.at(-1)) : null;
   }
 }

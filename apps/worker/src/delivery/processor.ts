@@ -1,7 +1,9 @@
 // The BullMQ processor: one attempt at one delivery, recorded, then success, retry or dead letter.
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   deliveryJobDataSchema,
+  isOperationalEventType,
   retryDelayMs,
   retryPolicySchema,
   type DeadLetter,
@@ -19,6 +21,11 @@ import { DeadLetteredError, RetryableDeliveryError } from './errors';
 import { RENDER_FAILED, type HttpClient, type HttpResult } from './http-client';
 import { buildRequest } from './request-builder';
 import type { AttemptRecorder } from './attempt-recorder';
+import type { CircuitChange, DeliveryPolicies } from '../policies/delivery-policies';
+import type { OperationalEvents } from '../policies/operational-events';
+
+/** A rate-limited delivery waits in the worker up to this long; beyond it, it goes back to the queue. */
+const MAX_INLINE_WAIT_MS = 250;
 
 export type DeliveryOutcome =
   | { outcome: 'success'; statusCode: number; attempt: number }
@@ -32,6 +39,10 @@ export interface ProcessorDeps {
   metrics: WorkerMetrics;
   logger: Logger;
   webhookCacheMs: number;
+  policies: DeliveryPolicies;
+  events: OperationalEvents;
+  /** rate_limit.exceeded goes out at most once per webhook in this window. */
+  rateLimitEventWindowMs: number;
 }
 
 /**
@@ -52,7 +63,7 @@ export function nextDelayMs(policy: RetryPolicy, attempt: number, retryAfterMs: 
 export class DeliveryProcessor {
   constructor(private readonly deps: ProcessorDeps) {}
 
-  readonly process = async (job: Job): Promise<DeliveryOutcome> => {
+  readonly process = async (job: Job, token?: string): Promise<DeliveryOutcome> => {
     const parsed = deliveryJobDataSchema.safeParse(job.data);
     if (!parsed.success) {
       this.deps.logger.error({ jobId: job.id, issues: parsed.error.issues }, 'unreadable delivery job');
@@ -62,6 +73,8 @@ export class DeliveryProcessor {
     const webhook = await this.currentWebhook(data.webhookId);
     if (!webhook) return { outcome: 'skipped', reason: 'webhook deleted' };
     if (!webhook.enabled) return { outcome: 'skipped', reason: 'webhook disabled' };
+
+    await this.admit(webhook, job, token);
 
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
@@ -106,12 +119,15 @@ export class DeliveryProcessor {
             atMs: finishedMs,
           })
         : undefined;
-    await this.deps.recorder.record({
+    // The circuit breaker counts what says something about the endpoint: an answer, or the lack of one.
+    const endpointFailed = verdict.kind === 'retry' || verdict.kind === 'gone';
+    const change = await this.deps.recorder.record({
       attempt: record,
       ...(deadLetter ? { deadLetter } : {}),
       ...(outcome === 'success' && data.replay > 0 ? { clearDeadLetter: data.deliveryId } : {}),
+      ...(endpointFailed || result.kind === 'response' ? { circuit: { webhook, endpointFailed } } : {}),
     });
-    if (verdict.kind === 'gone') await this.disable(webhook);
+    await this.afterAttempt(webhook, data, { verdict, change, deadLettered: outcome === 'dead_letter', reason });
 
     this.deps.metrics.deliveries.inc({ outcome });
     this.deps.metrics.deliveryDuration.observe(durationMs / 1000);
@@ -138,9 +154,55 @@ export class DeliveryProcessor {
     return this.deps.webhooks.get(id);
   }
 
-  private async disable(webhook: Webhook): Promise<void> {
-    await this.deps.webhookStore.update(webhook.id, { enabled: false });
-    this.deps.logger.warn({ webhookId: webhook.id }, 'webhook answered 410 Gone; disabled');
+  /**
+   * Lets the delivery go out only when the webhook's circuit and rate limit allow. A short rate
+   * wait is slept here; anything longer puts the job back, delayed, without spending an attempt.
+   */
+  private async admit(webhook: Webhook, job: Job, token: string | undefined): Promise<void> {
+    if (!this.deps.policies.applies(webhook)) return;
+    for (let round = 0; ; round++) {
+      const admission = await this.deps.policies.admit(webhook, String(job.id));
+      if (admission.verdict === 'ok') {
+        if (admission.becameHalfOpen) await this.deps.events.emit('circuit_breaker.half_open', webhook, {});
+        return;
+      }
+      if (admission.verdict === 'rate') {
+        await this.deps.events.emit('rate_limit.exceeded', webhook, { ...webhook.rateLimit }, this.deps.rateLimitEventWindowMs);
+        if (admission.waitMs <= MAX_INLINE_WAIT_MS && round < 40) {
+          await sleep(admission.waitMs);
+          continue;
+        }
+      }
+      if (!token) throw new RetryableDeliveryError(`${admission.verdict} wait without a job token`, admission.waitMs);
+      // A little spread so that deliveries held back together do not all return at the same instant.
+      await job.moveToDelayed(Date.now() + admission.waitMs + Math.floor(Math.random() * Math.min(1000, admission.waitMs / 10 + 1)), token);
+      throw new DelayedError();
+    }
+  }
+
+  /** Circuit transitions, disabling and operational events that follow one attempt. */
+  private async afterAttempt(
+    webhook: Webhook,
+    data: { deliveryId: string; event: { id: string; type: string } },
+    what: { verdict: ReturnType<typeof classify>; change: CircuitChange | null; deadLettered: boolean; reason: string | undefined },
+  ): Promise<void> {
+    const { events } = this.deps;
+    if (what.change?.transition === 'opened') await events.emit('circuit_breaker.opened', webhook, { reason: what.reason });
+    if (what.change?.transition === 'closed') await events.emit('circuit_breaker.closed', webhook, {});
+    if (what.verdict.kind === 'gone') await this.disable(webhook, 'the endpoint answered 410 Gone');
+    else if (what.change?.disable) await this.disable(webhook, 'the endpoint kept failing for longer than allowed');
+    // No event about a failed operational event: two failing webhooks would feed each other forever.
+    if (what.deadLettered && !isOperationalEventType(data.event.type)) {
+      await events.emit('delivery.dead_lettered', webhook, {
+        deliveryId: data.deliveryId, eventId: data.event.id, eventType: data.event.type, lastError: what.reason,
+      });
+    }
+  }
+
+  private async disable(webhook: Webhook, reason: string): Promise<void> {
+    const updated = await this.deps.webhookStore.update(webhook.id, { enabled: false });
+    this.deps.logger.warn({ webhookId: webhook.id, reason }, 'webhook disabled');
+    if (updated) await this.deps.events.emit('webhook.disabled', webhook, { reason });
   }
 }
 

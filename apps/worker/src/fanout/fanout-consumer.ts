@@ -8,6 +8,7 @@ import {
   FANOUT_GROUP,
   decodeStreamEntry,
   ensureFanoutGroup,
+  isOperationalEventType,
   execOrThrow,
   deliveryJob,
   matchesAnyPattern,
@@ -30,6 +31,11 @@ export interface FanoutOptions {
 }
 
 type StreamEntry = [id: string, fields: string[]];
+
+/** An operational event about a webhook is not sent to that webhook (a failing endpoint would feed itself). */
+function isAbout(event: StoredEvent, webhookId: string): boolean {
+  return isOperationalEventType(event.type) && event.data.webhookId === webhookId;
+}
 interface InvalidEntry {
   id: string;
   reason: string;
@@ -196,7 +202,7 @@ export class FanoutConsumer implements Service {
     const jobsOf = (event: StoredEvent): DeliveryJobSpec[] =>
       this.webhooks
         .forTenant(event.tenant)
-        .filter((webhook) => webhook.enabled && matchesAnyPattern(webhook.events, event.type))
+        .filter((webhook) => webhook.enabled && matchesAnyPattern(webhook.events, event.type) && !isAbout(event, webhook.id))
         .map((webhook) => deliveryJob(event, webhook));
     const jobs = events.flatMap(jobsOf);
     if (jobs.length === 0) return [];

@@ -75,4 +75,6 @@ export const commonEnvShape = {
   LOG_LEVEL: logLevelSchema,
   HERALD_ALLOW_PRIVATE_TARGETS: envBoolean.default(false),
   NODE_ENV: z.string().default('development'),
+  /** Approximate cap on the events stream (XADD MAXLEN ~), for the API and for Herald's own events. */
+  HERALD_STREAM_MAXLEN: envInt(1000, 1_000_000_000).default(1_000_000),
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_TENANT, eventPatternSchema, tenantSchema } from './common';
+import { DEFAULT_TENANT, durationMsSchema, eventPatternSchema, tenantSchema } from './common';
 import { retryPolicySchema } from './retry-policy';
 import { isTemplatePreset, renderTemplate } from '../template';
 
@@ -78,9 +78,21 @@ const templateSchema = z
     if (!result.ok) ctx.addIssue({ code: 'custom', message: `is not a usable template: ${result.reason}` });
   });
 
+/** At most `perSecond` deliveries a second on average, `burst` (default: perSecond, at least 1) at once. */
 export const rateLimitSchema = z.strictObject({
   perSecond: z.number().positive().max(100_000),
   burst: z.number().int().min(1).max(100_000).optional(),
+});
+
+/**
+ * Opens after `failureThreshold` failed attempts in a row (timeouts, network errors, 408/425/429/5xx);
+ * while open, deliveries wait. After `cooldownMs` one probe goes through: success closes it, failure
+ * re-opens it. Worker-wide defaults apply to the fields left out.
+ */
+export const circuitBreakerSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  failureThreshold: z.number().int().min(1).max(1000).optional(),
+  cooldownMs: durationMsSchema.pipe(z.number().int().min(100).max(86_400_000)).optional(),
 });
 
 const webhookFields = {
@@ -94,6 +106,7 @@ const webhookFields = {
   retry: retryPolicySchema,
   timeoutMs: z.number().int().min(100).max(120_000),
   rateLimit: rateLimitSchema.optional(),
+  circuitBreaker: circuitBreakerSchema.optional(),
   /** The body template (or preset: slack, discord, pagerduty) for every event type… */
   template: templateSchema.optional(),
   /** …unless an event-type pattern here matches: the most specific one wins. */
@@ -131,6 +144,7 @@ export const webhookUpdateSchema = z.strictObject({
   retry: retryPolicySchema.optional(),
   timeoutMs: webhookFields.timeoutMs.optional(),
   rateLimit: rateLimitSchema.nullable().optional(),
+  circuitBreaker: circuitBreakerSchema.nullable().optional(),
   template: webhookFields.template.nullable().optional(),
   eventTemplates: webhookFields.eventTemplates.nullable().optional(),
   templateVars: webhookFields.templateVars.nullable().optional(),

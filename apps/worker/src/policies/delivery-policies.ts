@@ -1,0 +1,92 @@
+// Per-webhook rate limits and circuit breakers, shared by all workers through Redis (Lua scripts).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { RedisKeys, Webhook } from '@herald/shared';
+
+export interface CircuitDefaults {
+  failureThreshold: number;
+  cooldownMs: number;
+  /** A webhook failing continuously this long is disabled. */
+  disableAfterMs: number;
+  /** How long a half-open probe holds its turn before another delivery may probe. */
+  probeLeaseMs: number;
+}
+
+export type Admission =
+  | { verdict: 'ok'; becameHalfOpen: boolean }
+  | { verdict: 'circuit' | 'rate'; waitMs: number; becameHalfOpen: false };
+
+export interface CircuitChange {
+  transition: 'opened' | 'closed' | '';
+  /** The webhook has failed continuously for longer than allowed. */
+  disable: boolean;
+}
+
+const LUA_DIR = join(__dirname, '..', 'lua');
+type Script = (...args: (string | number)[]) => Promise<unknown>;
+
+export class DeliveryPolicies {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly defaults: CircuitDefaults,
+  ) {
+    for (const [name, file, numberOfKeys] of [
+      ['heraldAdmitDelivery', 'admit-delivery-2.lua', 2],
+      ['heraldRecordCircuit', 'record-circuit-1.lua', 1],
+    ] as const) {
+      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua: readFileSync(join(LUA_DIR, file), 'utf8') });
+    }
+  }
+
+  private circuit(webhook: Webhook) {
+    const own = webhook.circuitBreaker ?? {};
+    return {
+      enabled: own.enabled ?? true,
+      failureThreshold: own.failureThreshold ?? this.defaults.failureThreshold,
+      cooldownMs: own.cooldownMs ?? this.defaults.cooldownMs,
+    };
+  }
+
+  /** Whether a delivery to this webhook needs admitting at all (costs one round trip when it does). */
+  applies(webhook: Webhook): boolean {
+    return webhook.rateLimit !== undefined || this.circuit(webhook).enabled;
+  }
+
+  async admit(webhook: Webhook, deliveryToken: string): Promise<Admission> {
+    const rate = webhook.rateLimit;
+    const burst = rate ? (rate.burst ?? Math.max(1, Math.ceil(rate.perSecond))) : 1;
+    const [verdict, waitMs, transition] = (await (this.redis as unknown as Record<string, Script>).heraldAdmitDelivery!.call(
+      this.redis,
+      this.keys.circuit(webhook.id),
+      this.keys.rateLimit(webhook.id),
+      rate?.perSecond ?? 0,
+      burst,
+      this.circuit(webhook).enabled ? 1 : 0,
+      deliveryToken,
+      Math.max(this.defaults.probeLeaseMs, webhook.timeoutMs + 1000),
+    )) as [string, number, string];
+    if (verdict === 'ok') return { verdict: 'ok', becameHalfOpen: transition === 'half_open' };
+    return { verdict: verdict === 'rate' ? 'rate' : 'circuit', waitMs: Number(waitMs), becameHalfOpen: false };
+  }
+
+  /** Queues the circuit update for an attempt on `pipeline`; `readChange` decodes its reply. */
+  recordTo(pipeline: ChainableCommander, webhook: Webhook, endpointFailed: boolean): boolean {
+    const circuit = this.circuit(webhook);
+    if (!circuit.enabled) return false;
+    (pipeline as unknown as Record<string, (...args: (string | number)[]) => void>).heraldRecordCircuit!(
+      this.keys.circuit(webhook.id),
+      endpointFailed ? 'failure' : 'success',
+      circuit.failureThreshold,
+      circuit.cooldownMs,
+      this.defaults.disableAfterMs,
+    );
+    return true;
+  }
+
+  static readChange(reply: unknown): CircuitChange {
+    const [transition, disable] = (reply ?? ['', 0]) as [string, number];
+    return { transition: transition === 'opened' || transition === 'closed' ? transition : '', disable: Number(disable) === 1 };
+  }
+}
