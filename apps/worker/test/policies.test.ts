@@ -1,0 +1,222 @@
+// Delivery policies across real processes: outbound auth, templates, rate limits, circuit breakers,
+// secret rotation, URL safety at delivery, tenants, and Herald's own operational events.
+import { createHmac } from 'node:crypto';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { apiClient, startReceiver, waitFor, type Receiver } from '@herald/testing';
+import { createWebhook, publish, startHerald, type Herald } from './harness';
+
+const TENANT_TOKEN = 'tenant-a-token-for-policies';
+let herald: Herald;
+const receivers: Receiver[] = [];
+
+async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
+  const started = await startReceiver(...args);
+  receivers.push(started);
+  return started;
+}
+
+beforeAll(async () => {
+  herald = await startHerald('policies', { workers: 2, env: { HERALD_TENANT_TOKENS: `tenant-a:${TENANT_TOKEN}` } });
+});
+
+afterAll(async () => {
+  await herald?.stop();
+  await Promise.all(receivers.map((r) => r.close()));
+});
+
+interface ReceivedBody {
+  type?: string;
+  text?: string;
+  data: Record<string, unknown>;
+  [field: string]: unknown;
+}
+const bodies = (r: Receiver) => r.requests.map((q) => JSON.parse(q.body) as ReceivedBody);
+
+it('adds the configured outbound authentication and custom headers, with PUT', async () => {
+  const bearer = await receiver();
+  const apiKey = await receiver();
+  const hmac = await receiver();
+  const tenant = 'outbound-auth';
+  await createWebhook(herald.client, { tenant, url: bearer.url, method: 'PUT', auth: { type: 'bearer', token: 'tok-123' }, headers: { 'X-Team': 'billing' } });
+  await createWebhook(herald.client, { tenant, url: apiKey.url, auth: { type: 'api_key', apiKey: 'key-456', apiKeyHeader: 'X-Api-Key' } });
+  await createWebhook(herald.client, {
+    tenant, url: hmac.url, auth: { type: 'hmac', hmacSecret: 'hmac-secret-0123456789', hmacAlgorithm: 'sha512', hmacHeader: 'X-Signature' },
+  });
+  await publish(herald.client, { tenant, type: 'auth.check', data: { n: 1 } });
+  const [b] = await bearer.waitForRequests(1);
+  const [k] = await apiKey.waitForRequests(1);
+  const [h] = await hmac.waitForRequests(1);
+  expect(b!.method).toBe('PUT');
+  expect(b!.headers.authorization).toBe('Bearer tok-123');
+  expect(b!.headers['x-team']).toBe('billing');
+  expect(k!.headers['x-api-key']).toBe('key-456');
+  expect(h!.headers['x-signature']).toBe(`sha512=${createHmac('sha512', 'hmac-secret-0123456789').update(h!.body).digest('hex')}`);
+  for (const request of [b!, k!, h!]) expect(request.headers['webhook-signature']).toMatch(/^v1,/);
+});
+
+it('renders templates and presets, and dead-letters a body over maxPayloadBytes with the reason', async () => {
+  const slack = await receiver();
+  const custom = await receiver();
+  const tooBig = await receiver();
+  const tenant = 'templates';
+  await createWebhook(herald.client, { tenant, url: slack.url, template: 'slack' });
+  await createWebhook(herald.client, {
+    tenant, url: custom.url, template: '{"kind": {{event}}, "order": {{data.order.id}}, "note": "from {{tenant}}: {{data.note}}"}',
+  });
+  const { id: bigId } = await createWebhook(herald.client, { tenant, url: tooBig.url, template: '{"all": {{data}}}', maxPayloadBytes: 64 });
+  await publish(herald.client, { tenant, type: 'order.shipped', data: { order: { id: 7 }, note: 'quote " and \\ backslash', pad: 'x'.repeat(100) } });
+  await slack.waitForRequests(1);
+  await custom.waitForRequests(1);
+  expect(bodies(slack)[0]).toEqual({ text: expect.stringContaining('*order.shipped*') });
+  expect(bodies(custom)[0]).toEqual({ kind: 'order.shipped', order: 7, note: 'from templates: quote " and \\ backslash' });
+  const deadLetter = await waitFor(async () => (await herald.client.get(`/v1/dead-letters?webhookId=${bigId}`)).body.data[0], {
+    message: 'the dead letter of the oversized body',
+  });
+  expect(deadLetter.lastError).toMatch(/more than maxPayloadBytes \(64\)/);
+  expect(tooBig.requests).toHaveLength(0);
+});
+
+it('keeps a rate limit across two workers, delays instead of failing, and says so once per window', async () => {
+  const limited = await receiver();
+  const ops = await receiver();
+  const tenant = 'rate';
+  const { id } = await createWebhook(herald.client, { tenant, url: limited.url, events: ['burst.*'], rateLimit: { perSecond: 5, burst: 1 } });
+  await createWebhook(herald.client, { tenant, url: ops.url, events: ['rate_limit.*'] });
+  const response = await herald.client.post('/v1/events/batch', {
+    events: Array.from({ length: 15 }, (_, i) => ({ tenant, type: 'burst.event', data: { i } })),
+  });
+  expect(response.status).toBe(202);
+  const requests = await limited.waitForRequests(15, { timeoutMs: 20_000 });
+  const times = requests.map((r) => r.receivedAt).sort((a, b) => a - b);
+  // 5 per second with a burst of 1: any 6 consecutive deliveries span at least a second (less timer slack).
+  for (let i = 0; i + 5 < times.length; i++) expect(times[i + 5]! - times[i]!).toBeGreaterThanOrEqual(900);
+  expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(2600);
+  await herald.waitForIdleQueue();
+  expect(requests.map((r) => r.headers['x-herald-attempt'])).toEqual(requests.map(() => '1'));
+  await ops.waitForRequests(1);
+  expect(bodies(ops).map((b) => [b.type, b.data.webhookId])).toEqual([['rate_limit.exceeded', id]]);
+  expect((await herald.client.get(`/v1/dead-letters?webhookId=${id}`)).body.data).toEqual([]);
+});
+
+it('opens the circuit after consecutive failures, holds deliveries while open, probes, and closes on recovery', async () => {
+  let healthy = false;
+  const flaky = await receiver(() => ({ status: healthy ? 200 : 503 }));
+  const ops = await receiver();
+  const tenant = 'circuit';
+  const { id } = await createWebhook(herald.client, {
+    tenant, url: flaky.url, events: ['work.*'],
+    retry: { maxRetries: 10, initialDelayMs: 20, backoffMultiplier: 1, jitter: 0 },
+    circuitBreaker: { failureThreshold: 3, cooldownMs: 1500 },
+  });
+  await createWebhook(herald.client, { tenant, url: ops.url, events: ['circuit_breaker.*'] });
+  await publish(herald.client, { tenant, type: 'work.first' });
+
+  // Three quick failures open the circuit; the next attempt waits for the cool-down (a probe), not the 20 ms retry delay.
+  const [, , third, probe] = await flaky.waitForRequests(4, { timeoutMs: 10_000 });
+  expect(probe!.receivedAt - third!.receivedAt).toBeGreaterThanOrEqual(1400);
+  // While open, new deliveries wait too instead of spending their attempts.
+  for (let i = 0; i < 3; i++) await publish(herald.client, { tenant, type: 'work.more', data: { i } });
+  const beforeRecovery = flaky.requests.length;
+  healthy = true;
+  await waitFor(() => flaky.requests.filter((r) => r.headers['x-herald-event'] === 'work.more').length >= 3, {
+    timeoutMs: 10_000,
+    message: 'the held deliveries after recovery',
+  });
+  await herald.waitForIdleQueue();
+  const more = flaky.requests.filter((r) => r.headers['x-herald-event'] === 'work.more');
+  expect(more.map((r) => r.headers['x-herald-attempt'])).toEqual(['1', '1', '1']);
+  expect(beforeRecovery).toBeLessThanOrEqual(6);
+
+  const types = await waitFor(() => {
+    const seen = bodies(ops).map((b) => b.type as string);
+    return seen.includes('circuit_breaker.closed') && seen;
+  }, { message: 'circuit_breaker.closed at the operations webhook' });
+  expect(types[0]).toBe('circuit_breaker.opened');
+  expect(types).toContain('circuit_breaker.half_open');
+  expect(types.at(-1)).toBe('circuit_breaker.closed');
+  expect(bodies(ops).every((b) => b.data.webhookId === id)).toBe(true);
+});
+
+it('signs with both secrets during a rotation grace period, each verifying alone', async () => {
+  const hook = await receiver();
+  const { id, secret: oldSecret } = await createWebhook(herald.client, { tenant: 'rotation', url: hook.url });
+  const rotated = await herald.client.post(`/v1/webhooks/${id}/rotate-secret`, { graceMs: '1h' });
+  expect(rotated.status).toBe(200);
+  await publish(herald.client, { tenant: 'rotation', type: 'rotated.event' });
+  const [request] = await hook.waitForRequests(1);
+  const headers = request!.headers as Record<string, string>;
+  expect(headers['webhook-signature']!.split(' ')).toHaveLength(2);
+  expect(new StandardWebhook(rotated.body.secret).verify(request!.body, headers)).toBeTruthy();
+  expect(new StandardWebhook(oldSecret).verify(request!.body, headers)).toBeTruthy();
+});
+
+it('does not let tenant A read, change or trigger tenant B\'s webhooks', async () => {
+  const hookB = await receiver();
+  const { id: webhookB } = await createWebhook(herald.client, { tenant: 'tenant-b', url: hookB.url, events: ['*'] });
+  const asA = apiClient(herald.api.url, TENANT_TOKEN);
+  expect((await asA.get(`/v1/webhooks/${webhookB}`)).status).toBe(404);
+  expect((await asA.patch(`/v1/webhooks/${webhookB}`, { url: 'http://127.0.0.1:1/stolen' })).status).toBe(404);
+  expect((await asA.post('/v1/events', { type: 'cross.tenant', tenant: 'tenant-b' })).status).toBe(403);
+  const hookA = await receiver();
+  await createWebhook(asA, { url: hookA.url, events: ['*'] });
+  const fromA = (await asA.post('/v1/events', { type: 'cross.tenant' })).body.id;
+  await hookA.waitForRequests(1);
+  await herald.waitForIdleQueue();
+  expect(hookA.requests[0]!.headers['webhook-id']).toBe(fromA);
+  expect(hookB.requests).toHaveLength(0);
+});
+
+describe('with a worker that refuses private targets', () => {
+  let strict: Herald;
+  beforeAll(async () => {
+    strict = await startHerald('policies-strict', {
+      workers: 1,
+      workerEnv: { HERALD_ALLOW_PRIVATE_TARGETS: 'false' },
+    });
+  });
+  afterAll(async () => {
+    await strict?.stop();
+  });
+
+  it('refuses at delivery a target the API let through (as after DNS rebinding), without retrying', async () => {
+    const hook = await receiver();
+    const { id } = await createWebhook(strict.client, { tenant: 'rebind', url: hook.url, circuitBreaker: { enabled: false } });
+    await publish(strict.client, { tenant: 'rebind', type: 'rebind.event' });
+    const deadLetter = await waitFor(async () => (await strict.client.get(`/v1/dead-letters?webhookId=${id}`)).body.data[0], {
+      message: 'the refused delivery in dead letters',
+    });
+    expect(deadLetter).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/TARGET_REFUSED.*not public/) });
+    expect(hook.requests).toHaveLength(0);
+  });
+});
+
+describe('disabling a webhook that keeps failing', () => {
+  let patient: Herald;
+  beforeAll(async () => {
+    patient = await startHerald('policies-disable', { workers: 1, workerEnv: { HERALD_DISABLE_AFTER_FAILING_MS: '1500' } });
+  });
+  afterAll(async () => {
+    await patient?.stop();
+  });
+
+  it('disables it after the configured period and publishes webhook.disabled', async () => {
+    const dead = await receiver(() => ({ status: 500 }));
+    const ops = await receiver();
+    const tenant = 'doomed';
+    const { id } = await createWebhook(patient.client, {
+      tenant, url: dead.url, events: ['tick.*'],
+      retry: { maxRetries: 10, initialDelayMs: 200, backoffMultiplier: 1, jitter: 0 },
+      circuitBreaker: { failureThreshold: 100 },
+    });
+    await createWebhook(patient.client, { tenant, url: ops.url, events: ['webhook.disabled', 'delivery.dead_lettered'] });
+    await publish(patient.client, { tenant, type: 'tick.tock' });
+    await waitFor(async () => (await patient.client.get(`/v1/webhooks/${id}`)).body.enabled === false, {
+      timeoutMs: 15_000,
+      message: 'the webhook to be disabled',
+    });
+    await ops.waitForRequests(1);
+    expect(bodies(ops)[0]).toMatchObject({ type: 'webhook.disabled', data: { webhookId: id, reason: expect.stringMatching(/kept failing/) } });
+    const failedFor = dead.requests.at(-1)!.receivedAt - dead.requests[0]!.receivedAt;
+    expect(failedFor).toBeGreaterThanOrEqual(1400);
+  });
+});
