@@ -5,6 +5,10 @@ import type { Queue } from 'bullmq';
 import { DeadLetterStore, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy } from '@herald/shared';
 import { requireAdmin, requireBearer } from './middleware/auth';
 import { tokensRouter } from './routes/tokens';
+import { statsRouter } from './routes/stats';
+import { AttemptLog } from './services/attempt-log';
+import { EventHistory } from './services/event-history';
+import { TestDelivery } from './services/test-delivery';
 import { HttpProblem, problemHandler } from './problem';
 import { eventsRouter } from './routes/events';
 import { webhooksRouter, type WebhookDefaults } from './routes/webhooks';
@@ -44,6 +48,9 @@ export function createServer(deps: ServerDeps): Express {
   });
   const replay = new DeadLetterReplay(deadLetters, webhooks, deps.deliveryQueue);
   const tokens = new TokenStore(deps.redis, deps.keys);
+  const attempts = new AttemptLog(deps.redis, deps.keys);
+  const history = new EventHistory(deps.redis, deps.keys);
+  const testDelivery = new TestDelivery(deps.deliveryQueue, attempts);
 
   const app = express();
   app.disable('x-powered-by');
@@ -54,9 +61,10 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(requireBearer({ adminToken: deps.adminToken, tenantTokens: deps.tenantTokens ?? new Map(), tokenStore: tokens }));
   v1.use('/events/batch', express.json({ limit: BATCH_BODY_LIMIT }));
   v1.use(express.json({ limit: EVENT_BODY_LIMIT }));
-  v1.use('/events', eventsRouter(ingest, deps.metrics));
-  v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy, deps.webhookDefaults));
-  v1.use('/dead-letters', deadLettersRouter(deadLetters, replay));
+  v1.use('/events', eventsRouter(ingest, deps.metrics, history, attempts));
+  v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy, deps.webhookDefaults ?? { retry: {} }, { attempts, testDelivery, replay }));
+  v1.use('/dead-letters', deadLettersRouter(deadLetters, replay, attempts));
+  v1.use('/stats', statsRouter(deps.redis, deps.keys, deps.deliveryQueue, deadLetters));
   v1.use('/tokens', requireAdmin, tokensRouter(tokens));
   app.use('/v1', v1);
 

@@ -30,6 +30,14 @@ export interface RedisKeys {
   attempts(webhookId: string): string;
   /** Hash of a webhook's delivery counters. */
   webhookStats(webhookId: string): string;
+  /** List of one event's delivery attempts (all webhooks), newest first; expires after a week. */
+  eventAttempts(eventId: string): string;
+  /** Hash of delivery counters over all webhooks (total, success, retry, dead_letter). */
+  readonly globalStats: string;
+  /** Hash: `<tenant>:<event type>` → events fanned out. */
+  readonly eventTypeCounts: string;
+  /** Counter of events fanned out in one minute (unix minute); expires after two hours. */
+  eventsInMinute(minute: number): string;
   /** Hash: a webhook's token bucket (tokens, ts), shared by all workers. */
   rateLimit(webhookId: string): string;
   /** Hash: a webhook's circuit breaker (state, failures, openUntil, probe, …), shared by all workers. */
@@ -52,6 +60,10 @@ export function redisKeys(prefix: string): RedisKeys {
     idempotency: (tenant, key) => `${prefix}:idempotency:${tenant}:${key}`,
     attempts: (webhookId) => `${prefix}:attempts:${webhookId}`,
     webhookStats: (webhookId) => `${prefix}:stats:webhook:${webhookId}`,
+    eventAttempts: (eventId) => `${prefix}:attempts:event:${eventId}`,
+    globalStats: `${prefix}:stats:global`,
+    eventTypeCounts: `${prefix}:stats:event-types`,
+    eventsInMinute: (minute) => `${prefix}:stats:events-per-minute:${minute}`,
     rateLimit: (webhookId) => `${prefix}:rate-limit:${webhookId}`,
     circuit: (webhookId) => `${prefix}:circuit:${webhookId}`,
     operationalGate: (webhookId, type) => `${prefix}:op-gate:${webhookId}:${type}`,

@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor, eventTypeSchema, type DeadLetter, type Dead
 import type { DeadLetterReplay } from '../services/dead-letter-replay';
 import { HttpProblem, parseOr400 } from '../problem';
 import type { Principal } from '../middleware/auth';
+import type { AttemptLog } from '../services/attempt-log';
 
 const isoOrMs = z.union([z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)), z.coerce.number().int().min(0)]);
 
@@ -42,7 +43,7 @@ function visibleTo(principal: Principal, deadLetter: DeadLetter): boolean {
   return principal.kind === 'admin' || deadLetter.tenant === principal.tenant;
 }
 
-export function deadLettersRouter(store: DeadLetterStore, replay: DeadLetterReplay): Router {
+export function deadLettersRouter(store: DeadLetterStore, replay: DeadLetterReplay, attemptLog: AttemptLog): Router {
   const router = Router();
 
   router.get('/', async (req, res) => {
@@ -65,7 +66,8 @@ export function deadLettersRouter(store: DeadLetterStore, replay: DeadLetterRepl
   router.get('/:id', async (req, res) => {
     const deadLetter = await store.get(req.params.id);
     if (!deadLetter || !visibleTo(res.locals.principal, deadLetter)) throw new HttpProblem(404, 'Not found', `No dead letter ${req.params.id}`);
-    res.json(deadLetter);
+    const attempts = (await attemptLog.forEvent(deadLetter.event.id)).filter((a) => a.deliveryId === deadLetter.id);
+    res.json({ ...deadLetter, attemptLog: attempts });
   });
 
   router.post('/replay', async (req, res) => {

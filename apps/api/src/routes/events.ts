@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { eventInputSchema, type ParsedEventInput } from '@herald/shared';
+import { eventInputSchema, eventTypeSchema, type ParsedEventInput } from '@herald/shared';
+import { HISTORY_SIZE, type EventHistory } from '../services/event-history';
+import type { AttemptLog } from '../services/attempt-log';
 import type { EventIngest } from '../services/event-ingest';
 import { HttpProblem, parseOr400 } from '../problem';
 import { tenantScope, type Principal } from '../middleware/auth';
@@ -19,8 +21,34 @@ const batchSchema = z.strictObject({
 
 const idempotencyHeaderSchema = z.string().min(1).max(256).optional();
 
-export function eventsRouter(ingest: EventIngest, metrics: ApiMetrics): Router {
+const historyQuerySchema = z.object({
+  type: eventTypeSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(HISTORY_SIZE).default(100),
+});
+
+export function eventsRouter(ingest: EventIngest, metrics: ApiMetrics, history: EventHistory, attempts: AttemptLog): Router {
   const router = Router();
+
+  const scope = (principal: Principal) => (principal.kind === 'tenant' ? principal.tenant : undefined);
+
+  router.get('/', async (req, res) => {
+    const query = parseOr400(historyQuerySchema, req.query);
+    res.json({ data: await history.recent({ tenant: scope(res.locals.principal), type: query.type }, query.limit) });
+  });
+
+  router.get('/stats', async (_req, res) => {
+    res.json({ byType: await history.countsByType(scope(res.locals.principal)) });
+  });
+
+  router.get('/:id', async (req, res) => {
+    const tenant = scope(res.locals.principal);
+    const [event, deliveries] = await Promise.all([history.find(req.params.id), attempts.forEvent(req.params.id)]);
+    const visible = (t: string) => tenant === undefined || t === tenant;
+    if (event && !visible(event.tenant)) throw new HttpProblem(404, 'Not found', `No event ${req.params.id}`);
+    const shown = deliveries.filter((d) => visible(d.tenant));
+    if (!event && shown.length === 0) throw new HttpProblem(404, 'Not found', `No recent event ${req.params.id}`);
+    res.json({ id: req.params.id, event, deliveries: shown });
+  });
 
   /** Pins a validated event to the caller's tenant and checks its size. */
   function acceptEvent(event: ParsedEventInput, raw: unknown, principal: Principal, field?: string): ParsedEventInput {

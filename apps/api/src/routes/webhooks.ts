@@ -13,6 +13,9 @@ import {
 } from '@herald/shared';
 import { HttpProblem, parseOr400 } from '../problem';
 import { tenantScope, type Principal } from '../middleware/auth';
+import type { AttemptLog } from '../services/attempt-log';
+import type { TestDelivery } from '../services/test-delivery';
+import type { DeadLetterReplay } from '../services/dead-letter-replay';
 
 const DEFAULT_ROTATION_GRACE_MS = 24 * 3_600_000;
 const rotateSchema = z.strictObject({
@@ -26,7 +29,34 @@ export interface WebhookDefaults {
   timeoutMs?: number;
 }
 
-export function webhooksRouter(store: WebhookStore, targetPolicy: TargetPolicy, defaults: WebhookDefaults = { retry: {} }): Router {
+const isoOrMs = z.union([z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)), z.coerce.number().int().min(0)]);
+
+const deliveriesQuerySchema = z.object({
+  outcome: z.enum(['success', 'failure', 'retry', 'dead_letter']).optional(),
+  eventType: z.string().min(1).optional(),
+  since: isoOrMs.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+const recoverSchema = z.strictObject({
+  /** Dead letters of this webhook dead-lettered at or after this time (ISO-8601 or unix ms). */
+  since: isoOrMs,
+  limit: z.number().int().min(1).max(100_000).default(10_000),
+});
+
+export interface WebhookServices {
+  attempts: AttemptLog;
+  testDelivery: TestDelivery;
+  replay: DeadLetterReplay;
+}
+
+export function webhooksRouter(
+  store: WebhookStore,
+  targetPolicy: TargetPolicy,
+  defaults: WebhookDefaults,
+  services: WebhookServices,
+): Router {
   const router = Router();
 
   /** SPEC §5: only http(s), https in production, no private targets unless allowed. */
@@ -94,6 +124,40 @@ export function webhooksRouter(store: WebhookStore, targetPolicy: TargetPolicy, 
       secret: rotated.secret,
       previousSecretExpiresAt: rotated.previousSecrets[0] ? new Date(rotated.previousSecrets[0].expiresAt).toISOString() : null,
     });
+  });
+
+  router.get('/:id/deliveries', async (req, res) => {
+    const query = parseOr400(deliveriesQuerySchema, req.query);
+    await findVisible(req.params.id, res.locals.principal);
+    const page = await services.attempts.list(
+      req.params.id,
+      { outcome: query.outcome, eventType: query.eventType, sinceMs: query.since },
+      query.limit,
+      query.offset,
+    );
+    res.json(page);
+  });
+
+  router.get('/:id/stats', async (req, res) => {
+    await findVisible(req.params.id, res.locals.principal);
+    res.json(await services.attempts.stats(req.params.id));
+  });
+
+  router.post('/:id/test', async (req, res) => {
+    const webhook = await findVisible(req.params.id, res.locals.principal);
+    if (!webhook.enabled) throw new HttpProblem(409, 'Conflict', `Webhook ${webhook.id} is disabled; enable it to test it`);
+    const { event, attempt } = await services.testDelivery.send(webhook);
+    if (!attempt) {
+      res.status(202).json({ eventId: event.id, status: 'pending', detail: 'No worker reported the attempt in time; see the delivery log' });
+      return;
+    }
+    res.json({ eventId: event.id, status: attempt.outcome === 'success' ? 'delivered' : 'failed', attempt });
+  });
+
+  router.post('/:id/recover', async (req, res) => {
+    const body = parseOr400(recoverSchema, req.body ?? {});
+    await findVisible(req.params.id, res.locals.principal);
+    res.status(202).json(await services.replay.replayMatching({ webhookId: req.params.id, sinceMs: body.since }, body.limit));
   });
 
   router.delete('/:id', async (req, res) => {

@@ -1,4 +1,5 @@
-// Writes what one attempt did, in one pipelined round trip: attempt log, counters, dead letter.
+// Writes what one attempt did, in one pipelined round trip: the webhook's and the event's attempt
+// logs, counters, dead letter and circuit breaker.
 import type { Redis } from 'ioredis';
 import {
   DeadLetterStore,
@@ -9,6 +10,10 @@ import {
   type Webhook,
 } from '@herald/shared';
 import { DeliveryPolicies, type CircuitChange } from '../policies/delivery-policies';
+
+/** Attempts kept per event (over all its webhooks), and for how long. */
+const EVENT_ATTEMPTS_KEPT = 200;
+const EVENT_ATTEMPTS_TTL_SECONDS = 7 * 86_400;
 
 export interface AttemptRecord {
   attempt: DeliveryAttempt;
@@ -36,13 +41,19 @@ export class AttemptRecorder {
   async record({ attempt, deadLetter, clearDeadLetter, circuit }: AttemptRecord): Promise<CircuitChange | null> {
     const attemptsKey = this.keys.attempts(attempt.webhookId);
     const statsKey = this.keys.webhookStats(attempt.webhookId);
+    const eventKey = this.keys.eventAttempts(attempt.eventId);
     const pipeline = this.redis
       .pipeline()
       .lpush(attemptsKey, JSON.stringify(attempt))
       .ltrim(attemptsKey, 0, this.logSize - 1)
       .hincrby(statsKey, 'total', 1)
       .hincrby(statsKey, attempt.outcome, 1)
-      .hincrby(statsKey, 'durationMsTotal', Math.round(attempt.durationMs));
+      .hincrby(statsKey, 'durationMsTotal', Math.round(attempt.durationMs))
+      .hincrby(this.keys.globalStats, 'total', 1)
+      .hincrby(this.keys.globalStats, attempt.outcome, 1)
+      .lpush(eventKey, JSON.stringify(attempt))
+      .ltrim(eventKey, 0, EVENT_ATTEMPTS_KEPT - 1)
+      .expire(eventKey, EVENT_ATTEMPTS_TTL_SECONDS);
     if (deadLetter) this.deadLetters.addTo(pipeline, deadLetter);
     if (clearDeadLetter) this.deadLetters.removeTo(pipeline, [clearDeadLetter]);
     const circuitQueued = circuit ? this.policies.recordTo(pipeline, circuit.webhook, circuit.endpointFailed) : false;

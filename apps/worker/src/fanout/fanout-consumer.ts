@@ -185,6 +185,17 @@ export class FanoutConsumer implements Service {
         'entryId', entry.id, 'reason', entry.reason, 'fields', JSON.stringify(entry.fields), 'at', new Date().toISOString(),
       );
     }
+    if (accepted.length > 0) {
+      // Counts for GET /v1/events/stats and GET /v1/stats, sent with the XACK (no extra round trip).
+      const minuteKey = this.keys.eventsInMinute(Math.floor(Date.now() / 60_000));
+      pipeline.incrby(minuteKey, accepted.length).expire(minuteKey, 7200);
+      const byType = new Map<string, number>();
+      for (const event of accepted) {
+        const field = `${event.tenant}:${event.type}`;
+        byType.set(field, (byType.get(field) ?? 0) + 1);
+      }
+      for (const [field, count] of byType) pipeline.hincrby(this.keys.eventTypeCounts, field, count);
+    }
     pipeline.xack(this.keys.eventsStream, FANOUT_GROUP, ...entries.map(([id]) => id));
     await execOrThrow(pipeline);
 
