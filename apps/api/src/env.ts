@@ -45,6 +45,8 @@ export const apiEnvSchema = z
     .string({ error: 'is required: the bearer token for the /v1 API' })
     .min(16, 'must be at least 16 characters'),
   HERALD_TENANT_TOKENS: tenantTokensSchema,
+  /** A YAML file of webhooks applied at start (see README, "Declarative configuration"). */
+  HERALD_CONFIG: z.string().min(1).optional(),
   /** How long a producer's idempotency key is remembered, in seconds. */
   HERALD_IDEMPOTENCY_TTL_SECONDS: envInt(1, 30 * 86_400).default(86_400),
   /** Defaults for webhooks created without these retry settings. */

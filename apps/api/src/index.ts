@@ -1,5 +1,17 @@
 // Herald API process: wires configuration, Redis and the Express app, listens, drains on SIGTERM.
-import { createDeliveryQueue, createLogger, createRedis, ensureFanoutGroup, redisKeys, targetPolicyFromEnv } from '@herald/shared';
+import { readFileSync } from 'node:fs';
+import {
+  ConfigError,
+  WebhookStore,
+  createDeliveryQueue,
+  createLogger,
+  createRedis,
+  ensureFanoutGroup,
+  parseConfigFile,
+  redisKeys,
+  targetPolicyFromEnv,
+} from '@herald/shared';
+import { applyConfig, ConfigApplyError } from './services/config-apply';
 import { loadApiEnv } from './env';
 import { createApiMetrics } from './metrics';
 import { createServer } from './server';
@@ -15,6 +27,13 @@ async function main(): Promise<void> {
   deliveryQueue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
 
   await ensureFanoutGroup(redis, keys);
+
+  if (env.HERALD_CONFIG) {
+    // Declarative webhooks: a bad file stops the API here, saying what is wrong.
+    const config = parseConfigFile(readFileSync(env.HERALD_CONFIG, 'utf8'), process.env, env.HERALD_CONFIG);
+    const applied = await applyConfig(new WebhookStore(redis, keys), config, targetPolicyFromEnv(env));
+    logger.info({ config: env.HERALD_CONFIG, ...applied }, 'declarative configuration applied');
+  }
 
   const app = createServer({
     redis,
@@ -54,6 +73,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof ConfigApplyError) {
+    process.stderr.write(`herald api refused to start: ${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`herald api failed to start: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -6,6 +6,7 @@ import { DeadLetterStore, TokenStore, WebhookStore, type Logger, type RedisKeys,
 import { requireAdmin, requireBearer } from './middleware/auth';
 import { tokensRouter } from './routes/tokens';
 import { statsRouter } from './routes/stats';
+import { configRouter } from './routes/config';
 import { AttemptLog } from './services/attempt-log';
 import { EventHistory } from './services/event-history';
 import { TestDelivery } from './services/test-delivery';
@@ -66,6 +67,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use('/dead-letters', deadLettersRouter(deadLetters, replay, attempts));
   v1.use('/stats', statsRouter(deps.redis, deps.keys, deps.deliveryQueue, deadLetters));
   v1.use('/tokens', requireAdmin, tokensRouter(tokens));
+  v1.use('/config', requireAdmin, configRouter(webhooks, deps.targetPolicy));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}`)));

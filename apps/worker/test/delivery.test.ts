@@ -1,7 +1,14 @@
 // Publish → stream → fan-out → signed delivery, across real API and worker processes.
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { startReceiver, waitFor, type Receiver } from '@herald/testing';
-import { createWebhook, publish, startHerald, type Herald } from './harness';
+import {
+  createWebhook,
+  publish,
+  startHerald,
+  startReceiver,
+  waitFor,
+  type Herald,
+  type Receiver,
+} from '@herald/testing';
 
 let herald: Herald;
 const receivers: Receiver[] = [];

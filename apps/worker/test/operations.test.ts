@@ -1,7 +1,14 @@
 // What operators see: the delivery log, statistics that agree with it, event history, test sends,
 // dead letters with their attempts, and recovery.
-import { startReceiver, waitFor, type Receiver } from '@herald/testing';
-import { createWebhook, publish, startHerald, type Herald } from './harness';
+import {
+  createWebhook,
+  publish,
+  startHerald,
+  startReceiver,
+  waitFor,
+  type Herald,
+  type Receiver,
+} from '@herald/testing';
 
 let herald: Herald;
 const receivers: Receiver[] = [];

@@ -2,8 +2,16 @@
 // secret rotation, URL safety at delivery, tenants, and Herald's own operational events.
 import { createHmac } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { apiClient, startReceiver, waitFor, type Receiver } from '@herald/testing';
-import { createWebhook, publish, startHerald, type Herald } from './harness';
+import {
+  apiClient,
+  createWebhook,
+  publish,
+  startHerald,
+  startReceiver,
+  waitFor,
+  type Herald,
+  type Receiver,
+} from '@herald/testing';
 
 const TENANT_TOKEN = 'tenant-a-token-for-policies';
 let herald: Herald;

@@ -1,6 +1,19 @@
 // What happens when workers die, drain or are misconfigured: nothing is lost.
-import { spawnApp, startReceiver, testRedisUrl, waitFor, type Receiver } from '@herald/testing';
-import { createWebhook, startHerald, type Herald } from './harness';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  apiClient,
+  createWebhook,
+  spawnApp,
+  startApi,
+  startHerald,
+  startReceiver,
+  testRedisUrl,
+  waitFor,
+  type Herald,
+  type Receiver,
+} from '@herald/testing';
 
 let herald: Herald;
 const receivers: Receiver[] = [];
@@ -102,4 +115,23 @@ it.each([
   expect(await proc.exited).toBe(1);
   expect(proc.output()).toMatch(message);
   expect(proc.output()).toMatch(/Invalid configuration/);
+});
+
+it('applies HERALD_CONFIG at API start, and refuses to start naming a missing variable', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-start-config-'));
+  const file = join(dir, 'herald.yaml');
+  writeFileSync(file, 'webhooks:\n  - name: from-config\n    tenant: configured\n    url: "${env.HOOK_URL}"\n');
+  const env = { REDIS_URL: testRedisUrl(), HERALD_PREFIX: herald.prefix, HERALD_ADMIN_TOKEN: 'x'.repeat(20), HERALD_CONFIG: file, HERALD_ALLOW_PRIVATE_TARGETS: 'true' };
+  const refused = spawnApp('api', env);
+  expect(await refused.exited).toBe(1);
+  expect(refused.output()).toMatch(/url: refers to \$\{env\.HOOK_URL\}, but the environment variable HOOK_URL is not set/);
+
+  const api = await startApi({ ...env, HOOK_URL: 'http://127.0.0.1:9/hook' });
+  try {
+    const listed = await apiClient(api.url, api.token).get('/v1/webhooks?tenant=configured');
+    expect(listed.body.data.map((w: { name: string; url: string }) => [w.name, w.url])).toEqual([['from-config', 'http://127.0.0.1:9/hook']]);
+    expect(api.logs().find((line) => line.msg === 'declarative configuration applied')).toMatchObject({ created: ['from-config'] });
+  } finally {
+    await api.stop();
+  }
 });

@@ -68,6 +68,7 @@ export {
   webhookUpdateSchema,
   webhookSchema,
   webhookUrlSchema,
+  webhookNameSchema,
   authSchema,
   rateLimitSchema,
   circuitBreakerSchema,
@@ -108,3 +109,11 @@ export {
   type TemplatePreset,
   type RenderResult,
 } from './template';
+export {
+  configFileSchema,
+  configWebhookSchema,
+  parseConfigFile,
+  loadConfigDocument,
+  resolveEnvReferences,
+  type ConfigFile,
+} from './config-file';

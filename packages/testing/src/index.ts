@@ -13,3 +13,4 @@ export {
 } from './processes';
 export { uniquePrefix, testRedisUrl } from './prefix';
 export { apiClient, type ApiClient, type ApiResponse } from './api-client';
+export { startHerald, createWebhook, publish, FAST_WORKER_ENV, type Herald, type HeraldOptions } from './herald';

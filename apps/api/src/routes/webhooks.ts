@@ -59,6 +59,13 @@ export function webhooksRouter(
 ): Router {
   const router = Router();
 
+  /** Names are unique within a tenant: declarative config finds webhooks by them. */
+  async function checkNameFree(name: string | null | undefined, tenant: string, exceptId?: string): Promise<void> {
+    if (!name) return;
+    const taken = (await store.list(tenant)).find((w) => w.name === name && w.id !== exceptId);
+    if (taken) throw new HttpProblem(409, 'Conflict', `Tenant ${tenant} already has a webhook named "${name}" (${taken.id})`);
+  }
+
   /** SPEC §5: only http(s), https in production, no private targets unless allowed. */
   async function checkTarget(url: string | undefined): Promise<void> {
     if (url === undefined) return;
@@ -87,6 +94,7 @@ export function webhooksRouter(
         : body;
     const input = parseOr400(webhookCreateSchema, withDefaults);
     await checkTarget(input.url);
+    await checkNameFree(input.name, input.tenant);
     const tenant = tenantScope(res.locals.principal, (req.body as { tenant?: string }).tenant) ?? input.tenant;
     const webhook = await store.create({ ...input, tenant });
     // The only response that carries the signing secret.
@@ -107,7 +115,8 @@ export function webhooksRouter(
   router.patch('/:id', async (req, res) => {
     const patch = parseOr400(webhookUpdateSchema, req.body ?? {});
     await checkTarget(patch.url);
-    await findVisible(req.params.id, res.locals.principal);
+    const existing = await findVisible(req.params.id, res.locals.principal);
+    await checkNameFree(patch.name, existing.tenant, existing.id);
     const updated = await store.update(req.params.id, patch);
     if (!updated) throw new HttpProblem(404, 'Not found', `No webhook ${req.params.id}`);
     res.json(toPublicWebhook(updated));

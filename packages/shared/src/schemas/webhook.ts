@@ -95,7 +95,13 @@ export const circuitBreakerSchema = z.strictObject({
   cooldownMs: durationMsSchema.pipe(z.number().int().min(100).max(86_400_000)).optional(),
 });
 
+/** A stable name, unique within a tenant: what declarative config matches webhooks by. */
+export const webhookNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'must be 1–100 letters, digits, "_", "." or "-", starting with a letter or digit');
+
 const webhookFields = {
+  name: webhookNameSchema.optional(),
   url: webhookUrlSchema,
   description: z.string().max(1000).optional(),
   events: z.array(eventPatternSchema).min(1).max(100),
@@ -134,6 +140,7 @@ export type WebhookCreate = z.input<typeof webhookCreateSchema>;
 
 /** Body of `PATCH /v1/webhooks/:id`: any subset of the fields; nested objects are replaced whole. */
 export const webhookUpdateSchema = z.strictObject({
+  name: webhookNameSchema.nullable().optional(),
   url: webhookFields.url.optional(),
   description: webhookFields.description.nullable().optional(),
   events: webhookFields.events.optional(),

@@ -2,17 +2,10 @@
 import { Redis } from 'ioredis';
 import { type Queue } from 'bullmq';
 import { createDeliveryQueue, redisKeys, type RedisKeys } from '@herald/shared';
-import {
-  apiClient,
-  startApi,
-  startWorker,
-  testRedisUrl,
-  uniquePrefix,
-  waitFor,
-  type ApiClient,
-  type RunningApi,
-  type RunningWorker,
-} from '@herald/testing';
+import { apiClient, type ApiClient } from './api-client';
+import { startApi, startWorker, type RunningApi, type RunningWorker } from './processes';
+import { testRedisUrl, uniquePrefix } from './prefix';
+import { waitFor } from './wait';
 
 /** Settings that make failure handling observable within a test's time. */
 export const FAST_WORKER_ENV = {

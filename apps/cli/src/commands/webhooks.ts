@@ -1,0 +1,121 @@
+import { Command } from 'commander';
+import { contextOf, collectPairs, parseJsonArgument } from '../context';
+import { details, table, type Row } from '../output';
+
+interface WebhookView extends Row {
+  id: string;
+  name?: string;
+  tenant: string;
+  url: string;
+  events: string[];
+  enabled: boolean;
+  secret?: string;
+}
+
+const COLUMNS = ['id', 'name', 'tenant', 'enabled', 'events', 'url'];
+
+export function webhooksCommand(): Command {
+  const webhooks = new Command('webhooks').description('manage webhook endpoints');
+
+  webhooks
+    .command('ls')
+    .description('list webhooks (secrets are never listed)')
+    .option('--tenant <tenant>', 'only this tenant')
+    .action(async (options: { tenant?: string }, command: Command) => {
+      const { api, out } = contextOf(command);
+      const query = options.tenant ? `?tenant=${encodeURIComponent(options.tenant)}` : '';
+      const { data } = await api.get<{ data: WebhookView[] }>(`/v1/webhooks${query}`);
+      out.print(data, () => table(data, COLUMNS));
+    });
+
+  webhooks
+    .command('add')
+    .description('create a webhook; prints its signing secret, shown only this once')
+    .argument('<url>', 'where deliveries are sent (http or https)')
+    .option('-e, --events <patterns>', 'comma-separated event types or patterns (a.b, a.*, *)', '*')
+    .option('--name <name>', 'stable name, unique in the tenant')
+    .option('--tenant <tenant>', 'tenant (admin token only)')
+    .option('--description <text>', 'free text')
+    .option('--max-retries <n>', 'retries after the first attempt (0-10)', (v) => Number(v))
+    .option('--header <name=value>', 'custom header (repeatable)', collectPairs)
+    .option('--template <template>', 'body template or preset (slack, discord, pagerduty)')
+    .option('--disabled', 'create it disabled')
+    .option('--set <json>', 'any other webhook fields, as a JSON object')
+    .action(async (url: string, options: Record<string, unknown>, command: Command) => {
+      const { api, out } = contextOf(command);
+      const body: Record<string, unknown> = {
+        ...(options.set ? (parseJsonArgument(String(options.set), '--set') as object) : {}),
+        url,
+        events: String(options.events).split(',').map((s) => s.trim()).filter(Boolean),
+      };
+      if (options.name) body.name = options.name;
+      if (options.tenant) body.tenant = options.tenant;
+      if (options.description) body.description = options.description;
+      if (options.maxRetries !== undefined) body.retry = { ...(body.retry as object), maxRetries: options.maxRetries };
+      if (options.header) body.headers = options.header;
+      if (options.template) body.template = options.template;
+      if (options.disabled) body.enabled = false;
+      const created = await api.post<WebhookView>('/v1/webhooks', body);
+      out.print(created, () => `${details({ id: created.id, name: created.name, url: created.url, events: created.events, secret: created.secret })}\n\nKeep the secret now: Herald never shows it again.`);
+    });
+
+  webhooks
+    .command('show')
+    .description('show one webhook')
+    .argument('<id>')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { api, out } = contextOf(command);
+      const webhook = await api.get<WebhookView>(`/v1/webhooks/${encodeURIComponent(id)}`);
+      out.print(webhook, () => details(webhook));
+    });
+
+  webhooks
+    .command('rm')
+    .description('delete a webhook (its queued deliveries stop)')
+    .argument('<id>')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { api, out } = contextOf(command);
+      await api.delete(`/v1/webhooks/${encodeURIComponent(id)}`);
+      out.print({ id, deleted: true }, () => `deleted ${id}`);
+    });
+
+  for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
+    webhooks
+      .command(name)
+      .description(`${name} a webhook`)
+      .argument('<id>')
+      .action(async (id: string, _options: unknown, command: Command) => {
+        const { api, out } = contextOf(command);
+        const webhook = await api.patch<WebhookView>(`/v1/webhooks/${encodeURIComponent(id)}`, { enabled });
+        out.print(webhook, () => `${id} ${enabled ? 'enabled' : 'disabled'}`);
+      });
+  }
+
+  webhooks
+    .command('test')
+    .description('send a herald.test event to this webhook only and show the result')
+    .argument('<id>')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { api, out } = contextOf(command);
+      const result = await api.post<{ status: string; eventId: string; attempt?: Row }>(`/v1/webhooks/${encodeURIComponent(id)}/test`);
+      out.print(result, () => details({ status: result.status, eventId: result.eventId, ...(result.attempt ?? {}) }));
+      if (result.status !== 'delivered') process.exitCode = 1;
+    });
+
+  webhooks
+    .command('rotate-secret')
+    .description('give the webhook a new secret; the old one still signs for the grace period')
+    .argument('<id>')
+    .option('--grace <duration>', 'how long the old secret keeps signing (e.g. 24h, 30m, 0)', '24h')
+    .action(async (id: string, options: { grace: string }, command: Command) => {
+      const { api, out } = contextOf(command);
+      const graceMs = /^\d+$/.test(options.grace) ? Number(options.grace) : options.grace;
+      const rotated = await api.post<WebhookView & { previousSecretExpiresAt: string | null }>(
+        `/v1/webhooks/${encodeURIComponent(id)}/rotate-secret`,
+        { graceMs },
+      );
+      out.print(rotated, () => details({ id: rotated.id, secret: rotated.secret, previousSecretExpiresAt: rotated.previousSecretExpiresAt }));
+    });
+
+  return webhooks;
+}

@@ -1,0 +1,155 @@
+// An operator's session through the `herald` command line against a running API and worker.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHerald, startReceiver, waitFor, type Herald, type Receiver } from '@herald/testing';
+
+const HERALD_BIN = join(__dirname, '..', 'bin', 'herald.js');
+let herald: Herald;
+let hook: Receiver;
+let healthy = false;
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [HERALD_BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', HERALD_API_URL: herald.api.url, HERALD_TOKEN: herald.api.token, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function cliJson<T>(args: string[]): Promise<T> {
+  const run = await cli([...args, '--json']);
+  if (run.code !== 0) throw new Error(`herald ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+beforeAll(async () => {
+  herald = await startHerald('cli');
+  hook = await startReceiver(() => ({ status: healthy ? 200 : 503, body: healthy ? 'ok' : 'maintenance' }));
+});
+
+afterAll(async () => {
+  await herald?.stop();
+  await hook?.close();
+});
+
+it('walks an operator from a failing receiver through dead letters and replay to agreeing statistics', async () => {
+  const added = await cli(['webhooks', 'add', hook.url, '--events', 'order.*', '--name', 'orders', '--max-retries', '1', '--set', '{"retry":{"initialDelayMs":50,"jitter":0}}']);
+  expect(added.code).toBe(0);
+  expect(added.stdout).toMatch(/secret\s+whsec_/);
+  const webhookId = /id\s+(wh_\S+)/.exec(added.stdout)?.[1] as string;
+  expect(webhookId).toBeDefined();
+
+  const listed = await cli(['webhooks', 'ls']);
+  expect(listed.stdout).toMatch(/ID\s+NAME\s+TENANT/);
+  expect(listed.stdout).toContain(webhookId);
+  expect(listed.stdout).not.toContain('whsec_');
+
+  const published = await cli(['publish', 'order.created', '{"order":1}']);
+  expect(published.code).toBe(0);
+  const eventId = published.stdout.trim();
+
+  // Two failed attempts, then a dead letter.
+  const deadLetters = await waitFor(async () => {
+    const list = await cliJson<{ id: string }[]>(['dlq', 'ls', '--webhook', webhookId]);
+    return list.length > 0 && list;
+  }, { message: 'the dead letter in `herald dlq ls`' });
+  const failures = await cli(['deliveries', webhookId, '--outcome', 'failure']);
+  expect(failures.stdout.match(/retry|dead_letter/g)).toHaveLength(2);
+  expect(failures.stdout).toContain('503');
+  const shown = await cli(['dlq', 'show', deadLetters[0]!.id]);
+  expect(shown.stdout).toContain(eventId);
+
+  healthy = true;
+  const replayed = await cli(['dlq', 'replay', deadLetters[0]!.id]);
+  expect(replayed.stdout).toContain('replayed 1');
+  await hook.waitForRequests(3);
+  expect(hook.requests[2]!.headers['webhook-id']).toBe(eventId);
+  await herald.waitForIdleQueue();
+  expect(await cliJson<unknown[]>(['dlq', 'ls', '--webhook', webhookId])).toEqual([]);
+
+  const log = await cliJson<{ outcome: string }[]>(['deliveries', webhookId, '--limit', '100']);
+  const stats = await cliJson<{ total: number; succeeded: number; failed: number }>(['stats', webhookId]);
+  expect(stats).toMatchObject({
+    total: log.length,
+    succeeded: log.filter((a) => a.outcome === 'success').length,
+    failed: log.filter((a) => a.outcome !== 'success').length,
+  });
+  expect(stats).toMatchObject({ total: 3, succeeded: 1, failed: 2 });
+  const overall = await cli(['stats']);
+  expect(overall.stdout).toMatch(/success rate\s+0\.\d+/);
+
+  const tested = await cli(['webhooks', 'test', webhookId]);
+  expect(tested.code).toBe(0);
+  expect(tested.stdout).toMatch(/status\s+delivered/);
+  expect((await cli(['webhooks', 'disable', webhookId])).code).toBe(0);
+  expect((await cliJson<{ enabled: boolean }>(['webhooks', 'show', webhookId])).enabled).toBe(false);
+  expect((await cli(['webhooks', 'rm', webhookId])).code).toBe(0);
+  expect((await cli(['webhooks', 'show', webhookId])).code).toBe(5);
+});
+
+it('applies a config file idempotently, resolving ${env.NAME}, and names a missing variable', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
+  const file = join(dir, 'herald.yaml');
+  writeFileSync(
+    file,
+    [
+      'webhooks:',
+      '  - name: billing',
+      `    url: ${hook.url}`,
+      '    events: ["invoice.*"]',
+      '    auth: { type: bearer, token: "${env.BILLING_TOKEN}" }',
+      '    retry: { strategy: schedule, delaysMs: [1m, 5m, 15m, 1h, 6h] }',
+      '  - name: alerts',
+      `    url: ${hook.url}`,
+      '    events: ["circuit_breaker.*", "webhook.disabled"]',
+      '    template: slack',
+    ].join('\n'),
+  );
+  const env = { BILLING_TOKEN: 'billing-secret-token' };
+  const first = await cli(['apply', '-f', file], env);
+  expect(first.code).toBe(0);
+  expect(first.stdout).toMatch(/created\s+billing/);
+  expect(first.stdout).toMatch(/created\s+alerts/);
+  const second = await cli(['apply', '-f', file], env);
+  expect(second.stdout).toMatch(/unchanged billing/);
+  expect(second.stdout).toMatch(/no changes/);
+
+  const rotatedToken = await cli(['apply', '-f', file, '--dry-run'], { BILLING_TOKEN: 'a-new-token-value' });
+  expect(rotatedToken.stdout).toMatch(/updated\s+billing \(auth\)/);
+  expect(rotatedToken.stdout).toMatch(/dry run/);
+  const webhooks = await cliJson<{ name?: string; retry: { delaysMs?: number[] } }[]>(['webhooks', 'ls']);
+  expect(webhooks.filter((w) => w.name === 'billing')).toHaveLength(1);
+  expect(webhooks.find((w) => w.name === 'billing')?.retry.delaysMs).toEqual([60_000, 300_000, 900_000, 3_600_000, 21_600_000]);
+
+  const missing = await cli(['apply', '-f', file], {});
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toMatch(/webhooks\[0\]\.auth\.token: refers to \$\{env\.BILLING_TOKEN\}, but the environment variable BILLING_TOKEN is not set/);
+});
+
+it('says clearly when the API is unreachable or the token is wrong', async () => {
+  const unreachable = await cli(['webhooks', 'ls'], { HERALD_API_URL: 'http://127.0.0.1:9' });
+  expect(unreachable.code).toBe(3);
+  expect(unreachable.stderr).toMatch(/cannot reach the Herald API at http:\/\/127\.0\.0\.1:9/);
+  const badToken = await cli(['webhooks', 'ls'], { HERALD_TOKEN: 'wrong-token' });
+  expect(badToken.code).toBe(4);
+  expect(badToken.stderr).toMatch(/Unauthorized.*\n?.*HERALD_TOKEN/);
+  const usage = await cli(['webhooks', 'add']);
+  expect(usage.code).toBe(2);
+  expect(usage.stderr).toMatch(/missing required argument 'url'/);
+  const help = await cli(['dlq', 'replay', '--help']);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/--webhook <id>/);
+});

@@ -1,0 +1,68 @@
+// Declarative configuration (HERALD_CONFIG, `herald apply -f`): a YAML file of webhooks matched by
+// name, with ${env.NAME} references resolved from the environment.
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, type ConfigProblem } from './errors/config-error';
+import { webhookCreateSchema, webhookNameSchema } from './schemas/webhook';
+
+export const configWebhookSchema = webhookCreateSchema.extend({ name: webhookNameSchema });
+
+export const configFileSchema = z.strictObject({
+  webhooks: z.array(configWebhookSchema).default([]),
+});
+export type ConfigFile = z.output<typeof configFileSchema>;
+
+const ENV_REFERENCE = /\$\{env\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Replaces every ${env.NAME} in string values; each missing variable is a problem naming it and where. */
+export function resolveEnvReferences(value: unknown, env: NodeJS.ProcessEnv, path = '', problems: ConfigProblem[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REFERENCE, (_, name: string) => {
+      const resolved = env[name];
+      if (resolved === undefined) {
+        problems.push({ variable: path || '(root)', problem: `refers to \${env.${name}}, but the environment variable ${name} is not set` });
+        return '';
+      }
+      return resolved;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => resolveEnvReferences(item, env, `${path}[${index}]`, problems));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, resolveEnvReferences(item, env, path ? `${path}.${key}` : key, problems)]),
+    );
+  }
+  return value;
+}
+
+/** The raw document with ${env.NAME} resolved: what `herald apply` sends to the API. */
+export function loadConfigDocument(text: string, env: NodeJS.ProcessEnv, source = 'config'): unknown {
+  let document: unknown;
+  try {
+    document = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ConfigError([{ variable: source, problem: `is not valid YAML: ${(error as Error).message}` }]);
+  }
+  const problems: ConfigProblem[] = [];
+  const resolved = resolveEnvReferences(document, env, '', problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return resolved;
+}
+
+/** Reads, resolves and validates a config file's text; throws a ConfigError naming every problem. */
+export function parseConfigFile(text: string, env: NodeJS.ProcessEnv, source = 'config'): ConfigFile {
+  const resolved = loadConfigDocument(text, env, source);
+  const result = configFileSchema.safeParse(resolved);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({ variable: `${source}: ${issue.path.map(String).join('.') || '(root)'}`, problem: issue.message })),
+    );
+  }
+  const seen = new Set<string>();
+  for (const webhook of result.data.webhooks) {
+    const key = `${webhook.tenant}/${webhook.name}`;
+    if (seen.has(key)) throw new ConfigError([{ variable: `${source}: webhooks`, problem: `name "${webhook.name}" appears twice for tenant ${webhook.tenant}` }]);
+    seen.add(key);
+  }
+  return result.data;
+}
