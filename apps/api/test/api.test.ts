@@ -224,6 +224,10 @@ describe('webhooks', () => {
     expect(bad.body.errors[0]).toMatchObject({ field: 'template', message: expect.stringMatching(/unknown placeholder/) });
     const notJson = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/t', eventTemplates: { 'a.*': '{"x": ' } });
     expect(notJson.body.errors[0].field).toBe('eventTemplates.a.*');
+    const missingVar = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/t', template: 'pagerduty' });
+    expect(missingVar.body.errors[0]).toMatchObject({ field: 'templateVars.routingKey', message: 'is required by the pagerduty preset' });
+    const reserved = await request(app).post('/v1/events').set(auth).send({ type: 'webhook.disabled' });
+    expect(reserved.body.errors[0]).toMatchObject({ field: 'type', message: expect.stringMatching(/reserved/) });
     const good = await request(app)
       .post('/v1/webhooks')
       .set(auth)

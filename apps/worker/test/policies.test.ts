@@ -122,18 +122,24 @@ it('opens the circuit after consecutive failures, holds deliveries while open, p
   // Three quick failures open the circuit; the next attempt waits for the cool-down (a probe), not the 20 ms retry delay.
   const [, , third, probe] = await flaky.waitForRequests(4, { timeoutMs: 10_000 });
   expect(probe!.receivedAt - third!.receivedAt).toBeGreaterThanOrEqual(1400);
-  // While open, new deliveries wait too instead of spending their attempts.
+  // The failed probe re-opens it. New deliveries published now are held too: nothing reaches the
+  // endpoint until the next probe, a whole cool-down later.
   for (let i = 0; i < 3; i++) await publish(herald.client, { tenant, type: 'work.more', data: { i } });
-  const beforeRecovery = flaky.requests.length;
+  const [, , , , secondProbe] = await flaky.waitForRequests(5, { timeoutMs: 10_000 });
+  expect(secondProbe!.receivedAt - probe!.receivedAt).toBeGreaterThanOrEqual(1400);
+  expect(flaky.requests).toHaveLength(5);
   healthy = true;
-  await waitFor(() => flaky.requests.filter((r) => r.headers['x-herald-event'] === 'work.more').length >= 3, {
-    timeoutMs: 10_000,
+  // Whether or not the second probe was one of them, three work.more requests follow it.
+  const afterProbe = () => flaky.requests.slice(5).filter((r) => r.headers['x-herald-event'] === 'work.more');
+  await waitFor(() => afterProbe().length >= 3, {
+    timeoutMs: 15_000,
     message: 'the held deliveries after recovery',
   });
   await herald.waitForIdleQueue();
-  const more = flaky.requests.filter((r) => r.headers['x-herald-event'] === 'work.more');
-  expect(more.map((r) => r.headers['x-herald-attempt'])).toEqual(['1', '1', '1']);
-  expect(beforeRecovery).toBeLessThanOrEqual(6);
+  // Held deliveries spent no attempts while held: at most the one that served as a probe failed once.
+  const attempts = flaky.requests.filter((r) => r.headers['x-herald-event'] === 'work.more').map((r) => Number(r.headers['x-herald-attempt']));
+  expect(attempts.filter((n) => n > 1).length).toBeLessThanOrEqual(1);
+  expect(Math.max(...attempts)).toBeLessThanOrEqual(2);
 
   const types = await waitFor(() => {
     const seen = bodies(ops).map((b) => b.type as string);
@@ -188,7 +194,9 @@ describe('with a worker that refuses private targets', () => {
 
   it('refuses at delivery a target the API let through (as after DNS rebinding), without retrying', async () => {
     const hook = await receiver();
-    const { id } = await createWebhook(strict.client, { tenant: 'rebind', url: hook.url, circuitBreaker: { enabled: false } });
+    // A name, not an IP literal: the refusal happens in the lookup the connection itself uses.
+    const url = hook.url.replace('127.0.0.1', 'localhost');
+    const { id } = await createWebhook(strict.client, { tenant: 'rebind', url, circuitBreaker: { enabled: false } });
     await publish(strict.client, { tenant: 'rebind', type: 'rebind.event' });
     const deadLetter = await waitFor(async () => (await strict.client.get(`/v1/dead-letters?webhookId=${id}`)).body.data[0], {
       message: 'the refused delivery in dead letters',

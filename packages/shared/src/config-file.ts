@@ -3,9 +3,9 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors/config-error';
-import { webhookCreateSchema, webhookNameSchema } from './schemas/webhook';
+import { checkPresetVars, webhookCreateObject, webhookNameSchema } from './schemas/webhook';
 
-export const configWebhookSchema = webhookCreateSchema.extend({ name: webhookNameSchema });
+export const configWebhookSchema = webhookCreateObject.extend({ name: webhookNameSchema }).superRefine(checkPresetVars);
 
 export const configFileSchema = z.strictObject({
   webhooks: z.array(configWebhookSchema).default([]),

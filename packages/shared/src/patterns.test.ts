@@ -15,6 +15,13 @@ describe('matchesEventType', () => {
     expect(matchesEventType(pattern, type)).toBe(expected);
   });
 
+  it('sends Herald\'s operational events only to webhooks that name them', () => {
+    expect(matchesAnyPattern(['*'], 'circuit_breaker.opened')).toBe(false);
+    expect(matchesAnyPattern(['*', 'circuit_breaker.*'], 'circuit_breaker.opened')).toBe(true);
+    expect(matchesAnyPattern(['webhook.disabled'], 'webhook.disabled')).toBe(true);
+    expect(matchesAnyPattern(['*'], 'circuit_breaker.custom_thing')).toBe(true);
+  });
+
   it('matches when any pattern does', () => {
     expect(matchesAnyPattern(['a.b', 'c.*'], 'c.d')).toBe(true);
     expect(matchesAnyPattern(['a.b', 'c.*'], 'a.c')).toBe(false);

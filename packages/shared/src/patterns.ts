@@ -1,3 +1,5 @@
+import { isOperationalEventType } from './keys';
+
 /**
  * Whether an event type matches a subscription pattern: an exact type, `prefix.*` (any type
  * under that prefix, however deep), or `*` (everything).
@@ -8,6 +10,12 @@ export function matchesEventType(pattern: string, type: string): boolean {
   return pattern === type;
 }
 
+/**
+ * Whether a webhook subscribed to `patterns` gets events of `type`. Herald's own operational events
+ * go only to webhooks that name them (`circuit_breaker.*`, `webhook.disabled`, …), not to `*`:
+ * an endpoint that takes every business event has not asked for Herald's alarms.
+ */
 export function matchesAnyPattern(patterns: readonly string[], type: string): boolean {
-  return patterns.some((pattern) => matchesEventType(pattern, type));
+  const operational = isOperationalEventType(type);
+  return patterns.some((pattern) => !(operational && pattern === '*') && matchesEventType(pattern, type));
 }

@@ -35,6 +35,7 @@ describe('decodeStreamEntry', () => {
     [['event', JSON.stringify({ type: 'Bad Type' })], /type: must be dotted lowercase/],
     [['event', JSON.stringify({ type: 'a.b', extra: 1 })], /extra/],
     [['event', JSON.stringify({ data: {} })], /type/],
+    [['event', JSON.stringify({ type: 'webhook.disabled' })], /reserved for Herald/],
   ])('gives a reason for a malformed entry %j', (fields, reason) => {
     const result = decodeStreamEntry('1-0', fields);
     expect(result.ok).toBe(false);

@@ -1,5 +1,6 @@
 // The events stream's entry format, written by the API (and producers) and read by fan-out.
 import { eventIdForStreamEntry } from './ids';
+import { isOperationalEventType } from './keys';
 import { eventInputSchema, type StoredEvent } from './schemas/event';
 
 /** Fields of an events stream entry. Producers writing directly set only `event`. */
@@ -43,6 +44,9 @@ export function decodeStreamEntry(entryId: string, fields: readonly string[]): D
   const receivedAtField = Number(map.get(STREAM_FIELDS.receivedAt));
   const receivedAt = Number.isFinite(receivedAtField) && receivedAtField > 0 ? receivedAtField : entryMs;
   const apiEventId = map.get(STREAM_FIELDS.eventId);
+  if (apiEventId === undefined && isOperationalEventType(parsed.data.type)) {
+    return { ok: false, reason: `type "${parsed.data.type}" is reserved for Herald's own events` };
+  }
   if (apiEventId !== undefined && !EVENT_ID.test(apiEventId)) {
     return { ok: false, reason: `"${STREAM_FIELDS.eventId}" must look like evt_… (letters, digits, "_", "-")` };
   }

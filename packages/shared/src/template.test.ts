@@ -43,6 +43,11 @@ describe('renderTemplate', () => {
     expect(render('not json')).toMatchObject({ ok: false });
   });
 
+  it('does not let data act as an escape after a backslash', () => {
+    // Before this was guarded, "\\{{vars.v}}" with v = "nope" rendered "\\nope": a newline chosen by the data.
+    expect(render('{"x": "\\{{vars.v}}"}', { v: 'nope' })).toMatchObject({ ok: false });
+  });
+
   it('keeps an escaped quote inside a string from ending it', () => {
     expect(parsed('{"x": "a \\" {{id}}"}')).toEqual({ x: 'a " evt_1' });
   });

@@ -80,7 +80,8 @@ export function renderTemplate(template: string, input: TemplateInput): RenderRe
   let escaped = false;
   for (let i = 0; i < template.length; ) {
     const char = template[i] as string;
-    if (char === '{' && template[i + 1] === '{') {
+    // After a backslash inside a string, "{" is an (invalid) escape, never a placeholder.
+    if (char === '{' && template[i + 1] === '{' && !(inString && escaped)) {
       const match = PLACEHOLDER.exec(template.slice(i));
       if (!match) return { ok: false, reason: `malformed placeholder at offset ${i}` };
       const resolved = resolve(match[1] as string, input);

@@ -20,12 +20,22 @@ describe('refusedTargetUrl', () => {
     expect(await refusedTargetUrl('https://127.0.0.1/hook', strict)).toMatch(/not public/);
     expect(await refusedTargetUrl('https://[::1]/hook', strict)).toMatch(/not public/);
     expect(await refusedTargetUrl('https://169.254.169.254/latest/meta-data', strict)).toMatch(/not public/);
-    expect(await refusedTargetUrl('https://localhost/hook', strict)).toMatch(/localhost resolves to .* not public/);
+    expect(await refusedTargetUrl('https://localhost/hook', strict)).toMatch(/localhost resolves to an address that is not public/);
     expect(await refusedTargetUrl('https://8.8.8.8/hook', strict)).toBeNull();
   });
 
   it('allows everything when private targets are allowed, and http outside production', async () => {
     expect(await refusedTargetUrl('http://127.0.0.1:8080/hook', { requireHttps: false, allowPrivate: true })).toBeNull();
     expect(await refusedTargetUrl('http://8.8.8.8/hook', { requireHttps: false, allowPrivate: false })).toBeNull();
+  });
+});
+
+describe('targetPolicyFromEnv', () => {
+  it('refuses private targets in production unless allowed, and allows them elsewhere unless refused', async () => {
+    const { targetPolicyFromEnv } = await import('./url-safety');
+    expect(targetPolicyFromEnv({ NODE_ENV: 'production' })).toEqual({ requireHttps: true, allowPrivate: false });
+    expect(targetPolicyFromEnv({ NODE_ENV: 'production', HERALD_ALLOW_PRIVATE_TARGETS: true })).toEqual({ requireHttps: true, allowPrivate: true });
+    expect(targetPolicyFromEnv({ NODE_ENV: 'development' })).toEqual({ requireHttps: false, allowPrivate: true });
+    expect(targetPolicyFromEnv({ NODE_ENV: 'development', HERALD_ALLOW_PRIVATE_TARGETS: false })).toEqual({ requireHttps: false, allowPrivate: false });
   });
 });

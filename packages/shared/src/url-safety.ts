@@ -33,14 +33,20 @@ export interface TargetPolicy {
   allowPrivate: boolean;
 }
 
-export function targetPolicyFromEnv(env: { NODE_ENV: string; HERALD_ALLOW_PRIVATE_TARGETS: boolean }): TargetPolicy {
-  return { requireHttps: env.NODE_ENV === 'production', allowPrivate: env.HERALD_ALLOW_PRIVATE_TARGETS };
+/**
+ * SPEC §5: in production (NODE_ENV=production) only https, and no private targets unless
+ * HERALD_ALLOW_PRIVATE_TARGETS=true. Outside production private targets are allowed unless the
+ * variable is set to false.
+ */
+export function targetPolicyFromEnv(env: { NODE_ENV: string; HERALD_ALLOW_PRIVATE_TARGETS?: boolean | undefined }): TargetPolicy {
+  const production = env.NODE_ENV === 'production';
+  return { requireHttps: production, allowPrivate: env.HERALD_ALLOW_PRIVATE_TARGETS ?? !production };
 }
 
 /** Why a delivery to this address is refused, or null when it is allowed. */
 export function refusedAddress(address: string, policy: TargetPolicy): string | null {
   if (policy.allowPrivate || isPublicAddress(address)) return null;
-  return `target address ${address} is not public (set HERALD_ALLOW_PRIVATE_TARGETS=true to allow)`;
+  return 'the target address is not public (set HERALD_ALLOW_PRIVATE_TARGETS=true to allow)';
 }
 
 /**
@@ -64,9 +70,9 @@ export async function refusedTargetUrl(url: string, policy: TargetPolicy): Promi
   } catch (error) {
     return `host ${host} does not resolve (${(error as NodeJS.ErrnoException).code ?? 'lookup failed'})`;
   }
-  for (const { address } of addresses) {
-    const refused = refusedAddress(address, policy);
-    if (refused) return `${host} resolves to ${address}, which is not public (set HERALD_ALLOW_PRIVATE_TARGETS=true to allow)`;
+  // The address itself is not echoed: that would let API callers map internal DNS.
+  if (addresses.some(({ address }) => refusedAddress(address, policy))) {
+    return `${host} resolves to an address that is not public (set HERALD_ALLOW_PRIVATE_TARGETS=true to allow)`;
   }
   return null;
 }

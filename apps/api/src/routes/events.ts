@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { eventInputSchema, eventTypeSchema, type ParsedEventInput } from '@herald/shared';
+import { eventInputSchema, eventTypeSchema, isOperationalEventType, type ParsedEventInput } from '@herald/shared';
 import { HISTORY_SIZE, type EventHistory } from '../services/event-history';
 import type { AttemptLog } from '../services/attempt-log';
 import type { EventIngest } from '../services/event-ingest';
@@ -51,10 +51,14 @@ export function eventsRouter(ingest: EventIngest, metrics: ApiMetrics, history: 
   });
 
   /** Pins a validated event to the caller's tenant and checks its size. */
-  function acceptEvent(event: ParsedEventInput, raw: unknown, principal: Principal, field?: string): ParsedEventInput {
+  function acceptEvent(event: ParsedEventInput, raw: unknown, principal: Principal, field_?: string): ParsedEventInput {
+    if (isOperationalEventType(event.type)) {
+      const field = field_ ? `${field_}.type` : 'type';
+      throw new HttpProblem(400, 'Invalid request', `Invalid field(s): ${field}`, [{ field, message: "is reserved for Herald's own events" }]);
+    }
     const tenant = tenantScope(principal, (raw as { tenant?: string }).tenant) ?? event.tenant;
     if (Buffer.byteLength(JSON.stringify(event)) > MAX_EVENT_BYTES) {
-      throw new HttpProblem(413, 'Payload too large', `${field ?? 'The event'} exceeds ${MAX_EVENT_BYTES} bytes`);
+      throw new HttpProblem(413, 'Payload too large', `${field_ ?? 'The event'} exceeds ${MAX_EVENT_BYTES} bytes`);
     }
     return { ...event, tenant };
   }

@@ -89,7 +89,13 @@ export function webhooksRouter(
         ? {
             ...(defaults.timeoutMs === undefined ? {} : { timeoutMs: defaults.timeoutMs }),
             ...body,
-            retry: { ...defaults.retry, ...(typeof body.retry === 'object' && body.retry ? body.retry : {}) },
+            // Defaults fill in only around a retry object; anything else goes to validation as sent.
+            retry:
+              body.retry === undefined
+                ? defaults.retry
+                : typeof body.retry === 'object' && body.retry !== null && !Array.isArray(body.retry)
+                  ? { ...defaults.retry, ...body.retry }
+                  : body.retry,
           }
         : body;
     const input = parseOr400(webhookCreateSchema, withDefaults);

@@ -3,7 +3,6 @@
 import type { Redis } from 'ioredis';
 import {
   DeadLetterStore,
-  execOrThrow,
   type DeadLetter,
   type DeliveryAttempt,
   type RedisKeys,
@@ -57,7 +56,13 @@ export class AttemptRecorder {
     if (deadLetter) this.deadLetters.addTo(pipeline, deadLetter);
     if (clearDeadLetter) this.deadLetters.removeTo(pipeline, [clearDeadLetter]);
     const circuitQueued = circuit ? this.policies.recordTo(pipeline, circuit.webhook, circuit.endpointFailed) : false;
-    const replies = await execOrThrow(pipeline);
-    return circuitQueued ? DeliveryPolicies.readChange(replies.at(-1)) : null;
+    const replies = (await pipeline.exec()) ?? [];
+    // The attempt log and dead letter must be written; the circuit update is best effort (a failure
+    // there must not fail, and so repeat, a delivery that was made).
+    const essential = circuitQueued ? replies.slice(0, -1) : replies;
+    const failure = essential.find(([error]) => error);
+    if (failure) throw failure[0];
+    const [circuitError, circuitReply] = circuitQueued ? (replies.at(-1) ?? [null, null]) : [null, null];
+    return circuitQueued && !circuitError ? DeliveryPolicies.readChange(circuitReply) : null;
   }
 }

@@ -24,8 +24,6 @@ import type { AttemptRecorder } from './attempt-recorder';
 import type { CircuitChange, DeliveryPolicies } from '../policies/delivery-policies';
 import type { OperationalEvents } from '../policies/operational-events';
 
-/** A rate-limited delivery waits in the worker up to this long; beyond it, it goes back to the queue. */
-const MAX_INLINE_WAIT_MS = 250;
 
 export type DeliveryOutcome =
   | { outcome: 'success'; statusCode: number; attempt: number }
@@ -155,29 +153,26 @@ export class DeliveryProcessor {
   }
 
   /**
-   * Lets the delivery go out only when the webhook's circuit and rate limit allow. A short rate
-   * wait is slept here; anything longer puts the job back, delayed, without spending an attempt.
+   * Lets the delivery go out only when the webhook's circuit and rate limit allow. A token reserved
+   * a moment ahead is waited for here; any longer wait puts the job back in the queue, delayed and
+   * spread out, without spending an attempt.
    */
   private async admit(webhook: Webhook, job: Job, token: string | undefined): Promise<void> {
     if (!this.deps.policies.applies(webhook)) return;
-    for (let round = 0; ; round++) {
-      const admission = await this.deps.policies.admit(webhook, String(job.id));
-      if (admission.verdict === 'ok') {
-        if (admission.becameHalfOpen) await this.deps.events.emit('circuit_breaker.half_open', webhook, {});
-        return;
-      }
-      if (admission.verdict === 'rate') {
-        await this.deps.events.emit('rate_limit.exceeded', webhook, { ...webhook.rateLimit }, this.deps.rateLimitEventWindowMs);
-        if (admission.waitMs <= MAX_INLINE_WAIT_MS && round < 40) {
-          await sleep(admission.waitMs);
-          continue;
-        }
-      }
-      if (!token) throw new RetryableDeliveryError(`${admission.verdict} wait without a job token`, admission.waitMs);
-      // A little spread so that deliveries held back together do not all return at the same instant.
-      await job.moveToDelayed(Date.now() + admission.waitMs + Math.floor(Math.random() * Math.min(1000, admission.waitMs / 10 + 1)), token);
-      throw new DelayedError();
+    const admission = await this.deps.policies.admit(webhook, String(job.id));
+    if (admission.verdict === 'ok') {
+      if (admission.becameHalfOpen) await this.deps.events.emit('circuit_breaker.half_open', webhook, {});
+      if (admission.waitMs > 0) await sleep(admission.waitMs);
+      return;
     }
+    if (admission.verdict === 'rate') {
+      await this.deps.events.emit('rate_limit.exceeded', webhook, { ...webhook.rateLimit }, this.deps.rateLimitEventWindowMs);
+    }
+    if (!token) throw new RetryableDeliveryError(`${admission.verdict} wait without a job token`, admission.waitMs);
+    // Spread the returns: deliveries held back together must not all come back at the same instant.
+    const spread = Math.random() * Math.min(10_000, Math.max(1000, admission.waitMs));
+    await job.moveToDelayed(Date.now() + admission.waitMs + Math.floor(spread), token);
+    throw new DelayedError();
   }
 
   /** Circuit transitions, disabling and operational events that follow one attempt. */
@@ -200,9 +195,10 @@ export class DeliveryProcessor {
   }
 
   private async disable(webhook: Webhook, reason: string): Promise<void> {
-    const updated = await this.deps.webhookStore.update(webhook.id, { enabled: false });
+    // Only the worker that actually turned it off says so: concurrent 410s publish one event.
+    if (!(await this.deps.webhookStore.disable(webhook.id))) return;
     this.deps.logger.warn({ webhookId: webhook.id, reason }, 'webhook disabled');
-    if (updated) await this.deps.events.emit('webhook.disabled', webhook, { reason });
+    await this.deps.events.emit('webhook.disabled', webhook, { reason });
   }
 }
 

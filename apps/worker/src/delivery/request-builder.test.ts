@@ -74,6 +74,7 @@ describe('buildRequest', () => {
 
   it('leaves the data out when includePayload is false', () => {
     const built = buildBody(webhook({ includePayload: false }), event);
+    expect(built.ok).toBe(true);
     expect(built.ok && JSON.parse(built.body)).not.toHaveProperty('data');
   });
 

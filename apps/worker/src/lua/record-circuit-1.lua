@@ -37,6 +37,8 @@ if state == 'half_open' or (state == 'closed' and failures >= tonumber(ARGV[2]))
   redis.call('HDEL', KEYS[1], 'probe', 'probeUntil')
   transition = 'opened'
 end
+-- Forgotten after a long quiet spell, so failures days apart never add up to "continuous".
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]) + tonumber(ARGV[3]) + 86400000)
 local disable = 0
 if now - first >= tonumber(ARGV[4]) then
   disable = 1

@@ -14,8 +14,12 @@ export interface CircuitDefaults {
 }
 
 export type Admission =
-  | { verdict: 'ok'; becameHalfOpen: boolean }
+  /** Send now (after `waitMs` when a token was reserved ahead). */
+  | { verdict: 'ok'; waitMs: number; becameHalfOpen: boolean }
   | { verdict: 'circuit' | 'rate'; waitMs: number; becameHalfOpen: false };
+
+/** A token is reserved ahead (and the delivery sleeps in the worker) only for waits up to this. */
+export const MAX_RESERVED_WAIT_MS = 250;
 
 export interface CircuitChange {
   transition: 'opened' | 'closed' | '';
@@ -66,8 +70,9 @@ export class DeliveryPolicies {
       this.circuit(webhook).enabled ? 1 : 0,
       deliveryToken,
       Math.max(this.defaults.probeLeaseMs, webhook.timeoutMs + 1000),
+      MAX_RESERVED_WAIT_MS,
     )) as [string, number, string];
-    if (verdict === 'ok') return { verdict: 'ok', becameHalfOpen: transition === 'half_open' };
+    if (verdict === 'ok' || verdict === 'reserved') return { verdict: 'ok', waitMs: Number(waitMs), becameHalfOpen: transition === 'half_open' };
     return { verdict: verdict === 'rate' ? 'rate' : 'circuit', waitMs: Number(waitMs), becameHalfOpen: false };
   }
 

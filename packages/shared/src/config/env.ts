@@ -73,7 +73,8 @@ export const commonEnvShape = {
   REDIS_URL: redisUrlSchema,
   HERALD_PREFIX: prefixSchema,
   LOG_LEVEL: logLevelSchema,
-  HERALD_ALLOW_PRIVATE_TARGETS: envBoolean.default(false),
+  /** Unset: allowed outside production, refused in production (SPEC §5). */
+  HERALD_ALLOW_PRIVATE_TARGETS: envBoolean.optional(),
   NODE_ENV: z.string().default('development'),
   /** Approximate cap on the events stream (XADD MAXLEN ~), for the API and for Herald's own events. */
   HERALD_STREAM_MAXLEN: envInt(1000, 1_000_000_000).default(1_000_000),

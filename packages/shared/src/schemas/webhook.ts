@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_TENANT, durationMsSchema, eventPatternSchema, tenantSchema } from './common';
 import { retryPolicySchema } from './retry-policy';
-import { isTemplatePreset, renderTemplate } from '../template';
+import { isTemplatePreset, PRESET_VARS, renderTemplate } from '../template';
 
 /** Headers Herald sets itself on every delivery; a webhook's custom headers may not override them. */
 export const RESERVED_HEADER_NAMES = [
@@ -80,7 +80,7 @@ const templateSchema = z
 
 /** At most `perSecond` deliveries a second on average, `burst` (default: perSecond, at least 1) at once. */
 export const rateLimitSchema = z.strictObject({
-  perSecond: z.number().positive().max(100_000),
+  perSecond: z.number().min(1 / 3600, 'must be at least 1/3600 (one an hour)').max(100_000),
   burst: z.number().int().min(1).max(100_000).optional(),
 });
 
@@ -124,7 +124,24 @@ const webhookFields = {
 };
 
 /** Body of `POST /v1/webhooks`. */
-export const webhookCreateSchema = z.strictObject({
+/** A preset used by `template` or `eventTemplates` must get the variables it needs. */
+function checkPresetVars(
+  webhook: { template?: string | undefined; eventTemplates?: Record<string, string> | undefined; templateVars?: Record<string, string> | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const used = [webhook.template, ...Object.values(webhook.eventTemplates ?? {})].filter((t): t is string => t !== undefined);
+  for (const name of new Set(used)) {
+    if (!isTemplatePreset(name)) continue;
+    for (const variable of PRESET_VARS[name].required) {
+      if (!webhook.templateVars?.[variable]) {
+        ctx.addIssue({ code: 'custom', path: ['templateVars', variable], message: `is required by the ${name} preset` });
+      }
+    }
+  }
+}
+
+/** Body of `POST /v1/webhooks`, before the cross-field checks (extend this one). */
+export const webhookCreateObject = z.strictObject({
   ...webhookFields,
   tenant: tenantSchema.default(DEFAULT_TENANT),
   events: webhookFields.events.default(['*']),
@@ -136,6 +153,10 @@ export const webhookCreateSchema = z.strictObject({
   timeoutMs: webhookFields.timeoutMs.default(10_000),
   includePayload: webhookFields.includePayload.default(true),
 });
+
+/** Body of `POST /v1/webhooks`. */
+export const webhookCreateSchema = webhookCreateObject.superRefine(checkPresetVars);
+export { checkPresetVars };
 export type WebhookCreate = z.input<typeof webhookCreateSchema>;
 
 /** Body of `PATCH /v1/webhooks/:id`: any subset of the fields; nested objects are replaced whole. */

@@ -94,7 +94,9 @@ export class WebhookStore {
    * webhook.
    */
   async update(id: string, patch: z.output<typeof webhookUpdateSchema>, nowMs: number = Date.now()): Promise<Webhook | null> {
-    return this.mutate(id, nowMs, (current) => {
+    let reEnabled = false;
+    const updated = await this.mutate(id, nowMs, (current) => {
+      reEnabled = patch.enabled === true && !current.enabled;
       const merged: Record<string, unknown> = { ...current };
       for (const [field, value] of Object.entries(patch)) {
         if (value === undefined) continue;
@@ -103,6 +105,19 @@ export class WebhookStore {
       }
       return merged;
     });
+    // A webhook switched back on starts with a closed circuit and a full bucket.
+    if (updated && reEnabled) await this.redis.del(this.keys.circuit(id), this.keys.rateLimit(id));
+    return updated;
+  }
+
+  /** Disables a webhook; true only for the call that turned it from enabled to disabled. */
+  async disable(id: string, nowMs: number = Date.now()): Promise<boolean> {
+    let wasEnabled = false;
+    const updated = await this.mutate(id, nowMs, (current) => {
+      wasEnabled = current.enabled;
+      return { ...current, enabled: false };
+    });
+    return updated !== null && wasEnabled;
   }
 
   /**
@@ -146,7 +161,7 @@ export class WebhookStore {
       this.redis
         .multi()
         .hdel(this.keys.webhooks, id)
-        .del(this.keys.attempts(id), this.keys.webhookStats(id))
+        .del(this.keys.attempts(id), this.keys.webhookStats(id), this.keys.circuit(id), this.keys.rateLimit(id))
         .incr(this.keys.webhooksVersion),
     );
     return removed === 1;
