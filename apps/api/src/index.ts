@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import {
   ConfigError,
+  SystemGauges,
   WebhookStore,
   createDeliveryQueue,
   createLogger,
@@ -35,12 +36,13 @@ async function main(): Promise<void> {
     logger.info({ config: env.HERALD_CONFIG, ...applied }, 'declarative configuration applied');
   }
 
+  const metrics = createApiMetrics();
   const app = createServer({
     redis,
     keys,
     deliveryQueue,
     logger,
-    metrics: createApiMetrics(),
+    metrics,
     adminToken: env.HERALD_ADMIN_TOKEN,
     targetPolicy: targetPolicyFromEnv(env),
     webhookDefaults: {
@@ -51,6 +53,8 @@ async function main(): Promise<void> {
     streamMaxLen: env.HERALD_STREAM_MAXLEN,
     idempotencyTtlSeconds: env.HERALD_IDEMPOTENCY_TTL_SECONDS,
   });
+  const gauges = new SystemGauges(metrics.registry, redis, keys, deliveryQueue, env.HERALD_METRICS_INTERVAL_MS);
+  await gauges.start();
   const server = app.listen(env.HERALD_API_PORT, env.HERALD_API_HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : env.HERALD_API_PORT;
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'herald api stopping');
+    await gauges.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await deliveryQueue.close();
     await redis.quit();

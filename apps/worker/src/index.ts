@@ -1,5 +1,6 @@
 // Herald worker process: fan-out consumer + delivery worker. Run as many as load needs.
 import {
+  SystemGauges,
   WebhookStore,
   createDeliveryQueue,
   createLogger,
@@ -70,7 +71,8 @@ async function main(): Promise<void> {
     claimIdleMs: env.HERALD_CLAIM_IDLE_MS,
     idempotencyTtlSeconds: env.HERALD_IDEMPOTENCY_TTL_SECONDS,
   });
-  const supervisor = new Supervisor([health, delivery, fanout], logger);
+  const gauges = new SystemGauges(metrics.registry, redis, keys, queue, env.HERALD_METRICS_INTERVAL_MS);
+  const supervisor = new Supervisor([health, gauges, delivery, fanout], logger);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

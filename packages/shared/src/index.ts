@@ -117,3 +117,4 @@ export {
   resolveEnvReferences,
   type ConfigFile,
 } from './config-file';
+export { SystemGauges } from './system-gauges';

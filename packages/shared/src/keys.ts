@@ -42,6 +42,8 @@ export interface RedisKeys {
   rateLimit(webhookId: string): string;
   /** Hash: a webhook's circuit breaker (state, failures, openUntil, probe, …), shared by all workers. */
   circuit(webhookId: string): string;
+  /** Set of webhook ids whose circuit is open or half-open. */
+  readonly openCircuits: string;
   /** String with a TTL: Herald emitted operational event `type` about this webhook within the window. */
   operationalGate(webhookId: string, type: string): string;
 }
@@ -66,6 +68,7 @@ export function redisKeys(prefix: string): RedisKeys {
     eventsInMinute: (minute) => `${prefix}:stats:events-per-minute:${minute}`,
     rateLimit: (webhookId) => `${prefix}:rate-limit:${webhookId}`,
     circuit: (webhookId) => `${prefix}:circuit:${webhookId}`,
+    openCircuits: `${prefix}:circuits:open`,
     operationalGate: (webhookId, type) => `${prefix}:op-gate:${webhookId}:${type}`,
   };
 }

@@ -38,7 +38,7 @@ export class DeliveryPolicies {
   ) {
     for (const [name, file, numberOfKeys] of [
       ['heraldAdmitDelivery', 'admit-delivery-2.lua', 2],
-      ['heraldRecordCircuit', 'record-circuit-1.lua', 1],
+      ['heraldRecordCircuit', 'record-circuit-2.lua', 2],
     ] as const) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua: readFileSync(join(LUA_DIR, file), 'utf8') });
     }
@@ -82,10 +82,12 @@ export class DeliveryPolicies {
     if (!circuit.enabled) return false;
     (pipeline as unknown as Record<string, (...args: (string | number)[]) => void>).heraldRecordCircuit!(
       this.keys.circuit(webhook.id),
+      this.keys.openCircuits,
       endpointFailed ? 'failure' : 'success',
       circuit.failureThreshold,
       circuit.cooldownMs,
       this.defaults.disableAfterMs,
+      webhook.id,
     );
     return true;
   }

@@ -76,6 +76,8 @@ export const commonEnvShape = {
   /** Unset: allowed outside production, refused in production (SPEC §5). */
   HERALD_ALLOW_PRIVATE_TARGETS: envBoolean.optional(),
   NODE_ENV: z.string().default('development'),
+  /** How often queue depths, dead letters, stream pending and open circuits are read for /metrics, in ms. */
+  HERALD_METRICS_INTERVAL_MS: envInt(250, 300_000).default(5000),
   /** Approximate cap on the events stream (XADD MAXLEN ~), for the API and for Herald's own events. */
   HERALD_STREAM_MAXLEN: envInt(1000, 1_000_000_000).default(1_000_000),
 };

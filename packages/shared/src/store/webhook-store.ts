@@ -106,7 +106,9 @@ export class WebhookStore {
       return merged;
     });
     // A webhook switched back on starts with a closed circuit and a full bucket.
-    if (updated && reEnabled) await this.redis.del(this.keys.circuit(id), this.keys.rateLimit(id));
+    if (updated && reEnabled) {
+      await execOrThrow(this.redis.multi().del(this.keys.circuit(id), this.keys.rateLimit(id)).srem(this.keys.openCircuits, id));
+    }
     return updated;
   }
 
@@ -162,6 +164,7 @@ export class WebhookStore {
         .multi()
         .hdel(this.keys.webhooks, id)
         .del(this.keys.attempts(id), this.keys.webhookStats(id), this.keys.circuit(id), this.keys.rateLimit(id))
+        .srem(this.keys.openCircuits, id)
         .incr(this.keys.webhooksVersion),
     );
     return removed === 1;

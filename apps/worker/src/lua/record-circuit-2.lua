@@ -2,10 +2,12 @@
   Records one attempt's effect on a webhook's circuit breaker.
 
   KEYS[1] circuit hash
+  KEYS[2] set of webhook ids whose circuit is open or half-open (for the herald_circuits_open gauge)
   ARGV[1] 'success' (the endpoint answered) or 'failure' (timeout, network error, 408/425/429/5xx)
   ARGV[2] consecutive failures that open the circuit
   ARGV[3] cool-down in ms before a probe may go through
   ARGV[4] after failing continuously this long (ms) the webhook should be disabled
+  ARGV[5] the webhook id
 
   Returns { transition, disable }: transition 'opened', 'closed' or ''; disable 1 when the
   webhook has failed continuously for ARGV[4] ms, else 0.
@@ -19,6 +21,7 @@ if ARGV[1] == 'success' then
     return { '', 0 }
   end
   redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], ARGV[5])
   if state ~= 'closed' then
     return { 'closed', 0 }
   end
@@ -35,6 +38,7 @@ local transition = ''
 if state == 'half_open' or (state == 'closed' and failures >= tonumber(ARGV[2])) then
   redis.call('HSET', KEYS[1], 'state', 'open', 'openUntil', now + tonumber(ARGV[3]))
   redis.call('HDEL', KEYS[1], 'probe', 'probeUntil')
+  redis.call('SADD', KEYS[2], ARGV[5])
   transition = 'opened'
 end
 -- Forgotten after a long quiet spell, so failures days apart never add up to "continuous".
