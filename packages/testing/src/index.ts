@@ -1,5 +1,5 @@
 export { waitFor, WaitAborted, type WaitOptions } from './wait';
-export { freePort, startRedisServer, type RunningRedis } from './redis-server';
+export { freePort, startRedisServer, type RedisServerOptions, type RunningRedis } from './redis-server';
 export { startReceiver, type Receiver, type ReceivedRequest, type Reply, type Responder } from './receiver';
 export {
   spawnApp,

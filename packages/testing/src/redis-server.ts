@@ -26,9 +26,21 @@ export interface RunningRedis {
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(extraArgs: string[] = []): Promise<RunningRedis> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'herald-redis-'));
+export interface RedisServerOptions {
+  /** A fixed port (to restart a server where clients expect it); default: a free one. */
+  port?: number;
+  /** A data directory to keep (with `persist`, data survives a restart); default: a fresh one, removed on stop. */
+  dir?: string;
+  /** Append-only persistence, as in production. */
+  persist?: boolean;
+  extraArgs?: string[];
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RunningRedis> {
+  const port = options.port ?? (await freePort());
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'herald-redis-'));
+  const extraArgs = [...(options.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : []), ...(options.extraArgs ?? [])];
   const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
   const child = spawn(
     bin,
@@ -71,7 +83,7 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<Runnin
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
