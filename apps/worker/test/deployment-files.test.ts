@@ -1,0 +1,76 @@
+// The docker/ files cannot run here (no Docker engine): this keeps them honest by parsing them and
+// checking them against what Herald actually serves.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+const DOCKER = join(__dirname, '..', '..', '..', 'docker');
+const read = (path: string) => readFileSync(join(DOCKER, path), 'utf8');
+
+/** Every metric name the source defines. */
+function definedMetrics(): Set<string> {
+  const names = new Set<string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== 'node_modules' && entry.name !== 'dist') walk(path);
+      else if (entry.name.endsWith('.ts')) for (const m of readFileSync(path, 'utf8').matchAll(/name: '(herald_[a-z_]+)'/g)) names.add(m[1]!);
+    }
+  };
+  for (const root of ['apps', 'packages']) walk(join(DOCKER, '..', root));
+  return names;
+}
+
+function metricsIn(expr: string): string[] {
+  return [...expr.matchAll(/\b(herald_[a-z_]+?)(?:_bucket|_count|_sum)?\b/g)].map((m) => m[1]!);
+}
+
+describe('docker/', () => {
+  it('has a compose file with redis (AOF), api, a scalable worker, prometheus and grafana', () => {
+    // Compose resolves YAML merge keys (<<: *herald-env); so must the parser.
+    const compose = parse(read('compose.yaml'), { merge: true });
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'grafana', 'prometheus', 'redis', 'worker']);
+    expect(compose.services.redis.command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
+    expect(compose.services.worker.container_name).toBeUndefined();
+    expect(compose.services.worker.ports).toBeUndefined();
+    expect(compose.services.worker.environment.HERALD_PREFIX).toBe('{herald}');
+    for (const app of ['api', 'worker']) {
+      expect(compose.services[app].build.dockerfile).toBe(`docker/${app}.Dockerfile`);
+      expect(compose.services[app].environment.REDIS_URL).toBe('redis://redis:6379');
+    }
+  });
+
+  it.each(['api', 'worker'])('builds %s in two stages with pnpm deploy and runs it as a non-root user', (app) => {
+    const dockerfile = read(`${app}.Dockerfile`);
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(new RegExp(`pnpm --filter @herald/${app} deploy --prod`));
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/CMD \["node", "dist\/index.js"\]/);
+  });
+
+  it('scrapes the API and every worker, and alerts on metrics Herald defines', () => {
+    const prometheus = parse(read('prometheus/prometheus.yml'));
+    const jobs = Object.fromEntries(prometheus.scrape_configs.map((job: { job_name: string }) => [job.job_name, job]));
+    expect(jobs['herald-api'].static_configs[0].targets).toEqual(['api:8080']);
+    expect(jobs['herald-worker'].dns_sd_configs[0]).toMatchObject({ names: ['worker'], port: 9464 });
+    const defined = definedMetrics();
+    const rules = parse(read('prometheus/alerts.yml')).groups.flatMap((group: { rules: { alert: string; expr: string }[] }) => group.rules);
+    expect(rules.map((rule: { alert: string }) => rule.alert)).toEqual(
+      expect.arrayContaining(['HeraldDeadLettersGrowing', 'HeraldQueueDepthGrowing', 'HeraldSuccessRateDropping']),
+    );
+    for (const rule of rules) for (const metric of metricsIn(rule.expr)) expect(defined).toContain(metric);
+  });
+
+  it('provisions a Grafana dashboard whose panels query metrics Herald defines', () => {
+    const dashboard = JSON.parse(read('grafana/dashboards/herald.json'));
+    const defined = definedMetrics();
+    const titles = dashboard.panels.map((panel: { title: string }) => panel.title).join(' | ');
+    for (const topic of ['Deliveries per second', 'Success rate', 'latency', 'Queue depth', 'Dead letters', 'Open circuits']) {
+      expect(titles).toContain(topic);
+    }
+    for (const panel of dashboard.panels) {
+      for (const target of panel.targets) for (const metric of metricsIn(target.expr)) expect(defined).toContain(metric);
+    }
+    expect(parse(read('grafana/provisioning/datasources/prometheus.yml')).datasources[0].url).toBe('http://prometheus:9090');
+  });
+});
