@@ -41,16 +41,17 @@ export class AttemptRecorder {
     const attemptsKey = this.keys.attempts(attempt.webhookId);
     const statsKey = this.keys.webhookStats(attempt.webhookId);
     const eventKey = this.keys.eventAttempts(attempt.eventId);
+    const json = JSON.stringify(attempt);
     const pipeline = this.redis
       .pipeline()
-      .lpush(attemptsKey, JSON.stringify(attempt))
+      .lpush(attemptsKey, json)
       .ltrim(attemptsKey, 0, this.logSize - 1)
       .hincrby(statsKey, 'total', 1)
       .hincrby(statsKey, attempt.outcome, 1)
       .hincrby(statsKey, 'durationMsTotal', Math.round(attempt.durationMs))
       .hincrby(this.keys.globalStats, 'total', 1)
       .hincrby(this.keys.globalStats, attempt.outcome, 1)
-      .lpush(eventKey, JSON.stringify(attempt))
+      .lpush(eventKey, json)
       .ltrim(eventKey, 0, EVENT_ATTEMPTS_KEPT - 1)
       .expire(eventKey, EVENT_ATTEMPTS_TTL_SECONDS);
     if (deadLetter) this.deadLetters.addTo(pipeline, deadLetter);

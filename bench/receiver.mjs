@@ -1,0 +1,47 @@
+// Benchmark receiver (a child process, so it does not share a core's event loop with the harness):
+// answers 200, counts distinct webhook-ids, and measures publish→delivery from data.sentAt.
+import { createServer } from 'node:http';
+
+let seen = new Set();
+let latencies = [];
+let firstAt = 0;
+let lastAt = 0;
+let requests = 0;
+
+const server = createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const now = Date.now();
+    requests += 1;
+    const id = req.headers['webhook-id'] ?? `${requests}`;
+    const key = `${id}|${req.url}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      try {
+        const sentAt = JSON.parse(Buffer.concat(chunks).toString()).data?.sentAt;
+        if (typeof sentAt === 'number') latencies.push(now - sentAt);
+      } catch {
+        // not JSON: counted, not timed
+      }
+      firstAt ||= now;
+      lastAt = now;
+    }
+    res.end('ok');
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => process.send?.({ type: 'ready', port: server.address().port }));
+
+process.on('message', (message) => {
+  if (message === 'reset') {
+    seen = new Set();
+    latencies = [];
+    firstAt = 0;
+    lastAt = 0;
+    requests = 0;
+    process.send?.({ type: 'reset' });
+  } else if (message === 'report') {
+    process.send?.({ type: 'report', delivered: seen.size, requests, firstAt, lastAt, latencies });
+  }
+});

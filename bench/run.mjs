@@ -1,0 +1,284 @@
+// `pnpm bench`: Herald's throughput and latency against the bare BullMQ + undici ceiling, measured
+// in the same run on the same machine. Starts its own redis-server, a receiver, the API and the
+// workers as separate processes; prints a table and writes JSON to bench-results/.
+//
+// Options: --scenarios a,b,…  (default: all; see SCENARIOS) --concurrency 50 --quick (smaller sizes)
+// Needs `pnpm build` first and redis-server on PATH.
+import { fork, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: options } = parseArgs({
+  options: {
+    scenarios: { type: 'string' },
+    concurrency: { type: 'string', default: '50' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const CONCURRENCY = Number(options.concurrency);
+const SIZE = (n) => (options.quick ? Math.max(500, Math.round(n / 10)) : n);
+const TOKEN = 'bench-admin-token-0123456789';
+
+// ---------------------------------------------------------------- processes
+
+const running = new Set();
+function start(script, args, env, { ipc = false, nodeArgs = [] } = {}) {
+  const child = ipc
+    ? fork(script, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+    : spawn(process.execPath, [...nodeArgs, script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (c) => (output = (output + c).slice(-20_000)));
+  child.stderr?.on('data', (c) => (output = (output + c).slice(-20_000)));
+  child.output = () => output;
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+const exited = (child) => (child.exitCode === null && child.signalCode === null ? new Promise((r) => child.once('exit', r)) : Promise.resolve());
+async function stop(children) {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map(exited));
+}
+const message = (child, type) => new Promise((resolve) => {
+  const on = (m) => {
+    if (m?.type === type) {
+      child.off('message', on);
+      resolve(m);
+    }
+  };
+  child.on('message', on);
+});
+async function until(condition, ms, what) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await condition().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+const freePort = () => new Promise((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address();
+    s.close(() => resolve(port));
+  });
+});
+/** Peak resident memory of a process (VmHWM), in MiB. */
+function peakRssMiB(pid) {
+  try {
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Math.round((kb / 1024) * 10) / 10;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- measuring
+
+async function commandCount(redis) {
+  const info = await redis.info('commandstats');
+  return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+function quantiles(latencies) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const q = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : null);
+  return { p50: q(0.5), p95: q(0.95), p99: q(0.99) };
+}
+async function report(receiver) {
+  receiver.send('report');
+  return message(receiver, 'report');
+}
+async function resetReceiver(receiver) {
+  receiver.send('reset');
+  await message(receiver, 'reset');
+}
+async function waitForDeliveries(receiver, expected, timeoutMs) {
+  let last;
+  await until(async () => {
+    last = await report(receiver);
+    return last.delivered >= expected;
+  }, timeoutMs, `${expected} deliveries (have ${last?.delivered ?? 0})`);
+  return last;
+}
+
+// ---------------------------------------------------------------- the bench
+
+const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+const redisPort = await freePort();
+const redisProcess = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+  stdio: 'ignore',
+});
+const REDIS_URL = `redis://127.0.0.1:${redisPort}`;
+const redis = new Redis(REDIS_URL);
+redis.on('error', () => undefined);
+await until(async () => (await redis.ping()) === 'PONG', 10_000, 'redis-server');
+
+const receiver = start(join(root, 'bench/receiver.mjs'), [], {}, { ipc: true });
+const { port: receiverPort } = await message(receiver, 'ready');
+const TARGET = `http://127.0.0.1:${receiverPort}/hook`;
+
+const results = [];
+let prefixCounter = 0;
+
+/** The bare BullMQ + undici ceiling with `processes` worker processes. */
+async function ceiling(jobs, processes) {
+  const queueName = `ceiling${++prefixCounter}`;
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue(queueName, { connection });
+  for (let i = 0; i < jobs; i += 1000) {
+    await queue.addBulk(Array.from({ length: Math.min(1000, jobs - i) }, (_, k) => ({ name: 'post', data: { type: 'bench.event', data: { n: i + k } } })));
+  }
+  await resetReceiver(receiver);
+  const commandsBefore = await commandCount(redis);
+  const workers = Array.from({ length: processes }, () =>
+    start(join(root, 'bench/ceiling-worker.mjs'), [], { REDIS_URL, QUEUE: queueName, TARGET, CONCURRENCY: String(CONCURRENCY) }, { ipc: true }),
+  );
+  const final = await waitForDeliveries(receiver, jobs, 300_000);
+  const commands = (await commandCount(redis)) - commandsBefore;
+  const rss = workers.map((w) => peakRssMiB(w.pid));
+  await stop(workers);
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  // From the first POST to the last: the jobs were all queued before the workers started.
+  const seconds = (final.lastAt - final.firstAt) / 1000;
+  return {
+    deliveriesPerSecond: Math.round(jobs / seconds),
+    redisCommandsPerDelivery: Math.round((commands / jobs) * 10) / 10,
+    peakRssMiB: { worker: rss },
+  };
+}
+
+/** Herald end to end: API + `workers` worker processes, `webhooks` webhooks, `events` events. */
+async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0 }) {
+  const prefix = `bench${++prefixCounter}`;
+  const apiPort = await freePort();
+  const env = {
+    REDIS_URL, HERALD_PREFIX: prefix, HERALD_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn', HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+    HERALD_WORKER_CONCURRENCY: String(CONCURRENCY),
+  };
+  const api = start(join(root, 'apps/api/dist/index.js'), [], { ...env, HERALD_API_PORT: String(apiPort), HERALD_API_HOST: '127.0.0.1' });
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  await until(async () => (await fetch(`${apiUrl}/readyz`)).ok, 15_000, `the API\n${api.output()}`);
+  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+  for (let w = 0; w < webhooks; w++) {
+    const response = await fetch(`${apiUrl}/v1/webhooks`, {
+      method: 'POST', headers, body: JSON.stringify({ url: `${TARGET}?w=${w}`, circuitBreaker: { enabled: false } }),
+    });
+    if (response.status !== 201) throw new Error(await response.text());
+  }
+  const workerProcs = [];
+  for (let i = 0; i < workers; i++) {
+    const metricsPort = await freePort();
+    // BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the workers.
+    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const worker = start(join(root, 'apps/worker/dist/index.js'), [], { ...env, HERALD_METRICS_PORT: String(metricsPort), HERALD_METRICS_HOST: '127.0.0.1' }, { nodeArgs });
+    workerProcs.push(worker);
+    await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).ok, 15_000, `worker ${i}\n${worker.output()}`);
+  }
+  await resetReceiver(receiver);
+  const commandsBefore = await commandCount(redis);
+  const started = Date.now();
+  const BATCH = rate > 0 ? Math.max(1, Math.round(rate / 50)) : 100;
+  const batches = Math.ceil(events / BATCH);
+  const makeEvents = (b) => {
+    const sentAt = Date.now();
+    return Array.from({ length: Math.min(BATCH, events - b * BATCH) }, (_, i) => ({ type: 'bench.event', data: { sentAt, n: b * BATCH + i } }));
+  };
+  const publish = async (b) => {
+    if (via === 'stream') {
+      const pipeline = redis.pipeline();
+      for (const event of makeEvents(b)) pipeline.xadd(`${prefix}:events`, '*', 'event', JSON.stringify(event));
+      await pipeline.exec();
+      return;
+    }
+    const response = await fetch(`${apiUrl}/v1/events/batch`, { method: 'POST', headers, body: JSON.stringify({ events: makeEvents(b) }) });
+    if (response.status !== 202) throw new Error(`publish: ${response.status}`);
+  };
+  if (rate > 0) {
+    const interval = (BATCH / rate) * 1000;
+    const inflight = [];
+    for (let b = 0; b < batches; b++) {
+      const wait = started + b * interval - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      inflight.push(publish(b));
+    }
+    await Promise.all(inflight);
+  } else {
+    let next = 0;
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      while (next < batches) await publish(next++);
+    }));
+  }
+  const expected = events * webhooks;
+  const final = await waitForDeliveries(receiver, expected, 600_000);
+  const commands = (await commandCount(redis)) - commandsBefore;
+  const rss = { api: peakRssMiB(api.pid), workers: workerProcs.map((w) => peakRssMiB(w.pid)) };
+  await stop([...workerProcs, api]);
+  const seconds = (final.lastAt - started) / 1000;
+  return {
+    deliveriesPerSecond: Math.round(expected / seconds),
+    latencyMs: quantiles(final.latencies),
+    redisCommandsPerDelivery: Math.round((commands / expected) * 10) / 10,
+    peakRssMiB: rss,
+  };
+}
+
+const SCENARIOS = {
+  'ceiling-1': () => ceiling(SIZE(20_000), 1),
+  'ceiling-2': () => ceiling(SIZE(20_000), 2),
+  'herald-1w-api': () => herald({ events: SIZE(20_000), workers: 1 }),
+  'herald-2w-api': () => herald({ events: SIZE(20_000), workers: 2 }),
+  'herald-2w-stream': () => herald({ events: SIZE(20_000), workers: 2, via: 'stream' }),
+  'herald-fanout-10x': () => herald({ events: SIZE(5_000), webhooks: 10, workers: 2 }),
+  'herald-500eps-latency': () => herald({ events: options.quick ? 2_500 : 10_000, workers: 2, rate: 500 }),
+};
+const chosen = options.scenarios ? options.scenarios.split(',') : Object.keys(SCENARIOS);
+
+try {
+  for (const name of chosen) {
+    if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+    process.stderr.write(`running ${name}…\n`);
+    results.push({ scenario: name, ...(await SCENARIOS[name]()) });
+  }
+  const ceilingFor = (workers) => results.find((r) => r.scenario === `ceiling-${workers}`)?.deliveriesPerSecond;
+  for (const result of results) {
+    const workers = /-(\d)w-/.exec(result.scenario)?.[1] ?? (result.scenario.includes('fanout') || result.scenario.includes('500eps') ? '2' : undefined);
+    const base = workers ? ceilingFor(workers) : undefined;
+    // The fixed-load latency run is limited by its offered load, not by Herald: no ratio.
+    if (base && !result.scenario.startsWith('ceiling') && !result.scenario.includes('eps')) result.ratioToCeiling = Math.round((result.deliveriesPerSecond / base) * 100) / 100;
+  }
+  const rows = results.map((r) => ({
+    scenario: r.scenario,
+    'deliveries/s': r.deliveriesPerSecond,
+    'x ceiling': r.ratioToCeiling ?? '',
+    'p50 ms': r.latencyMs?.p50 ?? '',
+    'p95 ms': r.latencyMs?.p95 ?? '',
+    'p99 ms': r.latencyMs?.p99 ?? '',
+    'redis cmds/delivery': r.redisCommandsPerDelivery ?? '',
+    'peak RSS MiB': JSON.stringify(r.peakRssMiB),
+  }));
+  const columns = Object.keys(rows[0] ?? {});
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((row) => String(row[c]).length)));
+  const line = (cells) => cells.map((cell, i) => String(cell).padEnd(widths[i])).join('  ');
+  console.log(line(columns));
+  for (const row of rows) console.log(line(columns.map((c) => row[c])));
+  mkdirSync(join(root, 'bench-results'), { recursive: true });
+  const file = join(root, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), concurrency: CONCURRENCY, quick: options.quick, results }, null, 2));
+  console.log(`\nwritten to ${file}`);
+} finally {
+  await stop([...running].filter((c) => c !== receiver));
+  receiver.kill('SIGTERM');
+  redis.disconnect();
+  redisProcess.kill('SIGTERM');
+  await exited(redisProcess);
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(process.exitCode ?? 0);
