@@ -1,6 +1,6 @@
 // Scaling out and in: a worker added mid-run takes load; a worker stopped with SIGTERM mid-run
 // loses nothing and duplicates nothing.
-import { createWebhook, startHerald, startReceiver, waitFor, type Herald, type Receiver } from '@herald/testing';
+import { createWebhook, startHerald, startReceiver, type Herald, type Receiver } from '@herald/testing';
 
 let herald: Herald;
 let hook: Receiver;
