@@ -358,6 +358,35 @@ describe('dead letters', () => {
     expect(await store.getMany([`evt_keep1.${disabled.body.id}`, 'evt_keep2.wh_deleted'])).toHaveLength(2);
   });
 
+  it('replays thousands in batches while the API keeps answering', async () => {
+    const webhook = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/bulk' });
+    const store = new DeadLetterStore(redis, keys);
+    const at = new Date().toISOString();
+    const pipeline = redis.pipeline();
+    for (let n = 0; n < 3000; n++) {
+      store.addTo(pipeline, {
+        id: `evt_bulk${n}.${webhook.body.id}`, webhookId: webhook.body.id, tenant: 'default', attempts: 1, lastError: 'HTTP 500',
+        deadLetteredAt: at, replays: 0, event: { id: `evt_bulk${n}`, type: 'bulk.type', data: { n }, tenant: 'default', occurredAt: at, receivedAt: 0 },
+      });
+    }
+    await pipeline.exec();
+    let replayDone = false;
+    const replay = request(app).post('/v1/dead-letters/replay').set(auth).send({ webhookId: webhook.body.id }).then((response) => {
+      replayDone = true;
+      return response;
+    });
+    let answeredMeanwhile = 0;
+    while (!replayDone) {
+      const health = await request(app).get('/healthz');
+      if (health.status === 200 && !replayDone) answeredMeanwhile += 1;
+    }
+    const response = await replay;
+    expect(response.body.replayed).toHaveLength(3000);
+    expect(answeredMeanwhile).toBeGreaterThan(0);
+    expect(await queue.getJob(`evt_bulk2999.${webhook.body.id}.r1`)).toBeTruthy();
+    expect((await store.list({ webhookId: webhook.body.id }, 10)).data).toEqual([]);
+  });
+
   it('removes a replayed dead letter only if it was not re-parked meanwhile', async () => {
     const store = new DeadLetterStore(redis, keys);
     const at = new Date().toISOString();
