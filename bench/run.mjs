@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+
+const { createDeliveryQueue, deliveryJob, newEventId, DEFAULT_RETRY_POLICY } = createRequire(import.meta.url)('@herald/shared');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: options } = parseArgs({
@@ -230,6 +233,31 @@ async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0
   };
 }
 
+/** Redis memory one queued delivery takes (an event of ~200 bytes of data), for sizing. */
+async function memoryPerQueuedJob(jobs) {
+  const prefix = `bench${++prefixCounter}`;
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = createDeliveryQueue(connection, prefix);
+  const used = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+  const before = await used();
+  const now = Date.now();
+  for (let i = 0; i < jobs; i += 1000) {
+    await queue.addBulk(
+      Array.from({ length: Math.min(1000, jobs - i) }, (_, k) =>
+        deliveryJob(
+          { id: newEventId(now), type: 'order.created', tenant: 'default', occurredAt: new Date(now).toISOString(), receivedAt: now, data: { order: i + k, note: 'x'.repeat(160) } },
+          { id: 'wh_benchmark0000000000', retry: DEFAULT_RETRY_POLICY },
+        ),
+      ),
+    );
+  }
+  const bytes = (await used()) - before;
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  return { bytesPerQueuedDelivery: Math.round(bytes / jobs) };
+}
+
 const SCENARIOS = {
   'ceiling-1': () => ceiling(SIZE(20_000), 1),
   'ceiling-2': () => ceiling(SIZE(20_000), 2),
@@ -238,6 +266,7 @@ const SCENARIOS = {
   'herald-2w-stream': () => herald({ events: SIZE(20_000), workers: 2, via: 'stream' }),
   'herald-fanout-10x': () => herald({ events: SIZE(5_000), webhooks: 10, workers: 2 }),
   'herald-500eps-latency': () => herald({ events: options.quick ? 2_500 : 10_000, workers: 2, rate: 500 }),
+  'memory-per-queued-delivery': () => memoryPerQueuedJob(SIZE(20_000)),
 };
 const chosen = options.scenarios ? options.scenarios.split(',') : Object.keys(SCENARIOS);
 
@@ -256,13 +285,14 @@ try {
   }
   const rows = results.map((r) => ({
     scenario: r.scenario,
-    'deliveries/s': r.deliveriesPerSecond,
+    'deliveries/s': r.deliveriesPerSecond ?? '',
     'x ceiling': r.ratioToCeiling ?? '',
     'p50 ms': r.latencyMs?.p50 ?? '',
     'p95 ms': r.latencyMs?.p95 ?? '',
     'p99 ms': r.latencyMs?.p99 ?? '',
     'redis cmds/delivery': r.redisCommandsPerDelivery ?? '',
-    'peak RSS MiB': JSON.stringify(r.peakRssMiB),
+    'peak RSS MiB': r.peakRssMiB ? JSON.stringify(r.peakRssMiB) : '',
+    'bytes/queued delivery': r.bytesPerQueuedDelivery ?? '',
   }));
   const columns = Object.keys(rows[0] ?? {});
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((row) => String(row[c]).length)));

@@ -81,7 +81,7 @@ http_ok "$api_url/readyz" || die "the API did not become ready; see .herald/logs
 cat <<MSG
 
   Herald is running.
-    API:          $api_url   (admin UI and docs: see README)
+    API:          $api_url   (see README for the API and the herald CLI)
     Admin token:  $HERALD_ADMIN_TOKEN
     Workers:      ${HERALD_WORKERS:-2} (metrics on ports $metrics_port and up)
     Redis:        $REDIS_URL
