@@ -3,21 +3,16 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import {
   createWebhook,
   publish,
+  receiverPool,
   startHerald,
-  startReceiver,
   waitFor,
   type Herald,
   type Receiver,
 } from '@herald/testing';
 
 let herald: Herald;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
 
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const started = await startReceiver(...args);
-  receivers.push(started);
-  return started;
-}
 
 const FAST_RETRY = { initialDelayMs: 200, backoffMultiplier: 2, jitter: 0, maxRetries: 3 };
 
@@ -27,11 +22,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await herald?.stop();
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
 });
 
 it('delivers a signed event that the standardwebhooks package verifies', async () => {
-  const hook = await receiver();
+  const hook = await receivers.start();
   const { secret } = await createWebhook(herald.client, { tenant: 'signed', url: hook.url, events: ['invoice.paid'] });
   const eventId = await publish(herald.client, { tenant: 'signed', type: 'invoice.paid', data: { amount: 1250, currency: 'EUR' } });
 
@@ -50,7 +45,7 @@ it('delivers a signed event that the standardwebhooks package verifies', async (
 });
 
 it('retries a receiver that fails twice, then stops after exactly 3 attempts with growing delays', async () => {
-  const hook = await receiver((_req, n) => (n <= 2 ? { status: 503 } : { status: 200 }));
+  const hook = await receivers.start((_req, n) => (n <= 2 ? { status: 503 } : { status: 200 }));
   await createWebhook(herald.client, { tenant: 'flaky', url: hook.url, retry: FAST_RETRY });
   const eventId = await publish(herald.client, { tenant: 'flaky', type: 'order.created' });
 
@@ -68,7 +63,7 @@ it('retries a receiver that fails twice, then stops after exactly 3 attempts wit
 
 it('dead-letters after 1 + maxRetries attempts, and a replay delivers it once the receiver recovers', async () => {
   let healthy = false;
-  const hook = await receiver(() => (healthy ? { status: 200 } : { status: 500, body: 'database down' }));
+  const hook = await receivers.start(() => (healthy ? { status: 200 } : { status: 500, body: 'database down' }));
   const { id: webhookId } = await createWebhook(herald.client, { tenant: 'broken', url: hook.url, retry: { ...FAST_RETRY, maxRetries: 2 } });
   const eventId = await publish(herald.client, { tenant: 'broken', type: 'order.created', data: { n: 7 } });
 
@@ -91,7 +86,7 @@ it('dead-letters after 1 + maxRetries attempts, and a replay delivers it once th
 });
 
 it('does not retry a 400: one attempt, straight to dead letters', async () => {
-  const hook = await receiver(() => ({ status: 400, body: 'bad payload' }));
+  const hook = await receivers.start(() => ({ status: 400, body: 'bad payload' }));
   const { id: webhookId } = await createWebhook(herald.client, { tenant: 'rejecting', url: hook.url, retry: FAST_RETRY });
   await publish(herald.client, { tenant: 'rejecting', type: 'order.created' });
 
@@ -104,7 +99,7 @@ it('does not retry a 400: one attempt, straight to dead letters', async () => {
 });
 
 it('honours Retry-After on 429', async () => {
-  const hook = await receiver((_req, n) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
+  const hook = await receivers.start((_req, n) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
   await createWebhook(herald.client, { tenant: 'limited', url: hook.url, retry: { ...FAST_RETRY, initialDelayMs: 10 } });
   await publish(herald.client, { tenant: 'limited', type: 'order.created' });
   const requests = await hook.waitForRequests(2);
@@ -112,7 +107,7 @@ it('honours Retry-After on 429', async () => {
 });
 
 it('disables a webhook that answers 410 Gone', async () => {
-  const hook = await receiver(() => ({ status: 410 }));
+  const hook = await receivers.start(() => ({ status: 410 }));
   const { id } = await createWebhook(herald.client, { tenant: 'gone', url: hook.url, retry: FAST_RETRY });
   await publish(herald.client, { tenant: 'gone', type: 'order.created' });
   await waitFor(async () => (await herald.client.get(`/v1/webhooks/${id}`)).body.enabled === false, { message: 'the webhook to be disabled' });
@@ -121,10 +116,10 @@ it('disables a webhook that answers 410 Gone', async () => {
 });
 
 it('routes by exact type, prefix.* and * across several webhooks', async () => {
-  const exact = await receiver();
-  const prefix = await receiver();
-  const all = await receiver();
-  const invoices = await receiver();
+  const exact = await receivers.start();
+  const prefix = await receivers.start();
+  const all = await receivers.start();
+  const invoices = await receivers.start();
   const tenant = 'filtering';
   await createWebhook(herald.client, { tenant, url: exact.url, events: ['order.created'] });
   await createWebhook(herald.client, { tenant, url: prefix.url, events: ['order.*'] });
@@ -143,9 +138,9 @@ it('routes by exact type, prefix.* and * across several webhooks', async () => {
 });
 
 it('sends nothing to a disabled or deleted webhook', async () => {
-  const control = await receiver();
-  const disabled = await receiver();
-  const deleted = await receiver();
+  const control = await receivers.start();
+  const disabled = await receivers.start();
+  const deleted = await receivers.start();
   const tenant = 'switched-off';
   await createWebhook(herald.client, { tenant, url: control.url });
   await createWebhook(herald.client, { tenant, url: disabled.url, enabled: false });
@@ -175,7 +170,7 @@ it('delivers one event to five webhooks concurrently, all with the same webhook-
     clearTimeout(timer);
     return { status: timedOut ? 500 : 200 };
   };
-  const hooks = await Promise.all(Array.from({ length: 5 }, () => receiver(hold)));
+  const hooks = await Promise.all(Array.from({ length: 5 }, () => receivers.start(hold)));
   for (const hook of hooks) await createWebhook(herald.client, { tenant, url: hook.url });
   const eventId = await publish(herald.client, { tenant, type: 'fan.out' });
   await Promise.all(hooks.map((hook) => hook.waitForRequests(1)));
@@ -188,7 +183,7 @@ it('delivers one event to five webhooks concurrently, all with the same webhook-
 });
 
 it('delivers an event a producer XADDs straight to the stream', async () => {
-  const hook = await receiver();
+  const hook = await receivers.start();
   await createWebhook(herald.client, { tenant: 'direct', url: hook.url });
   const entryId = await herald.redis.xadd(
     herald.keys.eventsStream, '*', 'event', JSON.stringify({ type: 'direct.write', tenant: 'direct', data: { via: 'redis' } }),
@@ -199,7 +194,7 @@ it('delivers an event a producer XADDs straight to the stream', async () => {
 });
 
 it('accepts a directly written idempotency key once', async () => {
-  const hook = await receiver();
+  const hook = await receivers.start();
   await createWebhook(herald.client, { tenant: 'direct-idem', url: hook.url });
   const write = (n: number) =>
     herald.redis.xadd(herald.keys.eventsStream, '*', 'event', JSON.stringify({ type: 'direct.write', tenant: 'direct-idem', id: 'same-key', data: { n } }));
@@ -213,7 +208,7 @@ it('accepts a directly written idempotency key once', async () => {
 });
 
 it('replays by filter only what was dead before the call, even when the replay fails again at once', async () => {
-  const hook = await receiver(() => ({ status: 422 }));
+  const hook = await receivers.start(() => ({ status: 422 }));
   const { id: webhookId } = await createWebhook(herald.client, { tenant: 'refail', url: hook.url });
   await publish(herald.client, { tenant: 'refail', type: 'refail.event' });
   await waitFor(async () => (await herald.client.get(`/v1/dead-letters?webhookId=${webhookId}`)).body.data.length === 1, {

@@ -2,15 +2,14 @@
 import {
   createWebhook,
   publish,
+  receiverPool,
   startHerald,
-  startReceiver,
   waitFor,
   type Herald,
-  type Receiver,
 } from '@herald/testing';
 
 let herald: Herald;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
 
 beforeAll(async () => {
   herald = await startHerald('metrics', { env: { HERALD_METRICS_INTERVAL_MS: '250' } });
@@ -18,7 +17,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await herald?.stop();
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
 });
 
 /** The value of one sample in Prometheus text format, or undefined when absent. */
@@ -36,10 +35,9 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 const scrape = async (url: string) => (await fetch(`${url}/metrics`)).text();
 
 it('counts ingest on the API and deliveries, latency, dead letters and open circuits on the worker', async () => {
-  const ok = await startReceiver();
-  const rejecting = await startReceiver(() => ({ status: 400 }));
-  const down = await startReceiver(() => ({ status: 503 }));
-  receivers.push(ok, rejecting, down);
+  const ok = await receivers.start();
+  const rejecting = await receivers.start(() => ({ status: 400 }));
+  const down = await receivers.start(() => ({ status: 503 }));
   await createWebhook(herald.client, { tenant: 'm', url: ok.url, events: ['good.*'] });
   await createWebhook(herald.client, { tenant: 'm', url: rejecting.url, events: ['bad.*'] });
   await createWebhook(herald.client, {

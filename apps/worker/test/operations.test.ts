@@ -3,15 +3,14 @@
 import {
   createWebhook,
   publish,
+  receiverPool,
   startHerald,
-  startReceiver,
   waitFor,
   type Herald,
-  type Receiver,
 } from '@herald/testing';
 
 let herald: Herald;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
 const FAST_RETRY = { initialDelayMs: 50, backoffMultiplier: 1, jitter: 0, maxRetries: 2 };
 
 beforeAll(async () => {
@@ -20,14 +19,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await herald?.stop();
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
 });
 
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const started = await startReceiver(...args);
-  receivers.push(started);
-  return started;
-}
 
 interface Attempt {
   outcome: string;
@@ -42,7 +36,7 @@ interface Attempt {
 }
 
 it('keeps a delivery log whose statistics agree with it exactly', async () => {
-  const hook = await receiver((_req, n) => (n % 3 === 1 ? { status: 500, body: 'x'.repeat(3000) } : { status: 200, body: 'fine' }));
+  const hook = await receivers.start((_req, n) => (n % 3 === 1 ? { status: 500, body: 'x'.repeat(3000) } : { status: 200, body: 'fine' }));
   const { id } = await createWebhook(herald.client, { tenant: 'log', url: hook.url, retry: FAST_RETRY });
   for (let i = 0; i < 4; i++) await publish(herald.client, { tenant: 'log', type: i % 2 ? 'log.odd' : 'log.even', data: { i } });
   await waitFor(async () => (await herald.client.get(`/v1/webhooks/${id}/deliveries?outcome=success`)).body.data.length === 4, {
@@ -80,8 +74,8 @@ it('keeps a delivery log whose statistics agree with it exactly', async () => {
 });
 
 it('sends a test event to one webhook only and returns the attempt', async () => {
-  const target = await receiver(() => ({ status: 202, body: 'got it' }));
-  const bystander = await receiver();
+  const target = await receivers.start(() => ({ status: 202, body: 'got it' }));
+  const bystander = await receivers.start();
   const { id } = await createWebhook(herald.client, { tenant: 'testing', url: target.url });
   await createWebhook(herald.client, { tenant: 'testing', url: bystander.url });
   const response = await herald.client.post(`/v1/webhooks/${id}/test`);
@@ -95,7 +89,7 @@ it('sends a test event to one webhook only and returns the attempt', async () =>
 });
 
 it('shows recent events with their deliveries, and counts by type', async () => {
-  const hook = await receiver();
+  const hook = await receivers.start();
   await createWebhook(herald.client, { tenant: 'history', url: hook.url });
   const first = await publish(herald.client, { tenant: 'history', type: 'history.one', data: { n: 1 } });
   const second = await publish(herald.client, { tenant: 'history', type: 'history.two' });
@@ -114,7 +108,7 @@ it('shows recent events with their deliveries, and counts by type', async () => 
 
 it('shows a dead letter with all its attempts, recovers a webhook since a time, and totals it all', async () => {
   let healthy = false;
-  const hook = await receiver(() => ({ status: healthy ? 200 : 502 }));
+  const hook = await receivers.start(() => ({ status: healthy ? 200 : 502 }));
   const { id } = await createWebhook(herald.client, { tenant: 'recover', url: hook.url, retry: FAST_RETRY });
   const since = new Date().toISOString();
   const eventId = await publish(herald.client, { tenant: 'recover', type: 'recover.me' });

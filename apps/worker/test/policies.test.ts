@@ -6,8 +6,8 @@ import {
   apiClient,
   createWebhook,
   publish,
+  receiverPool,
   startHerald,
-  startReceiver,
   waitFor,
   type Herald,
   type Receiver,
@@ -15,13 +15,8 @@ import {
 
 const TENANT_TOKEN = 'tenant-a-token-for-policies';
 let herald: Herald;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
 
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const started = await startReceiver(...args);
-  receivers.push(started);
-  return started;
-}
 
 beforeAll(async () => {
   herald = await startHerald('policies', { workers: 2, env: { HERALD_TENANT_TOKENS: `tenant-a:${TENANT_TOKEN}` } });
@@ -29,7 +24,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await herald?.stop();
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
 });
 
 interface ReceivedBody {
@@ -41,9 +36,9 @@ interface ReceivedBody {
 const bodies = (r: Receiver) => r.requests.map((q) => JSON.parse(q.body) as ReceivedBody);
 
 it('adds the configured outbound authentication and custom headers, with PUT', async () => {
-  const bearer = await receiver();
-  const apiKey = await receiver();
-  const hmac = await receiver();
+  const bearer = await receivers.start();
+  const apiKey = await receivers.start();
+  const hmac = await receivers.start();
   const tenant = 'outbound-auth';
   await createWebhook(herald.client, { tenant, url: bearer.url, method: 'PUT', auth: { type: 'bearer', token: 'tok-123' }, headers: { 'X-Team': 'billing' } });
   await createWebhook(herald.client, { tenant, url: apiKey.url, auth: { type: 'api_key', apiKey: 'key-456', apiKeyHeader: 'X-Api-Key' } });
@@ -63,9 +58,9 @@ it('adds the configured outbound authentication and custom headers, with PUT', a
 });
 
 it('renders templates and presets, and dead-letters a body over maxPayloadBytes with the reason', async () => {
-  const slack = await receiver();
-  const custom = await receiver();
-  const tooBig = await receiver();
+  const slack = await receivers.start();
+  const custom = await receivers.start();
+  const tooBig = await receivers.start();
   const tenant = 'templates';
   await createWebhook(herald.client, { tenant, url: slack.url, template: 'slack' });
   await createWebhook(herald.client, {
@@ -85,8 +80,8 @@ it('renders templates and presets, and dead-letters a body over maxPayloadBytes 
 });
 
 it('keeps a rate limit across two workers, delays instead of failing, and says so once per window', async () => {
-  const limited = await receiver();
-  const ops = await receiver();
+  const limited = await receivers.start();
+  const ops = await receivers.start();
   const tenant = 'rate';
   const { id } = await createWebhook(herald.client, { tenant, url: limited.url, events: ['burst.*'], rateLimit: { perSecond: 5, burst: 1 } });
   await createWebhook(herald.client, { tenant, url: ops.url, events: ['rate_limit.*'] });
@@ -108,8 +103,8 @@ it('keeps a rate limit across two workers, delays instead of failing, and says s
 
 it('opens the circuit after consecutive failures, holds deliveries while open, probes, and closes on recovery', async () => {
   let healthy = false;
-  const flaky = await receiver(() => ({ status: healthy ? 200 : 503 }));
-  const ops = await receiver();
+  const flaky = await receivers.start(() => ({ status: healthy ? 200 : 503 }));
+  const ops = await receivers.start();
   const tenant = 'circuit';
   const { id } = await createWebhook(herald.client, {
     tenant, url: flaky.url, events: ['work.*'],
@@ -152,7 +147,7 @@ it('opens the circuit after consecutive failures, holds deliveries while open, p
 });
 
 it('signs with both secrets during a rotation grace period, each verifying alone', async () => {
-  const hook = await receiver();
+  const hook = await receivers.start();
   const { id, secret: oldSecret } = await createWebhook(herald.client, { tenant: 'rotation', url: hook.url });
   const rotated = await herald.client.post(`/v1/webhooks/${id}/rotate-secret`, { graceMs: '1h' });
   expect(rotated.status).toBe(200);
@@ -165,13 +160,13 @@ it('signs with both secrets during a rotation grace period, each verifying alone
 });
 
 it('does not let tenant A read, change or trigger tenant B\'s webhooks', async () => {
-  const hookB = await receiver();
+  const hookB = await receivers.start();
   const { id: webhookB } = await createWebhook(herald.client, { tenant: 'tenant-b', url: hookB.url, events: ['*'] });
   const asA = apiClient(herald.api.url, TENANT_TOKEN);
   expect((await asA.get(`/v1/webhooks/${webhookB}`)).status).toBe(404);
   expect((await asA.patch(`/v1/webhooks/${webhookB}`, { url: 'http://127.0.0.1:1/stolen' })).status).toBe(404);
   expect((await asA.post('/v1/events', { type: 'cross.tenant', tenant: 'tenant-b' })).status).toBe(403);
-  const hookA = await receiver();
+  const hookA = await receivers.start();
   await createWebhook(asA, { url: hookA.url, events: ['*'] });
   const fromA = (await asA.post('/v1/events', { type: 'cross.tenant' })).body.id;
   await hookA.waitForRequests(1);
@@ -193,7 +188,7 @@ describe('with a worker that refuses private targets', () => {
   });
 
   it('refuses at delivery a target the API let through (as after DNS rebinding), without retrying', async () => {
-    const hook = await receiver();
+    const hook = await receivers.start();
     // A name, not an IP literal: the refusal happens in the lookup the connection itself uses.
     const url = hook.url.replace('127.0.0.1', 'localhost');
     const { id } = await createWebhook(strict.client, { tenant: 'rebind', url, circuitBreaker: { enabled: false } });
@@ -216,8 +211,8 @@ describe('disabling a webhook that keeps failing', () => {
   });
 
   it('disables it after the configured period and publishes webhook.disabled', async () => {
-    const dead = await receiver(() => ({ status: 500 }));
-    const ops = await receiver();
+    const dead = await receivers.start(() => ({ status: 500 }));
+    const ops = await receivers.start();
     const tenant = 'doomed';
     const { id } = await createWebhook(patient.client, {
       tenant, url: dead.url, events: ['tick.*'],

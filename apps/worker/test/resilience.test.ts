@@ -3,20 +3,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  receiverPool,
   apiClient,
   createWebhook,
   spawnApp,
   startApi,
   startHerald,
-  startReceiver,
   testRedisUrl,
   waitFor,
   type Herald,
-  type Receiver,
 } from '@herald/testing';
 
 let herald: Herald;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
 
 beforeAll(async () => {
   herald = await startHerald('resilience', { workers: 0 });
@@ -24,7 +23,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await herald?.stop();
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
 });
 
 async function publishBatch(tenant: string, type: string, count: number, offset = 0): Promise<string[]> {
@@ -35,8 +34,7 @@ async function publishBatch(tenant: string, type: string, count: number, offset 
 }
 
 it('claims and delivers an entry that a consumer read and never acknowledged', async () => {
-  const hook = await startReceiver();
-  receivers.push(hook);
+  const hook = await receivers.start();
   await createWebhook(herald.client, { tenant: 'orphan', url: hook.url });
   // No worker runs yet: a "ghost" consumer takes the entry and dies without acknowledging it.
   const [eventId] = await publishBatch('orphan', 'orphan.event', 1);
@@ -55,8 +53,7 @@ it('claims and delivers an entry that a consumer read and never acknowledged', a
 });
 
 it('delivers all of 2,000 events while one of two workers is killed with SIGKILL', async () => {
-  const hook = await startReceiver();
-  receivers.push(hook);
+  const hook = await receivers.start();
   await createWebhook(herald.client, { tenant: 'crash', url: hook.url, retry: { initialDelayMs: 100, jitter: 0 } });
   const victim = await herald.startWorker();
   if (herald.workers.length < 2) await herald.startWorker();
@@ -81,11 +78,10 @@ it('delivers all of 2,000 events while one of two workers is killed with SIGKILL
 it('drains on SIGTERM: in-flight deliveries finish, then the worker exits 0', async () => {
   let release: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (release = resolve));
-  const hook = await startReceiver(async () => {
+  const hook = await receivers.start(async () => {
     await gate;
     return { status: 200 };
   });
-  receivers.push(hook);
   // The other workers would take part of the work; this test needs one worker holding it all.
   await Promise.all(herald.workers.splice(0).map((w) => w.stop('SIGTERM')));
   const { id: webhookId } = await createWebhook(herald.client, { tenant: 'drain', url: hook.url });

@@ -1,6 +1,6 @@
 export { waitFor, WaitAborted, type WaitOptions } from './wait';
 export { freePort, startRedisServer, type RedisServerOptions, type RunningRedis } from './redis-server';
-export { startReceiver, type Receiver, type ReceivedRequest, type Reply, type Responder } from './receiver';
+export { startReceiver, receiverPool, type Receiver, type ReceivedRequest, type Reply, type Responder } from './receiver';
 export {
   spawnApp,
   waitForLog,

@@ -72,3 +72,18 @@ export async function startReceiver(responder: Responder = () => ({ status: 200,
     },
   };
 }
+
+/** Receivers a test file starts, closed together at the end (`afterAll(() => pool.closeAll())`). */
+export function receiverPool() {
+  const started: Receiver[] = [];
+  return {
+    async start(responder?: Responder): Promise<Receiver> {
+      const receiver = await startReceiver(responder);
+      started.push(receiver);
+      return receiver;
+    },
+    async closeAll(): Promise<void> {
+      await Promise.all(started.splice(0).map((receiver) => receiver.close()));
+    },
+  };
+}
