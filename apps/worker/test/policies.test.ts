@@ -230,4 +230,19 @@ describe('disabling a webhook that keeps failing', () => {
     const failedFor = dead.requests.at(-1)!.receivedAt - dead.requests[0]!.receivedAt;
     expect(failedFor).toBeGreaterThanOrEqual(1400);
   });
+
+  it('disables it just the same when its circuit breaker is switched off', async () => {
+    const dead = await receivers.start(() => ({ status: 502 }));
+    const { id } = await createWebhook(patient.client, {
+      tenant: 'doomed-no-breaker', url: dead.url,
+      retry: { maxRetries: 10, initialDelayMs: 200, backoffMultiplier: 1, jitter: 0 },
+      circuitBreaker: { enabled: false },
+    });
+    await publish(patient.client, { tenant: 'doomed-no-breaker', type: 'tick.tock' });
+    await waitFor(async () => (await patient.client.get(`/v1/webhooks/${id}`)).body.enabled === false, {
+      timeoutMs: 15_000,
+      message: 'the webhook to be disabled',
+    });
+    expect(dead.requests.length).toBeGreaterThanOrEqual(2);
+  });
 });

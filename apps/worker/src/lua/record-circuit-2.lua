@@ -1,5 +1,6 @@
 --[[
-  Records one attempt's effect on a webhook's circuit breaker.
+  Records one attempt's effect on a webhook's circuit breaker and on its failure streak (which
+  disables a webhook failing continuously, with the breaker on or off).
 
   KEYS[1] circuit hash
   KEYS[2] set of webhook ids whose circuit is open or half-open (for the herald_circuits_open gauge)
@@ -8,6 +9,7 @@
   ARGV[3] cool-down in ms before a probe may go through
   ARGV[4] after failing continuously this long (ms) the webhook should be disabled
   ARGV[5] the webhook id
+  ARGV[6] 1 when the breaker is enabled (it may open), 0 to track the failure streak only
 
   Returns { transition, disable }: transition 'opened', 'closed' or ''; disable 1 when the
   webhook has failed continuously for ARGV[4] ms, else 0.
@@ -35,7 +37,7 @@ if not first then
   redis.call('HSET', KEYS[1], 'firstFailureAt', now)
 end
 local transition = ''
-if state == 'half_open' or (state == 'closed' and failures >= tonumber(ARGV[2])) then
+if ARGV[6] == '1' and (state == 'half_open' or (state == 'closed' and failures >= tonumber(ARGV[2]))) then
   redis.call('HSET', KEYS[1], 'state', 'open', 'openUntil', now + tonumber(ARGV[3]))
   redis.call('HDEL', KEYS[1], 'probe', 'probeUntil')
   redis.call('SADD', KEYS[2], ARGV[5])

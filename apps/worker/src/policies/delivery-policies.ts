@@ -76,10 +76,12 @@ export class DeliveryPolicies {
     return { verdict: verdict === 'rate' ? 'rate' : 'circuit', waitMs: Number(waitMs), becameHalfOpen: false };
   }
 
-  /** Queues the circuit update for an attempt on `pipeline`; `readChange` decodes its reply. */
-  recordTo(pipeline: ChainableCommander, webhook: Webhook, endpointFailed: boolean): boolean {
+  /**
+   * Queues the attempt's effect on the circuit (when the breaker is on) and on the failure streak
+   * (always: a webhook failing continuously is disabled either way); `readChange` decodes the reply.
+   */
+  recordTo(pipeline: ChainableCommander, webhook: Webhook, endpointFailed: boolean): true {
     const circuit = this.circuit(webhook);
-    if (!circuit.enabled) return false;
     (pipeline as unknown as Record<string, (...args: (string | number)[]) => void>).heraldRecordCircuit!(
       this.keys.circuit(webhook.id),
       this.keys.openCircuits,
@@ -88,6 +90,7 @@ export class DeliveryPolicies {
       circuit.cooldownMs,
       this.defaults.disableAfterMs,
       webhook.id,
+      circuit.enabled ? 1 : 0,
     );
     return true;
   }
