@@ -3,6 +3,7 @@
 // workers as separate processes; prints a table and writes JSON to bench-results/.
 //
 // Options: --scenarios a,b,…  (default: all; see SCENARIOS) --concurrency 50 --quick (smaller sizes)
+//          --events N (every scenario's event count)
 // Needs `pnpm build` first and redis-server on PATH.
 import { fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,10 +24,12 @@ const { values: options } = parseArgs({
     scenarios: { type: 'string' },
     concurrency: { type: 'string', default: '50' },
     quick: { type: 'boolean', default: false },
+    /** Overrides every scenario's event count. */
+    events: { type: 'string' },
   },
 });
 const CONCURRENCY = Number(options.concurrency);
-const SIZE = (n) => (options.quick ? Math.max(500, Math.round(n / 10)) : n);
+const SIZE = (n) => (options.events ? Number(options.events) : options.quick ? Math.max(500, Math.round(n / 10)) : n);
 const TOKEN = 'bench-admin-token-0123456789';
 
 // ---------------------------------------------------------------- processes
@@ -159,7 +162,7 @@ async function ceiling(jobs, processes) {
 }
 
 /** Herald end to end: API + `workers` worker processes, `webhooks` webhooks, `events` events. */
-async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0 }) {
+async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0, breaker = false }) {
   const prefix = `bench${++prefixCounter}`;
   const apiPort = await freePort();
   const env = {
@@ -172,7 +175,7 @@ async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
   for (let w = 0; w < webhooks; w++) {
     const response = await fetch(`${apiUrl}/v1/webhooks`, {
-      method: 'POST', headers, body: JSON.stringify({ url: `${TARGET}?w=${w}`, circuitBreaker: { enabled: false } }),
+      method: 'POST', headers, body: JSON.stringify({ url: `${TARGET}?w=${w}`, circuitBreaker: { enabled: breaker } }),
     });
     if (response.status !== 201) throw new Error(await response.text());
   }
@@ -264,8 +267,10 @@ const SCENARIOS = {
   'herald-1w-api': () => herald({ events: SIZE(20_000), workers: 1 }),
   'herald-2w-api': () => herald({ events: SIZE(20_000), workers: 2 }),
   'herald-2w-stream': () => herald({ events: SIZE(20_000), workers: 2, via: 'stream' }),
+  // The default webhook: circuit breaker on, one admission script per delivery.
+  'herald-2w-api-breaker': () => herald({ events: SIZE(20_000), workers: 2, breaker: true }),
   'herald-fanout-10x': () => herald({ events: SIZE(5_000), webhooks: 10, workers: 2 }),
-  'herald-500eps-latency': () => herald({ events: options.quick ? 2_500 : 10_000, workers: 2, rate: 500 }),
+  'herald-500eps-latency': () => herald({ events: options.events ? Number(options.events) : options.quick ? 2_500 : 10_000, workers: 2, rate: 500 }),
   'memory-per-queued-delivery': () => memoryPerQueuedJob(SIZE(20_000)),
 };
 const chosen = options.scenarios ? options.scenarios.split(',') : Object.keys(SCENARIOS);

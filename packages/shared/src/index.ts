@@ -25,7 +25,7 @@ export { matchesEventType, matchesAnyPattern } from './patterns';
 export { maxAttempts, retryDelayMs, type RandomSource } from './retry';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger';
 export { createRedis, createDeliveryQueue, execOrThrow, pingWithin, ensureFanoutGroup } from './redis';
-export { defineScripts } from './lua/scripts';
+export { defineScripts, defineLuaCommands, callLua, queueLua } from './lua/scripts';
 export {
   DELIVERY_JOB_NAME,
   DELIVERY_BACKOFF_TYPE,

@@ -1,20 +1,8 @@
 // Accepts validated events: idempotency check and XADD to the events stream, one round trip per request.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { newEventId, STREAM_FIELDS, type ParsedEventInput, type RedisKeys } from '@herald/shared';
+import { defineLuaCommands, newEventId, queueLua, STREAM_FIELDS, type ParsedEventInput, type RedisKeys } from '@herald/shared';
 
-const INGEST_SCRIPT = readFileSync(join(__dirname, '..', 'lua', 'ingest-event-2.lua'), 'utf8');
-
-type IngestScript = (
-  idempotencyKey: string,
-  stream: string,
-  eventId: string,
-  ttlSeconds: number,
-  maxLen: number,
-  eventJson: string,
-  receivedAt: number,
-) => void;
 
 export interface IngestResult {
   /** Herald's event id: for a duplicate, the id its idempotency key was first accepted as. */
@@ -33,9 +21,7 @@ export class EventIngest {
     private readonly keys: RedisKeys,
     private readonly options: EventIngestOptions,
   ) {
-    if (!('heraldIngestEvent' in redis)) {
-      redis.defineCommand('heraldIngestEvent', { numberOfKeys: 2, lua: INGEST_SCRIPT });
-    }
+    defineLuaCommands(redis, join(__dirname, '..', 'lua'), { heraldIngestEvent: 'ingest-event-2.lua' });
   }
 
   /** Appends the events in order; an event with an idempotency key already seen is not appended again. */
@@ -52,9 +38,11 @@ export class EventIngest {
           STREAM_FIELDS.event, json, STREAM_FIELDS.eventId, eventId, STREAM_FIELDS.receivedAt, String(nowMs),
         );
       } else {
-        (pipeline as unknown as { heraldIngestEvent: IngestScript }).heraldIngestEvent(
-          this.keys.idempotency(event.tenant, event.id), this.keys.eventsStream, eventId,
-          this.options.idempotencyTtlSeconds, this.options.streamMaxLen, json, nowMs,
+        queueLua(
+          pipeline,
+          'heraldIngestEvent',
+          [this.keys.idempotency(event.tenant, event.id), this.keys.eventsStream],
+          [eventId, this.options.idempotencyTtlSeconds, this.options.streamMaxLen, json, nowMs],
         );
       }
     }

@@ -1,9 +1,10 @@
 // Writes what one attempt did, in one round trip: the webhook's and the event's attempt logs,
 // counters and dead letter (one Lua script), and the circuit breaker.
 import type { Redis } from 'ioredis';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  defineLuaCommands,
+  queueLua,
   type DeadLetter,
   type DeliveryAttempt,
   type RedisKeys,
@@ -32,12 +33,7 @@ export class AttemptRecorder {
     private readonly logSize: number,
     private readonly policies: DeliveryPolicies,
   ) {
-    if (!('heraldRecordAttempt' in redis)) {
-      redis.defineCommand('heraldRecordAttempt', {
-        numberOfKeys: 6,
-        lua: readFileSync(join(__dirname, '..', 'lua', 'record-attempt-6.lua'), 'utf8'),
-      });
-    }
+    defineLuaCommands(redis, join(__dirname, '..', 'lua'), { heraldRecordAttempt: 'record-attempt-6.lua' });
   }
 
   /** Returns the circuit breaker's change, when the attempt went to the breaker. */
@@ -45,13 +41,15 @@ export class AttemptRecorder {
     const json = JSON.stringify(attempt);
     const pipeline = this.redis.pipeline();
     // One scripted command instead of a dozen: the client-side cost per command dominates here.
-    (pipeline as unknown as Record<string, (...args: (string | number)[]) => void>).heraldRecordAttempt!(
+    const keys = [
       this.keys.attempts(attempt.webhookId),
       this.keys.webhookStats(attempt.webhookId),
       this.keys.globalStats,
       this.keys.eventAttempts(attempt.eventId),
       this.keys.deadLetters,
       this.keys.deadLettersByTime,
+    ];
+    queueLua(pipeline, 'heraldRecordAttempt', keys, [
       json,
       attempt.outcome,
       Math.round(attempt.durationMs),
@@ -62,7 +60,7 @@ export class AttemptRecorder {
       deadLetter ? JSON.stringify(deadLetter) : '',
       deadLetter ? Date.parse(deadLetter.deadLetteredAt) : 0,
       clearDeadLetter ?? '',
-    );
+    ]);
     const circuitQueued = circuit ? this.policies.recordTo(pipeline, circuit.webhook, circuit.endpointFailed) : false;
     const replies = (await pipeline.exec()) ?? [];
     // The attempt log and dead letter must be written; the circuit update is best effort (a failure

@@ -1,8 +1,7 @@
 // Per-webhook rate limits and circuit breakers, shared by all workers through Redis (Lua scripts).
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { RedisKeys, Webhook } from '@herald/shared';
+import { callLua, defineLuaCommands, queueLua, type RedisKeys, type Webhook } from '@herald/shared';
 
 export interface CircuitDefaults {
   failureThreshold: number;
@@ -27,8 +26,6 @@ export interface CircuitChange {
   disable: boolean;
 }
 
-const LUA_DIR = join(__dirname, '..', 'lua');
-type Script = (...args: (string | number)[]) => Promise<unknown>;
 
 export class DeliveryPolicies {
   constructor(
@@ -36,12 +33,10 @@ export class DeliveryPolicies {
     private readonly keys: RedisKeys,
     private readonly defaults: CircuitDefaults,
   ) {
-    for (const [name, file, numberOfKeys] of [
-      ['heraldAdmitDelivery', 'admit-delivery-2.lua', 2],
-      ['heraldRecordCircuit', 'record-circuit-2.lua', 2],
-    ] as const) {
-      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua: readFileSync(join(LUA_DIR, file), 'utf8') });
-    }
+    defineLuaCommands(redis, join(__dirname, '..', 'lua'), {
+      heraldAdmitDelivery: 'admit-delivery-2.lua',
+      heraldRecordCircuit: 'record-circuit-2.lua',
+    });
   }
 
   private circuit(webhook: Webhook) {
@@ -61,16 +56,18 @@ export class DeliveryPolicies {
   async admit(webhook: Webhook, deliveryToken: string): Promise<Admission> {
     const rate = webhook.rateLimit;
     const burst = rate ? (rate.burst ?? Math.max(1, Math.ceil(rate.perSecond))) : 1;
-    const [verdict, waitMs, transition] = (await (this.redis as unknown as Record<string, Script>).heraldAdmitDelivery!.call(
+    const [verdict, waitMs, transition] = (await callLua(
       this.redis,
-      this.keys.circuit(webhook.id),
-      this.keys.rateLimit(webhook.id),
+      'heraldAdmitDelivery',
+      [this.keys.circuit(webhook.id), this.keys.rateLimit(webhook.id)],
+      [
       rate?.perSecond ?? 0,
       burst,
       this.circuit(webhook).enabled ? 1 : 0,
       deliveryToken,
       Math.max(this.defaults.probeLeaseMs, webhook.timeoutMs + 1000),
       MAX_RESERVED_WAIT_MS,
+      ],
     )) as [string, number, string];
     if (verdict === 'ok' || verdict === 'reserved') return { verdict: 'ok', waitMs: Number(waitMs), becameHalfOpen: transition === 'half_open' };
     return { verdict: verdict === 'rate' ? 'rate' : 'circuit', waitMs: Number(waitMs), becameHalfOpen: false };
@@ -82,16 +79,14 @@ export class DeliveryPolicies {
    */
   recordTo(pipeline: ChainableCommander, webhook: Webhook, endpointFailed: boolean): true {
     const circuit = this.circuit(webhook);
-    (pipeline as unknown as Record<string, (...args: (string | number)[]) => void>).heraldRecordCircuit!(
-      this.keys.circuit(webhook.id),
-      this.keys.openCircuits,
+    queueLua(pipeline, 'heraldRecordCircuit', [this.keys.circuit(webhook.id), this.keys.openCircuits], [
       endpointFailed ? 'failure' : 'success',
       circuit.failureThreshold,
       circuit.cooldownMs,
       this.defaults.disableAfterMs,
       webhook.id,
       circuit.enabled ? 1 : 0,
-    );
+    ]);
     return true;
   }
 

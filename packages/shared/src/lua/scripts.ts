@@ -1,26 +1,48 @@
-// Loads Herald's Lua scripts (named <name>-<numKeys>.lua) and registers them on a connection.
+// Loads Lua scripts (named <name>-<numKeys>.lua, so the key count is in the name) as ioredis
+// commands, and calls them on a connection or a pipeline. Every Herald script goes through here.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
-const SCRIPTS = {
+type LuaArg = string | number;
+
+/** Defines each `{ commandName: file }` from `dir` on `redis` (once per connection); run by EVALSHA. */
+export function defineLuaCommands(redis: Redis, dir: string, scripts: Record<string, string>): void {
+  for (const [name, file] of Object.entries(scripts)) {
+    if (name in redis) continue;
+    const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
+    if (!Number.isInteger(numberOfKeys)) throw new Error(`Lua script ${file} must be named <name>-<numKeys>.lua`);
+    redis.defineCommand(name, { numberOfKeys, lua: readFileSync(join(dir, file), 'utf8') });
+  }
+}
+
+/** Runs a defined script now. */
+export function callLua(redis: Redis, name: string, keys: readonly string[], args: readonly LuaArg[]): Promise<unknown> {
+  const command = (redis as unknown as Record<string, ((...a: LuaArg[]) => Promise<unknown>) | undefined>)[name];
+  if (!command) throw new Error(`Lua command ${name} is not defined on this connection`);
+  return command.call(redis, ...keys, ...args);
+}
+
+/** Queues a defined script on a pipeline (its reply comes with the pipeline's). */
+export function queueLua(pipeline: ChainableCommander, name: string, keys: readonly string[], args: readonly LuaArg[]): ChainableCommander {
+  const command = (pipeline as unknown as Record<string, ((...a: LuaArg[]) => ChainableCommander) | undefined>)[name];
+  if (!command) throw new Error(`Lua command ${name} is not defined on this connection`);
+  return command.call(pipeline, ...keys, ...args);
+}
+
+const SHARED_SCRIPTS = {
   heraldReplaceWebhook: 'replace-webhook-2.lua',
   heraldRemoveReplayedDeadLetters: 'remove-replayed-dead-letters-2.lua',
 } as const;
 
-export type ScriptName = keyof typeof SCRIPTS;
+export type ScriptName = keyof typeof SHARED_SCRIPTS;
 
-/** Defines the scripts as commands on `redis` (once per connection); ioredis runs them by EVALSHA. */
+/** Defines the shared package's own scripts on `redis`. */
 export function defineScripts(redis: Redis): void {
-  for (const [name, file] of Object.entries(SCRIPTS)) {
-    if (name in redis) continue;
-    const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
-    redis.defineCommand(name, { numberOfKeys, lua: readFileSync(join(__dirname, file), 'utf8') });
-  }
+  defineLuaCommands(redis, __dirname, SHARED_SCRIPTS);
 }
 
-/** Calls a script defined by `defineScripts`. */
-export function runScript(redis: Redis, name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
-  const command = (redis as unknown as Record<ScriptName, (...a: (string | number)[]) => Promise<unknown>>)[name];
-  return command.call(redis, ...keys, ...args);
+/** Calls one of the shared package's scripts. */
+export function runScript(redis: Redis, name: ScriptName, keys: string[], args: LuaArg[]): Promise<unknown> {
+  return callLua(redis, name, keys, args);
 }
