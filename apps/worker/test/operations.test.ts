@@ -133,5 +133,6 @@ it('shows a dead letter with all its attempts, recovers a webhook since a time, 
   expect(stats.deliveries.successRate).toBeGreaterThan(0);
   expect(stats.queue).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
   expect(stats.stream.pending).toBe(0);
-  expect(typeof stats.deadLetters).toBe('number');
+  // The only dead letter of this file was recovered and delivered.
+  expect(stats.deadLetters).toBe(0);
 });

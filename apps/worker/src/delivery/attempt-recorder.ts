@@ -3,6 +3,7 @@
 import type { Redis } from 'ioredis';
 import { join } from 'node:path';
 import {
+  DeadLetterStore,
   defineLuaCommands,
   queueLua,
   type DeadLetter,
@@ -39,6 +40,8 @@ export class AttemptRecorder {
   /** Returns the circuit breaker's change, when the attempt went to the breaker. */
   async record({ attempt, deadLetter, clearDeadLetter, circuit }: AttemptRecord): Promise<CircuitChange | null> {
     const json = JSON.stringify(attempt);
+    // Parked in the store's own format (the script only writes it).
+    const parked = deadLetter ? DeadLetterStore.encode(deadLetter) : undefined;
     const pipeline = this.redis.pipeline();
     // One scripted command instead of a dozen: the client-side cost per command dominates here.
     const keys = [
@@ -56,9 +59,9 @@ export class AttemptRecorder {
       this.logSize,
       EVENT_ATTEMPTS_KEPT,
       EVENT_ATTEMPTS_TTL_SECONDS,
-      deadLetter?.id ?? '',
-      deadLetter ? JSON.stringify(deadLetter) : '',
-      deadLetter ? Date.parse(deadLetter.deadLetteredAt) : 0,
+      parked?.id ?? '',
+      parked?.json ?? '',
+      parked?.score ?? 0,
       clearDeadLetter ?? '',
     ]);
     const circuitQueued = circuit ? this.policies.recordTo(pipeline, circuit.webhook, circuit.endpointFailed) : false;

@@ -48,15 +48,18 @@ export class DeadLetterStore {
     defineScripts(redis);
   }
 
-  /** Queues the commands that park a dead letter on `pipeline` (the caller sends them with its own). */
-  addTo(pipeline: ChainableCommander, deadLetter: DeadLetter): ChainableCommander {
-    return pipeline
-      .hset(this.keys.deadLetters, deadLetter.id, JSON.stringify(deadLetter))
-      .zadd(this.keys.deadLettersByTime, Date.parse(deadLetter.deadLetteredAt), deadLetter.id);
+  /** How a dead letter is stored: its JSON in the hash, its time as the sorted set's score. */
+  static encode(deadLetter: DeadLetter): { id: string; json: string; score: number } {
+    return { id: deadLetter.id, json: JSON.stringify(deadLetter), score: Date.parse(deadLetter.deadLetteredAt) };
   }
 
-  /** Queues the commands that remove dead letters on `pipeline`. */
-  removeTo(pipeline: ChainableCommander, ids: readonly string[]): ChainableCommander {
+  /** Queues the commands that park a dead letter on `pipeline` (the caller sends them with its own). */
+  addTo(pipeline: ChainableCommander, deadLetter: DeadLetter): ChainableCommander {
+    const { id, json, score } = DeadLetterStore.encode(deadLetter);
+    return pipeline.hset(this.keys.deadLetters, id, json).zadd(this.keys.deadLettersByTime, score, id);
+  }
+
+  private removeTo(pipeline: ChainableCommander, ids: readonly string[]): ChainableCommander {
     return pipeline.hdel(this.keys.deadLetters, ...ids).zrem(this.keys.deadLettersByTime, ...ids);
   }
 
