@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  checkRedisSettings,
   commonEnvShape,
   envDurationMsSchema,
   parseDurationMs,
@@ -81,6 +82,7 @@ export const apiEnvSchema = z
     return { ...env, retryDefaults };
   })
   .superRefine((env, ctx) => {
+    checkRedisSettings(env, ctx);
     const result = retryPolicySchema.safeParse(env.retryDefaults);
     if (!result.success) {
       ctx.addIssue({ code: 'custom', path: ['HERALD_RETRY_*'], message: `do not make a valid retry policy: ${result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}` });

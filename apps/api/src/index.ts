@@ -7,6 +7,7 @@ import {
   createDeliveryQueue,
   createLogger,
   createRedis,
+  redisTargetFromEnv,
   ensureFanoutGroup,
   parseConfigFile,
   redisKeys,
@@ -21,10 +22,11 @@ async function main(): Promise<void> {
   const env = loadApiEnv();
   const logger = createLogger({ name: 'herald-api', level: env.LOG_LEVEL });
   const keys = redisKeys(env.HERALD_PREFIX);
+  const redisTarget = redisTargetFromEnv(env);
   // Requests fail (503) rather than hang while Redis is unreachable; the queue connection waits it out.
-  const redis = createRedis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
+  const redis = createRedis(redisTarget, { maxRetriesPerRequest: 2 });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  const deliveryQueue = createDeliveryQueue(createRedis(env.REDIS_URL), env.HERALD_PREFIX);
+  const deliveryQueue = createDeliveryQueue(createRedis(redisTarget), env.HERALD_PREFIX);
   deliveryQueue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
 
   await ensureFanoutGroup(redis, keys);

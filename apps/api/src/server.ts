@@ -1,8 +1,7 @@
 // Builds the Express app without listening: index.ts listens, tests drive it directly.
 import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
-import { DeadLetterStore, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy } from '@herald/shared';
+import { DeadLetterStore, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy, type RedisClient } from '@herald/shared';
 import { requireAdmin, requireBearer } from './middleware/auth';
 import { tokensRouter } from './routes/tokens';
 import { statsRouter } from './routes/stats';
@@ -20,7 +19,7 @@ import { DeadLetterReplay } from './services/dead-letter-replay';
 import type { ApiMetrics } from './metrics';
 
 export interface ServerDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   deliveryQueue: Queue;
   logger: Logger;

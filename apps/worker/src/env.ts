@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnvShape, envDurationMsSchema, envInt, envPort, loadEnvOrExit } from '@herald/shared';
+import { checkRedisSettings, commonEnvShape, envDurationMsSchema, envInt, envPort, loadEnvOrExit } from '@herald/shared';
 
 export const workerEnvSchema = z.object({
   ...commonEnvShape,
@@ -28,7 +28,7 @@ export const workerEnvSchema = z.object({
   HERALD_DISABLE_AFTER_FAILING_MS: envDurationMsSchema.default(5 * 86_400_000),
   /** Herald emits rate_limit.exceeded at most once per webhook in this window. */
   HERALD_RATE_LIMIT_EVENT_WINDOW_MS: envDurationMsSchema.default(60_000),
-});
+}).superRefine(checkRedisSettings);
 export type WorkerEnv = z.output<typeof workerEnvSchema>;
 
 export function loadWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {

@@ -1,9 +1,8 @@
 // The worker's own HTTP port: Prometheus metrics, liveness and readiness (Redis reachable).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import { pingWithin, type Logger } from '@herald/shared';
+import { pingWithin, type Logger, type RedisClient } from '@herald/shared';
 import type { Service } from './service';
 
 export class HealthServer implements Service {
@@ -12,7 +11,7 @@ export class HealthServer implements Service {
   private ready = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly registry: Registry,
     private readonly logger: Logger,
     private readonly host: string,

@@ -5,6 +5,7 @@ import {
   createDeliveryQueue,
   createLogger,
   createRedis,
+  redisTargetFromEnv,
   redisKeys,
   targetPolicyFromEnv,
 } from '@herald/shared';
@@ -25,10 +26,11 @@ async function main(): Promise<void> {
   const env = loadWorkerEnv();
   const logger = createLogger({ name: 'herald-worker', level: env.LOG_LEVEL });
   const keys = redisKeys(env.HERALD_PREFIX);
-  const redis = createRedis(env.REDIS_URL);
-  const blocking = createRedis(env.REDIS_URL);
-  const workerConnection = createRedis(env.REDIS_URL);
-  const queueConnection = createRedis(env.REDIS_URL);
+  const redisTarget = redisTargetFromEnv(env);
+  const redis = createRedis(redisTarget);
+  const blocking = createRedis(redisTarget);
+  const workerConnection = createRedis(redisTarget);
+  const queueConnection = createRedis(redisTarget);
   for (const connection of [redis, blocking, workerConnection, queueConnection]) {
     connection.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   }

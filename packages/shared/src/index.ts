@@ -10,6 +10,8 @@ export {
   prefixSchema,
   logLevelSchema,
   commonEnvShape,
+  checkRedisSettings,
+  redisTargetFromEnv,
 } from './config/env';
 export {
   FANOUT_GROUP,
@@ -25,6 +27,7 @@ export { matchesEventType, matchesAnyPattern } from './patterns';
 export { maxAttempts, retryDelayMs, type RandomSource } from './retry';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger';
 export { createRedis, createDeliveryQueue, execOrThrow, pingWithin, ensureFanoutGroup } from './redis';
+export type { RedisClient, RedisTarget } from './redis-client';
 export { defineScripts, defineLuaCommands, callLua, queueLua } from './lua/scripts';
 export {
   DELIVERY_JOB_NAME,

@@ -1,25 +1,48 @@
-import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
 import { Queue } from 'bullmq';
 import { DELIVERY_QUEUE, FANOUT_GROUP, type RedisKeys } from './keys';
 import { defineScripts } from './lua/scripts';
+import type { RedisClient, RedisTarget } from './redis-client';
+
+const reconnectDelayMs = (times: number) => Math.min(times * 200, 5_000);
 
 /**
  * A Redis connection for Herald. `maxRetriesPerRequest: null` (the default here) is what BullMQ
  * needs, and makes commands wait out a Redis restart; pass a number where a caller must fail fast.
+ * With `target.cluster`, a Cluster client is made from the seed URLs; credentials and TLS
+ * (`rediss://`) are taken from the first URL and used for every node.
  */
-export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: null,
-    enableAutoPipelining: true,
-    retryStrategy: (times) => Math.min(times * 200, 5_000),
-    ...options,
-  });
+export function createRedis(target: RedisTarget, options: RedisOptions = {}): RedisClient {
+  const common: RedisOptions = { maxRetriesPerRequest: null, ...options };
+  const redis: RedisClient = target.cluster
+    ? createCluster(target.url, common)
+    : new Redis(target.url, { enableAutoPipelining: true, retryStrategy: reconnectDelayMs, ...common });
   defineScripts(redis);
   return redis;
 }
 
+function createCluster(urls: string, options: RedisOptions): Cluster {
+  const seeds = urls.split(',').map((text) => new URL(text.trim()));
+  const first = seeds[0]!;
+  return new Cluster(
+    seeds.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) })),
+    {
+      enableAutoPipelining: true,
+      clusterRetryStrategy: reconnectDelayMs,
+      // Managed clusters behind TLS announce node addresses that must be resolved as given.
+      dnsLookup: (address, callback) => callback(null, address),
+      redisOptions: {
+        ...options,
+        ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
+        ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
+        ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
+      },
+    },
+  );
+}
+
 /** The deliveries queue, its keys under Herald's prefix. */
-export function createDeliveryQueue(connection: Redis, prefix: string): Queue {
+export function createDeliveryQueue(connection: RedisClient, prefix: string): Queue {
   return new Queue(DELIVERY_QUEUE, { connection, prefix });
 }
 
@@ -33,7 +56,7 @@ export async function execOrThrow(pipeline: ChainableCommander): Promise<unknown
 }
 
 /** PING with a deadline: readiness checks must answer even while Redis does not. */
-export async function pingWithin(redis: Redis, timeoutMs: number): Promise<void> {
+export async function pingWithin(redis: RedisClient, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
@@ -49,7 +72,7 @@ export async function pingWithin(redis: Redis, timeoutMs: number): Promise<void>
  * Creates the `fanout` consumer group (and the stream) if missing. It starts at the beginning of
  * the stream, so events published before any worker ever ran are still delivered.
  */
-export async function ensureFanoutGroup(redis: Redis, keys: RedisKeys): Promise<void> {
+export async function ensureFanoutGroup(redis: RedisClient, keys: RedisKeys): Promise<void> {
   try {
     await redis.xgroup('CREATE', keys.eventsStream, FANOUT_GROUP, '0', 'MKSTREAM');
   } catch (error) {

@@ -1,7 +1,7 @@
 // Gauges of Herald's state as a whole (queue depths, dead letters, stream pending, open circuits),
 // read from Redis on a timer, never per scrape, and served by the API and every worker.
 import { Gauge, type Registry } from 'prom-client';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client';
 import type { Queue } from 'bullmq';
 import { FANOUT_GROUP, type RedisKeys } from './keys';
 
@@ -17,7 +17,7 @@ export class SystemGauges {
 
   constructor(
     registry: Registry,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly queue: Queue,
     private readonly intervalMs: number,

@@ -1,7 +1,6 @@
 // Starts a real Herald (API and worker child processes) on the run's redis-server, under a prefix of its own.
-import { Redis } from 'ioredis';
 import { type Queue } from 'bullmq';
-import { createDeliveryQueue, redisKeys, type RedisKeys } from '@herald/shared';
+import { createDeliveryQueue, createRedis, redisKeys, type RedisClient, type RedisKeys, type RedisTarget } from '@herald/shared';
 import { apiClient, type ApiClient } from './api-client';
 import { startApi, startWorker, type RunningApi, type RunningWorker } from './processes';
 import { testRedisUrl, uniquePrefix } from './prefix';
@@ -22,7 +21,7 @@ export interface Herald {
   workers: RunningWorker[];
   client: ApiClient;
   /** A direct connection, for what producers and operators do to Redis themselves. */
-  redis: Redis;
+  redis: RedisClient;
   queue: Queue;
   startWorker(env?: Record<string, string>): Promise<RunningWorker>;
   /** Resolves once no delivery job is waiting, delayed or active. */
@@ -35,16 +34,27 @@ export interface HeraldOptions {
   /** For both API and workers. */
   env?: Record<string, string>;
   workerEnv?: Record<string, string>;
+  /** Another Redis (a cluster, say) instead of the run's redis-server. */
+  redis?: RedisTarget;
+  /** Default: a prefix unique to this run and `name`. */
+  prefix?: string;
 }
 
 export async function startHerald(name: string, options: HeraldOptions = {}): Promise<Herald> {
-  const prefix = uniquePrefix(name);
-  // Receivers listen on loopback, which Herald refuses unless private targets are allowed.
-  const env = { REDIS_URL: testRedisUrl(), HERALD_PREFIX: prefix, HERALD_ALLOW_PRIVATE_TARGETS: 'true', ...options.env };
+  const prefix = options.prefix ?? uniquePrefix(name);
+  const target = options.redis ?? { url: testRedisUrl(), cluster: false };
+  const env = {
+    REDIS_URL: target.url,
+    HERALD_REDIS_CLUSTER: String(target.cluster),
+    HERALD_PREFIX: prefix,
+    // Receivers listen on loopback, which Herald refuses unless private targets are allowed.
+    HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+    ...options.env,
+  };
   const api = await startApi(env);
   const workers: RunningWorker[] = [];
-  const redis = new Redis(testRedisUrl());
-  const queueConnection = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+  const redis = createRedis(target, { maxRetriesPerRequest: 20 });
+  const queueConnection = createRedis(target);
   const queue = createDeliveryQueue(queueConnection, prefix);
   const herald: Herald = {
     prefix,

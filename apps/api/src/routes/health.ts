@@ -1,10 +1,9 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import { pingWithin } from '@herald/shared';
+import { pingWithin, type RedisClient } from '@herald/shared';
 
 /** Liveness, readiness (Redis answers PING in time) and the Prometheus scrape; no auth. */
-export function healthRouter(redis: Redis, registry: Registry): Router {
+export function healthRouter(redis: RedisClient, registry: Registry): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,11 +1,10 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
-import { FANOUT_GROUP, type DeadLetterStore, type RedisKeys } from '@herald/shared';
+import { FANOUT_GROUP, type DeadLetterStore, type RedisKeys, type RedisClient } from '@herald/shared';
 import { requireAdmin } from '../middleware/auth';
 
 /** GET /v1/stats (admin): events per minute, delivery totals and success rate, queue depths, dead letters. */
-export function statsRouter(redis: Redis, keys: RedisKeys, queue: Queue, deadLetters: DeadLetterStore): Router {
+export function statsRouter(redis: RedisClient, keys: RedisKeys, queue: Queue, deadLetters: DeadLetterStore): Router {
   const router = Router();
   router.get('/', requireAdmin, async (_req, res) => {
     const minute = Math.floor(Date.now() / 60_000);

@@ -1,6 +1,5 @@
 // Reads the delivery attempt logs the worker writes, and the statistics computed from them.
-import type { Redis } from 'ioredis';
-import { deliveryAttemptSchema, type DeliveryAttempt, type RedisKeys } from '@herald/shared';
+import { deliveryAttemptSchema, type DeliveryAttempt, type RedisKeys, type RedisClient } from '@herald/shared';
 
 export interface AttemptFilter {
   /** `failure` means retry or dead_letter. */
@@ -37,7 +36,7 @@ function matches(attempt: DeliveryAttempt, filter: AttemptFilter): boolean {
 
 export class AttemptLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -1,13 +1,12 @@
 // Recent events, read back from the events stream itself (no second copy is kept).
-import type { Redis } from 'ioredis';
-import { decodeStreamEntry, type RedisKeys, type StoredEvent } from '@herald/shared';
+import { decodeStreamEntry, type RedisKeys, type StoredEvent, type RedisClient } from '@herald/shared';
 
 /** How far back the history reaches: the newest entries of the stream. */
 export const HISTORY_SIZE = 1000;
 
 export class EventHistory {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

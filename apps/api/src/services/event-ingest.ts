@@ -1,7 +1,6 @@
 // Accepts validated events: idempotency check and XADD to the events stream, one round trip per request.
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import { defineLuaCommands, newEventId, queueLua, STREAM_FIELDS, type ParsedEventInput, type RedisKeys } from '@herald/shared';
+import { defineLuaCommands, newEventId, queueLua, STREAM_FIELDS, type ParsedEventInput, type RedisKeys, type RedisClient } from '@herald/shared';
 
 
 export interface IngestResult {
@@ -17,7 +16,7 @@ export interface EventIngestOptions {
 
 export class EventIngest {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly options: EventIngestOptions,
   ) {

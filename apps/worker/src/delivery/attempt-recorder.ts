@@ -1,6 +1,5 @@
 // Writes what one attempt did, in one round trip: the webhook's and the event's attempt logs,
 // counters and dead letter (one Lua script), and the circuit breaker.
-import type { Redis } from 'ioredis';
 import { join } from 'node:path';
 import {
   DeadLetterStore,
@@ -10,6 +9,7 @@ import {
   type DeliveryAttempt,
   type RedisKeys,
   type Webhook,
+  type RedisClient,
 } from '@herald/shared';
 import { DeliveryPolicies, type CircuitChange } from '../policies/delivery-policies';
 
@@ -29,7 +29,7 @@ export interface AttemptRecord {
 
 export class AttemptRecorder {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly logSize: number,
     private readonly policies: DeliveryPolicies,

@@ -1,10 +1,10 @@
 // Runs the delivery processor on the BullMQ queue, and catches deliveries that failed outside it.
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   DELIVERY_QUEUE,
   deliveryJobDataSchema,
   type Logger,
+  type RedisClient,
 } from '@herald/shared';
 import type { Service } from '../service';
 import { DeadLetteredError } from './errors';
@@ -31,7 +31,7 @@ export class DeliveryWorker implements Service {
   private worker: Worker | undefined;
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly processor: DeliveryProcessor,
     private readonly recorder: AttemptRecorder,
     private readonly metrics: WorkerMetrics,

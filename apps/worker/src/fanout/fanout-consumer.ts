@@ -2,7 +2,6 @@
 // delivery job per matching webhook. Entries are acknowledged only once their jobs exist.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import {
   FANOUT_GROUP,
@@ -16,6 +15,7 @@ import {
   type Logger,
   type RedisKeys,
   type StoredEvent,
+  type RedisClient,
 } from '@herald/shared';
 import type { WebhookCache } from '../webhook-cache';
 import type { WorkerMetrics } from '../metrics';
@@ -53,8 +53,8 @@ export class FanoutConsumer implements Service {
 
   constructor(
     /** A connection of its own: XREADGROUP BLOCK holds it. */
-    private readonly blocking: Redis,
-    private readonly redis: Redis,
+    private readonly blocking: RedisClient,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly queue: Queue,
     private readonly webhooks: WebhookCache,

@@ -1,7 +1,7 @@
 // Per-webhook rate limits and circuit breakers, shared by all workers through Redis (Lua scripts).
 import { join } from 'node:path';
-import type { ChainableCommander, Redis } from 'ioredis';
-import { callLua, defineLuaCommands, queueLua, type RedisKeys, type Webhook } from '@herald/shared';
+import type { ChainableCommander } from 'ioredis';
+import { callLua, defineLuaCommands, queueLua, type RedisKeys, type Webhook, type RedisClient } from '@herald/shared';
 
 export interface CircuitDefaults {
   failureThreshold: number;
@@ -29,7 +29,7 @@ export interface CircuitChange {
 
 export class DeliveryPolicies {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly defaults: CircuitDefaults,
   ) {

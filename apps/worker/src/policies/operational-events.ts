@@ -1,12 +1,11 @@
 // Herald's own events (circuit_breaker.*, rate_limit.exceeded, webhook.disabled,
 // delivery.dead_lettered): appended to the events stream like any producer's, so webhooks can
 // subscribe to them. Fan-out never sends an event about a webhook to that same webhook.
-import type { Redis } from 'ioredis';
-import { STREAM_FIELDS, newEventId, type Logger, type OperationalEventType, type RedisKeys } from '@herald/shared';
+import { STREAM_FIELDS, newEventId, type Logger, type OperationalEventType, type RedisKeys, type RedisClient } from '@herald/shared';
 
 export class OperationalEvents {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly streamMaxLen: number,
     private readonly logger: Logger,

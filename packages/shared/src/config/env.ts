@@ -1,6 +1,7 @@
 // Reads configuration from the environment with zod: one parse, clear errors naming the variable.
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors/config-error';
+import type { RedisTarget } from '../redis-client';
 
 const SENSITIVE = /TOKEN|SECRET|PASSWORD|REDIS_URL/;
 
@@ -71,6 +72,8 @@ export const logLevelSchema = z
 /** Variables both the API and the worker read. */
 export const commonEnvShape = {
   REDIS_URL: redisUrlSchema,
+  /** REDIS_URL names a Redis Cluster (one or more comma-separated seed node URLs). */
+  HERALD_REDIS_CLUSTER: envBoolean.default(false),
   HERALD_PREFIX: prefixSchema,
   LOG_LEVEL: logLevelSchema,
   /** Unset: allowed outside production, refused in production (SPEC §5). */
@@ -81,3 +84,30 @@ export const commonEnvShape = {
   /** Approximate cap on the events stream (XADD MAXLEN ~), for the API and for Herald's own events. */
   HERALD_STREAM_MAXLEN: envInt(1000, 1_000_000_000).default(1_000_000),
 };
+
+/**
+ * Checks that hold across variables of `commonEnvShape`; add to an app's schema with superRefine.
+ * On Redis Cluster every key must be in one hash slot (BullMQ's scripts and Herald's touch several
+ * keys at once), so the prefix must open with a `{hash tag}`; every seed must be a Redis URL.
+ */
+export function checkRedisSettings(
+  env: { REDIS_URL: string; HERALD_REDIS_CLUSTER: boolean; HERALD_PREFIX: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (!env.HERALD_REDIS_CLUSTER) return;
+  if (!/^[^{]*\{[^}]+\}/.test(env.HERALD_PREFIX)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['HERALD_PREFIX'],
+      message: `must hold a {hash tag}, such as "{herald}", when HERALD_REDIS_CLUSTER=true, so that every key is in one slot (got ${JSON.stringify(env.HERALD_PREFIX)})`,
+    });
+  }
+  if (!env.REDIS_URL.split(',').every((seed) => /^rediss?:\/\/[^,\s]+$/.test(seed.trim()))) {
+    ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'must be comma-separated redis:// or rediss:// seed URLs when HERALD_REDIS_CLUSTER=true' });
+  }
+}
+
+/** The Redis target named by the environment. */
+export function redisTargetFromEnv(env: { REDIS_URL: string; HERALD_REDIS_CLUSTER: boolean }): RedisTarget {
+  return { url: env.REDIS_URL, cluster: env.HERALD_REDIS_CLUSTER };
+}

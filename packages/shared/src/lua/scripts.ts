@@ -2,12 +2,13 @@
 // commands, and calls them on a connection or a pipeline. Every Herald script goes through here.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../redis-client';
 
 type LuaArg = string | number;
 
 /** Defines each `{ commandName: file }` from `dir` on `redis` (once per connection); run by EVALSHA. */
-export function defineLuaCommands(redis: Redis, dir: string, scripts: Record<string, string>): void {
+export function defineLuaCommands(redis: RedisClient, dir: string, scripts: Record<string, string>): void {
   for (const [name, file] of Object.entries(scripts)) {
     if (name in redis) continue;
     const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
@@ -17,7 +18,7 @@ export function defineLuaCommands(redis: Redis, dir: string, scripts: Record<str
 }
 
 /** Runs a defined script now. */
-export function callLua(redis: Redis, name: string, keys: readonly string[], args: readonly LuaArg[]): Promise<unknown> {
+export function callLua(redis: RedisClient, name: string, keys: readonly string[], args: readonly LuaArg[]): Promise<unknown> {
   const command = (redis as unknown as Record<string, ((...a: LuaArg[]) => Promise<unknown>) | undefined>)[name];
   if (!command) throw new Error(`Lua command ${name} is not defined on this connection`);
   return command.call(redis, ...keys, ...args);
@@ -38,11 +39,11 @@ const SHARED_SCRIPTS = {
 export type ScriptName = keyof typeof SHARED_SCRIPTS;
 
 /** Defines the shared package's own scripts on `redis`. */
-export function defineScripts(redis: Redis): void {
+export function defineScripts(redis: RedisClient): void {
   defineLuaCommands(redis, __dirname, SHARED_SCRIPTS);
 }
 
 /** Calls one of the shared package's scripts. */
-export function runScript(redis: Redis, name: ScriptName, keys: string[], args: LuaArg[]): Promise<unknown> {
+export function runScript(redis: RedisClient, name: ScriptName, keys: string[], args: LuaArg[]): Promise<unknown> {
   return callLua(redis, name, keys, args);
 }

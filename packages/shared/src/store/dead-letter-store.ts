@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../redis-client';
 import type { RedisKeys } from '../keys';
 import { defineScripts, runScript } from '../lua/scripts';
 import { execOrThrow } from '../redis';
@@ -42,7 +43,7 @@ export function decodeCursor(text: string): DeadLetterCursor | null {
 /** Dead letters: a hash of JSON documents by delivery id, indexed by time in a sorted set. */
 export class DeadLetterStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     defineScripts(redis);

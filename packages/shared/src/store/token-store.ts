@@ -1,6 +1,6 @@
 // Tenant API tokens created by the admin: stored only as SHA-256 hashes, shown once at creation.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client';
 import { z } from 'zod';
 import type { RedisKeys } from '../keys';
 import { execOrThrow } from '../redis';
@@ -19,7 +19,7 @@ export function hashToken(token: string): string {
 
 export class TokenStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client';
 import type { z } from 'zod';
 import { newWebhookId } from '../ids';
 import type { RedisKeys } from '../keys';
@@ -20,7 +20,7 @@ const UPDATE_ATTEMPTS = 10;
 /** Webhooks in Redis: one hash of JSON documents, and a version counter bumped on each change. */
 export class WebhookStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     defineScripts(redis);
