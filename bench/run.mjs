@@ -87,9 +87,39 @@ function peakRssMiB(pid) {
 
 // ---------------------------------------------------------------- measuring
 
-async function commandCount(redis) {
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
+  } catch {
+    return 0;
+  }
+}
+/** CPU seconds each process used since `cpuStart`: where the time went on the shared cores. */
+function cpuSince(before, processes) {
+  const round = (n) => Math.round(n * 10) / 10;
+  return Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, round(pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - (before[name] ?? 0))]));
+}
+function cpuStart(processes) {
+  return Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0)]));
+}
+
+/** Calls per Redis command so far (INFO commandstats; commands run inside scripts included). */
+async function commandCounts(redis) {
   const info = await redis.info('commandstats');
-  return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  return Object.fromEntries([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1], Number(m[2])]));
+}
+/** Commands per delivery since `before`: the total, and the most frequent commands. */
+async function commandsPerDelivery(redis, before, deliveries) {
+  const after = await commandCounts(redis);
+  const per = Object.entries(after)
+    .map(([name, calls]) => [name, Math.round(((calls - (before[name] ?? 0)) / deliveries) * 100) / 100])
+    .filter(([, n]) => n >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
+  // The INFO call itself is one command; it does not count.
+  const total = Math.round(per.reduce((sum, [name, n]) => sum + (name === 'info' ? 0 : n), 0) * 10) / 10;
+  return { total, byCommand: Object.fromEntries(per.filter(([name]) => name !== 'info')) };
 }
 function quantiles(latencies) {
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -141,12 +171,14 @@ async function ceiling(jobs, processes) {
     await queue.addBulk(Array.from({ length: Math.min(1000, jobs - i) }, (_, k) => ({ name: 'post', data: { type: 'bench.event', data: { n: i + k } } })));
   }
   await resetReceiver(receiver);
-  const commandsBefore = await commandCount(redis);
+  const commandsBefore = await commandCounts(redis);
+  const cpuBefore = cpuStart({ redis: [redisProcess.pid], receiver: [receiver.pid] });
   const workers = Array.from({ length: processes }, () =>
     start(join(root, 'bench/ceiling-worker.mjs'), [], { REDIS_URL, QUEUE: queueName, TARGET, CONCURRENCY: String(CONCURRENCY) }, { ipc: true }),
   );
   const final = await waitForDeliveries(receiver, jobs, 300_000);
-  const commands = (await commandCount(redis)) - commandsBefore;
+  const commands = await commandsPerDelivery(redis, commandsBefore, jobs);
+  const cpu = cpuSince(cpuBefore, { redis: [redisProcess.pid], receiver: [receiver.pid], workers: workers.map((w) => w.pid) });
   const rss = workers.map((w) => peakRssMiB(w.pid));
   await stop(workers);
   await queue.obliterate({ force: true });
@@ -156,13 +188,15 @@ async function ceiling(jobs, processes) {
   const seconds = (final.lastAt - final.firstAt) / 1000;
   return {
     deliveriesPerSecond: Math.round(jobs / seconds),
-    redisCommandsPerDelivery: Math.round((commands / jobs) * 10) / 10,
+    redisCommandsPerDelivery: commands.total,
+    redisCommandsByType: commands.byCommand,
     peakRssMiB: { worker: rss },
+    cpuSeconds: cpu,
   };
 }
 
 /** Herald end to end: API + `workers` worker processes, `webhooks` webhooks, `events` events. */
-async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0, breaker = false }) {
+async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0, breaker = false, warmupEvents = 0 }) {
   const prefix = `bench${++prefixCounter}`;
   const apiPort = await freePort();
   const env = {
@@ -188,51 +222,67 @@ async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0
     workerProcs.push(worker);
     await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).ok, 15_000, `worker ${i}\n${worker.output()}`);
   }
-  await resetReceiver(receiver);
-  const commandsBefore = await commandCount(redis);
-  const started = Date.now();
   const BATCH = rate > 0 ? Math.max(1, Math.round(rate / 50)) : 100;
-  const batches = Math.ceil(events / BATCH);
-  const makeEvents = (b) => {
+  const makeEvents = (count, b) => {
     const sentAt = Date.now();
-    return Array.from({ length: Math.min(BATCH, events - b * BATCH) }, (_, i) => ({ type: 'bench.event', data: { sentAt, n: b * BATCH + i } }));
+    return Array.from({ length: Math.min(BATCH, count - b * BATCH) }, (_, i) => ({ type: 'bench.event', data: { sentAt, n: b * BATCH + i } }));
   };
-  const publish = async (b) => {
+  const publish = async (count, b) => {
     if (via === 'stream') {
       const pipeline = redis.pipeline();
-      for (const event of makeEvents(b)) pipeline.xadd(`${prefix}:events`, '*', 'event', JSON.stringify(event));
+      for (const event of makeEvents(count, b)) pipeline.xadd(`${prefix}:events`, '*', 'event', JSON.stringify(event));
       await pipeline.exec();
       return;
     }
-    const response = await fetch(`${apiUrl}/v1/events/batch`, { method: 'POST', headers, body: JSON.stringify({ events: makeEvents(b) }) });
+    const response = await fetch(`${apiUrl}/v1/events/batch`, { method: 'POST', headers, body: JSON.stringify({ events: makeEvents(count, b) }) });
     if (response.status !== 202) throw new Error(`publish: ${response.status}`);
   };
-  if (rate > 0) {
-    const interval = (BATCH / rate) * 1000;
-    const inflight = [];
-    for (let b = 0; b < batches; b++) {
-      const wait = started + b * interval - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      inflight.push(publish(b));
+  /** Publishes `count` events: at `rate` events/s in batches every 20 ms, or as fast as 4 publishers go. */
+  const offer = async (count) => {
+    const batches = Math.ceil(count / BATCH);
+    const offerStarted = Date.now();
+    if (rate > 0) {
+      const interval = (BATCH / rate) * 1000;
+      const inflight = [];
+      for (let b = 0; b < batches; b++) {
+        const wait = offerStarted + b * interval - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        inflight.push(publish(count, b));
+      }
+      await Promise.all(inflight);
+    } else {
+      let next = 0;
+      await Promise.all(Array.from({ length: 4 }, async () => {
+        while (next < batches) await publish(count, next++);
+      }));
     }
-    await Promise.all(inflight);
-  } else {
-    let next = 0;
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      while (next < batches) await publish(next++);
-    }));
+  };
+  if (warmupEvents > 0) {
+    // Steady state: the first deliveries after start (connections, JIT, script loading) are not timed.
+    await resetReceiver(receiver);
+    await offer(warmupEvents);
+    await waitForDeliveries(receiver, warmupEvents * webhooks, 120_000);
   }
+  await resetReceiver(receiver);
+  const commandsBefore = await commandCounts(redis);
+  const cpuProcesses = { redis: [redisProcess.pid], receiver: [receiver.pid], api: [api.pid], workers: workerProcs.map((w) => w.pid) };
+  const cpuBefore = cpuStart(cpuProcesses);
+  const started = Date.now();
+  await offer(events);
   const expected = events * webhooks;
   const final = await waitForDeliveries(receiver, expected, 600_000);
-  const commands = (await commandCount(redis)) - commandsBefore;
+  const commands = await commandsPerDelivery(redis, commandsBefore, expected);
+  const cpu = cpuSince(cpuBefore, cpuProcesses);
   const rss = { api: peakRssMiB(api.pid), workers: workerProcs.map((w) => peakRssMiB(w.pid)) };
   await stop([...workerProcs, api]);
   const seconds = (final.lastAt - started) / 1000;
   return {
     deliveriesPerSecond: Math.round(expected / seconds),
     latencyMs: quantiles(final.latencies),
-    redisCommandsPerDelivery: Math.round((commands / expected) * 10) / 10,
+    redisCommandsPerDelivery: commands.total,
+    redisCommandsByType: commands.byCommand,
     peakRssMiB: rss,
+    cpuSeconds: cpu,
   };
 }
 
@@ -270,7 +320,9 @@ const SCENARIOS = {
   // The default webhook: circuit breaker on, one admission script per delivery.
   'herald-2w-api-breaker': () => herald({ events: SIZE(20_000), workers: 2, breaker: true }),
   'herald-fanout-10x': () => herald({ events: SIZE(5_000), webhooks: 10, workers: 2 }),
-  'herald-500eps-latency': () => herald({ events: options.events ? Number(options.events) : options.quick ? 2_500 : 10_000, workers: 2, rate: 500 }),
+  // 20 s at 500 events/s (5 s with --quick), timed after 2 s of the same load as warm-up.
+  'herald-500eps-latency': () =>
+    herald({ events: options.events ? Number(options.events) : options.quick ? 2_500 : 10_000, workers: 2, rate: 500, warmupEvents: 1_000 }),
   'memory-per-queued-delivery': () => memoryPerQueuedJob(SIZE(20_000)),
 };
 const chosen = options.scenarios ? options.scenarios.split(',') : Object.keys(SCENARIOS);
@@ -297,6 +349,7 @@ try {
     'p99 ms': r.latencyMs?.p99 ?? '',
     'redis cmds/delivery': r.redisCommandsPerDelivery ?? '',
     'peak RSS MiB': r.peakRssMiB ? JSON.stringify(r.peakRssMiB) : '',
+    'CPU s': r.cpuSeconds ? JSON.stringify(r.cpuSeconds) : '',
     'bytes/queued delivery': r.bytesPerQueuedDelivery ?? '',
   }));
   const columns = Object.keys(rows[0] ?? {});

@@ -11,12 +11,22 @@ import type { Webhook } from './schemas/webhook';
 export const DELIVERY_JOB_NAME = 'deliver';
 export const DELIVERY_BACKOFF_TYPE = 'herald';
 
+/**
+ * The event as a job carries it. It was validated when accepted (API or fan-out), so its `data` is
+ * checked here only for being an object, not copied key by key on every attempt.
+ */
+const jobEventSchema = storedEventSchema.extend({
+  data: z.custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+    message: 'must be an object',
+  }),
+});
+
 export const deliveryJobDataSchema = z.object({
   /** Version tag: a worker refuses job data of a version it does not know. */
   v: z.literal(1),
   deliveryId: z.string(),
   webhookId: z.string(),
-  event: storedEventSchema,
+  event: jobEventSchema,
   /** The webhook's retry policy when the delivery was enqueued; attempts and backoff follow it. */
   retry: retryPolicySchema,
   /** 0 for the first run; n for the n-th replay from dead letters. */

@@ -1,10 +1,10 @@
-// Writes what one attempt did, in one round trip: the webhook's and the event's attempt logs,
-// counters and dead letter (one Lua script), and the circuit breaker.
+// Writes what one attempt did in one scripted command: the webhook's and the event's attempt logs,
+// counters, dead letter, and the circuit breaker.
 import { join } from 'node:path';
 import {
   DeadLetterStore,
   defineLuaCommands,
-  queueLua,
+  callLua,
   type DeadLetter,
   type DeliveryAttempt,
   type RedisKeys,
@@ -34,7 +34,7 @@ export class AttemptRecorder {
     private readonly logSize: number,
     private readonly policies: DeliveryPolicies,
   ) {
-    defineLuaCommands(redis, join(__dirname, '..', 'lua'), { heraldRecordAttempt: 'record-attempt-6.lua' });
+    defineLuaCommands(redis, join(__dirname, '..', 'lua'), { heraldRecordAttempt: 'record-attempt-8.lua' });
   }
 
   /** Returns the circuit breaker's change, when the attempt went to the breaker. */
@@ -42,7 +42,7 @@ export class AttemptRecorder {
     const json = JSON.stringify(attempt);
     // Parked in the store's own format (the script only writes it).
     const parked = deadLetter ? DeadLetterStore.encode(deadLetter) : undefined;
-    const pipeline = this.redis.pipeline();
+    const circuitRecord = circuit ? this.policies.circuitRecord(circuit.webhook, circuit.endpointFailed) : undefined;
     // One scripted command instead of a dozen: the client-side cost per command dominates here.
     const keys = [
       this.keys.attempts(attempt.webhookId),
@@ -51,8 +51,9 @@ export class AttemptRecorder {
       this.keys.eventAttempts(attempt.eventId),
       this.keys.deadLetters,
       this.keys.deadLettersByTime,
+      ...(circuitRecord?.keys ?? [this.keys.circuit(attempt.webhookId), this.keys.openCircuits]),
     ];
-    queueLua(pipeline, 'heraldRecordAttempt', keys, [
+    const reply = await callLua(this.redis, 'heraldRecordAttempt', keys, [
       json,
       attempt.outcome,
       Math.round(attempt.durationMs),
@@ -63,15 +64,8 @@ export class AttemptRecorder {
       parked?.json ?? '',
       parked?.score ?? 0,
       clearDeadLetter ?? '',
+      ...(circuitRecord?.args ?? ['']),
     ]);
-    const circuitQueued = circuit ? this.policies.recordTo(pipeline, circuit.webhook, circuit.endpointFailed) : false;
-    const replies = (await pipeline.exec()) ?? [];
-    // The attempt log and dead letter must be written; the circuit update is best effort (a failure
-    // there must not fail, and so repeat, a delivery that was made).
-    const essential = circuitQueued ? replies.slice(0, -1) : replies;
-    const failure = essential.find(([error]) => error);
-    if (failure) throw failure[0];
-    const [circuitError, circuitReply] = circuitQueued ? (replies.at(-1) ?? [null, null]) : [null, null];
-    return circuitQueued && !circuitError ? DeliveryPolicies.readChange(circuitReply) : null;
+    return circuitRecord ? DeliveryPolicies.readChange(reply) : null;
   }
 }

@@ -79,7 +79,12 @@ export class FanoutConsumer implements Service {
     return ensureFanoutGroup(this.redis, this.keys);
   }
 
+  /**
+   * Reads the next batch while the previous one is being fanned out (one batch ahead, handled in
+   * order), so the read's round trip is off the path from publish to delivery.
+   */
   private async readLoop(): Promise<void> {
+    let handling: Promise<void> = Promise.resolve();
     while (!this.stopping) {
       try {
         const reply = (await this.blocking.xreadgroup(
@@ -89,11 +94,15 @@ export class FanoutConsumer implements Service {
           'STREAMS', this.keys.eventsStream, '>',
         )) as [string, StreamEntry[]][] | null;
         const entries = reply?.[0]?.[1];
-        if (entries && entries.length > 0) await this.handle(entries);
+        await handling;
+        // A batch that fails stays pending in the group, and is claimed again after claimIdleMs.
+        if (entries && entries.length > 0) handling = this.handle(entries).catch((error: Error) => this.recover(error));
       } catch (error) {
+        await handling;
         await this.recover(error as Error);
       }
     }
+    await handling;
   }
 
   /** Claims entries that a dead consumer left pending, and fans them out here. */

@@ -1,7 +1,6 @@
 // Per-webhook rate limits and circuit breakers, shared by all workers through Redis (Lua scripts).
 import { join } from 'node:path';
-import type { ChainableCommander } from 'ioredis';
-import { callLua, defineLuaCommands, queueLua, type RedisKeys, type Webhook, type RedisClient } from '@herald/shared';
+import { callLua, defineLuaCommands, type RedisKeys, type Webhook, type RedisClient } from '@herald/shared';
 
 export interface CircuitDefaults {
   failureThreshold: number;
@@ -35,7 +34,6 @@ export class DeliveryPolicies {
   ) {
     defineLuaCommands(redis, join(__dirname, '..', 'lua'), {
       heraldAdmitDelivery: 'admit-delivery-2.lua',
-      heraldRecordCircuit: 'record-circuit-2.lua',
     });
   }
 
@@ -74,20 +72,23 @@ export class DeliveryPolicies {
   }
 
   /**
-   * Queues the attempt's effect on the circuit (when the breaker is on) and on the failure streak
-   * (always: a webhook failing continuously is disabled either way); `readChange` decodes the reply.
+   * The circuit part of the attempt-recording script (record-attempt-8.lua): the keys and the
+   * arguments that record an attempt's effect on the circuit (when the breaker is on) and on the
+   * failure streak (always: a webhook failing continuously is disabled either way).
    */
-  recordTo(pipeline: ChainableCommander, webhook: Webhook, endpointFailed: boolean): true {
+  circuitRecord(webhook: Webhook, endpointFailed: boolean): { keys: [string, string]; args: (string | number)[] } {
     const circuit = this.circuit(webhook);
-    queueLua(pipeline, 'heraldRecordCircuit', [this.keys.circuit(webhook.id), this.keys.openCircuits], [
-      endpointFailed ? 'failure' : 'success',
-      circuit.failureThreshold,
-      circuit.cooldownMs,
-      this.defaults.disableAfterMs,
-      webhook.id,
-      circuit.enabled ? 1 : 0,
-    ]);
-    return true;
+    return {
+      keys: [this.keys.circuit(webhook.id), this.keys.openCircuits],
+      args: [
+        endpointFailed ? 'failure' : 'success',
+        circuit.failureThreshold,
+        circuit.cooldownMs,
+        this.defaults.disableAfterMs,
+        webhook.id,
+        circuit.enabled ? 1 : 0,
+      ],
+    };
   }
 
   static readChange(reply: unknown): CircuitChange {
