@@ -34,10 +34,13 @@ const TOKEN = 'bench-admin-token-0123456789';
 
 // ---------------------------------------------------------------- processes
 
+/** BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles Herald's and the bare pipeline's workers. */
+const workerNodeArgs = () => (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 const running = new Set();
 function start(script, args, env, { ipc = false, nodeArgs = [] } = {}) {
   const child = ipc
-    ? fork(script, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+    ? fork(script, args, { env: { ...process.env, ...env }, execArgv: nodeArgs, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
     : spawn(process.execPath, [...nodeArgs, script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (c) => (output = (output + c).slice(-20_000)));
@@ -195,6 +198,43 @@ async function ceiling(jobs, processes) {
   };
 }
 
+/**
+ * SPEC §2's data flow bare (bench/bare-pipeline-worker.mjs: stream → fan-out → addBulk → BullMQ →
+ * POST, nothing else), `processes` processes, events written straight to the stream as in
+ * herald-2w-stream. It shows how much of the gap to the ceiling the architecture itself costs.
+ */
+async function barePipeline(events, processes) {
+  const prefix = `bare${++prefixCounter}`;
+  const workers = Array.from({ length: processes }, () =>
+    start(join(root, 'bench/bare-pipeline-worker.mjs'), [], { REDIS_URL, PREFIX: prefix, TARGET, CONCURRENCY: String(CONCURRENCY) }, { ipc: true, nodeArgs: workerNodeArgs() }),
+  );
+  await Promise.all(workers.map((worker) => message(worker, 'ready')));
+  await resetReceiver(receiver);
+  const commandsBefore = await commandCounts(redis);
+  const cpuProcesses = { redis: [redisProcess.pid], receiver: [receiver.pid], workers: workers.map((w) => w.pid) };
+  const cpuBefore = cpuStart(cpuProcesses);
+  const started = Date.now();
+  for (let i = 0; i < events; i += 100) {
+    const sentAt = Date.now();
+    const pipeline = redis.pipeline();
+    for (let k = i; k < Math.min(events, i + 100); k++) pipeline.xadd(`${prefix}:events`, '*', 'event', JSON.stringify({ type: 'bench.event', data: { sentAt, n: k } }));
+    await pipeline.exec();
+  }
+  const final = await waitForDeliveries(receiver, events, 600_000);
+  const commands = await commandsPerDelivery(redis, commandsBefore, events);
+  const cpu = cpuSince(cpuBefore, cpuProcesses);
+  const rss = workers.map((w) => peakRssMiB(w.pid));
+  await stop(workers);
+  return {
+    deliveriesPerSecond: Math.round(events / ((final.lastAt - started) / 1000)),
+    latencyMs: quantiles(final.latencies),
+    redisCommandsPerDelivery: commands.total,
+    redisCommandsByType: commands.byCommand,
+    peakRssMiB: { worker: rss },
+    cpuSeconds: cpu,
+  };
+}
+
 /** Herald end to end: API + `workers` worker processes, `webhooks` webhooks, `events` events. */
 async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0, breaker = false, warmupEvents = 0 }) {
   const prefix = `bench${++prefixCounter}`;
@@ -216,9 +256,7 @@ async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0
   const workerProcs = [];
   for (let i = 0; i < workers; i++) {
     const metricsPort = await freePort();
-    // BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the workers.
-    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const worker = start(join(root, 'apps/worker/dist/index.js'), [], { ...env, HERALD_METRICS_PORT: String(metricsPort), HERALD_METRICS_HOST: '127.0.0.1' }, { nodeArgs });
+    const worker = start(join(root, 'apps/worker/dist/index.js'), [], { ...env, HERALD_METRICS_PORT: String(metricsPort), HERALD_METRICS_HOST: '127.0.0.1' }, { nodeArgs: workerNodeArgs() });
     workerProcs.push(worker);
     await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).ok, 15_000, `worker ${i}\n${worker.output()}`);
   }
@@ -314,8 +352,11 @@ async function memoryPerQueuedJob(jobs) {
 const SCENARIOS = {
   'ceiling-1': () => ceiling(SIZE(20_000), 1),
   'ceiling-2': () => ceiling(SIZE(20_000), 2),
+  'bare-pipeline-1': () => barePipeline(SIZE(20_000), 1),
+  'bare-pipeline-2': () => barePipeline(SIZE(20_000), 2),
   'herald-1w-api': () => herald({ events: SIZE(20_000), workers: 1 }),
   'herald-2w-api': () => herald({ events: SIZE(20_000), workers: 2 }),
+  'herald-1w-stream': () => herald({ events: SIZE(20_000), workers: 1, via: 'stream' }),
   'herald-2w-stream': () => herald({ events: SIZE(20_000), workers: 2, via: 'stream' }),
   // The default webhook: circuit breaker on, one admission script per delivery.
   'herald-2w-api-breaker': () => herald({ events: SIZE(20_000), workers: 2, breaker: true }),
@@ -335,7 +376,8 @@ try {
   }
   const ceilingFor = (workers) => results.find((r) => r.scenario === `ceiling-${workers}`)?.deliveriesPerSecond;
   for (const result of results) {
-    const workers = /-(\d)w-/.exec(result.scenario)?.[1] ?? (result.scenario.includes('fanout') || result.scenario.includes('500eps') ? '2' : undefined);
+    const workers =
+      /-(\d)w-/.exec(result.scenario)?.[1] ?? /^bare-pipeline-(\d)$/.exec(result.scenario)?.[1] ?? (result.scenario.includes('fanout') || result.scenario.includes('500eps') ? '2' : undefined);
     const base = workers ? ceilingFor(workers) : undefined;
     // The fixed-load latency run is limited by its offered load, not by Herald: no ratio.
     if (base && !result.scenario.startsWith('ceiling') && !result.scenario.includes('eps')) result.ratioToCeiling = Math.round((result.deliveriesPerSecond / base) * 100) / 100;

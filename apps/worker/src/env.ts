@@ -20,6 +20,8 @@ export const workerEnvSchema = z.object({
   HERALD_WEBHOOK_CACHE_MS: envInt(0, 60_000).default(250),
   /** Delivery attempts kept per webhook in the attempt log. */
   HERALD_ATTEMPT_LOG_SIZE: envInt(1, 1_000_000).default(10_000),
+  /** How long an event's own attempt list (GET /v1/events/:id) is kept; "0" keeps none. */
+  HERALD_EVENT_ATTEMPTS_TTL: envDurationMsSchema.default(7 * 86_400_000),
   HERALD_IDEMPOTENCY_TTL_SECONDS: envInt(1, 30 * 86_400).default(86_400),
   /** Circuit breaker defaults for webhooks that do not set their own. */
   HERALD_CIRCUIT_FAILURE_THRESHOLD: envInt(1, 1000).default(5),

@@ -48,7 +48,10 @@ async function main(): Promise<void> {
     probeLeaseMs: 15_000,
   });
   const events = new OperationalEvents(redis, keys, env.HERALD_STREAM_MAXLEN, logger);
-  const recorder = new AttemptRecorder(redis, keys, env.HERALD_ATTEMPT_LOG_SIZE, policies);
+  const recorder = new AttemptRecorder(redis, keys, policies, {
+    logSize: env.HERALD_ATTEMPT_LOG_SIZE,
+    eventAttemptsTtlMs: env.HERALD_EVENT_ATTEMPTS_TTL,
+  });
   const processor = new DeliveryProcessor({
     webhooks,
     webhookStore,

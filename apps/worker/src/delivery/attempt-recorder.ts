@@ -13,9 +13,15 @@ import {
 } from '@herald/shared';
 import { DeliveryPolicies, type CircuitChange } from '../policies/delivery-policies';
 
-/** Attempts kept per event (over all its webhooks), and for how long. */
+/** Attempts kept per event (over all its webhooks). */
 const EVENT_ATTEMPTS_KEPT = 200;
-const EVENT_ATTEMPTS_TTL_SECONDS = 7 * 86_400;
+
+export interface AttemptLogLimits {
+  /** Attempts kept per webhook. */
+  logSize: number;
+  /** How long an event's own attempt list is kept, in ms; 0 keeps none. */
+  eventAttemptsTtlMs: number;
+}
 
 export interface AttemptRecord {
   attempt: DeliveryAttempt;
@@ -31,8 +37,8 @@ export class AttemptRecorder {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-    private readonly logSize: number,
     private readonly policies: DeliveryPolicies,
+    private readonly limits: AttemptLogLimits,
   ) {
     defineLuaCommands(redis, join(__dirname, '..', 'lua'), { heraldRecordAttempt: 'record-attempt-8.lua' });
   }
@@ -57,9 +63,9 @@ export class AttemptRecorder {
       json,
       attempt.outcome,
       Math.round(attempt.durationMs),
-      this.logSize,
+      this.limits.logSize,
       EVENT_ATTEMPTS_KEPT,
-      EVENT_ATTEMPTS_TTL_SECONDS,
+      Math.ceil(this.limits.eventAttemptsTtlMs / 1000),
       parked?.id ?? '',
       parked?.json ?? '',
       parked?.score ?? 0,

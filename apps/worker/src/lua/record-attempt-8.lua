@@ -16,7 +16,7 @@
   ARGV[3] its duration in whole ms
   ARGV[4] attempts kept per webhook
   ARGV[5] attempts kept per event
-  ARGV[6] seconds the event's attempt log is kept
+  ARGV[6] seconds the event's attempt log is kept (0: no event attempt log)
   ARGV[7] dead letter id to park ('' for none)
   ARGV[8] dead letter JSON
   ARGV[9] dead letter time (unix ms, the sorted set score)
@@ -39,9 +39,11 @@ redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 redis.call('HINCRBY', KEYS[2], 'durationMsTotal', ARGV[3])
 redis.call('HINCRBY', KEYS[3], 'total', 1)
 redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
-redis.call('LPUSH', KEYS[4], ARGV[1])
-redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[5]) - 1)
-redis.call('EXPIRE', KEYS[4], ARGV[6])
+if ARGV[6] ~= '0' then
+  redis.call('LPUSH', KEYS[4], ARGV[1])
+  redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[5]) - 1)
+  redis.call('EXPIRE', KEYS[4], ARGV[6])
+end
 if ARGV[7] ~= '' then
   redis.call('HSET', KEYS[5], ARGV[7], ARGV[8])
   redis.call('ZADD', KEYS[6], ARGV[9], ARGV[7])
