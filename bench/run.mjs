@@ -199,27 +199,65 @@ async function ceiling(jobs, processes) {
 }
 
 /**
+ * Publishes `count` events of `{ type: 'bench.event', data: { sentAt, n } }` through
+ * `publishBatch(events)`: at `rate` events/s in batches every 20 ms, or (rate 0) in batches of 100
+ * from 4 publishers as fast as they go.
+ */
+async function offerLoad(count, rate, publishBatch) {
+  const size = rate > 0 ? Math.max(1, Math.round(rate / 50)) : 100;
+  const batches = Math.ceil(count / size);
+  const batch = (b) => {
+    const sentAt = Date.now();
+    return Array.from({ length: Math.min(size, count - b * size) }, (_, i) => ({ type: 'bench.event', data: { sentAt, n: b * size + i } }));
+  };
+  const started = Date.now();
+  if (rate > 0) {
+    const interval = (size / rate) * 1000;
+    const inflight = [];
+    for (let b = 0; b < batches; b++) {
+      const wait = started + b * interval - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      inflight.push(publishBatch(batch(b)));
+    }
+    await Promise.all(inflight);
+  } else {
+    let next = 0;
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      while (next < batches) await publishBatch(batch(next++));
+    }));
+  }
+}
+
+/** Publishes straight into a stream with XADD, one pipeline per batch (as producers may). */
+const streamPublisher = (stream) => async (events) => {
+  const pipeline = redis.pipeline();
+  for (const event of events) pipeline.xadd(stream, '*', 'event', JSON.stringify(event));
+  await pipeline.exec();
+};
+
+/**
  * SPEC §2's data flow bare (bench/bare-pipeline-worker.mjs: stream → fan-out → addBulk → BullMQ →
  * POST, nothing else), `processes` processes, events written straight to the stream as in
  * herald-2w-stream. It shows how much of the gap to the ceiling the architecture itself costs.
  */
-async function barePipeline(events, processes) {
+async function barePipeline({ events, processes, rate = 0, warmupEvents = 0 }) {
   const prefix = `bare${++prefixCounter}`;
   const workers = Array.from({ length: processes }, () =>
     start(join(root, 'bench/bare-pipeline-worker.mjs'), [], { REDIS_URL, PREFIX: prefix, TARGET, CONCURRENCY: String(CONCURRENCY) }, { ipc: true, nodeArgs: workerNodeArgs() }),
   );
   await Promise.all(workers.map((worker) => message(worker, 'ready')));
+  const publish = streamPublisher(`${prefix}:events`);
+  if (warmupEvents > 0) {
+    await resetReceiver(receiver);
+    await offerLoad(warmupEvents, rate, publish);
+    await waitForDeliveries(receiver, warmupEvents, 120_000);
+  }
   await resetReceiver(receiver);
   const commandsBefore = await commandCounts(redis);
   const cpuProcesses = { redis: [redisProcess.pid], receiver: [receiver.pid], workers: workers.map((w) => w.pid) };
   const cpuBefore = cpuStart(cpuProcesses);
   const started = Date.now();
-  for (let i = 0; i < events; i += 100) {
-    const sentAt = Date.now();
-    const pipeline = redis.pipeline();
-    for (let k = i; k < Math.min(events, i + 100); k++) pipeline.xadd(`${prefix}:events`, '*', 'event', JSON.stringify({ type: 'bench.event', data: { sentAt, n: k } }));
-    await pipeline.exec();
-  }
+  await offerLoad(events, rate, publish);
   const final = await waitForDeliveries(receiver, events, 600_000);
   const commands = await commandsPerDelivery(redis, commandsBefore, events);
   const cpu = cpuSince(cpuBefore, cpuProcesses);
@@ -260,45 +298,17 @@ async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0
     workerProcs.push(worker);
     await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).ok, 15_000, `worker ${i}\n${worker.output()}`);
   }
-  const BATCH = rate > 0 ? Math.max(1, Math.round(rate / 50)) : 100;
-  const makeEvents = (count, b) => {
-    const sentAt = Date.now();
-    return Array.from({ length: Math.min(BATCH, count - b * BATCH) }, (_, i) => ({ type: 'bench.event', data: { sentAt, n: b * BATCH + i } }));
-  };
-  const publish = async (count, b) => {
-    if (via === 'stream') {
-      const pipeline = redis.pipeline();
-      for (const event of makeEvents(count, b)) pipeline.xadd(`${prefix}:events`, '*', 'event', JSON.stringify(event));
-      await pipeline.exec();
-      return;
-    }
-    const response = await fetch(`${apiUrl}/v1/events/batch`, { method: 'POST', headers, body: JSON.stringify({ events: makeEvents(count, b) }) });
-    if (response.status !== 202) throw new Error(`publish: ${response.status}`);
-  };
-  /** Publishes `count` events: at `rate` events/s in batches every 20 ms, or as fast as 4 publishers go. */
-  const offer = async (count) => {
-    const batches = Math.ceil(count / BATCH);
-    const offerStarted = Date.now();
-    if (rate > 0) {
-      const interval = (BATCH / rate) * 1000;
-      const inflight = [];
-      for (let b = 0; b < batches; b++) {
-        const wait = offerStarted + b * interval - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        inflight.push(publish(count, b));
-      }
-      await Promise.all(inflight);
-    } else {
-      let next = 0;
-      await Promise.all(Array.from({ length: 4 }, async () => {
-        while (next < batches) await publish(count, next++);
-      }));
-    }
-  };
+  const publish =
+    via === 'stream'
+      ? streamPublisher(`${prefix}:events`)
+      : async (batch) => {
+          const response = await fetch(`${apiUrl}/v1/events/batch`, { method: 'POST', headers, body: JSON.stringify({ events: batch }) });
+          if (response.status !== 202) throw new Error(`publish: ${response.status}`);
+        };
   if (warmupEvents > 0) {
     // Steady state: the first deliveries after start (connections, JIT, script loading) are not timed.
     await resetReceiver(receiver);
-    await offer(warmupEvents);
+    await offerLoad(warmupEvents, rate, publish);
     await waitForDeliveries(receiver, warmupEvents * webhooks, 120_000);
   }
   await resetReceiver(receiver);
@@ -306,7 +316,7 @@ async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0
   const cpuProcesses = { redis: [redisProcess.pid], receiver: [receiver.pid], api: [api.pid], workers: workerProcs.map((w) => w.pid) };
   const cpuBefore = cpuStart(cpuProcesses);
   const started = Date.now();
-  await offer(events);
+  await offerLoad(events, rate, publish);
   const expected = events * webhooks;
   const final = await waitForDeliveries(receiver, expected, 600_000);
   const commands = await commandsPerDelivery(redis, commandsBefore, expected);
@@ -349,11 +359,14 @@ async function memoryPerQueuedJob(jobs) {
   return { bytesPerQueuedDelivery: Math.round(bytes / jobs) };
 }
 
+// Fixed load: 20 s at 500 events/s (5 s with --quick), timed after 2 s of the same load as warm-up.
+const LATENCY_EVENTS = options.events ? Number(options.events) : options.quick ? 2_500 : 10_000;
 const SCENARIOS = {
   'ceiling-1': () => ceiling(SIZE(20_000), 1),
   'ceiling-2': () => ceiling(SIZE(20_000), 2),
-  'bare-pipeline-1': () => barePipeline(SIZE(20_000), 1),
-  'bare-pipeline-2': () => barePipeline(SIZE(20_000), 2),
+  'bare-pipeline-1': () => barePipeline({ events: SIZE(20_000), processes: 1 }),
+  'bare-pipeline-2': () => barePipeline({ events: SIZE(20_000), processes: 2 }),
+  'bare-pipeline-500eps-latency': () => barePipeline({ events: LATENCY_EVENTS, processes: 2, rate: 500, warmupEvents: 1_000 }),
   'herald-1w-api': () => herald({ events: SIZE(20_000), workers: 1 }),
   'herald-2w-api': () => herald({ events: SIZE(20_000), workers: 2 }),
   'herald-1w-stream': () => herald({ events: SIZE(20_000), workers: 1, via: 'stream' }),
@@ -361,9 +374,9 @@ const SCENARIOS = {
   // The default webhook: circuit breaker on, one admission script per delivery.
   'herald-2w-api-breaker': () => herald({ events: SIZE(20_000), workers: 2, breaker: true }),
   'herald-fanout-10x': () => herald({ events: SIZE(5_000), webhooks: 10, workers: 2 }),
-  // 20 s at 500 events/s (5 s with --quick), timed after 2 s of the same load as warm-up.
-  'herald-500eps-latency': () =>
-    herald({ events: options.events ? Number(options.events) : options.quick ? 2_500 : 10_000, workers: 2, rate: 500, warmupEvents: 1_000 }),
+  'herald-500eps-latency': () => herald({ events: LATENCY_EVENTS, workers: 2, rate: 500, warmupEvents: 1_000 }),
+  'herald-500eps-latency-1w': () => herald({ events: LATENCY_EVENTS, workers: 1, rate: 500, warmupEvents: 1_000 }),
+  'herald-500eps-latency-stream': () => herald({ events: LATENCY_EVENTS, workers: 2, rate: 500, warmupEvents: 1_000, via: 'stream' }),
   'memory-per-queued-delivery': () => memoryPerQueuedJob(SIZE(20_000)),
 };
 const chosen = options.scenarios ? options.scenarios.split(',') : Object.keys(SCENARIOS);
