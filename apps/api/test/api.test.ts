@@ -218,6 +218,18 @@ describe('webhooks', () => {
     expect((await request(app).delete(`/v1/webhooks/${id}`).set(auth)).status).toBe(404);
   });
 
+  it('forgets an open circuit when its breaker is switched off, keeping the failure streak', async () => {
+    const created = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/breaker' });
+    const id = created.body.id as string;
+    await redis.hset(keys.circuit(id), 'state', 'open', 'openUntil', Date.now() + 60_000, 'failures', 7, 'firstFailureAt', 1);
+    await redis.sadd(keys.openCircuits, id);
+
+    const patched = await request(app).patch(`/v1/webhooks/${id}`).set(auth).send({ circuitBreaker: { enabled: false } });
+    expect(patched.status).toBe(200);
+    expect(await redis.hgetall(keys.circuit(id))).toEqual({ failures: '7', firstFailureAt: '1' });
+    expect(await redis.sismember(keys.openCircuits, id)).toBe(0);
+  });
+
   it('checks templates at creation and masks template variables', async () => {
     const bad = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/t', template: '{"x": {{process.env}}}' });
     expect(bad.status).toBe(400);

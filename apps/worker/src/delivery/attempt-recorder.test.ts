@@ -56,8 +56,10 @@ it('keeps no event attempt list when its TTL is 0, and still logs the attempt fo
 it('opens the circuit at the failure threshold and closes it on the next answer', async () => {
   const recorder = new AttemptRecorder(redis, keys, policies, { logSize: 10, eventAttemptsTtlMs: 0 });
   const hook = webhook('wh_circuit');
-  const fail = (event: string) => recorder.record({ attempt: attempt(hook.id, event, 'retry'), circuit: { webhook: hook, endpointFailed: true } });
-  const succeed = (event: string) => recorder.record({ attempt: attempt(hook.id, event, 'success'), circuit: { webhook: hook, endpointFailed: false } });
+  const fail = (event: string) =>
+    recorder.record({ attempt: attempt(hook.id, event, 'retry'), circuit: { webhook: hook, effect: 'failure', deliveryToken: event } });
+  const succeed = (event: string) =>
+    recorder.record({ attempt: attempt(hook.id, event, 'success'), circuit: { webhook: hook, effect: 'success', deliveryToken: event } });
 
   expect(await succeed('evt_0')).toEqual({ transition: '', disable: false });
   expect(await redis.exists(keys.circuit(hook.id))).toBe(0);
@@ -68,6 +70,19 @@ it('opens the circuit at the failure threshold and closes it on the next answer'
   expect(await succeed('evt_3')).toEqual({ transition: 'closed', disable: false });
   expect(await redis.exists(keys.circuit(hook.id))).toBe(0);
   expect(await redis.sismember(keys.openCircuits, hook.id)).toBe(0);
+});
+
+it('gives a half-open probe its turn back when it never reached the endpoint', async () => {
+  const recorder = new AttemptRecorder(redis, keys, policies, { logSize: 10, eventAttemptsTtlMs: 0 });
+  const hook = webhook('wh_probe');
+  await redis.hset(keys.circuit(hook.id), 'state', 'half_open', 'probe', 'job-probe', 'probeUntil', Date.now() + 60_000, 'failures', 3);
+  const refused = (token: string) =>
+    recorder.record({ attempt: attempt(hook.id, `evt_${token}`, 'dead_letter'), circuit: { webhook: hook, effect: 'neutral', deliveryToken: token } });
+
+  expect(await refused('job-other')).toEqual({ transition: '', disable: false });
+  expect(await redis.hget(keys.circuit(hook.id), 'probe')).toBe('job-probe');
+  expect(await refused('job-probe')).toEqual({ transition: '', disable: false });
+  expect(await redis.hgetall(keys.circuit(hook.id))).toEqual({ state: 'half_open', failures: '3' });
 });
 
 it('parks a dead letter with the attempt, and returns no circuit change when none was asked', async () => {
@@ -90,5 +105,5 @@ it('parks a dead letter with the attempt, and returns no circuit change when non
   expect(change).toBeNull();
   expect(await redis.hexists(keys.deadLetters, dead.deliveryId)).toBe(1);
   expect(await redis.zscore(keys.deadLettersByTime, dead.deliveryId)).not.toBeNull();
-  expect(await redis.hget(keys.globalStats, 'dead_letter')).toBe('1');
+  expect(await redis.hget(keys.webhookStats('wh_dead'), 'dead_letter')).toBe('1');
 });

@@ -11,7 +11,7 @@ import {
   type Webhook,
   type RedisClient,
 } from '@herald/shared';
-import { DeliveryPolicies, type CircuitChange } from '../policies/delivery-policies';
+import { DeliveryPolicies, type CircuitChange, type CircuitEffect } from '../policies/delivery-policies';
 
 /** Attempts kept per event (over all its webhooks). */
 const EVENT_ATTEMPTS_KEPT = 200;
@@ -29,8 +29,8 @@ export interface AttemptRecord {
   deadLetter?: DeadLetter;
   /** A replayed delivery succeeded: its dead letter (if still there) goes. */
   clearDeadLetter?: string;
-  /** The attempt's effect on the webhook's circuit breaker. */
-  circuit?: { webhook: Webhook; endpointFailed: boolean };
+  /** The attempt's effect on the webhook's circuit breaker; the token is the delivery's (probe) identity. */
+  circuit?: { webhook: Webhook; effect: CircuitEffect; deliveryToken: string };
 }
 
 export class AttemptRecorder {
@@ -48,7 +48,7 @@ export class AttemptRecorder {
     const json = JSON.stringify(attempt);
     // Parked in the store's own format (the script only writes it).
     const parked = deadLetter ? DeadLetterStore.encode(deadLetter) : undefined;
-    const circuitRecord = circuit ? this.policies.circuitRecord(circuit.webhook, circuit.endpointFailed) : undefined;
+    const circuitRecord = circuit ? this.policies.circuitRecord(circuit.webhook, circuit.effect, circuit.deliveryToken) : undefined;
     // One scripted command instead of a dozen: the client-side cost per command dominates here.
     const keys = [
       this.keys.attempts(attempt.webhookId),

@@ -117,13 +117,15 @@ export class DeliveryProcessor {
             atMs: finishedMs,
           })
         : undefined;
-    // The circuit breaker counts what says something about the endpoint: an answer, or the lack of one.
+    // The circuit breaker counts what says something about the endpoint: an answer, or the lack of
+    // one. A delivery that never reached it (refused target, unrenderable body) is neutral.
     const endpointFailed = verdict.kind === 'retry' || verdict.kind === 'gone';
+    const circuitEffect = endpointFailed ? 'failure' : result.kind === 'response' ? 'success' : 'neutral';
     const change = await this.deps.recorder.record({
       attempt: record,
       ...(deadLetter ? { deadLetter } : {}),
       ...(outcome === 'success' && data.replay > 0 ? { clearDeadLetter: data.deliveryId } : {}),
-      ...(endpointFailed || result.kind === 'response' ? { circuit: { webhook, endpointFailed } } : {}),
+      circuit: { webhook, effect: circuitEffect, deliveryToken: String(job.id) },
     });
     await this.afterAttempt(webhook, data, { verdict, change, deadLettered: outcome === 'dead_letter', reason });
 

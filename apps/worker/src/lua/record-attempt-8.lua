@@ -22,12 +22,14 @@
   ARGV[9] dead letter time (unix ms, the sorted set score)
   ARGV[10] dead letter id to clear ('' for none)
   ARGV[11] for the circuit: 'success' (the endpoint answered), 'failure' (timeout, network error,
-           408/425/429/5xx), or '' (the attempt says nothing about the endpoint)
+           408/425/429/5xx), 'neutral' (the delivery never reached the endpoint: a half-open
+           probe gives its turn back), or '' (no circuit to record)
   ARGV[12] consecutive failures that open the circuit
   ARGV[13] cool-down in ms before a probe may go through
   ARGV[14] after failing continuously this long (ms) the webhook should be disabled
   ARGV[15] the webhook id
   ARGV[16] 1 when the breaker is enabled (it may open), 0 to track the failure streak only
+  ARGV[17] the delivery's job id (the probe's identity when half-open)
 
   Returns { transition, disable }: transition 'opened', 'closed' or ''; disable 1 when the
   webhook has failed continuously for ARGV[14] ms, else 0.
@@ -54,6 +56,12 @@ if ARGV[10] ~= '' then
 end
 
 local function record_circuit()
+  if ARGV[11] == 'neutral' then
+    if redis.call('HGET', KEYS[7], 'probe') == ARGV[17] then
+      redis.call('HDEL', KEYS[7], 'probe', 'probeUntil')
+    end
+    return { '', 0 }
+  end
   if ARGV[11] == 'success' then
     -- The common case: a healthy webhook's circuit has no hash at all.
     if redis.call('EXISTS', KEYS[7]) == 0 then

@@ -19,6 +19,9 @@ export type Admission =
 /** A token is reserved ahead (and the delivery sleeps in the worker) only for waits up to this. */
 export const MAX_RESERVED_WAIT_MS = 250;
 
+/** What one attempt says about the endpoint: it answered, it failed, or nothing (never reached). */
+export type CircuitEffect = 'success' | 'failure' | 'neutral';
+
 export interface CircuitChange {
   transition: 'opened' | 'closed' | '';
   /** The webhook has failed continuously for longer than allowed. */
@@ -74,19 +77,22 @@ export class DeliveryPolicies {
   /**
    * The circuit part of the attempt-recording script (record-attempt-8.lua): the keys and the
    * arguments that record an attempt's effect on the circuit (when the breaker is on) and on the
-   * failure streak (always: a webhook failing continuously is disabled either way).
+   * failure streak (always: a webhook failing continuously is disabled either way). A `neutral`
+   * attempt (the target was refused, the body could not be built) says nothing about the endpoint;
+   * if it was the half-open probe, it gives the probe's turn back at once.
    */
-  circuitRecord(webhook: Webhook, endpointFailed: boolean): { keys: [string, string]; args: (string | number)[] } {
+  circuitRecord(webhook: Webhook, effect: CircuitEffect, deliveryToken: string): { keys: [string, string]; args: (string | number)[] } {
     const circuit = this.circuit(webhook);
     return {
       keys: [this.keys.circuit(webhook.id), this.keys.openCircuits],
       args: [
-        endpointFailed ? 'failure' : 'success',
+        effect,
         circuit.failureThreshold,
         circuit.cooldownMs,
         this.defaults.disableAfterMs,
         webhook.id,
         circuit.enabled ? 1 : 0,
+        deliveryToken,
       ],
     };
   }

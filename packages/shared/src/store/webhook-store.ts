@@ -95,8 +95,10 @@ export class WebhookStore {
    */
   async update(id: string, patch: z.output<typeof webhookUpdateSchema>, nowMs: number = Date.now()): Promise<Webhook | null> {
     let reEnabled = false;
+    let breakerSwitchedOff = false;
     const updated = await this.mutate(id, nowMs, (current) => {
       reEnabled = patch.enabled === true && !current.enabled;
+      breakerSwitchedOff = current.circuitBreaker?.enabled !== false && patch.circuitBreaker?.enabled === false;
       const merged: Record<string, unknown> = { ...current };
       for (const [field, value] of Object.entries(patch)) {
         if (value === undefined) continue;
@@ -108,6 +110,12 @@ export class WebhookStore {
     // A webhook switched back on starts with a closed circuit and a full bucket.
     if (updated && reEnabled) {
       await execOrThrow(this.redis.multi().del(this.keys.circuit(id), this.keys.rateLimit(id)).srem(this.keys.openCircuits, id));
+    } else if (updated && breakerSwitchedOff) {
+      // No breaker, no open circuit: the state goes (and the open-circuits gauge with it); the
+      // failure streak stays, since a webhook failing continuously is disabled either way.
+      await execOrThrow(
+        this.redis.multi().hdel(this.keys.circuit(id), 'state', 'openUntil', 'probe', 'probeUntil').srem(this.keys.openCircuits, id),
+      );
     }
     return updated;
   }
