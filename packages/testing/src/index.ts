@@ -11,7 +11,7 @@ export {
   type RunningApi,
   type RunningWorker,
 } from './processes';
-export { startRedisCluster, type RunningRedisCluster } from './redis-cluster';
+export { startRedisCluster, type RedisClusterOptions, type RunningRedisCluster } from './redis-cluster';
 export { uniquePrefix, testRedisUrl } from './prefix';
 export { apiClient, type ApiClient, type ApiResponse } from './api-client';
 export { startHerald, createWebhook, publish, FAST_WORKER_ENV, type Herald, type HeraldOptions } from './herald';
