@@ -13,6 +13,13 @@ beforeAll(async () => {
       const timer = setTimeout(() => res.end('late'), 2000);
       return void res.on('close', () => clearTimeout(timer));
     }
+    if (req.url === '/drip') {
+      // Headers at once, then a byte every 50 ms for 3 s: no single wait is long, the whole is.
+      res.writeHead(200);
+      const timer = setInterval(() => res.write('x'), 50);
+      const stop = setTimeout(() => res.end(), 3000);
+      return void res.on('close', () => (clearInterval(timer), clearTimeout(stop)));
+    }
     if (req.url === '/echo') {
       let body = '';
       req.on('data', (c) => (body += c));
@@ -50,6 +57,15 @@ describe('HttpClient', () => {
     const started = Date.now();
     expect(await send('/slow', 200)).toMatchObject({ kind: 'error', code: 'TIMEOUT' });
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('bounds the whole request by its timeout, a slowly dripping body included', async () => {
+    const started = Date.now();
+    const result = await send('/drip', 400);
+    expect(Date.now() - started).toBeLessThan(1500);
+    // The status had arrived: it decides the outcome; the body that broke off is noted.
+    expect(result).toMatchObject({ kind: 'response', statusCode: 200 });
+    expect(result.kind === 'response' && result.body).toMatch(/^\[response body unreadable: no complete answer within 400 ms\]$/);
   });
 
   it('refuses non-public targets at connect time, by literal address and by resolved name', async () => {

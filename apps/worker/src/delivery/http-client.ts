@@ -1,5 +1,6 @@
 // The one HTTP client deliveries go through: undici with keep-alive pools per origin.
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
+import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
 import { refusedAddress, type TargetPolicy } from '@herald/shared';
@@ -67,13 +68,14 @@ export class HttpClient {
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const refusedLiteral = isIP(host) ? refusedAddress(host, this.policy) : null;
     if (refusedLiteral) return { kind: 'error', code: TARGET_REFUSED, message: refusedLiteral };
+    const deadline = new Deadline(outbound.timeoutMs);
     try {
       const response = await request(outbound.url, {
         dispatcher: this.agent,
         method: outbound.method,
         headers: outbound.headers,
         body: outbound.body,
-        signal: AbortSignal.timeout(outbound.timeoutMs),
+        signal: deadline,
         headersTimeout: outbound.timeoutMs,
         bodyTimeout: outbound.timeoutMs,
       });
@@ -87,11 +89,37 @@ export class HttpClient {
       const code =
         err.name === 'TimeoutError' || err.name === 'AbortError' ? 'TIMEOUT' : (err.code ?? err.cause?.code ?? err.name);
       return { kind: 'error', code, message: err.message };
+    } finally {
+      deadline.clear();
     }
   }
 
   async close(): Promise<void> {
     await this.agent.close();
+  }
+}
+
+/**
+ * The whole request's deadline, given to undici as its abort signal. undici takes an EventEmitter
+ * with `aborted` and `reason` as well as an AbortSignal; this one costs a timer and nothing else,
+ * where `AbortSignal.timeout` costs several microseconds per delivery on the hot path.
+ */
+class Deadline extends EventEmitter {
+  aborted = false;
+  reason: Error | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    super();
+    this.timer = setTimeout(() => {
+      this.aborted = true;
+      this.reason = Object.assign(new Error(`no complete answer within ${ms} ms`), { name: 'TimeoutError' });
+      this.emit('abort');
+    }, ms);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
   }
 }
 

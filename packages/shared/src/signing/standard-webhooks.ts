@@ -1,6 +1,20 @@
 // Standard Webhooks signatures (https://www.standardwebhooks.com): the one place Herald signs and verifies them.
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { constantTimeEqual, signingKey } from './secret';
+
+/** HMAC keys by secret, so a worker decodes each secret once rather than on every delivery. */
+const keys = new Map<string, KeyObject>();
+const KEYS_KEPT = 10_000;
+
+function hmacKey(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size >= KEYS_KEPT) keys.clear();
+    key = createSecretKey(signingKey(secret));
+    keys.set(secret, key);
+  }
+  return key;
+}
 
 export interface SignInput {
   /** The `webhook-id`: Herald's event id, the same on every attempt and replay. */
@@ -14,7 +28,7 @@ export interface SignInput {
 }
 
 function signOne(secret: string, msgId: string, timestampSec: number, body: string): string {
-  const mac = createHmac('sha256', signingKey(secret)).update(`${msgId}.${timestampSec}.${body}`).digest('base64');
+  const mac = createHmac('sha256', hmacKey(secret)).update(`${msgId}.${timestampSec}.${body}`).digest('base64');
   return `v1,${mac}`;
 }
 
