@@ -42,6 +42,8 @@ process.on('message', (message) => {
     requests = 0;
     process.send?.({ type: 'reset' });
   } else if (message === 'report') {
-    process.send?.({ type: 'report', delivered: seen.size, requests, firstAt, lastAt, latencies });
+    process.send?.({ type: 'report', delivered: seen.size, requests, firstAt, lastAt });
+  } else if (message === 'latencies') {
+    process.send?.({ type: 'latencies', latencies });
   }
 });

@@ -137,13 +137,19 @@ async function resetReceiver(receiver) {
   receiver.send('reset');
   await message(receiver, 'reset');
 }
+/**
+ * Polls the receiver's counts until `expected` deliveries arrived; the latencies (large) are
+ * fetched once at the end, so that polling costs the measured processes next to nothing.
+ */
 async function waitForDeliveries(receiver, expected, timeoutMs) {
   let last;
   await until(async () => {
     last = await report(receiver);
     return last.delivered >= expected;
   }, timeoutMs, `${expected} deliveries (have ${last?.delivered ?? 0})`);
-  return last;
+  receiver.send('latencies');
+  const { latencies } = await message(receiver, 'latencies');
+  return { ...last, latencies };
 }
 
 // ---------------------------------------------------------------- the bench
