@@ -36,6 +36,8 @@ const TOKEN = 'bench-admin-token-0123456789';
 
 /** BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles Herald's and the bare pipeline's workers. */
 const workerNodeArgs = () => (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** BENCH_API_NODE_ARGS does the same for the API. */
+const apiNodeArgs = () => (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const running = new Set();
 function start(script, args, env, { ipc = false, nodeArgs = [] } = {}) {
@@ -287,7 +289,7 @@ async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0
     REDIS_URL, HERALD_PREFIX: prefix, HERALD_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn', HERALD_ALLOW_PRIVATE_TARGETS: 'true',
     HERALD_WORKER_CONCURRENCY: String(CONCURRENCY),
   };
-  const api = start(join(root, 'apps/api/dist/index.js'), [], { ...env, HERALD_API_PORT: String(apiPort), HERALD_API_HOST: '127.0.0.1' });
+  const api = start(join(root, 'apps/api/dist/index.js'), [], { ...env, HERALD_API_PORT: String(apiPort), HERALD_API_HOST: '127.0.0.1' }, { nodeArgs: apiNodeArgs() });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   await until(async () => (await fetch(`${apiUrl}/readyz`)).ok, 15_000, `the API\n${api.output()}`);
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
