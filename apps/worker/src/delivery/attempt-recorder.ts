@@ -43,12 +43,11 @@ export class AttemptRecorder {
     defineLuaCommands(redis, join(__dirname, '..', 'lua'), { heraldRecordAttempt: 'record-attempt-8.lua' });
   }
 
-  /** Returns the circuit breaker's change, when the attempt went to the breaker. */
+  /** Returns the circuit breaker's change, when the attempt was given a circuit effect. */
   async record({ attempt, deadLetter, clearDeadLetter, circuit }: AttemptRecord): Promise<CircuitChange | null> {
     const json = JSON.stringify(attempt);
     // Parked in the store's own format (the script only writes it).
     const parked = deadLetter ? DeadLetterStore.encode(deadLetter) : undefined;
-    const circuitRecord = circuit ? this.policies.circuitRecord(circuit.webhook, circuit.effect, circuit.deliveryToken) : undefined;
     // One scripted command instead of a dozen: the client-side cost per command dominates here.
     const keys = [
       this.keys.attempts(attempt.webhookId),
@@ -57,7 +56,8 @@ export class AttemptRecorder {
       this.keys.eventAttempts(attempt.eventId),
       this.keys.deadLetters,
       this.keys.deadLettersByTime,
-      ...(circuitRecord?.keys ?? [this.keys.circuit(attempt.webhookId), this.keys.openCircuits]),
+      this.keys.circuit(attempt.webhookId),
+      this.keys.openCircuits,
     ];
     const reply = await callLua(this.redis, 'heraldRecordAttempt', keys, [
       json,
@@ -70,8 +70,9 @@ export class AttemptRecorder {
       parked?.json ?? '',
       parked?.score ?? 0,
       clearDeadLetter ?? '',
-      ...(circuitRecord?.args ?? ['']),
+      // '' leaves the circuit alone.
+      ...(circuit ? this.policies.circuitArgs(circuit.webhook, circuit.effect, circuit.deliveryToken) : ['']),
     ]);
-    return circuitRecord ? DeliveryPolicies.readChange(reply) : null;
+    return circuit ? DeliveryPolicies.readChange(reply) : null;
   }
 }

@@ -75,26 +75,23 @@ export class DeliveryPolicies {
   }
 
   /**
-   * The circuit part of the attempt-recording script (record-attempt-8.lua): the keys and the
-   * arguments that record an attempt's effect on the circuit (when the breaker is on) and on the
-   * failure streak (always: a webhook failing continuously is disabled either way). A `neutral`
-   * attempt (the target was refused, the body could not be built) says nothing about the endpoint;
-   * if it was the half-open probe, it gives the probe's turn back at once.
+   * The circuit arguments of the attempt-recording script (record-attempt-8.lua, ARGV[11..17]):
+   * they record an attempt's effect on the circuit (when the breaker is on) and on the failure
+   * streak (always: a webhook failing continuously is disabled either way). A `neutral` attempt
+   * (the target was refused, the body could not be built) says nothing about the endpoint; if it
+   * was the half-open probe, it gives the probe's turn back at once.
    */
-  circuitRecord(webhook: Webhook, effect: CircuitEffect, deliveryToken: string): { keys: [string, string]; args: (string | number)[] } {
+  circuitArgs(webhook: Webhook, effect: CircuitEffect, deliveryToken: string): (string | number)[] {
     const circuit = this.circuit(webhook);
-    return {
-      keys: [this.keys.circuit(webhook.id), this.keys.openCircuits],
-      args: [
-        effect,
-        circuit.failureThreshold,
-        circuit.cooldownMs,
-        this.defaults.disableAfterMs,
-        webhook.id,
-        circuit.enabled ? 1 : 0,
-        deliveryToken,
-      ],
-    };
+    return [
+      effect,
+      circuit.failureThreshold,
+      circuit.cooldownMs,
+      this.defaults.disableAfterMs,
+      webhook.id,
+      circuit.enabled ? 1 : 0,
+      deliveryToken,
+    ];
   }
 
   static readChange(reply: unknown): CircuitChange {
