@@ -244,6 +244,36 @@ const streamPublisher = (stream) => async (events) => {
 };
 
 /**
+ * The timed part of a scenario fed by `publish`: after `warmupEvents` untimed events (steady state:
+ * connections, JIT and script loading are not timed), offers `events` events and waits for
+ * `events × fanOut` deliveries. Throughput runs from the first publish to the last delivery; CPU
+ * is counted for Redis, the receiver and `processes` ({ name: [pid, …] }).
+ */
+async function measureLoad({ events, fanOut = 1, rate = 0, warmupEvents = 0, publish, processes }) {
+  if (warmupEvents > 0) {
+    await resetReceiver(receiver);
+    await offerLoad(warmupEvents, rate, publish);
+    await waitForDeliveries(receiver, warmupEvents * fanOut, 120_000);
+  }
+  await resetReceiver(receiver);
+  const commandsBefore = await commandCounts(redis);
+  const cpuProcesses = { redis: [redisProcess.pid], receiver: [receiver.pid], ...processes };
+  const cpuBefore = cpuStart(cpuProcesses);
+  const started = Date.now();
+  await offerLoad(events, rate, publish);
+  const expected = events * fanOut;
+  const final = await waitForDeliveries(receiver, expected, 600_000);
+  const commands = await commandsPerDelivery(redis, commandsBefore, expected);
+  return {
+    deliveriesPerSecond: Math.round(expected / ((final.lastAt - started) / 1000)),
+    latencyMs: quantiles(final.latencies),
+    redisCommandsPerDelivery: commands.total,
+    redisCommandsByType: commands.byCommand,
+    cpuSeconds: cpuSince(cpuBefore, cpuProcesses),
+  };
+}
+
+/**
  * SPEC §2's data flow bare (bench/bare-pipeline-worker.mjs: stream → fan-out → addBulk → BullMQ →
  * POST, nothing else), `processes` processes, events written straight to the stream as in
  * herald-2w-stream. It shows how much of the gap to the ceiling the architecture itself costs.
@@ -254,31 +284,12 @@ async function barePipeline({ events, processes, rate = 0, warmupEvents = 0 }) {
     start(join(root, 'bench/bare-pipeline-worker.mjs'), [], { REDIS_URL, PREFIX: prefix, TARGET, CONCURRENCY: String(CONCURRENCY) }, { ipc: true, nodeArgs: workerNodeArgs() }),
   );
   await Promise.all(workers.map((worker) => message(worker, 'ready')));
-  const publish = streamPublisher(`${prefix}:events`);
-  if (warmupEvents > 0) {
-    await resetReceiver(receiver);
-    await offerLoad(warmupEvents, rate, publish);
-    await waitForDeliveries(receiver, warmupEvents, 120_000);
-  }
-  await resetReceiver(receiver);
-  const commandsBefore = await commandCounts(redis);
-  const cpuProcesses = { redis: [redisProcess.pid], receiver: [receiver.pid], workers: workers.map((w) => w.pid) };
-  const cpuBefore = cpuStart(cpuProcesses);
-  const started = Date.now();
-  await offerLoad(events, rate, publish);
-  const final = await waitForDeliveries(receiver, events, 600_000);
-  const commands = await commandsPerDelivery(redis, commandsBefore, events);
-  const cpu = cpuSince(cpuBefore, cpuProcesses);
+  const measured = await measureLoad({
+    events, rate, warmupEvents, publish: streamPublisher(`${prefix}:events`), processes: { workers: workers.map((w) => w.pid) },
+  });
   const rss = workers.map((w) => peakRssMiB(w.pid));
   await stop(workers);
-  return {
-    deliveriesPerSecond: Math.round(events / ((final.lastAt - started) / 1000)),
-    latencyMs: quantiles(final.latencies),
-    redisCommandsPerDelivery: commands.total,
-    redisCommandsByType: commands.byCommand,
-    peakRssMiB: { worker: rss },
-    cpuSeconds: cpu,
-  };
+  return { ...measured, peakRssMiB: { worker: rss } };
 }
 
 /** Herald end to end: API + `workers` worker processes, `webhooks` webhooks, `events` events. */
@@ -313,33 +324,12 @@ async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0
           const response = await fetch(`${apiUrl}/v1/events/batch`, { method: 'POST', headers, body: JSON.stringify({ events: batch }) });
           if (response.status !== 202) throw new Error(`publish: ${response.status}`);
         };
-  if (warmupEvents > 0) {
-    // Steady state: the first deliveries after start (connections, JIT, script loading) are not timed.
-    await resetReceiver(receiver);
-    await offerLoad(warmupEvents, rate, publish);
-    await waitForDeliveries(receiver, warmupEvents * webhooks, 120_000);
-  }
-  await resetReceiver(receiver);
-  const commandsBefore = await commandCounts(redis);
-  const cpuProcesses = { redis: [redisProcess.pid], receiver: [receiver.pid], api: [api.pid], workers: workerProcs.map((w) => w.pid) };
-  const cpuBefore = cpuStart(cpuProcesses);
-  const started = Date.now();
-  await offerLoad(events, rate, publish);
-  const expected = events * webhooks;
-  const final = await waitForDeliveries(receiver, expected, 600_000);
-  const commands = await commandsPerDelivery(redis, commandsBefore, expected);
-  const cpu = cpuSince(cpuBefore, cpuProcesses);
+  const measured = await measureLoad({
+    events, fanOut: webhooks, rate, warmupEvents, publish, processes: { api: [api.pid], workers: workerProcs.map((w) => w.pid) },
+  });
   const rss = { api: peakRssMiB(api.pid), workers: workerProcs.map((w) => peakRssMiB(w.pid)) };
   await stop([...workerProcs, api]);
-  const seconds = (final.lastAt - started) / 1000;
-  return {
-    deliveriesPerSecond: Math.round(expected / seconds),
-    latencyMs: quantiles(final.latencies),
-    redisCommandsPerDelivery: commands.total,
-    redisCommandsByType: commands.byCommand,
-    peakRssMiB: rss,
-    cpuSeconds: cpu,
-  };
+  return { ...measured, peakRssMiB: rss };
 }
 
 /** Redis memory one queued delivery takes (an event of ~200 bytes of data), for sizing. */
