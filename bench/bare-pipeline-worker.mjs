@@ -8,7 +8,7 @@ import { Agent, request } from 'undici';
 
 const { REDIS_URL, PREFIX, TARGET, CONCURRENCY } = process.env;
 const STREAM = `${PREFIX}:events`;
-const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: false });
 const blocking = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 const queue = new Queue('deliveries', { connection, prefix: PREFIX });
 const agent = new Agent({ keepAliveTimeout: 10_000 });

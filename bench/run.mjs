@@ -329,7 +329,32 @@ async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0
   });
   const rss = { api: peakRssMiB(api.pid), workers: workerProcs.map((w) => peakRssMiB(w.pid)) };
   await stop([...workerProcs, api]);
-  return { ...measured, peakRssMiB: rss };
+  const stages = rate > 0 ? await stageTimings(prefix, events) : undefined;
+  return { ...measured, peakRssMiB: rss, ...(stages ? { stageMs: stages } : {}) };
+}
+
+/**
+ * Where the time between publish and delivery goes, read from the completed jobs of the last
+ * `count` events: publish → accepted (API, or XADD time for stream entries) → job added (fan-out)
+ * → active (a worker took it) → finished (POST answered and attempt recorded). p50 / p99 each.
+ */
+async function stageTimings(prefix, count) {
+  const ids = await redis.zrevrange(`${prefix}:deliveries:completed`, 0, count - 1);
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.hmget(`${prefix}:deliveries:${id}`, 'data', 'timestamp', 'processedOn', 'finishedOn');
+  const stages = { accepted: [], fannedOut: [], active: [], finished: [] };
+  for (const [error, [data, timestamp, processedOn, finishedOn]] of await pipeline.exec()) {
+    if (error || !data) continue;
+    const { event } = JSON.parse(data);
+    stages.accepted.push(event.receivedAt - event.data.sentAt);
+    stages.fannedOut.push(Number(timestamp) - event.receivedAt);
+    stages.active.push(Number(processedOn) - Number(timestamp));
+    stages.finished.push(Number(finishedOn) - Number(processedOn));
+  }
+  return Object.fromEntries(Object.entries(stages).map(([name, values]) => {
+    const { p50, p99 } = quantiles(values);
+    return [name, `${p50} / ${p99}`];
+  }));
 }
 
 /** Redis memory one queued delivery takes (an event of ~200 bytes of data), for sizing. */
@@ -410,6 +435,7 @@ try {
   const line = (cells) => cells.map((cell, i) => String(cell).padEnd(widths[i])).join('  ');
   console.log(line(columns));
   for (const row of rows) console.log(line(columns.map((c) => row[c])));
+  for (const r of results.filter((r) => r.stageMs)) console.log(`${r.scenario} stages, p50 / p99 ms: ${JSON.stringify(r.stageMs)}`);
   mkdirSync(join(root, 'bench-results'), { recursive: true });
   const file = join(root, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), concurrency: CONCURRENCY, quick: options.quick, results }, null, 2));

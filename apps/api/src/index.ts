@@ -4,6 +4,7 @@ import {
   ConfigError,
   SystemGauges,
   WebhookStore,
+  createBullMQConnection,
   createDeliveryQueue,
   createLogger,
   createRedis,
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   // Requests fail (503) rather than hang while Redis is unreachable; the queue connection waits it out.
   const redis = createRedis(redisTarget, { maxRetriesPerRequest: 2 });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  const deliveryQueue = createDeliveryQueue(createRedis(redisTarget), env.HERALD_PREFIX);
+  const deliveryQueue = createDeliveryQueue(createBullMQConnection(redisTarget), env.HERALD_PREFIX);
   deliveryQueue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
 
   await ensureFanoutGroup(redis, keys);

@@ -2,6 +2,7 @@
 import {
   SystemGauges,
   WebhookStore,
+  createBullMQConnection,
   createDeliveryQueue,
   createLogger,
   createRedis,
@@ -29,8 +30,8 @@ async function main(): Promise<void> {
   const redisTarget = redisTargetFromEnv(env);
   const redis = createRedis(redisTarget);
   const blocking = createRedis(redisTarget);
-  const workerConnection = createRedis(redisTarget);
-  const queueConnection = createRedis(redisTarget);
+  const workerConnection = createBullMQConnection(redisTarget);
+  const queueConnection = createBullMQConnection(redisTarget);
   for (const connection of [redis, blocking, workerConnection, queueConnection]) {
     connection.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   }

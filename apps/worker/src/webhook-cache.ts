@@ -6,16 +6,32 @@ export class WebhookCache {
   private byId = new Map<string, Webhook>();
   private byTenant = new Map<string, Webhook[]>();
   private checkedAt = 0;
+  /** The reload in flight, and the count of reloads begun (this one included). */
   private refreshing: Promise<void> | undefined;
+  private reloadsBegun = 0;
 
   constructor(private readonly store: WebhookStore) {}
 
-  /** Reloads if the stored version changed; checks at most once per `maxStalenessMs`. */
+  /**
+   * Reloads if the stored version changed; checks at most once per `maxStalenessMs`. With 0, the
+   * version is read by a command sent after this call: a reload already in flight may have read it
+   * before what the caller just saw (an event naming a new webhook), so it is not enough alone.
+   */
   async refresh(maxStalenessMs: number): Promise<void> {
     if (this.version !== undefined && Date.now() - this.checkedAt < maxStalenessMs) return;
-    this.refreshing ??= this.reload().finally(() => {
-      this.refreshing = undefined;
-    });
+    if (maxStalenessMs > 0 && this.refreshing) return this.refreshing;
+    const needed = this.reloadsBegun + 1;
+    while (this.reloadsBegun < needed) {
+      if (this.refreshing) {
+        await this.refreshing;
+        continue;
+      }
+      this.reloadsBegun += 1;
+      this.refreshing = this.reload().finally(() => {
+        this.refreshing = undefined;
+      });
+    }
+    // Only the in-flight reload can be the one begun for this caller, or a later one.
     await this.refreshing;
   }
 

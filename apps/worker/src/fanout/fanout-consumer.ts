@@ -43,6 +43,8 @@ interface InvalidEntry {
 }
 
 const BLOCK_MS = 1000;
+/** Batches fanned out at once by one consumer. */
+const MAX_BATCHES_IN_FLIGHT = 4;
 
 export class FanoutConsumer implements Service {
   readonly name = 'fanout';
@@ -80,13 +82,15 @@ export class FanoutConsumer implements Service {
   }
 
   /**
-   * Reads the next batch while the previous one is being fanned out (one batch ahead, handled in
-   * order), so the read's round trip is off the path from publish to delivery.
+   * Reads the next batch while earlier ones are being fanned out (up to MAX_BATCHES_IN_FLIGHT at
+   * once), so neither the read's round trip nor an earlier batch's is on the path from publish to
+   * delivery. Batches are independent: each is acknowledged once its own jobs exist.
    */
   private async readLoop(): Promise<void> {
-    let handling: Promise<void> = Promise.resolve();
+    const inFlight = new Set<Promise<void>>();
     while (!this.stopping) {
       try {
+        if (inFlight.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(inFlight);
         const reply = (await this.blocking.xreadgroup(
           'GROUP', FANOUT_GROUP, this.consumer,
           'COUNT', this.options.batchSize,
@@ -94,15 +98,18 @@ export class FanoutConsumer implements Service {
           'STREAMS', this.keys.eventsStream, '>',
         )) as [string, StreamEntry[]][] | null;
         const entries = reply?.[0]?.[1];
-        await handling;
         // A batch that fails stays pending in the group, and is claimed again after claimIdleMs.
-        if (entries && entries.length > 0) handling = this.handle(entries).catch((error: Error) => this.recover(error));
+        if (entries && entries.length > 0) {
+          const handling: Promise<void> = this.handle(entries)
+            .catch((error: Error) => this.recover(error))
+            .finally(() => inFlight.delete(handling));
+          inFlight.add(handling);
+        }
       } catch (error) {
-        await handling;
         await this.recover(error as Error);
       }
     }
-    await handling;
+    await Promise.all(inFlight);
   }
 
   /** Claims entries that a dead consumer left pending, and fans them out here. */

@@ -1,0 +1,38 @@
+// EventIngest against the run's real redis-server: what a consumer of the stream sees of a batch.
+import { createRedis, redisKeys, type ParsedEventInput, type RedisClient } from '@herald/shared';
+import { testRedisUrl, uniquePrefix, waitFor } from '@herald/testing';
+import { EventIngest } from './event-ingest';
+
+const keys = redisKeys(uniquePrefix('event-ingest'));
+const readerName = `event-ingest-reader-${process.pid}`;
+let redis: RedisClient;
+let reader: RedisClient;
+
+beforeAll(() => {
+  redis = createRedis({ url: testRedisUrl(), cluster: false });
+  reader = createRedis({ url: testRedisUrl(), cluster: false }, { connectionName: readerName });
+});
+
+afterAll(() => {
+  redis.disconnect();
+  reader.disconnect();
+});
+
+const event = (n: number, id?: string): ParsedEventInput =>
+  ({ type: 'order.created', tenant: 'default', data: { n }, ...(id ? { id } : {}) }) as ParsedEventInput;
+
+it('appends a batch at once: a reader blocked on the stream wakes with every event of it', async () => {
+  await redis.xgroup('CREATE', keys.eventsStream, 'readers', '$', 'MKSTREAM');
+  const read = reader.xreadgroup('GROUP', 'readers', 'r1', 'COUNT', 100, 'BLOCK', 5000, 'STREAMS', keys.eventsStream, '>') as Promise<
+    [string, [string, string[]][]][] | null
+  >;
+  const blocked = async () => (await redis.client('LIST') as string).split('\n').some((line) => line.includes(`name=${readerName} `) && / cmd=xreadgroup/.test(line));
+  await waitFor(blocked, { timeoutMs: 5000, message: 'the reader blocked on the stream' });
+  const ingest = new EventIngest(redis, keys, { streamMaxLen: 1000, idempotencyTtlSeconds: 60 });
+  const results = await ingest.ingest([event(1), event(2, 'key-a'), event(3), event(4, 'key-a'), event(5)]);
+
+  expect(results.map((result) => result.duplicate)).toEqual([false, false, false, true, false]);
+  const entries = (await read)?.[0]?.[1] ?? [];
+  const eventOf = (fields: string[]) => JSON.parse(fields[fields.indexOf('event') + 1] as string);
+  expect(entries.map(([, fields]) => eventOf(fields).data.n)).toEqual([1, 2, 3, 5]);
+});
