@@ -70,11 +70,20 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'herald api stopping');
     await gauges.stop();
+    // New connections are refused at once; requests in flight (a POST …/test waiting on its
+    // endpoint, say) get until the deadline, then their connections are cut.
+    let drained = true;
+    const deadline = setTimeout(() => {
+      drained = false;
+      logger.warn({ timeoutMs: env.HERALD_SHUTDOWN_TIMEOUT_MS }, 'drain deadline passed; closing the connections still open');
+      server.closeAllConnections();
+    }, env.HERALD_SHUTDOWN_TIMEOUT_MS);
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    clearTimeout(deadline);
     await deliveryQueue.close();
     await redis.quit();
-    logger.info('herald api stopped');
-    process.exit(0);
+    logger.info({ drained }, 'herald api stopped');
+    process.exit(drained ? 0 : 1);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

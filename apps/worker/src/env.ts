@@ -14,8 +14,6 @@ export const workerEnvSchema = z.object({
   HERALD_CLAIM_IDLE_MS: envInt(100, 3_600_000).default(30_000),
   /** How long a delivery job's lock lasts without renewal; a dead worker's jobs restart after it, in ms. */
   HERALD_JOB_LOCK_MS: envInt(1000, 600_000).default(30_000),
-  /** How long SIGTERM waits for in-flight deliveries before giving up on them, in ms. */
-  HERALD_SHUTDOWN_TIMEOUT_MS: envInt(0, 600_000).default(30_000),
   /** How stale the worker's copy of the webhooks may be for deliveries, in ms (fan-out always checks). */
   HERALD_WEBHOOK_CACHE_MS: envInt(0, 60_000).default(250),
   /** Delivery attempts kept per webhook in the attempt log. */

@@ -83,6 +83,11 @@ export const commonEnvShape = {
   HERALD_METRICS_INTERVAL_MS: envInt(250, 300_000).default(5000),
   /** Approximate cap on the events stream (XADD MAXLEN ~), for the API and for Herald's own events. */
   HERALD_STREAM_MAXLEN: envInt(1000, 1_000_000_000).default(1_000_000),
+  /**
+   * How long SIGTERM waits for work in flight (a worker's deliveries, the API's requests) before
+   * the process exits anyway, with status 1.
+   */
+  HERALD_SHUTDOWN_TIMEOUT_MS: envInt(0, 600_000).default(30_000),
 };
 
 /**
