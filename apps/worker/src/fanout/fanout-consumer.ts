@@ -256,8 +256,10 @@ export class FanoutConsumer implements Service {
   }
 
   /**
-   * Of events written straight to the stream, those whose idempotency key an earlier entry
-   * already used: the first entry with a key wins for its TTL. (The API checks keys before it appends.)
+   * Of events written straight to the stream, those whose idempotency key another entry already
+   * used: the first entry checked wins for the key's TTL (batches are checked concurrently, by this
+   * worker and others, so close entries may not keep stream order). The API checks keys before it
+   * appends.
    */
   private async findDuplicates(direct: readonly StoredEvent[]): Promise<Set<StoredEvent>> {
     const duplicates = new Set<StoredEvent>();
