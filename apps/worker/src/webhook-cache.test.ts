@@ -40,3 +40,58 @@ it('refresh with a staleness bound shares the reload in flight', async () => {
   await cache.refresh(60_000);
   expect(versionReads).toHaveBeenCalledTimes(1);
 });
+
+describe('after the first load, only what changed is read', () => {
+  const ids = (webhooks: readonly { id: string }[]) => webhooks.map((webhook) => webhook.id);
+
+  it('applies creates, updates and deletes without reloading every webhook', async () => {
+    const tenantKeys = redisKeys(uniquePrefix('webhook-cache-delta'));
+    const store = new WebhookStore(redis, tenantKeys);
+    const cache = new WebhookCache(store);
+    const first = await store.create(input('https://example.com/a'));
+    const moved = await store.create(input('https://example.com/b'));
+    await cache.refresh(0);
+
+    const other = await store.create(webhookCreateSchema.parse({ url: 'https://example.com/c', tenant: 'other' }));
+    await store.update(first.id, { url: 'https://example.com/a2' });
+    await store.delete(moved.id);
+    await cache.refresh(0);
+
+    expect(cache.fullReloads).toBe(1);
+    expect(cache.get(first.id)?.url).toBe('https://example.com/a2');
+    expect(cache.get(moved.id)).toBeUndefined();
+    const { webhooks } = await store.snapshot();
+    expect(ids(cache.forTenant('default'))).toEqual(ids(webhooks.filter((webhook) => webhook.tenant === 'default')));
+    expect(ids(cache.forTenant('other'))).toEqual([other.id]);
+  });
+
+  it('reloads everything when it is behind the changes kept', async () => {
+    const tenantKeys = redisKeys(uniquePrefix('webhook-cache-trimmed'));
+    const store = new WebhookStore(redis, tenantKeys, 2);
+    const cache = new WebhookCache(store);
+    await store.create(input('https://example.com/a'));
+    await cache.refresh(0);
+    for (const url of ['https://example.com/b', 'https://example.com/c', 'https://example.com/d']) await store.create(input(url));
+    expect(await redis.zcard(tenantKeys.webhookChanges)).toBe(2);
+
+    await cache.refresh(0);
+    expect(cache.fullReloads).toBe(2);
+    expect(ids(cache.forTenant('default'))).toHaveLength(4);
+  });
+
+  it('reloads everything when the version moved without a recorded change (an older writer)', async () => {
+    const tenantKeys = redisKeys(uniquePrefix('webhook-cache-unrecorded'));
+    const store = new WebhookStore(redis, tenantKeys);
+    const cache = new WebhookCache(store);
+    await store.create(input('https://example.com/a'));
+    await cache.refresh(0);
+    // What a writer that does not record changes does: the document and the counter only.
+    const written = await store.create(input('https://example.com/b'));
+    await redis.hset(tenantKeys.webhooks, 'wh_unrecorded', JSON.stringify({ ...written, id: 'wh_unrecorded' }));
+    await redis.incr(tenantKeys.webhooksVersion);
+
+    await cache.refresh(0);
+    expect(cache.fullReloads).toBe(2);
+    expect(cache.get('wh_unrecorded')).toBeDefined();
+  });
+});

@@ -1,5 +1,6 @@
-// The worker's in-memory copy of the webhooks, reloaded whenever their version counter moves.
-import { type Webhook, type WebhookStore } from '@herald/shared';
+// The worker's in-memory copy of the webhooks, brought up to date whenever their version counter
+// moves: only the webhooks changed since, or all of them when that cannot be told.
+import { type Webhook, type WebhookChanges, type WebhookSnapshot, type WebhookStore } from '@herald/shared';
 
 export class WebhookCache {
   private version: string | undefined;
@@ -9,6 +10,8 @@ export class WebhookCache {
   /** The reload in flight, and the count of reloads begun (this one included). */
   private refreshing: Promise<void> | undefined;
   private reloadsBegun = 0;
+  /** Times every webhook was loaded (the first load included); for tests and debugging. */
+  fullReloads = 0;
 
   constructor(private readonly store: WebhookStore) {}
 
@@ -44,20 +47,55 @@ export class WebhookCache {
     return this.byTenant.get(tenant) ?? [];
   }
 
+  /**
+   * Reads the version; when it moved, applies only the webhooks changed since the version held, or
+   * loads them all when the changes cannot tell (first load, too far behind).
+   */
   private async reload(): Promise<void> {
     const checkedAt = Date.now();
     const version = await this.store.version();
     if (version !== this.version) {
-      const snapshot = await this.store.snapshot();
-      this.byId = new Map(snapshot.webhooks.map((webhook) => [webhook.id, webhook]));
-      this.byTenant = new Map();
-      for (const webhook of snapshot.webhooks) {
-        const list = this.byTenant.get(webhook.tenant) ?? [];
-        list.push(webhook);
-        this.byTenant.set(webhook.tenant, list);
-      }
-      this.version = snapshot.version;
+      const changes = this.version === undefined ? null : await this.store.changesSince(this.version);
+      if (changes) this.apply(changes);
+      else this.replaceAll(await this.store.snapshot());
     }
     this.checkedAt = checkedAt;
   }
+
+  private replaceAll(snapshot: WebhookSnapshot): void {
+    this.byId = new Map(snapshot.webhooks.map((webhook) => [webhook.id, webhook]));
+    this.byTenant = new Map();
+    for (const webhook of snapshot.webhooks) {
+      const list = this.byTenant.get(webhook.tenant) ?? [];
+      list.push(webhook);
+      this.byTenant.set(webhook.tenant, list);
+    }
+    this.version = snapshot.version;
+    this.fullReloads += 1;
+  }
+
+  private apply(changes: WebhookChanges): void {
+    const tenants = new Set<string>();
+    for (const [id, webhook] of changes.changed) {
+      const before = this.byId.get(id);
+      if (before) tenants.add(before.tenant);
+      if (webhook) {
+        this.byId.set(id, webhook);
+        tenants.add(webhook.tenant);
+      } else this.byId.delete(id);
+    }
+    // Each affected tenant's list: without the changed webhooks, then with those now in it.
+    for (const tenant of tenants) {
+      const list = (this.byTenant.get(tenant) ?? []).filter((webhook) => !changes.changed.has(webhook.id));
+      for (const webhook of changes.changed.values()) if (webhook?.tenant === tenant) list.push(webhook);
+      list.sort(oldestFirst);
+      if (list.length > 0) this.byTenant.set(tenant, list);
+      else this.byTenant.delete(tenant);
+    }
+    this.version = changes.version;
+  }
+}
+
+function oldestFirst(a: Webhook, b: Webhook): number {
+  return a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 }

@@ -16,6 +16,10 @@ export interface RedisKeys {
   readonly webhooks: string;
   /** Counter bumped on every webhook change, so workers know when to reload. */
   readonly webhooksVersion: string;
+  /** Sorted set: webhook id → the version of its latest change (the last 10,000 changes), so workers reload only what changed. */
+  readonly webhookChanges: string;
+  /** String: the highest version trimmed from `webhookChanges`; a worker behind it reloads every webhook. */
+  readonly webhookChangesTrimmed: string;
   /** Hash: dead letter id (the delivery id) → dead letter JSON. */
   readonly deadLetters: string;
   /** Sorted set of dead letter ids by the time they were dead-lettered. */
@@ -55,6 +59,8 @@ export function redisKeys(prefix: string): RedisKeys {
     invalidEventsStream: `${prefix}:events:invalid`,
     webhooks: `${prefix}:webhooks`,
     webhooksVersion: `${prefix}:webhooks:version`,
+    webhookChanges: `${prefix}:webhooks:changes`,
+    webhookChangesTrimmed: `${prefix}:webhooks:changes:trimmed`,
     deadLetters: `${prefix}:dead-letters`,
     deadLettersByTime: `${prefix}:dead-letters:by-time`,
     apiTokensByHash: `${prefix}:api-tokens`,

@@ -32,7 +32,8 @@ export function queueLua(pipeline: ChainableCommander, name: string, keys: reado
 }
 
 const SHARED_SCRIPTS = {
-  heraldReplaceWebhook: 'replace-webhook-2.lua',
+  heraldWriteWebhook: 'write-webhook-4.lua',
+  heraldWebhookChanges: 'webhook-changes-4.lua',
   heraldRemoveReplayedDeadLetters: 'remove-replayed-dead-letters-2.lua',
 } as const;
 

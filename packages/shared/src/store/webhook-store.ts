@@ -2,7 +2,7 @@ import type { RedisClient } from '../redis-client';
 import type { z } from 'zod';
 import { newWebhookId } from '../ids';
 import type { RedisKeys } from '../keys';
-import { defineScripts, runScript } from '../lua/scripts';
+import { defineScripts, queueLua, runScript } from '../lua/scripts';
 import { execOrThrow } from '../redis';
 import { generateSigningSecret } from '../signing/secret';
 import { webhookSchema, type webhookCreateSchema, type webhookUpdateSchema, type Webhook } from '../schemas/webhook';
@@ -14,14 +14,26 @@ export interface WebhookSnapshot {
   unreadable: string[];
 }
 
+/** What changed since a version: each changed webhook, or null for one deleted (or unreadable). */
+export interface WebhookChanges {
+  version: string;
+  changed: Map<string, Webhook | null>;
+}
+
 /** How often `update` re-reads and retries when another writer changed the webhook meanwhile. */
 const UPDATE_ATTEMPTS = 10;
+/** Changes remembered for readers catching up; one further behind reloads every webhook. */
+const CHANGES_KEPT = 10_000;
 
-/** Webhooks in Redis: one hash of JSON documents, and a version counter bumped on each change. */
+/**
+ * Webhooks in Redis: one hash of JSON documents, a version counter bumped on each change, and which
+ * webhook each recent version changed (every write goes through lua/write-webhook-4.lua).
+ */
 export class WebhookStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
+    private readonly changesKept: number = CHANGES_KEPT,
   ) {
     defineScripts(redis);
   }
@@ -36,12 +48,7 @@ export class WebhookStore {
       createdAt: now,
       updatedAt: now,
     });
-    await execOrThrow(
-      this.redis
-        .multi()
-        .hset(this.keys.webhooks, webhook.id, JSON.stringify(webhook))
-        .incr(this.keys.webhooksVersion),
-    );
+    await this.write(webhook.id, 'create', '', JSON.stringify(webhook));
     return webhook;
   }
 
@@ -87,6 +94,38 @@ export class WebhookStore {
 
   async version(): Promise<string> {
     return (await this.redis.get(this.keys.webhooksVersion)) ?? '0';
+  }
+
+  /**
+   * The webhooks changed since `version`, read atomically with the current version; null when only
+   * a full `snapshot()` can tell (too far behind, more than `max` changes, or the store was reset).
+   */
+  async changesSince(version: string, max = 1000): Promise<WebhookChanges | null> {
+    const reply = (await runScript(this.redis, 'heraldWebhookChanges', this.changeKeys(), [version, max])) as (
+      | string
+      | number
+      | null
+    )[];
+    if (reply[1] !== 'delta') return null;
+    const changed = new Map<string, Webhook | null>();
+    for (let i = 2; i + 1 < reply.length; i += 2) {
+      const json = reply[i + 1];
+      const result = typeof json === 'string' ? webhookSchema.safeParse(safeJson(json)) : undefined;
+      changed.set(String(reply[i]), result?.success ? result.data : null);
+    }
+    return { version: String(reply[0]), changed };
+  }
+
+  private changeKeys(): string[] {
+    return [this.keys.webhooksVersion, this.keys.webhookChanges, this.keys.webhookChangesTrimmed, this.keys.webhooks];
+  }
+
+  private writeKeys(): string[] {
+    return [this.keys.webhooks, this.keys.webhooksVersion, this.keys.webhookChanges, this.keys.webhookChangesTrimmed];
+  }
+
+  private write(id: string, mode: 'create' | 'replace', readJson: string, json: string): Promise<unknown> {
+    return runScript(this.redis, 'heraldWriteWebhook', this.writeKeys(), [id, mode, readJson, json, this.changesKept]);
   }
 
   /**
@@ -155,10 +194,7 @@ export class WebhookStore {
       if (!currentJson) return null;
       const changed = change(webhookSchema.parse(JSON.parse(currentJson)));
       const webhook = webhookSchema.parse({ ...changed, updatedAt: new Date(nowMs).toISOString() });
-      const replaced = await runScript(
-        this.redis, 'heraldReplaceWebhook', [this.keys.webhooks, this.keys.webhooksVersion],
-        [id, currentJson, JSON.stringify(webhook)],
-      );
+      const replaced = await this.write(id, 'replace', currentJson, JSON.stringify(webhook));
       if (replaced === 1) return webhook;
       if (replaced === -1) return null;
     }
@@ -168,12 +204,9 @@ export class WebhookStore {
   /** Deletes a webhook with its attempt log and counters. */
   async delete(id: string): Promise<boolean> {
     const [removed] = await execOrThrow(
-      this.redis
-        .multi()
-        .hdel(this.keys.webhooks, id)
+      queueLua(this.redis.multi(), 'heraldWriteWebhook', this.writeKeys(), [id, 'delete', '', '', this.changesKept])
         .del(this.keys.attempts(id), this.keys.webhookStats(id), this.keys.circuit(id), this.keys.rateLimit(id))
-        .srem(this.keys.openCircuits, id)
-        .incr(this.keys.webhooksVersion),
+        .srem(this.keys.openCircuits, id),
     );
     return removed === 1;
   }
