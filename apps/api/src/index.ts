@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import {
   ConfigError,
+  DeadLetterStore,
   SystemGauges,
   WebhookStore,
   createBullMQConnection,
@@ -31,6 +32,12 @@ async function main(): Promise<void> {
   deliveryQueue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
 
   await ensureFanoutGroup(redis, keys);
+  // Dead letters parked before the per-webhook and per-tenant indexes existed are indexed once, in
+  // the background; listings use the index of all dead letters until that is done.
+  void new DeadLetterStore(redis, keys)
+    .buildIndexes()
+    .then((indexed) => indexed > 0 && logger.info({ indexed }, 'dead letters indexed by webhook and tenant'))
+    .catch((error: Error) => logger.warn({ err: error.message }, 'indexing dead letters failed; retried at the next start'));
 
   if (env.HERALD_CONFIG) {
     // Declarative webhooks: a bad file stops the API here, saying what is wrong.

@@ -410,8 +410,46 @@ describe('dead letters', () => {
     store.addTo(pipeline, { ...base, id: 'evt_race.wh_x', replays: 1 }); // already failed again after replay 0 → 1
     store.addTo(pipeline, { ...base, id: 'evt_calm.wh_x', replays: 0 });
     await pipeline.exec();
-    expect(await store.removeReplayed([{ id: 'evt_race.wh_x', replays: 0 }, { id: 'evt_calm.wh_x', replays: 0 }])).toBe(1);
+    const replayed = [{ id: 'evt_race.wh_x', replays: 0 }, { id: 'evt_calm.wh_x', replays: 0 }].map((d) => ({ ...d, webhookId: 'wh_x', tenant: 'default' }));
+    expect(await store.removeReplayed(replayed)).toBe(1);
     expect((await store.getMany(['evt_race.wh_x', 'evt_calm.wh_x'])).map((d) => d.id)).toEqual(['evt_race.wh_x']);
+    expect(await redis.zrange(keys.deadLettersOfWebhook('wh_x'), 0, -1)).toEqual(['evt_race.wh_x']);
+    expect(await redis.zscore(keys.deadLettersOfTenant('default'), 'evt_calm.wh_x')).toBeNull();
+  });
+
+  it('filters by webhook and tenant through their own indexes, built for dead letters parked before them', async () => {
+    const own = redisKeys(uniquePrefix('api-dead-letter-indexes'));
+    const store = new DeadLetterStore(redis, own);
+    const at = Date.now();
+    const park = (n: number, webhookId: string, tenant: string): DeadLetter => ({
+      id: `evt_i${n}.${webhookId}`, webhookId, tenant, attempts: 1, lastError: 'HTTP 500', replays: 0,
+      deadLetteredAt: new Date(at + n).toISOString(),
+      event: { id: `evt_i${n}`, type: 'index.type', data: {}, tenant, occurredAt: new Date(at).toISOString(), receivedAt: at },
+    });
+    const all = [park(1, 'wh_a', 'tenant-a'), park(2, 'wh_b', 'tenant-b'), park(3, 'wh_a', 'tenant-a'), park(4, 'wh_c', 'tenant-a')];
+    // Parked the way Herald did before the per-webhook and per-tenant indexes existed.
+    const old = redis.pipeline();
+    for (const d of all) old.hset(own.deadLetters, d.id, JSON.stringify(d)).zadd(own.deadLettersByTime, Date.parse(d.deadLetteredAt), d.id);
+    await old.exec();
+    const listed = async (filter: { webhookId?: string; tenant?: string }) => (await store.list(filter, 10)).data.map((d) => d.id);
+
+    // Before the indexes are built, the filters still work, from the index of all dead letters.
+    expect(await listed({ webhookId: 'wh_a' })).toEqual(['evt_i3.wh_a', 'evt_i1.wh_a']);
+    expect(await store.buildIndexes()).toBe(4);
+    expect(await store.buildIndexes()).toBe(0);
+    expect(await redis.zrange(own.deadLettersOfWebhook('wh_a'), 0, -1)).toEqual(['evt_i1.wh_a', 'evt_i3.wh_a']);
+    expect(await redis.zrange(own.deadLettersOfTenant('tenant-a'), 0, -1)).toEqual(['evt_i1.wh_a', 'evt_i3.wh_a', 'evt_i4.wh_c']);
+
+    // Once built, a filter reads only its index: an entry only in the index of all is not seen.
+    await redis.zadd(own.deadLettersByTime, at + 5, 'evt_i5.wh_a');
+    await redis.hset(own.deadLetters, 'evt_i5.wh_a', JSON.stringify(park(5, 'wh_a', 'tenant-a')));
+    expect(await listed({ webhookId: 'wh_a' })).toEqual(['evt_i3.wh_a', 'evt_i1.wh_a']);
+    expect(await listed({ tenant: 'tenant-a' })).toEqual(['evt_i4.wh_c', 'evt_i3.wh_a', 'evt_i1.wh_a']);
+    expect(await listed({ tenant: 'tenant-a', webhookId: 'wh_c' })).toEqual(['evt_i4.wh_c']);
+
+    expect(await store.remove([all[0] as DeadLetter])).toBe(1);
+    expect(await listed({ webhookId: 'wh_a' })).toEqual(['evt_i3.wh_a']);
+    expect(await redis.zrange(own.deadLettersOfTenant('tenant-a'), 0, -1)).toEqual(['evt_i3.wh_a', 'evt_i4.wh_c']);
   });
 });
 

@@ -24,6 +24,12 @@ export interface RedisKeys {
   readonly deadLetters: string;
   /** Sorted set of dead letter ids by the time they were dead-lettered. */
   readonly deadLettersByTime: string;
+  /** The same index for one webhook's dead letters (filters and recovery read it, not all of them). */
+  deadLettersOfWebhook(webhookId: string): string;
+  /** The same index for one tenant's dead letters. */
+  deadLettersOfTenant(tenant: string): string;
+  /** String, set once the per-webhook and per-tenant indexes hold every dead letter. */
+  readonly deadLetterIndexesBuilt: string;
   /** Hash: sha256 of an API token → JSON of the stored tenant token. */
   readonly apiTokensByHash: string;
   /** Hash: token id → sha256 of the token (to delete by id). */
@@ -63,6 +69,9 @@ export function redisKeys(prefix: string): RedisKeys {
     webhookChangesTrimmed: `${prefix}:webhooks:changes:trimmed`,
     deadLetters: `${prefix}:dead-letters`,
     deadLettersByTime: `${prefix}:dead-letters:by-time`,
+    deadLettersOfWebhook: (webhookId) => `${prefix}:dead-letters:by-webhook:${webhookId}`,
+    deadLettersOfTenant: (tenant) => `${prefix}:dead-letters:by-tenant:${tenant}`,
+    deadLetterIndexesBuilt: `${prefix}:dead-letters:indexes-built`,
     apiTokensByHash: `${prefix}:api-tokens`,
     apiTokenIds: `${prefix}:api-tokens:ids`,
     idempotency: (tenant, key) => `${prefix}:idempotency:${tenant}:${key}`,

@@ -93,7 +93,7 @@ export function deadLettersRouter(store: DeadLetterStore, replay: DeadLetterRepl
   router.delete('/:id', async (req, res) => {
     const deadLetter = await store.get(req.params.id);
     if (!deadLetter || !visibleTo(res.locals.principal, deadLetter)) throw new HttpProblem(404, 'Not found', `No dead letter ${req.params.id}`);
-    await store.remove([deadLetter.id]);
+    await store.remove([deadLetter]);
     res.status(204).end();
   });
 

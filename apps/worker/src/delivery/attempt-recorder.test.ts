@@ -104,6 +104,16 @@ it('parks a dead letter with the attempt, and returns no circuit change when non
   });
   expect(change).toBeNull();
   expect(await redis.hexists(keys.deadLetters, dead.deliveryId)).toBe(1);
-  expect(await redis.zscore(keys.deadLettersByTime, dead.deliveryId)).not.toBeNull();
+  const parkedAt = await redis.zscore(keys.deadLettersByTime, dead.deliveryId);
+  expect(parkedAt).not.toBeNull();
+  expect(await redis.zscore(keys.deadLettersOfWebhook('wh_dead'), dead.deliveryId)).toBe(parkedAt);
+  expect(await redis.zscore(keys.deadLettersOfTenant('default'), dead.deliveryId)).toBe(parkedAt);
   expect(await redis.hget(keys.webhookStats('wh_dead'), 'dead_letter')).toBe('1');
+
+  // A replay that succeeds clears its dead letter from every index.
+  await recorder.record({ attempt: { ...dead, attempt: 2, outcome: 'success' }, clearDeadLetter: dead.deliveryId });
+  expect(await redis.hexists(keys.deadLetters, dead.deliveryId)).toBe(0);
+  for (const index of [keys.deadLettersByTime, keys.deadLettersOfWebhook('wh_dead'), keys.deadLettersOfTenant('default')]) {
+    expect(await redis.zscore(index, dead.deliveryId)).toBeNull();
+  }
 });

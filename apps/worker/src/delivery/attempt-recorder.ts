@@ -40,7 +40,7 @@ export class AttemptRecorder {
     private readonly policies: DeliveryPolicies,
     private readonly limits: AttemptLogLimits,
   ) {
-    defineLuaCommands(redis, join(__dirname, '..', 'lua'), { heraldRecordAttempt: 'record-attempt-8.lua' });
+    defineLuaCommands(redis, join(__dirname, '..', 'lua'), { heraldRecordAttempt: 'record-attempt-10.lua' });
   }
 
   /** Returns the circuit breaker's change, when the attempt was given a circuit effect. */
@@ -58,6 +58,8 @@ export class AttemptRecorder {
       this.keys.deadLettersByTime,
       this.keys.circuit(attempt.webhookId),
       this.keys.openCircuits,
+      this.keys.deadLettersOfWebhook(attempt.webhookId),
+      this.keys.deadLettersOfTenant(attempt.tenant),
     ];
     const reply = await callLua(this.redis, 'heraldRecordAttempt', keys, [
       json,

@@ -75,7 +75,7 @@ export class DeliveryPolicies {
   }
 
   /**
-   * The circuit arguments of the attempt-recording script (record-attempt-8.lua, ARGV[11..17]):
+   * The circuit arguments of the attempt-recording script (record-attempt-10.lua, ARGV[11..17]):
    * they record an attempt's effect on the circuit (when the breaker is on) and on the failure
    * streak (always: a webhook failing continuously is disabled either way). A `neutral` attempt
    * (the target was refused, the body could not be built) says nothing about the endpoint; if it

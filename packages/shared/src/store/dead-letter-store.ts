@@ -40,7 +40,10 @@ export function decodeCursor(text: string): DeadLetterCursor | null {
   return separator > 0 && Number.isFinite(score) && id ? { score, id } : null;
 }
 
-/** Dead letters: a hash of JSON documents by delivery id, indexed by time in a sorted set. */
+/**
+ * Dead letters: a hash of JSON documents by delivery id, indexed by time in sorted sets: one of all
+ * dead letters, one per webhook and one per tenant (so that filtering by either reads only theirs).
+ */
 export class DeadLetterStore {
   constructor(
     private readonly redis: RedisClient,
@@ -57,11 +60,16 @@ export class DeadLetterStore {
   /** Queues the commands that park a dead letter on `pipeline` (the caller sends them with its own). */
   addTo(pipeline: ChainableCommander, deadLetter: DeadLetter): ChainableCommander {
     const { id, json, score } = DeadLetterStore.encode(deadLetter);
-    return pipeline.hset(this.keys.deadLetters, id, json).zadd(this.keys.deadLettersByTime, score, id);
+    return pipeline
+      .hset(this.keys.deadLetters, id, json)
+      .zadd(this.keys.deadLettersByTime, score, id)
+      .zadd(this.keys.deadLettersOfWebhook(deadLetter.webhookId), score, id)
+      .zadd(this.keys.deadLettersOfTenant(deadLetter.tenant), score, id);
   }
 
-  private removeTo(pipeline: ChainableCommander, ids: readonly string[]): ChainableCommander {
-    return pipeline.hdel(this.keys.deadLetters, ...ids).zrem(this.keys.deadLettersByTime, ...ids);
+  /** Its webhook's and its tenant's indexes, for each dead letter. */
+  private indexKeys(deadLetters: readonly Pick<DeadLetter, 'webhookId' | 'tenant'>[]): string[] {
+    return deadLetters.flatMap((d) => [this.keys.deadLettersOfWebhook(d.webhookId), this.keys.deadLettersOfTenant(d.tenant)]);
   }
 
   async get(id: string): Promise<DeadLetter | null> {
@@ -76,17 +84,19 @@ export class DeadLetterStore {
     return jsons.flatMap((json) => (json ? [deadLetterSchema.parse(JSON.parse(json))] : []));
   }
 
-  /** Newest first, at most `limit` matching `filter`, continuing after `after` when given. */
+  /**
+   * Newest first, at most `limit` matching `filter`, continuing after `after` when given. A filter
+   * by webhook or tenant reads that one's index (once the indexes are built), not every dead letter.
+   */
   async list(filter: DeadLetterFilter, limit: number, after?: DeadLetterCursor | null): Promise<DeadLetterPage> {
+    const index = await this.indexFor(filter);
     const found: DeadLetter[] = [];
     const min = filter.sinceMs === undefined ? '-inf' : String(filter.sinceMs);
     let cursor = after ?? null;
     let offset = 0;
     for (;;) {
       const max = cursor ? String(cursor.score) : filter.beforeMs === undefined ? '+inf' : `(${filter.beforeMs}`;
-      const page = await this.redis.zrevrangebyscore(
-        this.keys.deadLettersByTime, max, min, 'WITHSCORES', 'LIMIT', offset, SCAN_PAGE,
-      );
+      const page = await this.redis.zrevrangebyscore(index, max, min, 'WITHSCORES', 'LIMIT', offset, SCAN_PAGE);
       if (page.length === 0) return { data: found, next: null };
       const entries: DeadLetterCursor[] = [];
       for (let i = 0; i + 1 < page.length; i += 2) entries.push({ id: page[i] as string, score: Number(page[i + 1]) });
@@ -110,14 +120,51 @@ export class DeadLetterStore {
     }
   }
 
+  private async indexFor(filter: DeadLetterFilter): Promise<string> {
+    if (!filter.webhookId && !filter.tenant) return this.keys.deadLettersByTime;
+    if (!(await this.redis.exists(this.keys.deadLetterIndexesBuilt))) return this.keys.deadLettersByTime;
+    return filter.webhookId ? this.keys.deadLettersOfWebhook(filter.webhookId) : this.keys.deadLettersOfTenant(filter.tenant as string);
+  }
+
+  /**
+   * Adds every dead letter to its webhook's and tenant's indexes, for dead letters parked before
+   * those indexes existed; then marks them built, so listings use them. Safe to run again or from
+   * several processes at once. Returns how many dead letters were indexed (0 if already built).
+   */
+  async buildIndexes(): Promise<number> {
+    if (await this.redis.exists(this.keys.deadLetterIndexesBuilt)) return 0;
+    let indexed = 0;
+    for (let start = 0; ; start += SCAN_PAGE) {
+      const page = await this.redis.zrange(this.keys.deadLettersByTime, start, start + SCAN_PAGE - 1, 'WITHSCORES');
+      if (page.length === 0) break;
+      const scores = new Map<string, string>();
+      for (let i = 0; i + 1 < page.length; i += 2) scores.set(page[i] as string, page[i + 1] as string);
+      const documents = await this.getMany([...scores.keys()]);
+      if (documents.length > 0) {
+        const pipeline = this.redis.pipeline();
+        for (const d of documents) {
+          const score = scores.get(d.id) as string;
+          pipeline.zadd(this.keys.deadLettersOfWebhook(d.webhookId), score, d.id).zadd(this.keys.deadLettersOfTenant(d.tenant), score, d.id);
+        }
+        await execOrThrow(pipeline);
+      }
+      indexed += documents.length;
+    }
+    await this.redis.set(this.keys.deadLetterIndexesBuilt, new Date().toISOString());
+    return indexed;
+  }
+
   async count(): Promise<number> {
     return this.redis.zcard(this.keys.deadLettersByTime);
   }
 
-  /** Removes dead letters; returns how many there were. */
-  async remove(ids: readonly string[]): Promise<number> {
-    if (ids.length === 0) return 0;
-    const [removed] = await execOrThrow(this.removeTo(this.redis.multi(), ids));
+  /** Removes dead letters, from every index; returns how many there were. */
+  async remove(deadLetters: readonly Pick<DeadLetter, 'id' | 'webhookId' | 'tenant'>[]): Promise<number> {
+    if (deadLetters.length === 0) return 0;
+    const ids = deadLetters.map((d) => d.id);
+    const pipeline = this.redis.multi().hdel(this.keys.deadLetters, ...ids).zrem(this.keys.deadLettersByTime, ...ids);
+    for (const d of deadLetters) pipeline.zrem(this.keys.deadLettersOfWebhook(d.webhookId), d.id).zrem(this.keys.deadLettersOfTenant(d.tenant), d.id);
+    const [removed] = await execOrThrow(pipeline);
     return Number(removed);
   }
 
@@ -125,10 +172,11 @@ export class DeadLetterStore {
    * Removes replayed dead letters that are still at the replay count they were replayed from;
    * one whose replay already failed again (and was re-parked) stays. Returns how many went.
    */
-  async removeReplayed(replayed: readonly Pick<DeadLetter, 'id' | 'replays'>[]): Promise<number> {
+  async removeReplayed(replayed: readonly Pick<DeadLetter, 'id' | 'replays' | 'webhookId' | 'tenant'>[]): Promise<number> {
     if (replayed.length === 0) return 0;
+    const keys = [this.keys.deadLetters, this.keys.deadLettersByTime, ...this.indexKeys(replayed)];
     const args = replayed.flatMap((d) => [d.id, String(d.replays)]);
-    return Number(await runScript(this.redis, 'heraldRemoveReplayedDeadLetters', [this.keys.deadLetters, this.keys.deadLettersByTime], args));
+    return Number(await runScript(this.redis, 'heraldRemoveReplayedDeadLetters', keys, args));
   }
 }
 

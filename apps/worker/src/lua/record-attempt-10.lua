@@ -11,6 +11,8 @@
   KEYS[6] dead letters by time (sorted set)
   KEYS[7] the webhook's circuit (hash: state, failures, openUntil, probe, probeUntil, firstFailureAt)
   KEYS[8] set of webhook ids whose circuit is open or half-open (for the herald_circuits_open gauge)
+  KEYS[9] the webhook's dead letters by time (sorted set)
+  KEYS[10] the tenant's dead letters by time (sorted set)
   ARGV[1] the attempt JSON
   ARGV[2] its outcome (success, retry, dead_letter, skipped)
   ARGV[3] its duration in whole ms
@@ -49,10 +51,15 @@ end
 if ARGV[7] ~= '' then
   redis.call('HSET', KEYS[5], ARGV[7], ARGV[8])
   redis.call('ZADD', KEYS[6], ARGV[9], ARGV[7])
+  redis.call('ZADD', KEYS[9], ARGV[9], ARGV[7])
+  redis.call('ZADD', KEYS[10], ARGV[9], ARGV[7])
 end
+-- The dead letter cleared is this delivery's own: same webhook, same tenant.
 if ARGV[10] ~= '' then
   redis.call('HDEL', KEYS[5], ARGV[10])
   redis.call('ZREM', KEYS[6], ARGV[10])
+  redis.call('ZREM', KEYS[9], ARGV[10])
+  redis.call('ZREM', KEYS[10], ARGV[10])
 end
 
 local function record_circuit()

@@ -5,6 +5,7 @@
 
   KEYS[1] dead letters hash
   KEYS[2] dead letters by-time sorted set
+  then per dead letter i (from 0), at 3 + 2i: its webhook's and its tenant's dead-letter indexes
   ARGV    pairs of: dead letter id, replay count the caller replayed it from
 
   Returns the number removed.
@@ -16,8 +17,11 @@ for i = 1, #ARGV, 2 do
   if json then
     local ok, doc = pcall(cjson.decode, json)
     if ok and tostring(doc['replays'] or 0) == ARGV[i + 1] then
+      local k = 3 + (i - 1)
       redis.call('HDEL', KEYS[1], id)
       redis.call('ZREM', KEYS[2], id)
+      redis.call('ZREM', KEYS[k], id)
+      redis.call('ZREM', KEYS[k + 1], id)
       removed = removed + 1
     end
   end
