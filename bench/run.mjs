@@ -16,9 +16,12 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createRequire } from 'node:module';
 
-const { createDeliveryQueue, deliveryJob, newEventId, DEFAULT_RETRY_POLICY } = createRequire(import.meta.url)('@herald/shared');
+const require = createRequire(import.meta.url);
+const { createDeliveryQueue, deliveryJob, newEventId, redisKeys, DeadLetterStore, WebhookStore, webhookCreateSchema, DEFAULT_RETRY_POLICY } =
+  require('@herald/shared');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { WebhookCache } = require(join(root, 'apps/worker/dist/webhook-cache.js'));
 const { values: options } = parseArgs({
   options: {
     scenarios: { type: 'string' },
@@ -382,6 +385,69 @@ async function memoryPerQueuedJob(jobs) {
   return { bytesPerQueuedDelivery: Math.round(bytes / jobs) };
 }
 
+/**
+ * What one webhook change costs each worker, with `count` webhooks: the first load (all of them),
+ * then the catch-up after each of a few changes (only what changed). Milliseconds, median of 5.
+ */
+async function webhookChangeCost(count) {
+  const keys = redisKeys(`bench${++prefixCounter}`);
+  const store = new WebhookStore(redis, keys);
+  const made = [];
+  for (let i = 0; i < count; i += 500) {
+    made.push(...(await Promise.all(Array.from({ length: Math.min(500, count - i) }, (_, k) =>
+      store.create(webhookCreateSchema.parse({ url: `https://example.com/${i + k}`, tenant: `t${(i + k) % 1000}`, events: ['order.*'] }))))));
+  }
+  const timed = async (fn) => { const started = performance.now(); await fn(); return performance.now() - started; };
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const firstLoads = [];
+  for (let i = 0; i < 5; i++) firstLoads.push(await timed(() => new WebhookCache(store).refresh(0)));
+  const cache = new WebhookCache(store);
+  await cache.refresh(0);
+  const catchUps = [];
+  for (let i = 0; i < 5; i++) {
+    await store.update(made[i].id, { url: `https://example.com/changed-${i}` });
+    catchUps.push(await timed(() => cache.refresh(0)));
+  }
+  await redis.del(keys.webhooks, keys.webhooksVersion, keys.webhookChanges);
+  return { webhooks: count, allWebhooksLoadMs: round(median(firstLoads)), oneChangeCatchUpMs: round(median(catchUps)), fullReloads: cache.fullReloads };
+}
+
+/**
+ * A page of 50 dead letters filtered by webhook or tenant, among `count` dead letters of 100
+ * webhooks and 10 tenants: through the index of all dead letters (how listings ran before the
+ * per-webhook and per-tenant indexes) and through those indexes. Milliseconds.
+ */
+async function deadLetterFilterCost(count) {
+  const keys = redisKeys(`bench${++prefixCounter}`);
+  const store = new DeadLetterStore(redis, keys);
+  const at = Date.now() - count;
+  for (let i = 0; i < count; i += 1000) {
+    const pipeline = redis.pipeline();
+    for (let k = i; k < Math.min(count, i + 1000); k++) {
+      const webhookId = `wh_${k % 100}`;
+      const tenant = `t${k % 10}`;
+      store.addTo(pipeline, {
+        id: `evt_${k}.${webhookId}`, webhookId, tenant, attempts: 8, lastError: 'HTTP 503', replays: 0, deadLetteredAt: new Date(at + k).toISOString(),
+        event: { id: `evt_${k}`, type: 'order.created', tenant, data: { order: k, note: 'x'.repeat(150) }, occurredAt: new Date(at).toISOString(), receivedAt: at },
+      });
+    }
+    await pipeline.exec();
+  }
+  const filters = { 'one webhook (1 %)': { webhookId: 'wh_7' }, 'a webhook with none': { webhookId: 'wh_none' }, 'one tenant (10 %)': { tenant: 't3' } };
+  const result = { deadLetters: count };
+  for (const indexed of [false, true]) {
+    if (indexed) await redis.set(keys.deadLetterIndexesBuilt, '1');
+    for (const [name, filter] of Object.entries(filters)) {
+      const started = performance.now();
+      await store.list(filter, 50);
+      result[`${name}, ${indexed ? 'own index' : 'index of all'} ms`] = round(performance.now() - started);
+    }
+  }
+  await redis.eval("for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", 0, `${keys.bullPrefix}:dead-letters*`);
+  return result;
+}
+const round = (ms) => Math.round(ms * 10) / 10;
+
 // Fixed load: 20 s at 500 events/s (5 s with --quick), timed after 2 s of the same load as warm-up.
 const LATENCY_EVENTS = options.events ? Number(options.events) : options.quick ? 2_500 : 10_000;
 const SCENARIOS = {
@@ -401,6 +467,8 @@ const SCENARIOS = {
   'herald-500eps-latency-1w': () => herald({ events: LATENCY_EVENTS, workers: 1, rate: 500, warmupEvents: 1_000 }),
   'herald-500eps-latency-stream': () => herald({ events: LATENCY_EVENTS, workers: 2, rate: 500, warmupEvents: 1_000, via: 'stream' }),
   'memory-per-queued-delivery': () => memoryPerQueuedJob(SIZE(20_000)),
+  'webhook-change-10k': () => webhookChangeCost(SIZE(10_000)),
+  'dead-letter-filter-100k': () => deadLetterFilterCost(SIZE(100_000)),
 };
 const chosen = options.scenarios ? options.scenarios.split(',') : Object.keys(SCENARIOS);
 
@@ -436,6 +504,10 @@ try {
   console.log(line(columns));
   for (const row of rows) console.log(line(columns.map((c) => row[c])));
   for (const r of results.filter((r) => r.stageMs)) console.log(`${r.scenario} stages, p50 / p99 ms: ${JSON.stringify(r.stageMs)}`);
+  for (const r of results.filter((r) => r.webhooks || r.deadLetters)) {
+    const { scenario, ...figures } = r;
+    console.log(`${scenario}: ${JSON.stringify(figures)}`);
+  }
   mkdirSync(join(root, 'bench-results'), { recursive: true });
   const file = join(root, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), concurrency: CONCURRENCY, quick: options.quick, results }, null, 2));
