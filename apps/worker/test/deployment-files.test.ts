@@ -3,6 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { commonEnvShape } from '@herald/shared';
 
 const DOCKER = join(__dirname, '..', '..', '..', 'docker');
 const read = (path: string) => readFileSync(join(DOCKER, path), 'utf8');
@@ -34,9 +35,13 @@ describe('docker/', () => {
     expect(compose.services.worker.container_name).toBeUndefined();
     expect(compose.services.worker.ports).toBeUndefined();
     expect(compose.services.worker.environment.HERALD_PREFIX).toBe('{herald}');
+    // Compose kills a container 10 s after SIGTERM unless told otherwise: longer than the drain.
+    const drainMs = Number(compose.services.worker.environment.HERALD_SHUTDOWN_TIMEOUT_MS ?? commonEnvShape.HERALD_SHUTDOWN_TIMEOUT_MS.parse(undefined));
     for (const app of ['api', 'worker']) {
       expect(compose.services[app].build.dockerfile).toBe(`docker/${app}.Dockerfile`);
       expect(compose.services[app].environment.REDIS_URL).toBe('redis://redis:6379');
+      const grace = /^(\d+)s$/.exec(String(compose.services[app].stop_grace_period));
+      expect(grace && Number(grace[1]) * 1000).toBeGreaterThan(drainMs);
     }
   });
 
