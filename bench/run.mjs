@@ -408,7 +408,7 @@ async function webhookChangeCost(count) {
     await store.update(made[i].id, { url: `https://example.com/changed-${i}` });
     catchUps.push(await timed(() => cache.refresh(0)));
   }
-  await redis.del(keys.webhooks, keys.webhooksVersion, keys.webhookChanges);
+  await redis.del(keys.webhooks, keys.webhooksVersion, keys.webhookChanges, keys.webhookChangesTrimmed);
   return { webhooks: count, allWebhooksLoadMs: round(median(firstLoads)), oneChangeCatchUpMs: round(median(catchUps)), fullReloads: cache.fullReloads };
 }
 

@@ -1,5 +1,6 @@
 // Herald API process: wires configuration, Redis and the Express app, listens, drains on SIGTERM.
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   ConfigError,
   DeadLetterStore,
@@ -72,6 +73,13 @@ async function main(): Promise<void> {
   });
 
   let stopping = false;
+  // While draining, a keep-alive connection is closed as soon as its response is out, instead of
+  // holding the drain until the client's keep-alive runs out.
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    res.on('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -87,8 +95,9 @@ async function main(): Promise<void> {
     }, env.HERALD_SHUTDOWN_TIMEOUT_MS);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     clearTimeout(deadline);
-    await deliveryQueue.close();
-    await redis.quit();
+    // Closing the Redis connections waits for Redis; it gets a moment, not forever.
+    const closed = Promise.all([deliveryQueue.close(), redis.quit()]).catch(() => undefined);
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
     logger.info({ drained }, 'herald api stopped');
     process.exit(drained ? 0 : 1);
   };

@@ -430,6 +430,9 @@ describe('dead letters', () => {
     // Parked the way Herald did before the per-webhook and per-tenant indexes existed.
     const old = redis.pipeline();
     for (const d of all) old.hset(own.deadLetters, d.id, JSON.stringify(d)).zadd(own.deadLettersByTime, Date.parse(d.deadLetteredAt), d.id);
+    // One being removed (its document still there, its time gone), one re-parked later than its document says.
+    old.hset(own.deadLetters, 'evt_i9.wh_a', JSON.stringify(park(9, 'wh_a', 'tenant-a')));
+    old.zadd(own.deadLettersByTime, at + 100, 'evt_i4.wh_c');
     await old.exec();
     const listed = async (filter: { webhookId?: string; tenant?: string }) => (await store.list(filter, 10)).data.map((d) => d.id);
 
@@ -439,6 +442,7 @@ describe('dead letters', () => {
     expect(await store.buildIndexes()).toBe(0);
     expect(await redis.zrange(own.deadLettersOfWebhook('wh_a'), 0, -1)).toEqual(['evt_i1.wh_a', 'evt_i3.wh_a']);
     expect(await redis.zrange(own.deadLettersOfTenant('tenant-a'), 0, -1)).toEqual(['evt_i1.wh_a', 'evt_i3.wh_a', 'evt_i4.wh_c']);
+    expect(await redis.zscore(own.deadLettersOfWebhook('wh_c'), 'evt_i4.wh_c')).toBe(String(at + 100));
 
     // Once built, a filter reads only its index: an entry only in the index of all is not seen.
     await redis.zadd(own.deadLettersByTime, at + 5, 'evt_i5.wh_a');

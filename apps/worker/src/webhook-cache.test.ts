@@ -1,6 +1,6 @@
 // The worker's webhook cache against the run's real redis-server.
 import { WebhookStore, createRedis, redisKeys, webhookCreateSchema, type RedisClient } from '@herald/shared';
-import { testRedisUrl, uniquePrefix } from '@herald/testing';
+import { testRedisUrl, uniquePrefix, waitFor } from '@herald/testing';
 import { WebhookCache } from './webhook-cache';
 
 const keys = redisKeys(uniquePrefix('webhook-cache'));
@@ -36,9 +36,11 @@ it('refresh with a staleness bound shares the reload in flight', async () => {
   const store = new WebhookStore(redis, keys);
   const cache = new WebhookCache(store);
   const versionReads = jest.spyOn(store, 'version');
+  const loads = jest.spyOn(store, 'snapshot');
   await Promise.all([cache.refresh(60_000), cache.refresh(60_000), cache.refresh(60_000)]);
   await cache.refresh(60_000);
-  expect(versionReads).toHaveBeenCalledTimes(1);
+  expect(loads).toHaveBeenCalledTimes(1);
+  expect(versionReads).not.toHaveBeenCalled();
 });
 
 describe('after the first load, only what changed is read', () => {
@@ -77,6 +79,39 @@ describe('after the first load, only what changed is read', () => {
     await cache.refresh(0);
     expect(cache.fullReloads).toBe(2);
     expect(ids(cache.forTenant('default'))).toHaveLength(4);
+  });
+
+  it('reloads everything when an older writer changed a webhook before a recorded change', async () => {
+    const tenantKeys = redisKeys(uniquePrefix('webhook-cache-unrecorded-first'));
+    const store = new WebhookStore(redis, tenantKeys);
+    const cache = new WebhookCache(store);
+    const first = await store.create(input('https://example.com/a'));
+    await cache.refresh(0);
+    // An older writer disables the webhook (the document and the counter only), then a newer one
+    // creates another: the changes log shows only the second.
+    await redis.hset(tenantKeys.webhooks, first.id, JSON.stringify({ ...first, enabled: false }));
+    await redis.incr(tenantKeys.webhooksVersion);
+    await store.create(input('https://example.com/b'));
+
+    await cache.refresh(0);
+    expect(cache.fullReloads).toBe(2);
+    expect(cache.get(first.id)?.enabled).toBe(false);
+    expect(cache.forTenant('default')).toHaveLength(2);
+  });
+
+  it('loads everything again after its interval, catching what no version shows', async () => {
+    const tenantKeys = redisKeys(uniquePrefix('webhook-cache-interval'));
+    const store = new WebhookStore(redis, tenantKeys);
+    const cache = new WebhookCache(store, 50);
+    const first = await store.create(input('https://example.com/a'));
+    await cache.refresh(0);
+    // Edited by hand, or lost and rewritten by a failover: the version says nothing.
+    await redis.hset(tenantKeys.webhooks, first.id, JSON.stringify({ ...first, url: 'https://example.com/edited' }));
+    await waitFor(async () => {
+      await cache.refresh(0);
+      return cache.get(first.id)?.url === 'https://example.com/edited';
+    }, { timeoutMs: 5000, message: 'the hand edit in the cache' });
+    expect(cache.fullReloads).toBeGreaterThanOrEqual(2);
   });
 
   it('reloads everything when the version moved without a recorded change (an older writer)', async () => {

@@ -2,6 +2,12 @@
 // moves: only the webhooks changed since, or all of them when that cannot be told.
 import { type Webhook, type WebhookChanges, type WebhookSnapshot, type WebhookStore } from '@herald/shared';
 
+/**
+ * However the changes read, every webhook is loaded again this often: a safety net for what the
+ * changes log cannot show (writes Redis lost in a failover, a document edited by hand).
+ */
+const FULL_RELOAD_EVERY_MS = 5 * 60_000;
+
 export class WebhookCache {
   private version: string | undefined;
   private byId = new Map<string, Webhook>();
@@ -12,8 +18,12 @@ export class WebhookCache {
   private reloadsBegun = 0;
   /** Times every webhook was loaded (the first load included); for tests and debugging. */
   fullReloads = 0;
+  private loadedAllAt = 0;
 
-  constructor(private readonly store: WebhookStore) {}
+  constructor(
+    private readonly store: WebhookStore,
+    private readonly fullReloadEveryMs: number = FULL_RELOAD_EVERY_MS,
+  ) {}
 
   /**
    * Reloads if the stored version changed; checks at most once per `maxStalenessMs`. With 0, the
@@ -49,20 +59,26 @@ export class WebhookCache {
 
   /**
    * Reads the version; when it moved, applies only the webhooks changed since the version held, or
-   * loads them all when the changes cannot tell (first load, too far behind).
+   * loads them all when the changes cannot tell (first load, too far behind) or the last full load
+   * is FULL_RELOAD_EVERY_MS old.
    */
   private async reload(): Promise<void> {
     const checkedAt = Date.now();
-    const version = await this.store.version();
-    if (version !== this.version) {
-      const changes = this.version === undefined ? null : await this.store.changesSince(this.version);
-      if (changes) this.apply(changes);
-      else this.replaceAll(await this.store.snapshot());
+    if (this.version === undefined || checkedAt - this.loadedAllAt >= this.fullReloadEveryMs) {
+      this.replaceAll(await this.store.snapshot(), checkedAt);
+    } else {
+      const version = await this.store.version();
+      if (version !== this.version) {
+        const changes = await this.store.changesSince(this.version);
+        if (changes) this.apply(changes);
+        else this.replaceAll(await this.store.snapshot(), checkedAt);
+      }
     }
     this.checkedAt = checkedAt;
   }
 
-  private replaceAll(snapshot: WebhookSnapshot): void {
+  private replaceAll(snapshot: WebhookSnapshot, at: number): void {
+    this.loadedAllAt = at;
     this.byId = new Map(snapshot.webhooks.map((webhook) => [webhook.id, webhook]));
     this.byTenant = new Map();
     for (const webhook of snapshot.webhooks) {

@@ -36,8 +36,8 @@ describe('docker/', () => {
     expect(compose.services.worker.ports).toBeUndefined();
     expect(compose.services.worker.environment.HERALD_PREFIX).toBe('{herald}');
     // Compose kills a container 10 s after SIGTERM unless told otherwise: longer than the drain.
-    const drainMs = Number(compose.services.worker.environment.HERALD_SHUTDOWN_TIMEOUT_MS ?? commonEnvShape.HERALD_SHUTDOWN_TIMEOUT_MS.parse(undefined));
     for (const app of ['api', 'worker']) {
+      const drainMs = Number(compose.services[app].environment.HERALD_SHUTDOWN_TIMEOUT_MS ?? commonEnvShape.HERALD_SHUTDOWN_TIMEOUT_MS.parse(undefined));
       expect(compose.services[app].build.dockerfile).toBe(`docker/${app}.Dockerfile`);
       expect(compose.services[app].environment.REDIS_URL).toBe('redis://redis:6379');
       const grace = /^(\d+)s$/.exec(String(compose.services[app].stop_grace_period));

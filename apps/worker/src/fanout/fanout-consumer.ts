@@ -99,6 +99,7 @@ export class FanoutConsumer implements Service {
         )) as [string, StreamEntry[]][] | null;
         const entries = reply?.[0]?.[1];
         // A batch that fails stays pending in the group, and is claimed again after claimIdleMs.
+        // (Its recovery pause holds only its own slot: reading goes on while Redis answers.)
         if (entries && entries.length > 0) {
           const handling: Promise<void> = this.handle(entries)
             .catch((error: Error) => this.recover(error))

@@ -46,6 +46,7 @@ const SHARED_SCRIPTS = {
   heraldWriteWebhook: 'write-webhook-4.lua',
   heraldWebhookChanges: 'webhook-changes-4.lua',
   heraldRemoveReplayedDeadLetters: 'remove-replayed-dead-letters-n.lua',
+  heraldIndexDeadLetters: 'index-dead-letters-n.lua',
 } as const;
 
 export type ScriptName = keyof typeof SHARED_SCRIPTS;

@@ -28,7 +28,7 @@ if #newest == 0 or tonumber(newest[2]) ~= version then
   return full
 end
 local max = tonumber(ARGV[2])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. since, '+inf', 'LIMIT', 0, max + 1)
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '+inf', 'LIMIT', 0, max + 1)
 if #ids > max then
   return full
 end

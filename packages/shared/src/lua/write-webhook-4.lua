@@ -37,6 +37,14 @@ else
   return redis.error_reply('unknown webhook write ' .. tostring(mode))
 end
 
+-- A version bumped without a recorded change (a writer older than the changes log) cannot be
+-- told apart: readers from before it must reload everything, as if it had been trimmed.
+local before = tonumber(redis.call('GET', KEYS[2]) or '0')
+local newest = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
+local newest_recorded = tonumber(newest[2] or '0')
+if before ~= newest_recorded and before > tonumber(redis.call('GET', KEYS[4]) or '0') then
+  redis.call('SET', KEYS[4], before)
+end
 local version = redis.call('INCR', KEYS[2])
 redis.call('ZADD', KEYS[3], version, id)
 local excess = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[5])

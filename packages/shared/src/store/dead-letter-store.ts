@@ -4,6 +4,7 @@ import type { RedisKeys } from '../keys';
 import { defineScripts, runScript } from '../lua/scripts';
 import { execOrThrow } from '../redis';
 import { deadLetterSchema, type DeadLetter } from '../schemas/delivery';
+import { safeJson } from './safe-json';
 
 export interface DeadLetterFilter {
   webhookId?: string;
@@ -45,6 +46,8 @@ export function decodeCursor(text: string): DeadLetterCursor | null {
  * dead letters, one per webhook and one per tenant (so that filtering by either reads only theirs).
  */
 export class DeadLetterStore {
+  private indexesBuilt = false;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
@@ -122,35 +125,38 @@ export class DeadLetterStore {
 
   private async indexFor(filter: DeadLetterFilter): Promise<string> {
     if (!filter.webhookId && !filter.tenant) return this.keys.deadLettersByTime;
-    if (!(await this.redis.exists(this.keys.deadLetterIndexesBuilt))) return this.keys.deadLettersByTime;
+    // Once built, the indexes stay built: the marker is read until this store has seen it.
+    this.indexesBuilt ||= (await this.redis.exists(this.keys.deadLetterIndexesBuilt)) === 1;
+    if (!this.indexesBuilt) return this.keys.deadLettersByTime;
     return filter.webhookId ? this.keys.deadLettersOfWebhook(filter.webhookId) : this.keys.deadLettersOfTenant(filter.tenant as string);
   }
 
   /**
    * Adds every dead letter to its webhook's and tenant's indexes, for dead letters parked before
-   * those indexes existed; then marks them built, so listings use them. Safe to run again or from
+   * those indexes existed; then marks them built, so listings use them. It walks the hash with HSCAN,
+   * which returns every dead letter present from start to end however others change meanwhile,
+   * and indexes each at its current time, unless it went meanwhile. Safe to run again or from
    * several processes at once. Returns how many dead letters were indexed (0 if already built).
    */
   async buildIndexes(): Promise<number> {
     if (await this.redis.exists(this.keys.deadLetterIndexesBuilt)) return 0;
     let indexed = 0;
-    for (let start = 0; ; start += SCAN_PAGE) {
-      const page = await this.redis.zrange(this.keys.deadLettersByTime, start, start + SCAN_PAGE - 1, 'WITHSCORES');
-      if (page.length === 0) break;
-      const scores = new Map<string, string>();
-      for (let i = 0; i + 1 < page.length; i += 2) scores.set(page[i] as string, page[i + 1] as string);
-      const documents = await this.getMany([...scores.keys()]);
-      if (documents.length > 0) {
-        const pipeline = this.redis.pipeline();
-        for (const d of documents) {
-          const score = scores.get(d.id) as string;
-          pipeline.zadd(this.keys.deadLettersOfWebhook(d.webhookId), score, d.id).zadd(this.keys.deadLettersOfTenant(d.tenant), score, d.id);
-        }
-        await execOrThrow(pipeline);
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys.deadLetters, cursor, 'COUNT', SCAN_PAGE);
+      cursor = next;
+      const found: Pick<DeadLetter, 'id' | 'webhookId' | 'tenant'>[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const parsed = deadLetterSchema.safeParse(safeJson(flat[i + 1] as string));
+        if (parsed.success) found.push(parsed.data);
       }
-      indexed += documents.length;
-    }
+      if (found.length > 0) {
+        const keys = [this.keys.deadLetters, this.keys.deadLettersByTime, ...this.indexKeys(found)];
+        indexed += Number(await runScript(this.redis, 'heraldIndexDeadLetters', keys, found.map((d) => d.id)));
+      }
+    } while (cursor !== '0');
     await this.redis.set(this.keys.deadLetterIndexesBuilt, new Date().toISOString());
+    this.indexesBuilt = true;
     return indexed;
   }
 

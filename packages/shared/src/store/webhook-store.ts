@@ -6,6 +6,7 @@ import { defineScripts, queueLua, runScript } from '../lua/scripts';
 import { execOrThrow } from '../redis';
 import { generateSigningSecret } from '../signing/secret';
 import { webhookSchema, type webhookCreateSchema, type webhookUpdateSchema, type Webhook } from '../schemas/webhook';
+import { safeJson } from './safe-json';
 
 export interface WebhookSnapshot {
   version: string;
@@ -209,13 +210,5 @@ export class WebhookStore {
         .srem(this.keys.openCircuits, id),
     );
     return removed === 1;
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
