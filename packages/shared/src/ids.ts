@@ -1,8 +1,25 @@
 import { randomBytes } from 'node:crypto';
 
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = Buffer.alloc(0);
+let randomPoolUsed = 0;
+
+/**
+ * Random bytes taken from a pool refilled 4 KiB at a time, each byte used once: one call into the
+ * CSPRNG per ~450 ids instead of one per id (a call costs about 10 µs, per event on the API).
+ */
+function pooledRandomBytes(size: number): Buffer {
+  if (randomPoolUsed + size > randomPool.length) {
+    randomPool = randomBytes(RANDOM_POOL_BYTES);
+    randomPoolUsed = 0;
+  }
+  randomPoolUsed += size;
+  return randomPool.subarray(randomPoolUsed - size, randomPoolUsed);
+}
+
 /** Time-ordered random ids: base36 milliseconds, then 12 random base64url characters. */
 function timeOrderedId(prefix: string, nowMs: number): string {
-  return `${prefix}${nowMs.toString(36)}${randomBytes(9).toString('base64url')}`;
+  return `${prefix}${nowMs.toString(36)}${pooledRandomBytes(9).toString('base64url')}`;
 }
 
 export function newEventId(nowMs: number = Date.now()): string {
