@@ -1,6 +1,5 @@
 // Herald API process: wires configuration, Redis and the Express app, listens, drains on SIGTERM.
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   ConfigError,
   DeadLetterStore,
@@ -73,13 +72,6 @@ async function main(): Promise<void> {
   });
 
   let stopping = false;
-  // While draining, a keep-alive connection is closed as soon as its response is out, instead of
-  // holding the drain until the client's keep-alive runs out.
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-    res.on('finish', () => {
-      if (stopping) setImmediate(() => server.closeIdleConnections());
-    });
-  });
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -93,7 +85,11 @@ async function main(): Promise<void> {
       logger.warn({ timeoutMs: env.HERALD_SHUTDOWN_TIMEOUT_MS }, 'drain deadline passed; closing the connections still open');
       server.closeAllConnections();
     }, env.HERALD_SHUTDOWN_TIMEOUT_MS);
+    // A keep-alive connection whose response is out would hold the close until the client's
+    // keep-alive ran out: idle ones are closed as they appear, nothing is added per request.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    clearInterval(sweep);
     clearTimeout(deadline);
     // Closing the Redis connections waits for Redis; it gets a moment, not forever.
     const closed = Promise.all([deliveryQueue.close(), redis.quit()]).catch(() => undefined);

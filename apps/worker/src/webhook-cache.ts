@@ -1,6 +1,6 @@
 // The worker's in-memory copy of the webhooks, brought up to date whenever their version counter
 // moves: only the webhooks changed since, or all of them when that cannot be told.
-import { type Webhook, type WebhookChanges, type WebhookSnapshot, type WebhookStore } from '@herald/shared';
+import { oldestWebhookFirst, type Webhook, type WebhookChanges, type WebhookSnapshot, type WebhookStore } from '@herald/shared';
 
 /**
  * However the changes read, every webhook is loaded again this often: a safety net for what the
@@ -104,14 +104,10 @@ export class WebhookCache {
     for (const tenant of tenants) {
       const list = (this.byTenant.get(tenant) ?? []).filter((webhook) => !changes.changed.has(webhook.id));
       for (const webhook of changes.changed.values()) if (webhook?.tenant === tenant) list.push(webhook);
-      list.sort(oldestFirst);
+      list.sort(oldestWebhookFirst);
       if (list.length > 0) this.byTenant.set(tenant, list);
       else this.byTenant.delete(tenant);
     }
     this.version = changes.version;
   }
-}
-
-function oldestFirst(a: Webhook, b: Webhook): number {
-  return a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 }

@@ -90,7 +90,7 @@ export {
   type DeliveryAttempt,
   type DeadLetter,
 } from './schemas/delivery';
-export { WebhookStore, type WebhookSnapshot, type WebhookChanges } from './store/webhook-store';
+export { WebhookStore, oldestWebhookFirst, type WebhookSnapshot, type WebhookChanges } from './store/webhook-store';
 export {
   DeadLetterStore,
   encodeCursor,

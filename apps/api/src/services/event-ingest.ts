@@ -29,27 +29,27 @@ export class EventIngest {
    * whole batch rather than with its first event, and another client's entries never land inside it.
    */
   async ingest(events: readonly ParsedEventInput[], nowMs: number = Date.now()): Promise<IngestResult[]> {
-    const pipeline = this.redis.multi();
+    const transaction = this.redis.multi();
     const ids: string[] = [];
     for (const event of events) {
       const eventId = newEventId(nowMs);
       ids.push(eventId);
       const json = JSON.stringify(event);
       if (event.id === undefined) {
-        pipeline.xadd(
+        transaction.xadd(
           this.keys.eventsStream, 'MAXLEN', '~', this.options.streamMaxLen, '*',
           STREAM_FIELDS.event, json, STREAM_FIELDS.eventId, eventId, STREAM_FIELDS.receivedAt, String(nowMs),
         );
       } else {
         queueLua(
-          pipeline,
+          transaction,
           'heraldIngestEvent',
           [this.keys.idempotency(event.tenant, event.id), this.keys.eventsStream],
           [eventId, this.options.idempotencyTtlSeconds, this.options.streamMaxLen, json, nowMs],
         );
       }
     }
-    const replies = (await pipeline.exec()) ?? [];
+    const replies = (await transaction.exec()) ?? [];
     return replies.map(([error, reply], index) => {
       if (error) throw error;
       if (Array.isArray(reply)) return { id: String(reply[1]), duplicate: reply[0] === 0 };

@@ -21,6 +21,11 @@ export interface WebhookChanges {
   changed: Map<string, Webhook | null>;
 }
 
+/** The order webhooks are listed and fanned out in: oldest first, ties by id. */
+export function oldestWebhookFirst(a: Webhook, b: Webhook): number {
+  return a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+}
+
 /** How often `update` re-reads and retries when another writer changed the webhook meanwhile. */
 const UPDATE_ATTEMPTS = 10;
 /** Changes remembered for readers catching up; one further behind reloads every webhook. */
@@ -89,7 +94,7 @@ export class WebhookStore {
       if (result.success) webhooks.push(result.data);
       else unreadable.push(id);
     }
-    webhooks.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    webhooks.sort(oldestWebhookFirst);
     return { version: version ?? '0', webhooks, unreadable };
   }
 
