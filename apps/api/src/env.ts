@@ -48,8 +48,6 @@ export const apiEnvSchema = z
   HERALD_TENANT_TOKENS: tenantTokensSchema,
   /** A YAML file of webhooks applied at start (see README, "Declarative configuration"). */
   HERALD_CONFIG: z.string().min(1).optional(),
-  /** How long a producer's idempotency key is remembered, in seconds. */
-  HERALD_IDEMPOTENCY_TTL_SECONDS: envInt(1, 30 * 86_400).default(86_400),
   /** Defaults for webhooks created without these retry settings. */
   HERALD_RETRY_MAX_RETRIES: envInt(0, 10).optional(),
   HERALD_RETRY_INITIAL_DELAY: envDurationMsSchema.optional(),

@@ -1,34 +1,61 @@
 import { z } from 'zod';
 import { checkRedisSettings, commonEnvShape, envDurationMsSchema, envInt, envPort, loadEnvOrExit } from '@herald/shared';
 
-export const workerEnvSchema = z.object({
-  ...commonEnvShape,
-  /** Port of the worker's /metrics, /healthz and /readyz (0 picks a free one). */
-  HERALD_METRICS_PORT: envPort.default(9464),
-  HERALD_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
-  /** Deliveries in flight at once in this process. */
-  HERALD_WORKER_CONCURRENCY: envInt(1, 10_000).default(50),
-  /** Stream entries read per fan-out batch. */
-  HERALD_FANOUT_BATCH: envInt(1, 10_000).default(100),
-  /** Entries pending this long with another consumer (presumed dead) are claimed, in ms. */
-  HERALD_CLAIM_IDLE_MS: envInt(100, 3_600_000).default(30_000),
-  /** How long a delivery job's lock lasts without renewal; a dead worker's jobs restart after it, in ms. */
-  HERALD_JOB_LOCK_MS: envInt(1000, 600_000).default(30_000),
-  /** How stale the worker's copy of the webhooks may be for deliveries, in ms (fan-out always checks). */
-  HERALD_WEBHOOK_CACHE_MS: envInt(0, 60_000).default(250),
-  /** Delivery attempts kept per webhook in the attempt log. */
-  HERALD_ATTEMPT_LOG_SIZE: envInt(1, 1_000_000).default(10_000),
-  /** How long an event's own attempt list (GET /v1/events/:id) is kept; "0" keeps none. */
-  HERALD_EVENT_ATTEMPTS_TTL: envDurationMsSchema.default(7 * 86_400_000),
-  HERALD_IDEMPOTENCY_TTL_SECONDS: envInt(1, 30 * 86_400).default(86_400),
-  /** Circuit breaker defaults for webhooks that do not set their own. */
-  HERALD_CIRCUIT_FAILURE_THRESHOLD: envInt(1, 1000).default(5),
-  HERALD_CIRCUIT_COOLDOWN_MS: envDurationMsSchema.default(30_000),
-  /** A webhook failing continuously this long is disabled (with a webhook.disabled event). */
-  HERALD_DISABLE_AFTER_FAILING_MS: envDurationMsSchema.default(5 * 86_400_000),
-  /** Herald emits rate_limit.exceeded at most once per webhook in this window. */
-  HERALD_RATE_LIMIT_EVENT_WINDOW_MS: envDurationMsSchema.default(60_000),
-}).superRefine(checkRedisSettings);
+/** Share of a worker's delivery slots one webhook may hold when it sets no `maxInFlight`. */
+const DEFAULT_WEBHOOK_SHARE = 0.2;
+
+export const workerEnvSchema = z
+  .object({
+    ...commonEnvShape,
+    /** Port of the worker's /metrics, /healthz and /readyz (0 picks a free one). */
+    HERALD_METRICS_PORT: envPort.default(9464),
+    HERALD_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+    /** Deliveries in flight at once in this process, straight from the stream and from the queue together. */
+    HERALD_WORKER_CONCURRENCY: envInt(1, 10_000).default(50),
+    /**
+     * Deliveries in flight to one webhook at once in this process, for webhooks without their own
+     * `maxInFlight`. Default: 20 % of HERALD_WORKER_CONCURRENCY (at least 1), so that one slow or
+     * hanging endpoint cannot take every slot.
+     */
+    HERALD_WEBHOOK_MAX_IN_FLIGHT: envInt(1, 10_000).optional(),
+    /**
+     * How long a delivery may wait in the worker for its webhook's in-flight slot before it is put
+     * in the queue instead (delayed, no attempt spent), in ms.
+     */
+    HERALD_SLOT_WAIT_MS: envInt(0, 60_000).default(250),
+    /** Most stream entries read at once. */
+    HERALD_FANOUT_BATCH: envInt(1, 10_000).default(100),
+    /** Entries pending this long with another consumer (presumed dead) are claimed, in ms. */
+    HERALD_CLAIM_IDLE_MS: envInt(100, 3_600_000).default(30_000),
+    /** How long a delivery job's lock lasts without renewal; a dead worker's jobs restart after it, in ms. */
+    HERALD_JOB_LOCK_MS: envInt(1000, 600_000).default(30_000),
+    /** How stale the worker's copy of the webhooks may be for queued deliveries, in ms (fan-out always checks). */
+    HERALD_WEBHOOK_CACHE_MS: envInt(0, 60_000).default(250),
+    /** Delivery attempts kept per webhook in the attempt log. */
+    HERALD_ATTEMPT_LOG_SIZE: envInt(1, 1_000_000).default(10_000),
+    /** How long an event's own attempt list (GET /v1/events/:id) is kept; "0" keeps none. */
+    HERALD_EVENT_ATTEMPTS_TTL: envDurationMsSchema.default(7 * 86_400_000),
+    /** Approximate cap of the stream of entries that were not events (`:events:invalid`). */
+    HERALD_INVALID_STREAM_MAXLEN: envInt(1000, 100_000_000).default(100_000),
+    /** Circuit breaker defaults for webhooks that do not set their own. */
+    HERALD_CIRCUIT_FAILURE_THRESHOLD: envInt(1, 1000).default(5),
+    HERALD_CIRCUIT_COOLDOWN_MS: envDurationMsSchema.default(30_000),
+    /**
+     * How long a half-open circuit's probe holds its turn before another delivery may probe, in ms
+     * (at least the webhook's timeout plus a second is used).
+     */
+    HERALD_CIRCUIT_PROBE_LEASE_MS: envDurationMsSchema.default(15_000),
+    /** A webhook failing continuously this long is disabled (with a webhook.disabled event). */
+    HERALD_DISABLE_AFTER_FAILING_MS: envDurationMsSchema.default(5 * 86_400_000),
+    /** Herald emits rate_limit.exceeded at most once per webhook in this window. */
+    HERALD_RATE_LIMIT_EVENT_WINDOW_MS: envDurationMsSchema.default(60_000),
+  })
+  .superRefine(checkRedisSettings)
+  .transform((env) => ({
+    ...env,
+    HERALD_WEBHOOK_MAX_IN_FLIGHT:
+      env.HERALD_WEBHOOK_MAX_IN_FLIGHT ?? Math.max(1, Math.ceil(env.HERALD_WORKER_CONCURRENCY * DEFAULT_WEBHOOK_SHARE)),
+  }));
 export type WorkerEnv = z.output<typeof workerEnvSchema>;
 
 export function loadWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {

@@ -1,5 +1,7 @@
-// Herald worker process: fan-out consumer + delivery worker. Run as many as load needs.
+// Herald worker process: fan-out with direct delivery, and the delivery queue for what must wait.
+// Run as many as load needs.
 import {
+  CircuitBreaker,
   SystemGauges,
   WebhookStore,
   createBullMQConnection,
@@ -15,13 +17,24 @@ import { createWorkerMetrics } from './metrics';
 import { WebhookCache } from './webhook-cache';
 import { FanoutConsumer } from './fanout/fanout-consumer';
 import { HttpClient } from './delivery/http-client';
-import { AttemptRecorder } from './delivery/attempt-recorder';
+import { Settler } from './delivery/settler';
+import { AttemptEffects } from './delivery/attempt-effects';
+import { DirectDelivery } from './delivery/direct-delivery';
 import { DeliveryProcessor } from './delivery/processor';
 import { DeliveryWorker } from './delivery/delivery-worker';
 import { HealthServer } from './health-server';
 import { Supervisor } from './supervisor';
 import { DeliveryPolicies } from './policies/delivery-policies';
+import { DeliverySlots } from './policies/delivery-slots';
 import { OperationalEvents } from './policies/operational-events';
+
+/** Attempts kept in each event's own list (over all its webhooks). */
+const EVENT_ATTEMPTS_KEPT = 200;
+/**
+ * How long the markers of deliveries settled from a pending entry are kept: long past any claim
+ * delay, so that an entry claimed after a long outage still skips what was settled.
+ */
+const SETTLED_MARKER_TTL_MS = 86_400_000;
 
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
@@ -45,40 +58,63 @@ async function main(): Promise<void> {
   const policies = new DeliveryPolicies(redis, keys, {
     failureThreshold: env.HERALD_CIRCUIT_FAILURE_THRESHOLD,
     cooldownMs: env.HERALD_CIRCUIT_COOLDOWN_MS,
-    disableAfterMs: env.HERALD_DISABLE_AFTER_FAILING_MS,
-    probeLeaseMs: 15_000,
+    probeLeaseMs: env.HERALD_CIRCUIT_PROBE_LEASE_MS,
+  });
+  const slots = new DeliverySlots({
+    capacity: env.HERALD_WORKER_CONCURRENCY,
+    webhookCap: env.HERALD_WEBHOOK_MAX_IN_FLIGHT,
+    waitMs: env.HERALD_SLOT_WAIT_MS,
   });
   const events = new OperationalEvents(redis, keys, env.HERALD_STREAM_MAXLEN, logger);
-  const recorder = new AttemptRecorder(redis, keys, policies, {
-    logSize: env.HERALD_ATTEMPT_LOG_SIZE,
-    eventAttemptsTtlMs: env.HERALD_EVENT_ATTEMPTS_TTL,
+  const effects = new AttemptEffects({ events, webhookStore, logger });
+  const settler = new Settler({
+    redis,
+    keys,
+    queue,
+    logger,
+    limits: {
+      logSize: env.HERALD_ATTEMPT_LOG_SIZE,
+      eventAttemptsKept: EVENT_ATTEMPTS_KEPT,
+      eventAttemptsTtlMs: env.HERALD_EVENT_ATTEMPTS_TTL,
+      markerTtlMs: SETTLED_MARKER_TTL_MS,
+      invalidMaxLen: env.HERALD_INVALID_STREAM_MAXLEN,
+      disableAfterMs: env.HERALD_DISABLE_AFTER_FAILING_MS,
+    },
+    onCircuitChanges: (webhook, changes, reason) => void effects.circuitChanged(webhook, changes, reason),
   });
+  const direct = new DirectDelivery({ http, slots, settler, policies, effects, metrics, logger });
   const processor = new DeliveryProcessor({
     webhooks,
-    webhookStore,
     http,
-    recorder,
+    slots,
+    settler,
+    policies,
+    effects,
+    events,
     metrics,
     logger,
     webhookCacheMs: env.HERALD_WEBHOOK_CACHE_MS,
-    policies,
-    events,
     rateLimitEventWindowMs: env.HERALD_RATE_LIMIT_EVENT_WINDOW_MS,
   });
 
   const health = new HealthServer(redis, metrics.registry, logger, env.HERALD_METRICS_HOST, env.HERALD_METRICS_PORT);
-  const delivery = new DeliveryWorker(workerConnection, processor, recorder, metrics, logger, {
-    prefix: env.HERALD_PREFIX,
-    concurrency: env.HERALD_WORKER_CONCURRENCY,
-    lockDurationMs: env.HERALD_JOB_LOCK_MS,
-  });
-  const fanout = new FanoutConsumer(blocking, redis, keys, queue, webhooks, metrics, logger, {
-    batchSize: env.HERALD_FANOUT_BATCH,
-    claimIdleMs: env.HERALD_CLAIM_IDLE_MS,
-    idempotencyTtlSeconds: env.HERALD_IDEMPOTENCY_TTL_SECONDS,
-  });
+  const delivery = new DeliveryWorker(
+    { connection: workerConnection, queue, processor, settler, metrics, logger },
+    { prefix: env.HERALD_PREFIX, concurrency: env.HERALD_WORKER_CONCURRENCY, lockDurationMs: env.HERALD_JOB_LOCK_MS },
+  );
+  const fanout = new FanoutConsumer(
+    { blocking, redis, keys, webhooks, circuits: new CircuitBreaker(redis, keys), policies, slots, direct, settler, events, metrics, logger },
+    {
+      batchSize: env.HERALD_FANOUT_BATCH,
+      claimIdleMs: env.HERALD_CLAIM_IDLE_MS,
+      idempotencyTtlSeconds: env.HERALD_IDEMPOTENCY_TTL_SECONDS,
+      rateLimitEventWindowMs: env.HERALD_RATE_LIMIT_EVENT_WINDOW_MS,
+    },
+  );
   const gauges = new SystemGauges(metrics.registry, redis, keys, queue, env.HERALD_METRICS_INTERVAL_MS);
-  const supervisor = new Supervisor([health, gauges, delivery, fanout], logger);
+  // Stopped in reverse: the fan-out stops reading and settles what it started, the queue's worker
+  // finishes its jobs, then the settler writes what is left.
+  const supervisor = new Supervisor([health, gauges, settler, delivery, fanout], logger);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
@@ -88,10 +124,12 @@ async function main(): Promise<void> {
     health.setReady(false);
     const drained = await supervisor.stop(env.HERALD_SHUTDOWN_TIMEOUT_MS);
     if (!drained) {
-      // Deliveries still in flight keep their jobs locked until the lock expires; another worker then runs them.
+      // Deliveries still in flight keep their entries pending and their jobs locked; another worker
+      // claims the entries, and runs the jobs once their locks expire.
       logger.warn({ timeoutMs: env.HERALD_SHUTDOWN_TIMEOUT_MS }, 'drain deadline passed; in-flight deliveries will be retried elsewhere');
       process.exit(1);
     }
+    slots.close();
     await queue.close().catch(() => undefined);
     await http.close().catch(() => undefined);
     for (const connection of [redis, blocking, workerConnection, queueConnection]) connection.disconnect();
@@ -104,7 +142,12 @@ async function main(): Promise<void> {
   await supervisor.start();
   health.setReady(true);
   logger.info(
-    { consumer: fanout.consumer, concurrency: env.HERALD_WORKER_CONCURRENCY, prefix: env.HERALD_PREFIX },
+    {
+      consumer: fanout.consumer,
+      concurrency: env.HERALD_WORKER_CONCURRENCY,
+      webhookMaxInFlight: env.HERALD_WEBHOOK_MAX_IN_FLIGHT,
+      prefix: env.HERALD_PREFIX,
+    },
     'herald worker running',
   );
 }

@@ -30,6 +30,12 @@ export function createWorkerMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
       registers: [registry],
     }),
+    deferred: new Counter({
+      name: 'herald_deliveries_deferred_total',
+      help: 'Deliveries put in the queue instead of going at once, no attempt spent: reason cap (the webhook had its in-flight cap), circuit (open circuit) or rate (no rate-limit token).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     invalidEntries: new Counter({
       name: 'herald_invalid_events_total',
       help: 'Stream entries that could not be read as events and went to the invalid stream.',

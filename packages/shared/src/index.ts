@@ -28,12 +28,14 @@ export { maxAttempts, retryDelayMs, type RandomSource } from './retry';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger';
 export { createRedis, createBullMQConnection, createDeliveryQueue, execOrThrow, pingWithin, ensureFanoutGroup } from './redis';
 export type { RedisClient, RedisTarget } from './redis-client';
-export { defineScripts, defineLuaCommands, callLua, queueLua } from './lua/scripts';
+export { LuaScript, type LuaArg } from './lua/lua-script';
+export { redisReplyCode } from './errors/redis-reply';
 export {
   DELIVERY_JOB_NAME,
   DELIVERY_BACKOFF_TYPE,
   deliveryJobDataSchema,
   deliveryJob,
+  type DeliveryJobOptions,
   type DeliveryJobData,
   type DeliveryJobSpec,
 } from './jobs';
@@ -121,3 +123,14 @@ export {
   type ConfigFile,
 } from './config-file';
 export { SystemGauges } from './system-gauges';
+export {
+  CircuitBreaker,
+  CIRCUIT_FIELDS,
+  circuitSettings,
+  readCircuitChanges,
+  type CircuitChanges,
+  type CircuitDefaults,
+  type CircuitEffect,
+  type CircuitSettings,
+  type CircuitState,
+} from './circuit/circuit-breaker';

@@ -37,8 +37,11 @@ const jobRetryPolicySchema = z.object({
 }) satisfies z.ZodType<RetryPolicy>;
 
 export const deliveryJobDataSchema = z.object({
-  /** Version tag: a worker refuses job data of a version it does not know. */
-  v: z.literal(1),
+  /**
+   * Version tag: a worker refuses job data of a version it does not know. 2 added
+   * `attemptsBefore`; a version-1 job is read as having none.
+   */
+  v: z.union([z.literal(1), z.literal(2)]),
   deliveryId: z.string(),
   webhookId: z.string(),
   event: jobEventSchema,
@@ -46,8 +49,14 @@ export const deliveryJobDataSchema = z.object({
   retry: jobRetryPolicySchema,
   /** 0 for the first run; n for the n-th replay from dead letters. */
   replay: z.number().int().min(0),
+  /**
+   * Attempts this run of the delivery already made before the job existed: 1 for the retries of a
+   * delivery first attempted straight from the stream. The job's attempt n is attempt
+   * `attemptsBefore + n` of the delivery.
+   */
+  attemptsBefore: z.number().int().min(0).default(0),
 });
-export type DeliveryJobData = z.input<typeof deliveryJobDataSchema>;
+export type DeliveryJobData = z.output<typeof deliveryJobDataSchema>;
 
 export interface DeliveryJobSpec {
   name: typeof DELIVERY_JOB_NAME;
@@ -55,16 +64,31 @@ export interface DeliveryJobSpec {
   opts: JobsOptions;
 }
 
-/** One delivery of `event` to `webhook`, with its deterministic job id. */
-export function deliveryJob(event: StoredEvent, webhook: Pick<Webhook, 'id' | 'retry'>, replay = 0): DeliveryJobSpec {
+export interface DeliveryJobOptions {
+  /** n for the n-th replay from dead letters (a job id of its own); default 0. */
+  replay?: number;
+  /** Attempts already made (and recorded) before this job; default 0. */
+  attemptsBefore?: number;
+  /** When the job's first attempt is due, in ms from now; default at once. */
+  delayMs?: number;
+}
+
+/**
+ * One delivery of `event` to `webhook` as a job, with its deterministic id (so that making it again,
+ * as a re-read stream entry would, adds nothing). Its attempts are what the policy leaves after
+ * `attemptsBefore`.
+ */
+export function deliveryJob(event: StoredEvent, webhook: Pick<Webhook, 'id' | 'retry'>, options: DeliveryJobOptions = {}): DeliveryJobSpec {
+  const { replay = 0, attemptsBefore = 0, delayMs = 0 } = options;
   const deliveryId = deliveryIdFor(event.id, webhook.id);
   return {
     name: DELIVERY_JOB_NAME,
-    data: { v: 1, deliveryId, webhookId: webhook.id, event, retry: webhook.retry, replay },
+    data: { v: 2, deliveryId, webhookId: webhook.id, event, retry: webhook.retry, replay, attemptsBefore },
     opts: {
       jobId: replay === 0 ? deliveryId : replayJobId(deliveryId, replay),
-      attempts: maxAttempts(webhook.retry),
+      attempts: Math.max(1, maxAttempts(webhook.retry) - attemptsBefore),
       backoff: { type: DELIVERY_BACKOFF_TYPE },
+      ...(delayMs > 0 ? { delay: Math.round(delayMs) } : {}),
     },
   };
 }

@@ -48,6 +48,12 @@ export interface RedisKeys {
   readonly eventTypeCounts: string;
   /** Counter of events fanned out in one minute (unix minute); expires after two hours. */
   eventsInMinute(minute: number): string;
+  /**
+   * Hash: the webhooks whose delivery of this event is already settled (recorded, dead-lettered or
+   * queued) while the event's stream entry is still pending, so that a worker claiming the entry
+   * after a crash skips them. Deleted when the entry is acknowledged.
+   */
+  settledDeliveries(eventId: string): string;
   /** Hash: a webhook's token bucket (tokens, ts), shared by all workers. */
   rateLimit(webhookId: string): string;
   /** Hash: a webhook's circuit breaker (state, failures, openUntil, probe, …), shared by all workers. */
@@ -81,6 +87,7 @@ export function redisKeys(prefix: string): RedisKeys {
     globalStats: `${prefix}:stats:global`,
     eventTypeCounts: `${prefix}:stats:event-types`,
     eventsInMinute: (minute) => `${prefix}:stats:events-per-minute:${minute}`,
+    settledDeliveries: (eventId) => `${prefix}:settled:${eventId}`,
     rateLimit: (webhookId) => `${prefix}:rate-limit:${webhookId}`,
     circuit: (webhookId) => `${prefix}:circuit:${webhookId}`,
     openCircuits: `${prefix}:circuits:open`,

@@ -4,6 +4,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { RedisClient } from './redis-client';
 import type { Queue } from 'bullmq';
 import { FANOUT_GROUP, type RedisKeys } from './keys';
+import { CircuitBreaker } from './circuit/circuit-breaker';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 
@@ -49,7 +50,7 @@ export class SystemGauges {
       this.queue.getJobCounts(...QUEUE_STATES),
       this.redis.zcard(this.keys.deadLettersByTime),
       (this.redis.xpending(this.keys.eventsStream, FANOUT_GROUP) as Promise<[number, ...unknown[]]>).catch(() => [0] as [number]),
-      this.redis.scard(this.keys.openCircuits),
+      new CircuitBreaker(this.redis, this.keys).openCount(),
     ]);
     for (const state of QUEUE_STATES) this.queueJobs.set({ state }, counts[state] ?? 0);
     this.deadLetters.set(deadLetters);

@@ -27,7 +27,13 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): He
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      // HERALD_TEST_OUTPUT=1 shows what each process printed, for debugging a failing test.
+      if (process.env.HERALD_TEST_OUTPUT === '1') process.stderr.write(`--- ${app} ${child.pid} exited ${code} ---\n${output}\n`);
+      resolve(code);
+    }),
+  );
   return {
     child,
     output: () => output,

@@ -68,7 +68,7 @@ export class DeadLetterReplay {
         result.skipped.push({ id: deadLetter.id, reason: reason ?? 'webhook deleted' });
         continue;
       }
-      jobs.push(deliveryJob(deadLetter.event, webhook, deadLetter.replays + 1));
+      jobs.push(deliveryJob(deadLetter.event, webhook, { replay: deadLetter.replays + 1 }));
       replayed.push(deadLetter);
     }
     // Enqueue, then remove only the dead letters not re-parked meanwhile by a replay that already failed.

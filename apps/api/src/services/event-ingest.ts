@@ -1,6 +1,13 @@
 // Accepts validated events: idempotency check and XADD to the events stream, one round trip per request.
 import { join } from 'node:path';
-import { defineLuaCommands, newEventId, queueLua, STREAM_FIELDS, type ParsedEventInput, type RedisKeys, type RedisClient } from '@herald/shared';
+import { LuaScript, newEventId, STREAM_FIELDS, type ParsedEventInput, type RedisKeys, type RedisClient } from '@herald/shared';
+
+const INGEST_EVENT = new LuaScript(join(__dirname, '..', 'lua', 'ingest-event-2.lua'));
+
+/** ingest-event-2.lua's arguments, by name. */
+function ingestArgs(a: { eventId: string; ttlSeconds: number; streamMaxLen: number; json: string; nowMs: number }): (string | number)[] {
+  return [a.eventId, a.ttlSeconds, a.streamMaxLen, a.json, a.nowMs];
+}
 
 
 export interface IngestResult {
@@ -20,7 +27,7 @@ export class EventIngest {
     private readonly keys: RedisKeys,
     private readonly options: EventIngestOptions,
   ) {
-    defineLuaCommands(redis, join(__dirname, '..', 'lua'), { heraldIngestEvent: 'ingest-event-2.lua' });
+    INGEST_EVENT.define(redis);
   }
 
   /**
@@ -41,11 +48,10 @@ export class EventIngest {
           STREAM_FIELDS.event, json, STREAM_FIELDS.eventId, eventId, STREAM_FIELDS.receivedAt, String(nowMs),
         );
       } else {
-        queueLua(
+        INGEST_EVENT.queue(
           transaction,
-          'heraldIngestEvent',
           [this.keys.idempotency(event.tenant, event.id), this.keys.eventsStream],
-          [eventId, this.options.idempotencyTtlSeconds, this.options.streamMaxLen, json, nowMs],
+          ingestArgs({ eventId, ttlSeconds: this.options.idempotencyTtlSeconds, streamMaxLen: this.options.streamMaxLen, json, nowMs }),
         );
       }
     }

@@ -1,16 +1,13 @@
-// Runs the delivery processor on the BullMQ queue, and catches deliveries that failed outside it.
-import { Worker, type Job } from 'bullmq';
-import {
-  DELIVERY_QUEUE,
-  deliveryJobDataSchema,
-  type Logger,
-  type RedisClient,
-} from '@herald/shared';
+// Runs the delivery processor on the BullMQ queue, and dead-letters deliveries that failed for good
+// outside it (their worker stopped too often while running them, or their data was unreadable).
+import { Job, UnrecoverableError, Worker, type Queue } from 'bullmq';
+import { DELIVERY_QUEUE, deliveryJobDataSchema, type Logger, type RedisClient } from '@herald/shared';
 import type { Service } from '../service';
-import { DeadLetteredError } from './errors';
-import { deadLetterFor, deliveryBackoff, type DeliveryProcessor } from './processor';
-import type { AttemptRecorder } from './attempt-recorder';
 import type { WorkerMetrics } from '../metrics';
+import { deadLetterFor } from './attempt';
+import { DeadLetteredError } from './errors';
+import { deliveryBackoff, type DeliveryProcessor } from './processor';
+import type { Settler } from './settler';
 
 export interface DeliveryWorkerOptions {
   prefix: string;
@@ -18,10 +15,21 @@ export interface DeliveryWorkerOptions {
   lockDurationMs: number;
 }
 
+export interface DeliveryWorkerDeps {
+  connection: RedisClient;
+  /** The queue, to read back a job BullMQ failed for stalling. */
+  queue: Queue;
+  processor: DeliveryProcessor;
+  settler: Settler;
+  metrics: WorkerMetrics;
+  logger: Logger;
+}
+
+/** Times a job may be found abandoned by a dead worker and restarted before it fails. */
+const MAX_STALLED = 3;
 /**
- * Completed jobs kept so that a stream entry re-read after a crash finds its job ids taken and
- * adds no second job. The count bounds memory; it covers HERALD_CLAIM_IDLE_MS (30 s) up to about
- * 3,300 deliveries/s. Beyond that a reclaimed entry may deliver twice (at-least-once still holds).
+ * Completed jobs are kept a while, so that adding a job id again (a deferral or retry made twice
+ * for one delivery after a crash) finds it taken; failed ones longer, for inspection.
  */
 const KEEP_COMPLETED = { age: 3600, count: 100_000 };
 const KEEP_FAILED = { age: 7 * 86_400, count: 10_000 };
@@ -31,28 +39,25 @@ export class DeliveryWorker implements Service {
   private worker: Worker | undefined;
 
   constructor(
-    private readonly connection: RedisClient,
-    private readonly processor: DeliveryProcessor,
-    private readonly recorder: AttemptRecorder,
-    private readonly metrics: WorkerMetrics,
-    private readonly logger: Logger,
+    private readonly deps: DeliveryWorkerDeps,
     private readonly options: DeliveryWorkerOptions,
   ) {}
 
   async start(): Promise<void> {
-    this.worker = new Worker(DELIVERY_QUEUE, this.processor.process, {
-      connection: this.connection,
+    this.worker = new Worker(DELIVERY_QUEUE, this.deps.processor.process, {
+      connection: this.deps.connection,
       prefix: this.options.prefix,
       concurrency: this.options.concurrency,
       lockDuration: this.options.lockDurationMs,
       stalledInterval: Math.max(1000, Math.floor(this.options.lockDurationMs / 2)),
-      maxStalledCount: 3,
+      maxStalledCount: MAX_STALLED,
       removeOnComplete: KEEP_COMPLETED,
       removeOnFail: KEEP_FAILED,
       settings: { backoffStrategy: deliveryBackoff },
     });
-    this.worker.on('error', (error) => this.logger.error({ err: error }, 'delivery worker error'));
+    this.worker.on('error', (error) => this.deps.logger.error({ err: error }, 'delivery worker error'));
     this.worker.on('failed', (job, error) => void this.onFailed(job, error));
+    this.worker.on('stalled', (jobId) => void this.onStalled(jobId));
     await this.worker.waitUntilReady();
   }
 
@@ -61,22 +66,38 @@ export class DeliveryWorker implements Service {
     await this.worker?.close();
   }
 
-  /**
-   * A job that failed for good without passing through the processor's dead-lettering (it stalled
-   * too often, or its data was unreadable) is dead-lettered here, so nothing fails silently.
-   */
+  /** A job that failed for good without the processor dead-lettering it (unreadable, or an unexpected error on its last attempt). */
   private async onFailed(job: Job | undefined, error: Error): Promise<void> {
-    if (!job || error instanceof DeadLetteredError || error.name === 'DeadLetteredError') return;
-    const attempts = job.opts.attempts ?? 1;
-    const final = job.attemptsMade >= attempts || error.name === 'UnrecoverableError' || /stalled/.test(error.message);
-    if (!final) return;
-    const parsed = deliveryJobDataSchema.safeParse(job.data);
-    if (!parsed.success) return;
-    const data = parsed.data;
-    const now = new Date();
-    const deadLetter = deadLetterFor(data, { attempts: job.attemptsMade, lastError: error.message, atMs: now.getTime() });
+    if (!job || error instanceof DeadLetteredError) return;
+    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (final) await this.deadLetter(job, error.message);
+  }
+
+  /** BullMQ restarts a job whose worker died; past MAX_STALLED it fails it, and no processor sees that. */
+  private async onStalled(jobId: string): Promise<void> {
     try {
-      await this.recorder.record({
+      const job = await Job.fromId(this.deps.queue, jobId);
+      if (job && (await job.isFailed())) {
+        await this.deadLetter(job, `the workers running it stopped ${MAX_STALLED + 1} times before it finished`);
+      }
+    } catch (error) {
+      this.deps.logger.error({ err: error, jobId }, 'could not check a stalled delivery job');
+    }
+  }
+
+  private async deadLetter(job: Job, reason: string): Promise<void> {
+    const parsed = deliveryJobDataSchema.safeParse(job.data);
+    if (!parsed.success) {
+      this.deps.logger.error({ jobId: job.id, reason }, 'an unreadable delivery job failed; it names no delivery to dead-letter');
+      return;
+    }
+    const data = parsed.data;
+    const now = Date.now();
+    const attempts = data.attemptsBefore + Math.max(1, job.attemptsMade);
+    try {
+      await this.deps.settler.settle({
+        webhookId: data.webhookId,
+        tenant: data.event.tenant,
         attempt: {
           id: `${job.id}#failed`,
           deliveryId: data.deliveryId,
@@ -84,18 +105,18 @@ export class DeliveryWorker implements Service {
           eventId: data.event.id,
           eventType: data.event.type,
           tenant: data.event.tenant,
-          attempt: Math.max(1, job.attemptsMade),
+          attempt: attempts,
           outcome: 'dead_letter',
-          error: error.message,
+          error: reason,
           durationMs: 0,
-          timestamp: now.toISOString(),
+          timestamp: new Date(now).toISOString(),
         },
-        deadLetter,
+        deadLetter: deadLetterFor({ ...data, webhookId: data.webhookId }, { attempts, lastError: reason, atMs: now }),
       });
-      this.metrics.deliveries.inc({ outcome: 'dead_letter' });
-      this.logger.warn({ deliveryId: data.deliveryId, err: error.message }, 'delivery failed outside the processor; dead-lettered');
+      this.deps.metrics.deliveries.inc({ outcome: 'dead_letter' });
+      this.deps.logger.warn({ deliveryId: data.deliveryId, reason }, 'delivery failed outside the processor; dead-lettered');
     } catch (recordError) {
-      this.logger.error({ err: recordError, deliveryId: data.deliveryId }, 'could not dead-letter a failed delivery');
+      this.deps.logger.error({ err: recordError, deliveryId: data.deliveryId }, 'could not dead-letter a failed delivery');
     }
   }
 }

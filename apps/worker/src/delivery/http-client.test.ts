@@ -4,7 +4,7 @@ import { HttpClient, RESPONSE_BODY_LIMIT } from './http-client';
 
 let server: Server;
 let base: string;
-const client = new HttpClient();
+const client = new HttpClient({ requireHttps: false, allowPrivate: true });
 
 beforeAll(async () => {
   server = createServer((req, res) => {

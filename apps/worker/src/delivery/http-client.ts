@@ -29,7 +29,7 @@ export class HttpClient {
   private readonly agent: Agent;
 
   constructor(
-    private readonly policy: TargetPolicy = { requireHttps: false, allowPrivate: true },
+    private readonly policy: TargetPolicy,
     options: { connectionsPerOrigin?: number } = {},
   ) {
     // An Agent keeps one Pool per origin, reusing keep-alive connections across deliveries. Every new

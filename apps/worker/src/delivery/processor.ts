@@ -1,29 +1,28 @@
-// The BullMQ processor: one attempt at one delivery, recorded, then success, retry or dead letter.
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+// The BullMQ processor: one attempt at a delivery that had to wait (a retry, a deferred first
+// attempt, a replay, a test send). It orchestrates the same steps as a delivery straight from the
+// stream — a slot, admission, the attempt, the decision, the settlement — and lets BullMQ carry
+// the retries with the delay the decision chose.
+import { DelayedError, type Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   deliveryJobDataSchema,
-  isOperationalEventType,
   retryDelayMs,
   retryPolicySchema,
-  type DeadLetter,
-  type DeliveryAttempt,
   type DeliveryJobData,
   type Logger,
-  type RetryPolicy,
   type Webhook,
-  type WebhookStore,
 } from '@herald/shared';
 import type { WebhookCache } from '../webhook-cache';
 import type { WorkerMetrics } from '../metrics';
-import { classify } from './classify';
-import { DeadLetteredError, RetryableDeliveryError } from './errors';
-import { RENDER_FAILED, type HttpClient, type HttpResult } from './http-client';
-import { buildRequest } from './request-builder';
-import type { AttemptRecorder } from './attempt-recorder';
-import type { CircuitChange, DeliveryPolicies } from '../policies/delivery-policies';
+import type { DeliveryPolicies } from '../policies/delivery-policies';
+import type { DeliverySlots } from '../policies/delivery-slots';
 import type { OperationalEvents } from '../policies/operational-events';
-
+import { countAttempt, runAttempt, settlementFor, timedOut, type DeliveryTarget } from './attempt';
+import type { AttemptEffects } from './attempt-effects';
+import { decide } from './decide';
+import { DeadLetteredError, RetryableDeliveryError, UnreadableJobError } from './errors';
+import type { HttpClient } from './http-client';
+import type { Settler } from './settler';
 
 export type DeliveryOutcome =
   | { outcome: 'success'; statusCode: number; attempt: number }
@@ -31,113 +30,80 @@ export type DeliveryOutcome =
 
 export interface ProcessorDeps {
   webhooks: WebhookCache;
-  webhookStore: WebhookStore;
   http: HttpClient;
-  recorder: AttemptRecorder;
+  slots: DeliverySlots;
+  settler: Settler;
+  policies: DeliveryPolicies;
+  effects: AttemptEffects;
+  events: OperationalEvents;
   metrics: WorkerMetrics;
   logger: Logger;
+  /** How stale the cached webhook may be, in ms. */
   webhookCacheMs: number;
-  policies: DeliveryPolicies;
-  events: OperationalEvents;
   /** rate_limit.exceeded goes out at most once per webhook in this window. */
   rateLimitEventWindowMs: number;
 }
 
 /**
- * BullMQ's backoff hook. A failed attempt carries the delay the processor chose (and logged);
+ * BullMQ's backoff hook. A failed attempt carries the delay the decision chose (and logged);
  * anything else that went wrong falls back to the job's retry policy.
  */
 export function deliveryBackoff(attemptsMade: number, _type?: string, error?: Error, job?: { data: unknown }): number {
   if (error instanceof RetryableDeliveryError) return error.delayMs;
-  const policy = retryPolicySchema.parse((job?.data as { retry?: unknown } | undefined)?.retry ?? {});
-  return retryDelayMs(policy, attemptsMade);
+  const data = job?.data as { retry?: unknown; attemptsBefore?: number } | undefined;
+  return retryDelayMs(retryPolicySchema.parse(data?.retry ?? {}), (data?.attemptsBefore ?? 0) + attemptsMade);
 }
 
-/** The wait before the next attempt: the receiver's Retry-After (capped) or the policy's delay. */
-export function nextDelayMs(policy: RetryPolicy, attempt: number, retryAfterMs: number | undefined): number {
-  return retryAfterMs === undefined ? retryDelayMs(policy, attempt) : Math.min(retryAfterMs, policy.maxDelayMs);
+/** The job's data, or UnreadableJobError (BullMQ fails it at once; the worker dead-letters what it can). */
+export function readJob(job: Job): DeliveryJobData {
+  const parsed = deliveryJobDataSchema.safeParse(job.data);
+  if (!parsed.success) throw new UnreadableJobError(`unreadable delivery job: ${parsed.error.message}`);
+  return parsed.data;
 }
 
 export class DeliveryProcessor {
   constructor(private readonly deps: ProcessorDeps) {}
 
   readonly process = async (job: Job, token?: string): Promise<DeliveryOutcome> => {
-    const parsed = deliveryJobDataSchema.safeParse(job.data);
-    if (!parsed.success) {
-      this.deps.logger.error({ jobId: job.id, issues: parsed.error.issues }, 'unreadable delivery job');
-      throw new UnrecoverableError(`unreadable delivery job: ${parsed.error.message}`);
-    }
-    const data = parsed.data;
+    const data = readJob(job);
     const webhook = await this.currentWebhook(data.webhookId);
     if (!webhook) return { outcome: 'skipped', reason: 'webhook deleted' };
     if (!webhook.enabled) return { outcome: 'skipped', reason: 'webhook disabled' };
 
-    await this.admit(webhook, job, token);
-
-    const attempt = job.attemptsMade + 1;
-    const maxAttempts = job.opts.attempts ?? 1;
-    const startedMs = Date.now();
-    const built = buildRequest(webhook, data.event, { deliveryId: data.deliveryId, attempt, nowMs: startedMs });
-    const started = performance.now();
-    const result: HttpResult = built.ok
-      ? await this.deps.http.send(built.request)
-      : { kind: 'error', code: RENDER_FAILED, message: built.reason };
-    const durationMs = performance.now() - started;
-    const finishedMs = Date.now();
-    const verdict = classify(result, finishedMs);
-
-    const lastChance = attempt >= maxAttempts;
-    const outcome: DeliveryAttempt['outcome'] =
-      verdict.kind === 'success' ? 'success' : verdict.kind === 'retry' && !lastChance ? 'retry' : 'dead_letter';
-    const reason = verdict.kind === 'success' ? undefined : verdict.reason;
-
-    const record: DeliveryAttempt = {
-      id: `${job.id}#${attempt}`,
-      deliveryId: data.deliveryId,
-      webhookId: webhook.id,
-      eventId: data.event.id,
-      eventType: data.event.type,
-      tenant: data.event.tenant,
-      attempt,
-      outcome,
-      durationMs: Math.round(durationMs * 1000) / 1000,
-      timestamp: new Date(startedMs).toISOString(),
-      ...responseFields(result),
-      ...(reason && result.kind === 'error' ? { error: reason } : {}),
-    };
-    const delayMs =
-      verdict.kind === 'retry' ? nextDelayMs(data.retry, attempt, verdict.retryAfterMs) : 0;
-    if (outcome === 'retry') record.nextAttemptAt = new Date(finishedMs + delayMs).toISOString();
-    const deadLetter =
-      outcome === 'dead_letter'
-        ? deadLetterFor(data, {
-            attempts: attempt,
-            lastError: reason ?? 'failed',
-            ...(result.kind === 'response' ? { lastStatusCode: result.statusCode } : {}),
-            atMs: finishedMs,
-          })
-        : undefined;
-    // The circuit breaker counts what says something about the endpoint: an answer, or the lack of
-    // one. A delivery that never reached it (refused target, unrenderable body) is neutral.
-    const endpointFailed = verdict.kind === 'retry' || verdict.kind === 'gone';
-    const circuitEffect = endpointFailed ? 'failure' : result.kind === 'response' ? 'success' : 'neutral';
-    const change = await this.deps.recorder.record({
-      attempt: record,
-      ...(deadLetter ? { deadLetter } : {}),
-      ...(outcome === 'success' && data.replay > 0 ? { clearDeadLetter: data.deliveryId } : {}),
-      circuit: { webhook, effect: circuitEffect, deliveryToken: String(job.id) },
-    });
-    await this.afterAttempt(webhook, data, { verdict, change, deadLettered: outcome === 'dead_letter', reason });
-
-    this.deps.metrics.deliveries.inc({ outcome });
-    this.deps.metrics.deliveryDuration.observe(durationMs / 1000);
-    if (outcome === 'success') {
-      this.deps.metrics.eventToDelivery.observe(Math.max(0, finishedMs - data.event.receivedAt) / 1000);
-      return { outcome: 'success', statusCode: (result as { statusCode: number }).statusCode, attempt };
+    const grant = await this.deps.slots.acquire(webhook.id, webhook.maxInFlight);
+    if (grant.kind === 'defer') {
+      this.deps.metrics.deferred.inc({ reason: 'cap' });
+      return this.holdBack(job, token, grant.delayMs);
     }
-    const message = `${reason} (attempt ${attempt} of ${maxAttempts})`;
-    if (outcome === 'retry') throw new RetryableDeliveryError(message, delayMs);
-    this.deps.logger.warn({ deliveryId: data.deliveryId, webhookId: webhook.id, reason, attempt }, 'delivery dead-lettered');
+    const target: DeliveryTarget = {
+      webhook,
+      event: data.event,
+      deliveryId: data.deliveryId,
+      runId: String(job.id),
+      attempt: data.attemptsBefore + job.attemptsMade + 1,
+      maxAttempts: data.attemptsBefore + (job.opts.attempts ?? 1),
+      replay: data.replay,
+    };
+    let run;
+    try {
+      await this.admit(webhook, job, token);
+      run = await runAttempt(this.deps.http, target);
+    } catch (error) {
+      grant.lease.releaseUnused();
+      throw error;
+    }
+    grant.lease.release({ timedOut: timedOut(run), answered: run.result.kind === 'response', durationMs: run.durationMs });
+
+    const decision = decide({ verdict: run.verdict, answered: run.result.kind === 'response', attempt: target.attempt, maxAttempts: target.maxAttempts, policy: data.retry });
+    await this.deps.settler.settle(settlementFor(target, run, decision, { settings: this.deps.policies.circuit(webhook), token: String(job.id) }));
+    countAttempt(this.deps.metrics, run, decision, data.event);
+    await this.deps.effects.attempted(webhook, { deliveryId: data.deliveryId, event: data.event }, decision);
+
+    if (decision.outcome === 'success' && run.result.kind === 'response') {
+      return { outcome: 'success', statusCode: run.result.statusCode, attempt: target.attempt };
+    }
+    const message = `${decision.reason} (attempt ${target.attempt} of ${target.maxAttempts})`;
+    if (decision.outcome === 'retry') throw new RetryableDeliveryError(message, decision.delayMs);
     throw new DeadLetteredError(message);
   };
 
@@ -167,62 +133,19 @@ export class DeliveryProcessor {
       if (admission.waitMs > 0) await sleep(admission.waitMs);
       return;
     }
+    this.deps.metrics.deferred.inc({ reason: admission.verdict });
     if (admission.verdict === 'rate') {
       await this.deps.events.emit('rate_limit.exceeded', webhook, { ...webhook.rateLimit }, this.deps.rateLimitEventWindowMs);
     }
-    if (!token) throw new RetryableDeliveryError(`${admission.verdict} wait without a job token`, admission.waitMs);
     // Spread the returns: deliveries held back together must not all come back at the same instant.
     const spread = Math.random() * Math.min(10_000, Math.max(1000, admission.waitMs));
-    await job.moveToDelayed(Date.now() + admission.waitMs + Math.floor(spread), token);
+    await this.holdBack(job, token, admission.waitMs + Math.floor(spread));
+  }
+
+  /** Puts the job back in the queue for `delayMs`, its attempt not spent. */
+  private async holdBack(job: Job, token: string | undefined, delayMs: number): Promise<never> {
+    if (!token) throw new RetryableDeliveryError('held back without a job token', delayMs);
+    await job.moveToDelayed(Date.now() + delayMs, token);
     throw new DelayedError();
   }
-
-  /** Circuit transitions, disabling and operational events that follow one attempt. */
-  private async afterAttempt(
-    webhook: Webhook,
-    data: { deliveryId: string; event: { id: string; type: string } },
-    what: { verdict: ReturnType<typeof classify>; change: CircuitChange | null; deadLettered: boolean; reason: string | undefined },
-  ): Promise<void> {
-    const { events } = this.deps;
-    if (what.change?.transition === 'opened') await events.emit('circuit_breaker.opened', webhook, { reason: what.reason });
-    if (what.change?.transition === 'closed') await events.emit('circuit_breaker.closed', webhook, {});
-    if (what.verdict.kind === 'gone') await this.disable(webhook, 'the endpoint answered 410 Gone');
-    else if (what.change?.disable) await this.disable(webhook, 'the endpoint kept failing for longer than allowed');
-    // No event about a failed operational event: two failing webhooks would feed each other forever.
-    if (what.deadLettered && !isOperationalEventType(data.event.type)) {
-      await events.emit('delivery.dead_lettered', webhook, {
-        deliveryId: data.deliveryId, eventId: data.event.id, eventType: data.event.type, lastError: what.reason,
-      });
-    }
-  }
-
-  private async disable(webhook: Webhook, reason: string): Promise<void> {
-    // Only the worker that actually turned it off says so: concurrent 410s publish one event.
-    if (!(await this.deps.webhookStore.disable(webhook.id))) return;
-    this.deps.logger.warn({ webhookId: webhook.id, reason }, 'webhook disabled');
-    await this.deps.events.emit('webhook.disabled', webhook, { reason });
-  }
-}
-
-/** The dead letter of a delivery that failed for good. */
-export function deadLetterFor(
-  data: DeliveryJobData,
-  failure: { attempts: number; lastError: string; lastStatusCode?: number; atMs: number },
-): DeadLetter {
-  return {
-    id: data.deliveryId,
-    webhookId: data.webhookId,
-    tenant: data.event.tenant,
-    event: data.event,
-    attempts: failure.attempts,
-    lastError: failure.lastError,
-    ...(failure.lastStatusCode === undefined ? {} : { lastStatusCode: failure.lastStatusCode }),
-    deadLetteredAt: new Date(failure.atMs).toISOString(),
-    replays: data.replay ?? 0,
-  };
-}
-
-function responseFields(result: HttpResult): Partial<DeliveryAttempt> {
-  if (result.kind === 'error') return {};
-  return { statusCode: result.statusCode, ...(result.body ? { responseBody: result.body } : {}) };
 }

@@ -1,141 +1,157 @@
-// Reads the events stream as one consumer of the `fanout` group and turns each event into one
-// delivery job per matching webhook. Entries are acknowledged only once their jobs exist.
+// Reads the events stream as one consumer of the `fanout` group, as much as the worker's delivery
+// slots can hold, and starts each event × matching webhook as a delivery in this worker. An entry
+// is acknowledged once every delivery it made is settled (by the settler, with the last of them).
+// Entries a dead consumer left pending are claimed and run again, without the deliveries already
+// settled; entries held here a long time (slow endpoints) are claimed anew by this consumer so
+// that no one else takes them meanwhile.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Queue } from 'bullmq';
 import {
   FANOUT_GROUP,
   decodeStreamEntry,
   ensureFanoutGroup,
   isOperationalEventType,
-  execOrThrow,
-  deliveryJob,
   matchesAnyPattern,
-  type DeliveryJobSpec,
+  redisReplyCode,
+  type CircuitBreaker,
   type Logger,
+  type RedisClient,
   type RedisKeys,
   type StoredEvent,
-  type RedisClient,
+  type Webhook,
 } from '@herald/shared';
 import type { WebhookCache } from '../webhook-cache';
 import type { WorkerMetrics } from '../metrics';
 import type { Service } from '../service';
+import type { DeliveryPolicies } from '../policies/delivery-policies';
+import type { DeliverySlots } from '../policies/delivery-slots';
+import type { OperationalEvents } from '../policies/operational-events';
+import type { DirectDelivery, PlannedDelivery } from '../delivery/direct-delivery';
+import type { EntryRef, Settler } from '../delivery/settler';
 
 export interface FanoutOptions {
+  /** Most entries read at once. */
   batchSize: number;
   /** Entries idle this long in another consumer's pending list are claimed. */
   claimIdleMs: number;
   idempotencyTtlSeconds: number;
-  /** Approximate cap of the invalid-entries stream. */
-  invalidMaxLen?: number;
+  /** rate_limit.exceeded goes out at most once per webhook in this window. */
+  rateLimitEventWindowMs: number;
+}
+
+export interface FanoutDeps {
+  /** A connection of its own: XREADGROUP BLOCK holds it. */
+  blocking: RedisClient;
+  redis: RedisClient;
+  keys: RedisKeys;
+  webhooks: WebhookCache;
+  circuits: CircuitBreaker;
+  policies: DeliveryPolicies;
+  slots: DeliverySlots;
+  direct: DirectDelivery;
+  settler: Settler;
+  events: OperationalEvents;
+  metrics: WorkerMetrics;
+  logger: Logger;
 }
 
 type StreamEntry = [id: string, fields: string[]];
 
-/** An operational event about a webhook is not sent to that webhook (a failing endpoint would feed itself). */
-function isAbout(event: StoredEvent, webhookId: string): boolean {
-  return isOperationalEventType(event.type) && event.data.webhookId === webhookId;
-}
-interface InvalidEntry {
-  id: string;
-  reason: string;
-  fields: string[];
+/** The webhooks `event` goes to: enabled, subscribed to its type, and (for Herald's own events) not the webhook it is about. */
+export function matchingWebhooks(event: StoredEvent, webhooks: readonly Webhook[]): Webhook[] {
+  return webhooks.filter(
+    (webhook) =>
+      webhook.enabled &&
+      matchesAnyPattern(webhook.events, event.type) &&
+      // A failing endpoint must not feed itself its own alarms.
+      !(isOperationalEventType(event.type) && event.data.webhookId === webhook.id),
+  );
 }
 
 const BLOCK_MS = 1000;
-/** Batches fanned out at once by one consumer. */
-const MAX_BATCHES_IN_FLIGHT = 4;
+/** Weight of the newest batch in the moving average of deliveries per entry. */
+const FANOUT_WEIGHT = 0.2;
 
 export class FanoutConsumer implements Service {
   readonly name = 'fanout';
   readonly consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private stopping = false;
   private loops: Promise<void>[] = [];
-  private wakeReclaim: (() => void) | undefined;
+  private readonly wakers = new Set<() => void>();
+  private stopped!: () => void;
+  private readonly stopSignal = new Promise<void>((resolve) => (this.stopped = resolve));
+  /** Entries this consumer is delivering, and since when it (re)claimed them. */
+  private readonly held = new Map<string, { entry: EntryRef; since: number }>();
+  /** Deliveries and acknowledgements under way, so that stopping can wait for them. */
+  private readonly running = new Set<Promise<unknown>>();
+  /** Moving average of deliveries an entry starts at once. */
+  private deliveriesPerEntry = 1;
 
   constructor(
-    /** A connection of its own: XREADGROUP BLOCK holds it. */
-    private readonly blocking: RedisClient,
-    private readonly redis: RedisClient,
-    private readonly keys: RedisKeys,
-    private readonly queue: Queue,
-    private readonly webhooks: WebhookCache,
-    private readonly metrics: WorkerMetrics,
-    private readonly logger: Logger,
+    private readonly deps: FanoutDeps,
     private readonly options: FanoutOptions,
   ) {}
 
   async start(): Promise<void> {
     await this.ensureGroup();
-    this.loops = [this.readLoop(), this.reclaimLoop()];
+    this.loops = [this.readLoop(), this.reclaimLoop(), this.renewLoop()];
   }
 
-  /** Stops reading; resolves once the batch in hand is fanned out and acknowledged. */
+  /** Stops reading; resolves once every delivery started is settled. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wakeReclaim?.();
+    this.stopped();
+    for (const wake of [...this.wakers]) wake();
     await Promise.all(this.loops);
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
   private ensureGroup(): Promise<void> {
-    return ensureFanoutGroup(this.redis, this.keys);
+    return ensureFanoutGroup(this.deps.redis, this.deps.keys);
   }
 
-  /**
-   * Reads the next batch while earlier ones are being fanned out (up to MAX_BATCHES_IN_FLIGHT at
-   * once), so neither the read's round trip nor an earlier batch's is on the path from publish to
-   * delivery. Batches are independent: each is acknowledged once its own jobs exist.
-   */
+  /** Reads what the free slots can hold (by the usual deliveries per entry), plans it, and reads on. */
   private async readLoop(): Promise<void> {
-    const inFlight = new Set<Promise<void>>();
+    const { slots } = this.deps;
     while (!this.stopping) {
       try {
-        if (inFlight.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(inFlight);
-        const reply = (await this.blocking.xreadgroup(
+        if (slots.held >= slots.capacity) await Promise.race([slots.whenRoom(), this.stopSignal]);
+        if (this.stopping) break;
+        const room = slots.capacity - slots.held;
+        if (room <= 0) continue;
+        const count = Math.max(1, Math.min(this.options.batchSize, Math.floor(room / this.deliveriesPerEntry)));
+        const reply = (await this.deps.blocking.xreadgroup(
           'GROUP', FANOUT_GROUP, this.consumer,
-          'COUNT', this.options.batchSize,
+          'COUNT', count,
           'BLOCK', BLOCK_MS,
-          'STREAMS', this.keys.eventsStream, '>',
+          'STREAMS', this.deps.keys.eventsStream, '>',
         )) as [string, StreamEntry[]][] | null;
         const entries = reply?.[0]?.[1];
-        // A batch that fails stays pending in the group, and is claimed again after claimIdleMs.
-        // (Its recovery pause holds only its own slot: reading goes on while Redis answers.)
-        if (entries && entries.length > 0) {
-          const handling: Promise<void> = this.handle(entries)
-            .catch((error: Error) => this.recover(error))
-            .finally(() => inFlight.delete(handling));
-          inFlight.add(handling);
-        }
+        // Entries of a batch that fails stay pending in the group, and are claimed again after claimIdleMs.
+        if (entries && entries.length > 0) await this.handle(entries, { claimed: false });
       } catch (error) {
         await this.recover(error as Error);
       }
     }
-    await Promise.all(inFlight);
   }
 
-  /** Claims entries that a dead consumer left pending, and fans them out here. */
+  /** Claims entries that a dead consumer left pending, and delivers them here. */
   private async reclaimLoop(): Promise<void> {
     const interval = Math.max(500, Math.floor(this.options.claimIdleMs / 2));
     while (!this.stopping) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, interval);
-        this.wakeReclaim = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.sleep(interval);
       if (this.stopping) return;
       try {
         let cursor = '0-0';
         do {
-          const [next, entries] = (await this.redis.xautoclaim(
-            this.keys.eventsStream, FANOUT_GROUP, this.consumer,
+          const [next, entries] = (await this.deps.redis.xautoclaim(
+            this.deps.keys.eventsStream, FANOUT_GROUP, this.consumer,
             this.options.claimIdleMs, cursor, 'COUNT', this.options.batchSize,
           )) as [string, (StreamEntry | null)[], ...unknown[]];
-          const live = entries.filter((entry): entry is StreamEntry => entry !== null);
+          const live = entries.filter((entry): entry is StreamEntry => entry !== null && !this.held.has(entry[0]));
           if (live.length > 0) {
-            this.logger.info({ count: live.length }, 'claimed entries left pending by another consumer');
-            await this.handle(live);
+            this.deps.logger.info({ count: live.length }, 'claimed entries left pending by another consumer');
+            await this.handle(live, { claimed: true });
           }
           cursor = next;
         } while (cursor !== '0-0' && !this.stopping);
@@ -147,113 +163,186 @@ export class FanoutConsumer implements Service {
   }
 
   /**
+   * Entries held here for a third of the claim delay (their endpoints are slow) are claimed anew by
+   * this consumer, which resets their idle time: no other worker takes them while they are in hand.
+   */
+  private async renewLoop(): Promise<void> {
+    const interval = Math.max(100, Math.floor(this.options.claimIdleMs / 3));
+    while (!this.stopping) {
+      await this.sleep(interval);
+      if (this.stopping) return;
+      const now = Date.now();
+      const old = [...this.held].filter(([, held]) => now - held.since >= interval).map(([id]) => id);
+      if (old.length === 0) continue;
+      try {
+        await this.deps.redis.xclaim(this.deps.keys.eventsStream, FANOUT_GROUP, this.consumer, 0, ...old, 'JUSTID');
+        for (const id of old) {
+          const held = this.held.get(id);
+          if (held) held.since = now;
+        }
+      } catch (error) {
+        this.deps.logger.warn({ err: (error as Error).message }, 'could not renew the entries in hand');
+      }
+    }
+  }
+
+  /** Waits `ms`, or less when the consumer stops. */
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+
+  /**
    * Every worker start joins the group under a new name; names of workers long gone, with nothing
    * pending, are removed so the group does not grow forever.
    */
   private async forgetDeadConsumers(): Promise<void> {
-    const consumers = (await this.redis.xinfo('CONSUMERS', this.keys.eventsStream, FANOUT_GROUP)) as unknown[][];
+    const consumers = (await this.deps.redis.xinfo('CONSUMERS', this.deps.keys.eventsStream, FANOUT_GROUP)) as unknown[][];
     const forgetAfterMs = Math.max(10 * this.options.claimIdleMs, 600_000);
     for (const fields of consumers) {
       const info = new Map<string, unknown>();
       for (let i = 0; i + 1 < fields.length; i += 2) info.set(String(fields[i]), fields[i + 1]);
       const name = String(info.get('name'));
       if (name !== this.consumer && Number(info.get('pending')) === 0 && Number(info.get('idle')) > forgetAfterMs) {
-        await this.redis.xgroup('DELCONSUMER', this.keys.eventsStream, FANOUT_GROUP, name);
+        await this.deps.redis.xgroup('DELCONSUMER', this.deps.keys.eventsStream, FANOUT_GROUP, name);
       }
     }
   }
 
   private async recover(error: Error): Promise<void> {
     if (this.stopping) return;
-    if (error.message.includes('NOGROUP')) {
-      this.logger.warn('events stream or fanout group vanished; recreating');
+    if (redisReplyCode(error) === 'NOGROUP') {
+      this.deps.logger.warn('events stream or fanout group vanished; recreating');
       await this.ensureGroup().catch(() => undefined);
       return;
     }
-    this.logger.error({ err: error }, 'fan-out failed; retrying');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-
-  /** Fans out a batch: jobs first (idempotent by job id), then invalid entries and XACK together. */
-  async handle(entries: readonly StreamEntry[]): Promise<void> {
-    await this.webhooks.refresh(0);
-    const events: StoredEvent[] = [];
-    const direct: StoredEvent[] = [];
-    const invalid: InvalidEntry[] = [];
-    const entryOf = new Map<StoredEvent, StreamEntry>();
-    for (const [id, fields] of entries) {
-      const decoded = decodeStreamEntry(id, fields);
-      if (!decoded.ok) {
-        invalid.push({ id, reason: decoded.reason, fields });
-        continue;
-      }
-      if (!decoded.viaApi) direct.push(decoded.event);
-      events.push(decoded.event);
-      entryOf.set(decoded.event, [id, fields]);
-    }
-    const duplicates = await this.findDuplicates(direct);
-    const accepted = duplicates.size === 0 ? events : events.filter((event) => !duplicates.has(event));
-    invalid.push(...(await this.enqueue(accepted, entryOf)));
-
-    const pipeline = this.redis.pipeline();
-    for (const entry of invalid) {
-      pipeline.xadd(
-        this.keys.invalidEventsStream, 'MAXLEN', '~', this.options.invalidMaxLen ?? 100_000, '*',
-        'entryId', entry.id, 'reason', entry.reason, 'fields', JSON.stringify(entry.fields), 'at', new Date().toISOString(),
-      );
-    }
-    if (accepted.length > 0) {
-      // Counts for GET /v1/events/stats and GET /v1/stats, sent with the XACK (no extra round trip).
-      const minuteKey = this.keys.eventsInMinute(Math.floor(Date.now() / 60_000));
-      pipeline.incrby(minuteKey, accepted.length).expire(minuteKey, 7200);
-      const byType = new Map<string, number>();
-      for (const event of accepted) {
-        const field = `${event.tenant}:${event.type}`;
-        byType.set(field, (byType.get(field) ?? 0) + 1);
-      }
-      for (const [field, count] of byType) pipeline.hincrby(this.keys.eventTypeCounts, field, count);
-    }
-    pipeline.xack(this.keys.eventsStream, FANOUT_GROUP, ...entries.map(([id]) => id));
-    await execOrThrow(pipeline);
-
-    for (const entry of invalid) this.logger.warn({ entryId: entry.id, reason: entry.reason }, 'invalid stream entry');
-    if (invalid.length > 0) this.metrics.invalidEntries.inc(invalid.length);
-    if (direct.length > duplicates.size) this.metrics.eventsIngested.inc({ source: 'stream' }, direct.length - duplicates.size);
+    this.deps.logger.error({ err: error }, 'fan-out failed; retrying');
+    await this.sleep(1000);
   }
 
   /**
-   * Adds the delivery jobs of `events` in one addBulk. Should that fail for a reason other than
-   * Redis being away, each event is retried alone, so one event BullMQ refuses cannot hold back the
-   * others: it is returned to go to the invalid stream.
+   * Plans a batch and starts its deliveries (without waiting for them): entries that are not
+   * events go to the invalid stream; duplicates of an idempotency key and events no webhook wants
+   * are acknowledged; each event × matching webhook goes now, or is deferred to the queue when its
+   * circuit is open or its rate limit has no token. A claimed entry skips the deliveries a crashed
+   * consumer had settled.
    */
-  private async enqueue(events: readonly StoredEvent[], entryOf: Map<StoredEvent, StreamEntry>): Promise<InvalidEntry[]> {
-    const jobsOf = (event: StoredEvent): DeliveryJobSpec[] =>
-      this.webhooks
-        .forTenant(event.tenant)
-        .filter((webhook) => webhook.enabled && matchesAnyPattern(webhook.events, event.type) && !isAbout(event, webhook.id))
-        .map((webhook) => deliveryJob(event, webhook));
-    const jobs = events.flatMap(jobsOf);
-    if (jobs.length === 0) return [];
-    try {
-      await this.queue.addBulk(jobs);
-      return [];
-    } catch (error) {
-      if (this.redis.status !== 'ready') throw error;
-      this.logger.warn({ err: (error as Error).message }, 'addBulk failed; adding event by event');
+  async handle(entries: readonly StreamEntry[], { claimed }: { claimed: boolean }): Promise<void> {
+    const { webhooks, settler } = this.deps;
+    const [, openCircuits] = await Promise.all([webhooks.refresh(0), this.deps.circuits.openWebhookIds()]);
+    const events: { entryId: string; event: StoredEvent }[] = [];
+    const direct: StoredEvent[] = [];
+    for (const [entryId, fields] of entries) {
+      const decoded = decodeStreamEntry(entryId, fields);
+      if (!decoded.ok) {
+        this.deps.logger.warn({ entryId, reason: decoded.reason }, 'invalid stream entry');
+        this.deps.metrics.invalidEntries.inc();
+        this.track(settler.invalid(entryId, decoded.reason, fields));
+        continue;
+      }
+      if (!decoded.viaApi) direct.push(decoded.event);
+      events.push({ entryId, event: decoded.event });
     }
-    const refused: InvalidEntry[] = [];
-    for (const event of events) {
-      const eventJobs = jobsOf(event);
-      if (eventJobs.length === 0) continue;
-      try {
-        await this.queue.addBulk(eventJobs);
-      } catch (error) {
-        if (this.redis.status !== 'ready') throw error;
-        const [id, fields] = entryOf.get(event) ?? [event.id, []];
-        refused.push({ id, reason: `could not enqueue deliveries: ${(error as Error).message}`, fields });
+    const duplicates = await this.findDuplicates(direct);
+    const settledBefore = claimed ? await this.settledDeliveries(events.map(({ event }) => event.id)) : new Map<string, Set<string>>();
+    if (direct.length > duplicates.size) this.deps.metrics.eventsIngested.inc({ source: 'stream' }, direct.length - duplicates.size);
+
+    const now = Date.now();
+    const planned: PlannedDelivery[] = [];
+    const byEntry = new Map<EntryRef, PlannedDelivery[]>();
+    for (const { entryId, event } of events) {
+      const duplicate = duplicates.has(event);
+      const settled = settledBefore.get(event.id);
+      const targets = duplicate ? [] : matchingWebhooks(event, webhooks.forTenant(event.tenant)).filter((w) => !settled?.has(w.id));
+      const entry: EntryRef = {
+        entryId,
+        eventId: event.id,
+        countAs: duplicate ? undefined : `${event.tenant}:${event.type}`,
+        unsettled: targets.length,
+        marked: (settled?.size ?? 0) > 0,
+      };
+      this.held.set(entryId, { entry, since: now });
+      const plans = targets.map((webhook) => ({ webhook, event, entry }));
+      byEntry.set(entry, plans);
+      planned.push(...plans);
+    }
+    await this.admit(planned, openCircuits);
+
+    let going = 0;
+    for (const [entry, plans] of byEntry) {
+      if (plans.length === 0) {
+        this.track(settler.finish(entry).finally(() => this.held.delete(entry.entryId)));
+        continue;
+      }
+      going += plans.filter((p) => !p.deferral).length;
+      const deliveries = plans.map((plan) => this.deps.direct.deliver(plan));
+      this.track(
+        Promise.allSettled(deliveries).then((results) => {
+          this.held.delete(entry.entryId);
+          for (const result of results) {
+            if (result.status === 'rejected') this.deps.logger.error({ err: result.reason, entryId: entry.entryId }, 'a delivery failed to settle; its entry will be claimed again');
+          }
+        }),
+      );
+    }
+    if (events.length > 0) this.deliveriesPerEntry += FANOUT_WEIGHT * (Math.max(1, going / events.length) - this.deliveriesPerEntry);
+  }
+
+  private track(work: Promise<unknown>): void {
+    const tracked = work.catch((error: unknown) => this.deps.logger.error({ err: error }, 'fan-out work failed')).finally(() => this.running.delete(tracked));
+    this.running.add(tracked);
+  }
+
+  /**
+   * Defers what cannot go now: deliveries to a webhook whose circuit is open (the queue's admission
+   * waits out the cool-down and probes), and those of a rate-limited webhook beyond the tokens free.
+   */
+  private async admit(planned: readonly PlannedDelivery[], openCircuits: ReadonlySet<string>): Promise<void> {
+    const limited = new Map<Webhook, PlannedDelivery[]>();
+    for (const plan of planned) {
+      if (openCircuits.has(plan.webhook.id) && this.deps.policies.circuit(plan.webhook).enabled) {
+        plan.deferral = { reason: 'circuit', delayMs: 0 };
+      } else if (plan.webhook.rateLimit) {
+        const list = limited.get(plan.webhook);
+        if (list) list.push(plan);
+        else limited.set(plan.webhook, [plan]);
       }
     }
-    return refused;
+    await Promise.all(
+      [...limited].map(async ([webhook, plans]) => {
+        const { granted, waitMs } = await this.deps.policies.takeTokens(webhook, plans.length);
+        if (granted >= plans.length) return;
+        const rate = webhook.rateLimit?.perSecond ?? 1;
+        plans.slice(granted).forEach((plan, i) => {
+          // Each waits for its own token, spread out: held-back deliveries must not all return at once.
+          plan.deferral = { reason: 'rate', delayMs: waitMs + Math.floor((i * 1000) / rate + Math.random() * Math.min(1000, 1000 / rate)) };
+        });
+        await this.deps.events.emit('rate_limit.exceeded', webhook, { ...webhook.rateLimit }, this.options.rateLimitEventWindowMs);
+      }),
+    );
+  }
+
+  /** For events of claimed entries: the webhooks whose delivery was settled before the claim. */
+  private async settledDeliveries(eventIds: readonly string[]): Promise<Map<string, Set<string>>> {
+    const found = new Map<string, Set<string>>();
+    if (eventIds.length === 0) return found;
+    const pipeline = this.deps.redis.pipeline();
+    for (const eventId of eventIds) pipeline.hkeys(this.deps.keys.settledDeliveries(eventId));
+    const replies = (await pipeline.exec()) ?? [];
+    eventIds.forEach((eventId, i) => {
+      const [error, webhookIds] = replies[i] ?? [];
+      if (error) throw error;
+      if (Array.isArray(webhookIds) && webhookIds.length > 0) found.set(eventId, new Set(webhookIds as string[]));
+    });
+    return found;
   }
 
   /**
@@ -266,9 +355,9 @@ export class FanoutConsumer implements Service {
     const duplicates = new Set<StoredEvent>();
     const keyed = direct.filter((event) => event.idempotencyKey !== undefined);
     if (keyed.length === 0) return duplicates;
-    const pipeline = this.redis.pipeline();
+    const pipeline = this.deps.redis.pipeline();
     for (const event of keyed) {
-      const key = this.keys.idempotency(event.tenant, event.idempotencyKey as string);
+      const key = this.deps.keys.idempotency(event.tenant, event.idempotencyKey as string);
       pipeline.set(key, event.id, 'EX', this.options.idempotencyTtlSeconds, 'NX').get(key);
     }
     const replies = (await pipeline.exec()) ?? [];
@@ -277,7 +366,7 @@ export class FanoutConsumer implements Service {
       if (error) throw error;
       if (owner !== event.id) {
         duplicates.add(event);
-        this.logger.info({ eventId: event.id, firstEventId: owner }, 'duplicate idempotency key; event skipped');
+        this.deps.logger.info({ eventId: event.id, firstEventId: owner }, 'duplicate idempotency key; event skipped');
       }
     });
     return duplicates;

@@ -1,13 +1,22 @@
-// Per-webhook rate limits and circuit breakers, shared by all workers through Redis (Lua scripts).
+// Per-webhook rate limits and circuit breakers, shared by all workers through Redis: the admission
+// of a queued delivery (lua/admit-delivery-2.lua) and the tokens taken for deliveries going
+// straight from the stream (lua/take-tokens-1.lua).
 import { join } from 'node:path';
-import { callLua, defineLuaCommands, type RedisKeys, type Webhook, type RedisClient } from '@herald/shared';
+import {
+  LuaScript,
+  circuitSettings,
+  type CircuitDefaults,
+  type CircuitSettings,
+  type RedisClient,
+  type RedisKeys,
+  type Webhook,
+} from '@herald/shared';
 
-export interface CircuitDefaults {
-  failureThreshold: number;
-  cooldownMs: number;
-  /** A webhook failing continuously this long is disabled. */
-  disableAfterMs: number;
-  /** How long a half-open probe holds its turn before another delivery may probe. */
+const ADMIT_DELIVERY = new LuaScript(join(__dirname, '..', 'lua', 'admit-delivery-2.lua'));
+const TAKE_TOKENS = new LuaScript(join(__dirname, '..', 'lua', 'take-tokens-1.lua'));
+
+export interface PolicyDefaults extends CircuitDefaults {
+  /** How long a half-open probe holds its turn before another delivery may probe (at least the webhook's timeout + 1 s). */
   probeLeaseMs: number;
 }
 
@@ -19,55 +28,40 @@ export type Admission =
 /** A token is reserved ahead (and the delivery sleeps in the worker) only for waits up to this. */
 export const MAX_RESERVED_WAIT_MS = 250;
 
-/** What one attempt says about the endpoint: it answered, it failed, or nothing (never reached). */
-export type CircuitEffect = 'success' | 'failure' | 'neutral';
-
-export interface CircuitChange {
-  transition: 'opened' | 'closed' | '';
-  /** The webhook has failed continuously for longer than allowed. */
-  disable: boolean;
+function bucketOf(webhook: Pick<Webhook, 'rateLimit'>): { rate: number; burst: number } | undefined {
+  const limit = webhook.rateLimit;
+  return limit ? { rate: limit.perSecond, burst: limit.burst ?? Math.max(1, Math.ceil(limit.perSecond)) } : undefined;
 }
-
 
 export class DeliveryPolicies {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-    private readonly defaults: CircuitDefaults,
-  ) {
-    defineLuaCommands(redis, join(__dirname, '..', 'lua'), {
-      heraldAdmitDelivery: 'admit-delivery-2.lua',
-    });
+    private readonly defaults: PolicyDefaults,
+  ) {}
+
+  circuit(webhook: Pick<Webhook, 'circuitBreaker'>): CircuitSettings {
+    return circuitSettings(webhook, this.defaults);
   }
 
-  private circuit(webhook: Webhook) {
-    const own = webhook.circuitBreaker ?? {};
-    return {
-      enabled: own.enabled ?? true,
-      failureThreshold: own.failureThreshold ?? this.defaults.failureThreshold,
-      cooldownMs: own.cooldownMs ?? this.defaults.cooldownMs,
-    };
-  }
-
-  /** Whether a delivery to this webhook needs admitting at all (costs one round trip when it does). */
+  /** Whether a queued delivery to this webhook needs admitting at all (one round trip when it does). */
   applies(webhook: Webhook): boolean {
     return webhook.rateLimit !== undefined || this.circuit(webhook).enabled;
   }
 
+  /** May this queued delivery go now? `deliveryToken` is its job id (the probe's identity when half-open). */
   async admit(webhook: Webhook, deliveryToken: string): Promise<Admission> {
-    const rate = webhook.rateLimit;
-    const burst = rate ? (rate.burst ?? Math.max(1, Math.ceil(rate.perSecond))) : 1;
-    const [verdict, waitMs, transition] = (await callLua(
+    const bucket = bucketOf(webhook);
+    const [verdict, waitMs, transition] = (await ADMIT_DELIVERY.run(
       this.redis,
-      'heraldAdmitDelivery',
       [this.keys.circuit(webhook.id), this.keys.rateLimit(webhook.id)],
       [
-      rate?.perSecond ?? 0,
-      burst,
-      this.circuit(webhook).enabled ? 1 : 0,
-      deliveryToken,
-      Math.max(this.defaults.probeLeaseMs, webhook.timeoutMs + 1000),
-      MAX_RESERVED_WAIT_MS,
+        bucket?.rate ?? 0,
+        bucket?.burst ?? 1,
+        this.circuit(webhook).enabled ? 1 : 0,
+        deliveryToken,
+        Math.max(this.defaults.probeLeaseMs, webhook.timeoutMs + 1000),
+        MAX_RESERVED_WAIT_MS,
       ],
     )) as [string, number, string];
     if (verdict === 'ok' || verdict === 'reserved') return { verdict: 'ok', waitMs: Number(waitMs), becameHalfOpen: transition === 'half_open' };
@@ -75,27 +69,16 @@ export class DeliveryPolicies {
   }
 
   /**
-   * The circuit arguments of the attempt-recording script (record-attempt-10.lua, ARGV[11..17]):
-   * they record an attempt's effect on the circuit (when the breaker is on) and on the failure
-   * streak (always: a webhook failing continuously is disabled either way). A `neutral` attempt
-   * (the target was refused, the body could not be built) says nothing about the endpoint; if it
-   * was the half-open probe, it gives the probe's turn back at once.
+   * Takes up to `wanted` tokens of a rate-limited webhook's bucket at once: how many it got, and
+   * (when fewer) how long until the bucket has one again. A webhook without a rate limit gets all.
    */
-  circuitArgs(webhook: Webhook, effect: CircuitEffect, deliveryToken: string): (string | number)[] {
-    const circuit = this.circuit(webhook);
-    return [
-      effect,
-      circuit.failureThreshold,
-      circuit.cooldownMs,
-      this.defaults.disableAfterMs,
-      webhook.id,
-      circuit.enabled ? 1 : 0,
-      deliveryToken,
+  async takeTokens(webhook: Webhook, wanted: number): Promise<{ granted: number; waitMs: number }> {
+    const bucket = bucketOf(webhook);
+    if (!bucket) return { granted: wanted, waitMs: 0 };
+    const [granted, waitMs] = (await TAKE_TOKENS.run(this.redis, [this.keys.rateLimit(webhook.id)], [bucket.rate, bucket.burst, wanted])) as [
+      number,
+      number,
     ];
-  }
-
-  static readChange(reply: unknown): CircuitChange {
-    const [transition, disable] = (reply ?? ['', 0]) as [string, number];
-    return { transition: transition === 'opened' || transition === 'closed' ? transition : '', disable: Number(disable) === 1 };
+    return { granted: Number(granted), waitMs: Number(waitMs) };
   }
 }

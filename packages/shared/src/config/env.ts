@@ -81,6 +81,8 @@ export const commonEnvShape = {
   NODE_ENV: z.string().default('development'),
   /** How often queue depths, dead letters, stream pending and open circuits are read for /metrics, in ms. */
   HERALD_METRICS_INTERVAL_MS: envInt(250, 300_000).default(5000),
+  /** How long a producer's idempotency key is remembered, in seconds (the API and fan-out both check keys). */
+  HERALD_IDEMPOTENCY_TTL_SECONDS: envInt(1, 30 * 86_400).default(86_400),
   /** Approximate cap on the events stream (XADD MAXLEN ~), for the API and for Herald's own events. */
   HERALD_STREAM_MAXLEN: envInt(1000, 1_000_000_000).default(1_000_000),
   /**

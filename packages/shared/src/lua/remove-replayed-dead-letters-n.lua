@@ -10,6 +10,7 @@
 
   Returns the number removed.
 ]]
+--@include dead-letters
 local removed = 0
 for i = 1, #ARGV, 2 do
   local id = ARGV[i]
@@ -18,10 +19,7 @@ for i = 1, #ARGV, 2 do
     local ok, doc = pcall(cjson.decode, json)
     if ok and tostring(doc['replays'] or 0) == ARGV[i + 1] then
       local k = 3 + (i - 1)
-      redis.call('HDEL', KEYS[1], id)
-      redis.call('ZREM', KEYS[2], id)
-      redis.call('ZREM', KEYS[k], id)
-      redis.call('ZREM', KEYS[k + 1], id)
+      dead_letter_remove(KEYS[1], KEYS[2], KEYS[k], KEYS[k + 1], id)
       removed = removed + 1
     end
   end

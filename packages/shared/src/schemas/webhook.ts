@@ -121,6 +121,11 @@ const webhookFields = {
   templateVars: z.record(z.string().regex(/^[A-Za-z0-9_]+$/).max(64), z.string().max(4096)).optional(),
   includePayload: z.boolean(),
   maxPayloadBytes: z.number().int().min(1).max(1_048_576).optional(),
+  /**
+   * Deliveries in flight to this endpoint at once, per worker process; more wait (in the worker
+   * briefly, else in the queue) without spending an attempt. Unset: the worker's default.
+   */
+  maxInFlight: z.number().int().min(1).max(10_000).optional(),
 };
 
 /** Body of `POST /v1/webhooks`. */
@@ -178,6 +183,7 @@ export const webhookUpdateSchema = z.strictObject({
   templateVars: webhookFields.templateVars.nullable().optional(),
   includePayload: webhookFields.includePayload.optional(),
   maxPayloadBytes: webhookFields.maxPayloadBytes.nullable().optional(),
+  maxInFlight: webhookFields.maxInFlight.nullable().optional(),
 });
 export type WebhookUpdate = z.input<typeof webhookUpdateSchema>;
 

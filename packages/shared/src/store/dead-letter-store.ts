@@ -1,7 +1,8 @@
 import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../redis-client';
 import type { RedisKeys } from '../keys';
-import { defineScripts, runScript } from '../lua/scripts';
+import { join } from 'node:path';
+import { LuaScript } from '../lua/lua-script';
 import { execOrThrow } from '../redis';
 import { deadLetterSchema, type DeadLetter } from '../schemas/delivery';
 import { safeJson } from './safe-json';
@@ -30,6 +31,9 @@ export interface DeadLetterPage {
 
 const SCAN_PAGE = 500;
 
+const INDEX_DEAD_LETTERS = new LuaScript(join(__dirname, '..', 'lua', 'index-dead-letters-n.lua'));
+const REMOVE_REPLAYED = new LuaScript(join(__dirname, '..', 'lua', 'remove-replayed-dead-letters-n.lua'));
+
 export function encodeCursor(cursor: DeadLetterCursor): string {
   return `${cursor.score}:${cursor.id}`;
 }
@@ -51,9 +55,7 @@ export class DeadLetterStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-  ) {
-    defineScripts(redis);
-  }
+  ) {}
 
   /** How a dead letter is stored: its JSON in the hash, its time as the sorted set's score. */
   static encode(deadLetter: DeadLetter): { id: string; json: string; score: number } {
@@ -152,7 +154,7 @@ export class DeadLetterStore {
       }
       if (found.length > 0) {
         const keys = [this.keys.deadLetters, this.keys.deadLettersByTime, ...this.indexKeys(found)];
-        indexed += Number(await runScript(this.redis, 'heraldIndexDeadLetters', keys, found.map((d) => d.id)));
+        indexed += Number(await INDEX_DEAD_LETTERS.run(this.redis, keys, found.map((d) => d.id)));
       }
     } while (cursor !== '0');
     await this.redis.set(this.keys.deadLetterIndexesBuilt, new Date().toISOString());
@@ -182,7 +184,7 @@ export class DeadLetterStore {
     if (replayed.length === 0) return 0;
     const keys = [this.keys.deadLetters, this.keys.deadLettersByTime, ...this.indexKeys(replayed)];
     const args = replayed.flatMap((d) => [d.id, String(d.replays)]);
-    return Number(await runScript(this.redis, 'heraldRemoveReplayedDeadLetters', keys, args));
+    return Number(await REMOVE_REPLAYED.run(this.redis, keys, args));
   }
 }
 

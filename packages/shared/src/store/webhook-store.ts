@@ -2,7 +2,9 @@ import type { RedisClient } from '../redis-client';
 import type { z } from 'zod';
 import { newWebhookId } from '../ids';
 import type { RedisKeys } from '../keys';
-import { defineScripts, queueLua, runScript } from '../lua/scripts';
+import { join } from 'node:path';
+import { LuaScript } from '../lua/lua-script';
+import { CircuitBreaker } from '../circuit/circuit-breaker';
 import { execOrThrow } from '../redis';
 import { generateSigningSecret } from '../signing/secret';
 import { webhookSchema, type webhookCreateSchema, type webhookUpdateSchema, type Webhook } from '../schemas/webhook';
@@ -26,6 +28,16 @@ export function oldestWebhookFirst(a: Webhook, b: Webhook): number {
   return a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 }
 
+const WRITE_WEBHOOK = new LuaScript(join(__dirname, '..', 'lua', 'write-webhook-4.lua'));
+const WEBHOOK_CHANGES = new LuaScript(join(__dirname, '..', 'lua', 'webhook-changes-4.lua'));
+
+type WriteMode = 'create' | 'replace' | 'delete';
+
+/** write-webhook-4.lua's arguments, by name. */
+function writeArgs(write: { id: string; mode: WriteMode; readJson: string; json: string; changesKept: number }): (string | number)[] {
+  return [write.id, write.mode, write.readJson, write.json, write.changesKept];
+}
+
 /** How often `update` re-reads and retries when another writer changed the webhook meanwhile. */
 const UPDATE_ATTEMPTS = 10;
 /** Changes remembered for readers catching up; one further behind reloads every webhook. */
@@ -40,9 +52,7 @@ export class WebhookStore {
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly changesKept: number = CHANGES_KEPT,
-  ) {
-    defineScripts(redis);
-  }
+  ) {}
 
   async create(input: z.output<typeof webhookCreateSchema>, nowMs: number = Date.now()): Promise<Webhook> {
     const now = new Date(nowMs).toISOString();
@@ -107,7 +117,7 @@ export class WebhookStore {
    * a full `snapshot()` can tell (too far behind, more than `max` changes, or the store was reset).
    */
   async changesSince(version: string, max = 1000): Promise<WebhookChanges | null> {
-    const reply = (await runScript(this.redis, 'heraldWebhookChanges', this.changeKeys(), [version, max])) as (
+    const reply = (await WEBHOOK_CHANGES.run(this.redis, this.changeKeys(), [version, max])) as (
       | string
       | number
       | null
@@ -130,8 +140,9 @@ export class WebhookStore {
     return [this.keys.webhooks, this.keys.webhooksVersion, this.keys.webhookChanges, this.keys.webhookChangesTrimmed];
   }
 
-  private write(id: string, mode: 'create' | 'replace', readJson: string, json: string): Promise<unknown> {
-    return runScript(this.redis, 'heraldWriteWebhook', this.writeKeys(), [id, mode, readJson, json, this.changesKept]);
+  /** 1 written, 0 changed meanwhile (replace), -1 no such webhook (replace, delete). */
+  private async write(id: string, mode: 'create' | 'replace', readJson: string, json: string): Promise<number> {
+    return Number(await WRITE_WEBHOOK.run(this.redis, this.writeKeys(), writeArgs({ id, mode, readJson, json, changesKept: this.changesKept })));
   }
 
   /**
@@ -152,15 +163,14 @@ export class WebhookStore {
       }
       return merged;
     });
+    const circuits = new CircuitBreaker(this.redis, this.keys);
     // A webhook switched back on starts with a closed circuit and a full bucket.
     if (updated && reEnabled) {
-      await execOrThrow(this.redis.multi().del(this.keys.circuit(id), this.keys.rateLimit(id)).srem(this.keys.openCircuits, id));
+      await execOrThrow(circuits.queueForget(this.redis.multi().del(this.keys.rateLimit(id)), id, { keepStreak: false }));
     } else if (updated && breakerSwitchedOff) {
       // No breaker, no open circuit: the state goes (and the open-circuits gauge with it); the
       // failure streak stays, since a webhook failing continuously is disabled either way.
-      await execOrThrow(
-        this.redis.multi().hdel(this.keys.circuit(id), 'state', 'openUntil', 'probe', 'probeUntil').srem(this.keys.openCircuits, id),
-      );
+      await execOrThrow(circuits.queueForget(this.redis.multi(), id, { keepStreak: true }));
     }
     return updated;
   }
@@ -209,11 +219,10 @@ export class WebhookStore {
 
   /** Deletes a webhook with its attempt log and counters. */
   async delete(id: string): Promise<boolean> {
-    const [removed] = await execOrThrow(
-      queueLua(this.redis.multi(), 'heraldWriteWebhook', this.writeKeys(), [id, 'delete', '', '', this.changesKept])
-        .del(this.keys.attempts(id), this.keys.webhookStats(id), this.keys.circuit(id), this.keys.rateLimit(id))
-        .srem(this.keys.openCircuits, id),
-    );
+    WRITE_WEBHOOK.define(this.redis);
+    const transaction = WRITE_WEBHOOK.queue(this.redis.multi(), this.writeKeys(), writeArgs({ id, mode: 'delete', readJson: '', json: '', changesKept: this.changesKept }))
+      .del(this.keys.attempts(id), this.keys.webhookStats(id), this.keys.rateLimit(id));
+    const [removed] = await execOrThrow(new CircuitBreaker(this.redis, this.keys).queueForget(transaction, id, { keepStreak: false }));
     return removed === 1;
   }
 }

@@ -1,0 +1,122 @@
+// One attempt at one delivery, the same whichever way it came (straight from the stream or from the
+// queue): build and sign the request, send it, classify the answer; then what the attempt leaves to
+// write (settlementFor) and to count (countAttempt).
+import type { CircuitSettings, DeadLetter, DeliveryAttempt, StoredEvent, Webhook } from '@herald/shared';
+import type { WorkerMetrics } from '../metrics';
+import { classify, type Verdict } from './classify';
+import type { Decision } from './decide';
+import { RENDER_FAILED, type HttpClient, type HttpResult } from './http-client';
+import { buildRequest } from './request-builder';
+import type { Settlement } from './settler';
+
+export interface DeliveryTarget {
+  webhook: Webhook;
+  event: StoredEvent;
+  deliveryId: string;
+  /** This run of the delivery: the delivery id, or a replay's job id. Attempts are `<runId>#<n>`. */
+  runId: string;
+  /** 1-based number of this attempt within the run. */
+  attempt: number;
+  /** Attempts the run may make in all. */
+  maxAttempts: number;
+  /** 0 for the first run; n for the n-th replay from dead letters. */
+  replay: number;
+}
+
+export interface AttemptRun {
+  result: HttpResult;
+  verdict: Verdict;
+  startedMs: number;
+  finishedMs: number;
+  durationMs: number;
+}
+
+export async function runAttempt(http: HttpClient, target: DeliveryTarget): Promise<AttemptRun> {
+  const startedMs = Date.now();
+  const built = buildRequest(target.webhook, target.event, { deliveryId: target.deliveryId, attempt: target.attempt, nowMs: startedMs });
+  const started = performance.now();
+  const result: HttpResult = built.ok ? await http.send(built.request) : { kind: 'error', code: RENDER_FAILED, message: built.reason };
+  const durationMs = performance.now() - started;
+  const finishedMs = Date.now();
+  return { result, verdict: classify(result, finishedMs), startedMs, finishedMs, durationMs };
+}
+
+/** Whether the attempt ran out of time: its endpoint's cap shrinks. */
+export function timedOut(run: AttemptRun): boolean {
+  return run.result.kind === 'error' && run.result.code === 'TIMEOUT';
+}
+
+/**
+ * What the attempt leaves to write: the attempt itself, its dead letter when it failed for good,
+ * the clearing of a replayed delivery's dead letter when it succeeded, and its effect on the
+ * circuit (`token` is the delivery's identity there: the probe's, when half-open).
+ */
+export function settlementFor(
+  target: DeliveryTarget,
+  run: AttemptRun,
+  decision: Decision,
+  circuit: { settings: CircuitSettings; token: string },
+): Settlement {
+  const { webhook, event } = target;
+  const attempt: DeliveryAttempt = {
+    id: `${target.runId}#${target.attempt}`,
+    deliveryId: target.deliveryId,
+    webhookId: webhook.id,
+    eventId: event.id,
+    eventType: event.type,
+    tenant: event.tenant,
+    attempt: target.attempt,
+    outcome: decision.outcome,
+    durationMs: Math.round(run.durationMs * 1000) / 1000,
+    timestamp: new Date(run.startedMs).toISOString(),
+    ...(run.result.kind === 'response'
+      ? { statusCode: run.result.statusCode, ...(run.result.body ? { responseBody: run.result.body } : {}) }
+      : decision.reason
+        ? { error: decision.reason }
+        : {}),
+    ...(decision.outcome === 'retry' ? { nextAttemptAt: new Date(run.finishedMs + decision.delayMs).toISOString() } : {}),
+  };
+  return {
+    webhookId: webhook.id,
+    tenant: event.tenant,
+    attempt,
+    ...(decision.reason ? { failureReason: decision.reason } : {}),
+    ...(decision.outcome === 'dead_letter'
+      ? {
+          deadLetter: deadLetterFor({ ...target, webhookId: webhook.id }, {
+            attempts: target.attempt,
+            lastError: decision.reason ?? 'failed',
+            ...(run.result.kind === 'response' ? { lastStatusCode: run.result.statusCode } : {}),
+            atMs: run.finishedMs,
+          }),
+        }
+      : {}),
+    ...(decision.outcome === 'success' && target.replay > 0 ? { clearDeadLetter: true } : {}),
+    circuit: { settings: circuit.settings, record: { effect: decision.circuitEffect, token: circuit.token, startedAtMs: run.startedMs } },
+  };
+}
+
+/** The dead letter of a delivery that failed for good. */
+export function deadLetterFor(
+  target: Pick<DeliveryTarget, 'deliveryId' | 'event' | 'replay'> & { webhookId: string },
+  failure: { attempts: number; lastError: string; lastStatusCode?: number; atMs: number },
+): DeadLetter {
+  return {
+    id: target.deliveryId,
+    webhookId: target.webhookId,
+    tenant: target.event.tenant,
+    event: target.event,
+    attempts: failure.attempts,
+    lastError: failure.lastError,
+    ...(failure.lastStatusCode === undefined ? {} : { lastStatusCode: failure.lastStatusCode }),
+    deadLetteredAt: new Date(failure.atMs).toISOString(),
+    replays: target.replay,
+  };
+}
+
+/** The attempt in the worker's Prometheus metrics. */
+export function countAttempt(metrics: WorkerMetrics, run: AttemptRun, decision: Decision, event: StoredEvent): void {
+  metrics.deliveries.inc({ outcome: decision.outcome });
+  metrics.deliveryDuration.observe(run.durationMs / 1000);
+  if (decision.outcome === 'success') metrics.eventToDelivery.observe(Math.max(0, run.finishedMs - event.receivedAt) / 1000);
+}

@@ -1,0 +1,75 @@
+// Delivers straight from the stream: a delivery the fan-out admitted is attempted at once in this
+// worker, and only what must wait becomes a job — its retry after a failed attempt, or the
+// delivery itself when its webhook cannot take it now (deferred, no attempt spent).
+import { deliveryIdFor, deliveryJob, maxAttempts, type Logger, type StoredEvent, type Webhook } from '@herald/shared';
+import type { WorkerMetrics } from '../metrics';
+import type { DeliveryPolicies } from '../policies/delivery-policies';
+import type { DeliverySlots, SlotLease } from '../policies/delivery-slots';
+import { countAttempt, runAttempt, settlementFor, timedOut, type DeliveryTarget } from './attempt';
+import type { AttemptEffects } from './attempt-effects';
+import { decide } from './decide';
+import type { HttpClient } from './http-client';
+import type { EntryRef, Settler } from './settler';
+
+/** Why a delivery did not go at once: its webhook's slots were taken, its circuit is open, or no rate-limit token was free. */
+export type DeferReason = 'cap' | 'circuit' | 'rate';
+
+/** One event × webhook from a stream entry, as the fan-out planned it. */
+export interface PlannedDelivery {
+  webhook: Webhook;
+  event: StoredEvent;
+  entry: EntryRef;
+  /** Set when the fan-out already knows it must wait: queued with this delay, no attempt. */
+  deferral?: { reason: DeferReason; delayMs: number };
+}
+
+export interface DirectDeliveryDeps {
+  http: HttpClient;
+  slots: DeliverySlots;
+  settler: Settler;
+  policies: DeliveryPolicies;
+  effects: AttemptEffects;
+  metrics: WorkerMetrics;
+  logger: Logger;
+}
+
+export class DirectDelivery {
+  constructor(private readonly deps: DirectDeliveryDeps) {}
+
+  /**
+   * Runs one planned delivery to its settlement. The slot is asked for before this returns, so the
+   * worker counts the delivery as held at once (the fan-out reads no more than it can hold).
+   */
+  deliver(planned: PlannedDelivery): Promise<void> {
+    if (planned.deferral) return this.defer(planned, planned.deferral);
+    return this.deps.slots.acquire(planned.webhook.id, planned.webhook.maxInFlight).then((grant) =>
+      grant.kind === 'lease' ? this.attempt(planned, grant.lease) : this.defer(planned, { reason: 'cap', delayMs: grant.delayMs }),
+    );
+  }
+
+  private async attempt(planned: PlannedDelivery, lease: SlotLease): Promise<void> {
+    const { webhook, event, entry } = planned;
+    const deliveryId = deliveryIdFor(event.id, webhook.id);
+    const target: DeliveryTarget = { webhook, event, deliveryId, runId: deliveryId, attempt: 1, maxAttempts: maxAttempts(webhook.retry), replay: 0 };
+    let run;
+    try {
+      run = await runAttempt(this.deps.http, target);
+    } catch (error) {
+      lease.releaseUnused();
+      throw error;
+    }
+    lease.release({ timedOut: timedOut(run), answered: run.result.kind === 'response', durationMs: run.durationMs });
+    const decision = decide({ verdict: run.verdict, answered: run.result.kind === 'response', attempt: 1, maxAttempts: target.maxAttempts, policy: webhook.retry });
+    const settlement = settlementFor(target, run, decision, { settings: this.deps.policies.circuit(webhook), token: deliveryId });
+    if (decision.outcome === 'retry') settlement.job = deliveryJob(event, webhook, { attemptsBefore: 1, delayMs: decision.delayMs });
+    await this.deps.settler.settle({ ...settlement, entry });
+    countAttempt(this.deps.metrics, run, decision, event);
+    await this.deps.effects.attempted(webhook, { deliveryId, event }, decision);
+  }
+
+  private async defer(planned: PlannedDelivery, deferral: { reason: DeferReason; delayMs: number }): Promise<void> {
+    const { webhook, event, entry } = planned;
+    this.deps.metrics.deferred.inc({ reason: deferral.reason });
+    await this.deps.settler.settle({ webhookId: webhook.id, tenant: event.tenant, job: deliveryJob(event, webhook, { delayMs: deferral.delayMs }), entry });
+  }
+}

@@ -1,0 +1,3 @@
+export { RetryableDeliveryError } from './retryable-delivery-error';
+export { DeadLetteredError } from './dead-lettered-error';
+export { UnreadableJobError } from './unreadable-job-error';

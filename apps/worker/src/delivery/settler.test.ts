@@ -1,0 +1,199 @@
+// The settler and its script (lua/settle-n.lua) against the run's real redis-server: attempt logs,
+// counters, dead letters, the circuit breaker and stream entries, many deliveries per call.
+import type { Queue } from 'bullmq';
+import {
+  FANOUT_GROUP,
+  createDeliveryQueue,
+  createLogger,
+  createRedis,
+  deliveryJob,
+  ensureFanoutGroup,
+  redisKeys,
+  type CircuitChanges,
+  type DeadLetter,
+  type DeliveryAttempt,
+  type RedisClient,
+  type StoredEvent,
+} from '@herald/shared';
+import { testRedisUrl, uniquePrefix } from '@herald/testing';
+import { Settler, type EntryRef, type Settlement } from './settler';
+import type { SettleLimits } from './settle-script';
+
+const prefix = uniquePrefix('settler');
+const keys = redisKeys(prefix);
+let redis: RedisClient;
+let queueConnection: RedisClient;
+let queue: Queue;
+const changes: { webhookId: string; changes: CircuitChanges; reason: string | undefined }[] = [];
+
+const LIMITS: SettleLimits = {
+  logSize: 2, eventAttemptsKept: 200, eventAttemptsTtlMs: 60_000, markerTtlMs: 60_000, invalidMaxLen: 1000, disableAfterMs: 86_400_000,
+};
+function settler(limits: Partial<SettleLimits> = {}): Settler {
+  return new Settler({
+    redis, keys, queue, logger: createLogger({ name: 'settler-test', level: 'silent' }), limits: { ...LIMITS, ...limits },
+    onCircuitChanges: (webhook, c, reason) => changes.push({ webhookId: webhook.id, changes: c, reason }),
+  });
+}
+
+beforeAll(() => {
+  redis = createRedis({ url: testRedisUrl(), cluster: false });
+  queueConnection = createRedis({ url: testRedisUrl(), cluster: false });
+  queue = createDeliveryQueue(queueConnection, prefix);
+});
+
+afterAll(async () => {
+  await queue.close();
+  queueConnection.disconnect();
+  redis.disconnect();
+});
+
+const event = (id: string): StoredEvent => ({ id, type: 'order.created', tenant: 'default', data: {}, occurredAt: new Date().toISOString(), receivedAt: Date.now() });
+
+function attempt(webhookId: string, eventId: string, outcome: DeliveryAttempt['outcome'], n = 1): DeliveryAttempt {
+  return {
+    id: `${eventId}.${webhookId}#${n}`, deliveryId: `${eventId}.${webhookId}`, webhookId, eventId, eventType: 'order.created', tenant: 'default',
+    attempt: n, outcome, durationMs: 12.5, timestamp: new Date().toISOString(),
+  };
+}
+
+const breaker = { enabled: true, failureThreshold: 2, cooldownMs: 60_000 };
+function tried(webhookId: string, eventId: string, effect: 'success' | 'failure' | 'neutral', startedAtMs = Date.now(), token = eventId): Settlement {
+  return {
+    webhookId, tenant: 'default', attempt: attempt(webhookId, eventId, effect === 'success' ? 'success' : 'retry'),
+    ...(effect === 'failure' ? { failureReason: 'HTTP 503' } : {}),
+    circuit: { settings: breaker, record: { effect, token, startedAtMs } },
+  };
+}
+
+/** Entries read (and so pending) by a consumer of the fan-out group. */
+async function pendingEntries(count: number): Promise<string[]> {
+  await ensureFanoutGroup(redis, keys);
+  for (let i = 0; i < count; i++) await redis.xadd(keys.eventsStream, '*', 'event', '{}');
+  const read = (await redis.xreadgroup('GROUP', FANOUT_GROUP, 'test', 'COUNT', count, 'STREAMS', keys.eventsStream, '>')) as [string, [string, string[]][]][];
+  return read[0]![1].map(([id]) => id);
+}
+const pendingIds = async () =>
+  ((await redis.xpending(keys.eventsStream, FANOUT_GROUP, '-', '+', 100)) as [string, ...unknown[]][]).map(([id]) => id);
+
+it('writes the webhook log, counters and the event list (which expires), many deliveries in one script call', async () => {
+  const writer = settler();
+  // Script calls run: EVALSHA, or EVAL the first time Redis sees the script.
+  const calls = async () => {
+    const stats = await redis.info('commandstats');
+    return ['evalsha', 'eval'].reduce((sum, name) => sum + Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0), 0);
+  };
+  const before = await calls();
+  await Promise.all(['evt_a', 'evt_b', 'evt_c'].map((id) => writer.settle({ webhookId: 'wh_log', tenant: 'default', attempt: attempt('wh_log', id, 'success') })));
+  expect((await calls()) - before).toBe(1);
+
+  const log = (await redis.lrange(keys.attempts('wh_log'), 0, -1)).map((json) => JSON.parse(json).eventId);
+  expect(log).toEqual(['evt_c', 'evt_b']);
+  expect(await redis.hgetall(keys.webhookStats('wh_log'))).toEqual({ total: '3', success: '3', durationMsTotal: '38' });
+  expect(await redis.lrange(keys.eventAttempts('evt_a'), 0, -1)).toHaveLength(1);
+  const ttl = await redis.ttl(keys.eventAttempts('evt_a'));
+  expect(ttl).toBeGreaterThan(0);
+  expect(ttl).toBeLessThanOrEqual(60);
+});
+
+it('keeps no event attempt list when its TTL is 0, and still logs the attempt for the webhook', async () => {
+  await settler({ eventAttemptsTtlMs: 0 }).settle({ webhookId: 'wh_nolist', tenant: 'default', attempt: attempt('wh_nolist', 'evt_nolist', 'success') });
+  expect(await redis.exists(keys.eventAttempts('evt_nolist'))).toBe(0);
+  expect(await redis.llen(keys.attempts('wh_nolist'))).toBe(1);
+});
+
+it('opens the circuit at the failure threshold; an answer to an attempt begun before the opening does not close it, the probe\'s does', async () => {
+  const writer = settler();
+  const before = Date.now() - 1000;
+  changes.length = 0;
+  await writer.settle(tried('wh_circuit', 'evt_0', 'success'));
+  expect(await redis.exists(keys.circuit('wh_circuit'))).toBe(0);
+  await writer.settle(tried('wh_circuit', 'evt_1', 'failure'));
+  await writer.settle(tried('wh_circuit', 'evt_2', 'failure'));
+  expect(changes).toEqual([{ webhookId: 'wh_circuit', changes: { transitions: ['opened'], disable: false }, reason: 'HTTP 503' }]);
+  expect(await redis.hget(keys.circuit('wh_circuit'), 'state')).toBe('open');
+  expect(await redis.sismember(keys.openCircuits, 'wh_circuit')).toBe(1);
+
+  // A request that was already in flight when the circuit opened answers: it says nothing new.
+  await writer.settle(tried('wh_circuit', 'evt_3', 'success', before));
+  expect(await redis.hget(keys.circuit('wh_circuit'), 'state')).toBe('open');
+  expect(changes).toHaveLength(1);
+
+  // The probe (the admission script made evt_4 the probe) answers: closed.
+  await redis.hset(keys.circuit('wh_circuit'), 'state', 'half_open', 'probe', 'job-probe');
+  await writer.settle(tried('wh_circuit', 'evt_4', 'success', before, 'job-probe'));
+  expect(changes[1]).toEqual({ webhookId: 'wh_circuit', changes: { transitions: ['closed'], disable: false }, reason: undefined });
+  expect(await redis.exists(keys.circuit('wh_circuit'))).toBe(0);
+  expect(await redis.sismember(keys.openCircuits, 'wh_circuit')).toBe(0);
+});
+
+it('re-opens a half-open circuit only for the probe\'s failure, and gives the probe its turn back when it never reached the endpoint', async () => {
+  const writer = settler();
+  const openedAt = Date.now();
+  await redis.hset(keys.circuit('wh_probe'), 'state', 'half_open', 'probe', 'job-probe', 'probeUntil', openedAt + 60_000, 'failures', 3, 'openedAt', openedAt);
+  await writer.settle(tried('wh_probe', 'evt_late', 'failure', openedAt - 5000, 'job-late'));
+  expect(await redis.hget(keys.circuit('wh_probe'), 'state')).toBe('half_open');
+  await writer.settle(tried('wh_probe', 'evt_other', 'neutral', Date.now(), 'job-other'));
+  expect(await redis.hget(keys.circuit('wh_probe'), 'probe')).toBe('job-probe');
+  await writer.settle(tried('wh_probe', 'evt_refused', 'neutral', Date.now(), 'job-probe'));
+  expect(await redis.hmget(keys.circuit('wh_probe'), 'state', 'probe', 'failures')).toEqual(['half_open', null, '4']);
+});
+
+it('says to disable a webhook whose failures have gone on longer than allowed', async () => {
+  changes.length = 0;
+  await redis.hset(keys.circuit('wh_doomed'), 'state', 'open', 'openedAt', Date.now() - 1000, 'failures', 40, 'firstFailureAt', Date.now() - 2000);
+  await settler({ disableAfterMs: 1000 }).settle(tried('wh_doomed', 'evt_doomed', 'failure'));
+  expect(changes).toEqual([{ webhookId: 'wh_doomed', changes: { transitions: [], disable: true }, reason: 'HTTP 503' }]);
+});
+
+it('parks a dead letter with its indexes, and clears it when a replay succeeds', async () => {
+  const writer = settler();
+  const dead = attempt('wh_dead', 'evt_dead', 'dead_letter');
+  const deadLetter: DeadLetter = {
+    id: dead.deliveryId, webhookId: 'wh_dead', tenant: 'default', event: event('evt_dead'), attempts: 1, lastError: 'HTTP 400', lastStatusCode: 400,
+    deadLetteredAt: dead.timestamp, replays: 0,
+  };
+  await writer.settle({ webhookId: 'wh_dead', tenant: 'default', attempt: dead, deadLetter });
+  expect(await redis.hexists(keys.deadLetters, dead.deliveryId)).toBe(1);
+  const parkedAt = await redis.zscore(keys.deadLettersByTime, dead.deliveryId);
+  expect(parkedAt).not.toBeNull();
+  expect(await redis.zscore(keys.deadLettersOfWebhook('wh_dead'), dead.deliveryId)).toBe(parkedAt);
+  expect(await redis.zscore(keys.deadLettersOfTenant('default'), dead.deliveryId)).toBe(parkedAt);
+  expect(await redis.hget(keys.webhookStats('wh_dead'), 'dead_letter')).toBe('1');
+
+  await writer.settle({ webhookId: 'wh_dead', tenant: 'default', attempt: { ...dead, attempt: 2, outcome: 'success' }, clearDeadLetter: true });
+  expect(await redis.hexists(keys.deadLetters, dead.deliveryId)).toBe(0);
+  for (const index of [keys.deadLettersByTime, keys.deadLettersOfWebhook('wh_dead'), keys.deadLettersOfTenant('default')]) {
+    expect(await redis.zscore(index, dead.deliveryId)).toBeNull();
+  }
+});
+
+it('acknowledges an entry with its last delivery, marking the ones settled before, and counts its event once', async () => {
+  const writer = settler();
+  const [entryId, emptyId, invalidId] = await pendingEntries(3);
+  const entry: EntryRef = { entryId: entryId!, eventId: 'evt_two', countAs: 'default:order.created', unsettled: 2, marked: false };
+  const counted = async () => Number((await redis.hget(keys.eventTypeCounts, 'default:order.created')) ?? 0);
+  const countedBefore = await counted();
+
+  await writer.settle({ webhookId: 'wh_one', tenant: 'default', attempt: attempt('wh_one', 'evt_two', 'success'), entry });
+  expect(await redis.hkeys(keys.settledDeliveries('evt_two'))).toEqual(['wh_one']);
+  expect(await pendingIds()).toContain(entryId);
+
+  // The second delivery is deferred: its job exists before the entry is acknowledged.
+  const job = deliveryJob(event('evt_two'), { id: 'wh_two', retry: { strategy: 'exponential', maxRetries: 3, initialDelayMs: 1000, backoffMultiplier: 2, maxDelayMs: 60_000, jitter: 0 } }, { delayMs: 60_000 });
+  await writer.settle({ webhookId: 'wh_two', tenant: 'default', job, entry });
+  expect(await queue.getJob('evt_two.wh_two')).toBeDefined();
+  expect(await pendingIds()).not.toContain(entryId);
+  expect(await redis.exists(keys.settledDeliveries('evt_two'))).toBe(0);
+  expect(await counted()).toBe(countedBefore + 1);
+
+  // An entry no webhook wanted, and one that is not an event.
+  await Promise.all([
+    writer.finish({ entryId: emptyId!, eventId: 'evt_empty', countAs: undefined, unsettled: 0, marked: false }),
+    writer.invalid(invalidId!, 'invalid event: type: required', ['event', '{}']),
+  ]);
+  expect(await pendingIds()).toEqual([]);
+  const invalid = (await redis.xrange(keys.invalidEventsStream, '-', '+')) as [string, string[]][];
+  expect(invalid.map(([, fields]) => fields.slice(0, 6))).toEqual([['entryId', invalidId, 'reason', 'invalid event: type: required', 'fields', '["event","{}"]']]);
+  expect(await counted()).toBe(countedBefore + 1);
+});

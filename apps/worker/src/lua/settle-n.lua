@@ -1,0 +1,194 @@
+--[[
+  Settles a batch of deliveries in one command: what each attempt did (the webhook's attempt log
+  and counters, the event's attempt list, global counters, the circuit breaker), dead letters
+  parked or cleared, and the stream entries the batch finishes: acknowledged (with the events
+  counted), or, for entries with deliveries still in flight, marked with the webhooks settled so
+  far so that a worker claiming the entry after a crash skips them. Entries that are not events go
+  to the invalid stream here too.
+
+  KEYS[1] global delivery counters (hash)          KEYS[5] invalid entries stream
+  KEYS[2] dead letters (hash)                      KEYS[6] events fanned out by <tenant>:<type> (hash)
+  KEYS[3] dead letters by time (sorted set)        KEYS[7] events fanned out this minute (counter)
+  KEYS[4] events stream                            KEYS[8] webhooks with an open circuit (set)
+  then the keys of each section below, in order.
+
+  ARGV[1] attempts kept per webhook                ARGV[5] approximate cap of the invalid stream
+  ARGV[2] attempts kept per event                  ARGV[6] ms of continuous failure that disable a webhook
+  ARGV[3] seconds an event's attempt list is kept (0: none)
+  ARGV[4] ms a settled-deliveries marker is kept   ARGV[7] the consumer group
+  then the sections, each opening with its count:
+    webhooks:  keys (attempt log, counters, circuit); webhook id, n, n attempt JSONs (oldest
+               first), m, m × (outcome, count), duration ms total, e, then when e > 0 the breaker
+               (enabled 1/0, failure threshold, cool-down ms) and e × (effect, token, started ms)
+    events:    key (attempt list); n, n attempt JSONs (oldest first)
+    park:      keys (webhook's and tenant's dead letter index); id, JSON, time (unix ms)
+    clear:     keys (webhook's and tenant's dead letter index); id
+    markers:   key (settled-deliveries hash); n, n webhook ids
+    acks:      n entry ids; then d, and d keys (markers to drop); then c, c × (field, count)
+    invalid:   entry id, reason, fields JSON, time (ISO)
+
+  Returns the circuit changes: { webhook id, transitions ('opened', 'closed', comma-joined, or
+  ''), disable 1/0 } for each webhook where something changed.
+]]
+--@include circuit
+--@include dead-letters
+
+local a = 8
+local k = 9
+local function arg()
+  a = a + 1
+  return ARGV[a - 1]
+end
+local function num()
+  return tonumber(arg())
+end
+local function key()
+  k = k + 1
+  return KEYS[k - 1]
+end
+local function args(n)
+  local list = {}
+  for i = 1, n do
+    list[i] = arg()
+  end
+  return list
+end
+
+local log_kept = tonumber(ARGV[1])
+local event_kept = tonumber(ARGV[2])
+local event_ttl = tonumber(ARGV[3])
+local marker_ttl = tonumber(ARGV[4])
+local now = circuit_now()
+local changes = {}
+local global = {}
+
+-- webhooks
+for _ = 1, num() do
+  local log_key, stats_key, circuit_key = key(), key(), key()
+  local webhook_id = arg()
+  local attempts = args(num())
+  if #attempts > 0 then
+    redis.call('LPUSH', log_key, unpack(attempts))
+    redis.call('LTRIM', log_key, 0, log_kept - 1)
+  end
+  local total = 0
+  for _ = 1, num() do
+    local outcome, count = arg(), num()
+    redis.call('HINCRBY', stats_key, outcome, count)
+    global[outcome] = (global[outcome] or 0) + count
+    total = total + count
+  end
+  local duration = num()
+  if total > 0 then
+    redis.call('HINCRBY', stats_key, 'total', total)
+    redis.call('HINCRBY', stats_key, 'durationMsTotal', duration)
+  end
+  local effects = num()
+  if effects > 0 then
+    local s = { enabled = arg() == '1', threshold = num(), cooldown_ms = num(), disable_after_ms = tonumber(ARGV[6]) }
+    local list = {}
+    local all_success = true
+    for i = 1, effects do
+      list[i] = { arg(), arg(), num() }
+      if list[i][1] ~= 'success' then
+        all_success = false
+      end
+    end
+    -- The common case: a healthy webhook has no circuit hash, and successes leave it so.
+    if not all_success or redis.call('EXISTS', circuit_key) == 1 then
+      local transitions = {}
+      local disable = 0
+      for _, e in ipairs(list) do
+        -- The attempt is recorded above whatever happens here: the circuit update is best effort.
+        local ok, transition, off = pcall(circuit_record, circuit_key, KEYS[8], webhook_id, e[1], e[2], e[3], now, s)
+        if ok then
+          if transition ~= '' then
+            transitions[#transitions + 1] = transition
+          end
+          disable = math.max(disable, off)
+        end
+      end
+      if #transitions > 0 or disable == 1 then
+        changes[#changes + 1] = webhook_id
+        changes[#changes + 1] = table.concat(transitions, ',')
+        changes[#changes + 1] = disable
+      end
+    end
+  end
+end
+
+local global_total = 0
+for outcome, count in pairs(global) do
+  redis.call('HINCRBY', KEYS[1], outcome, count)
+  global_total = global_total + count
+end
+if global_total > 0 then
+  redis.call('HINCRBY', KEYS[1], 'total', global_total)
+end
+
+-- events' attempt lists: the TTL is set when the list is made (an event's attempts are kept that
+-- long from its first one)
+for _ = 1, num() do
+  local list_key = key()
+  local attempts = args(num())
+  local length = redis.call('LPUSH', list_key, unpack(attempts))
+  if length == #attempts then
+    redis.call('EXPIRE', list_key, event_ttl)
+  elseif length > event_kept then
+    redis.call('LTRIM', list_key, 0, event_kept - 1)
+  end
+end
+
+-- dead letters parked
+for _ = 1, num() do
+  local by_webhook, by_tenant = key(), key()
+  local id, json, score = arg(), arg(), arg()
+  dead_letter_park(KEYS[2], KEYS[3], by_webhook, by_tenant, id, json, score)
+end
+
+-- dead letters cleared (a replay succeeded)
+for _ = 1, num() do
+  local by_webhook, by_tenant = key(), key()
+  dead_letter_remove(KEYS[2], KEYS[3], by_webhook, by_tenant, arg())
+end
+
+-- deliveries settled while their entry still has others in flight
+for _ = 1, num() do
+  local marker = key()
+  local ids = args(num())
+  local fields = {}
+  for i, id in ipairs(ids) do
+    fields[2 * i - 1] = id
+    fields[2 * i] = '1'
+  end
+  redis.call('HSET', marker, unpack(fields))
+  redis.call('PEXPIRE', marker, marker_ttl)
+end
+
+-- entries finished: invalid ones are kept with their reason, all are acknowledged, events counted
+local acks = args(num())
+local drop = {}
+for i = 1, num() do
+  drop[i] = key()
+end
+local counted = 0
+for _ = 1, num() do
+  local field, count = arg(), num()
+  redis.call('HINCRBY', KEYS[6], field, count)
+  counted = counted + count
+end
+if counted > 0 then
+  redis.call('INCRBY', KEYS[7], counted)
+  redis.call('EXPIRE', KEYS[7], 7200)
+end
+for _ = 1, num() do
+  local entry, reason, fields, at = arg(), arg(), arg(), arg()
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'entryId', entry, 'reason', reason, 'fields', fields, 'at', at)
+end
+if #drop > 0 then
+  redis.call('DEL', unpack(drop))
+end
+if #acks > 0 then
+  redis.call('XACK', KEYS[4], ARGV[7], unpack(acks))
+end
+return changes

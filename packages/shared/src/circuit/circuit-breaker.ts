@@ -1,0 +1,88 @@
+// A webhook's circuit breaker: its settings, its state in Redis, and what may be done to it from
+// outside the delivery scripts. The transitions themselves run inside Redis (circuit.lua, included
+// by the worker's admission and recording scripts), so that every worker sees one circuit.
+import type { ChainableCommander } from 'ioredis';
+import type { RedisKeys } from '../keys';
+import type { RedisClient } from '../redis-client';
+import type { Webhook } from '../schemas/webhook';
+
+/** The fields of a circuit hash (circuit.lua describes each). */
+export const CIRCUIT_FIELDS = ['state', 'failures', 'firstFailureAt', 'openedAt', 'openUntil', 'probe', 'probeUntil'] as const;
+/** The fields that make a circuit open or half-open; the rest is the failure streak. */
+const OPEN_STATE_FIELDS = ['state', 'openedAt', 'openUntil', 'probe', 'probeUntil'] as const;
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+/** What one attempt says about the endpoint: it answered, it failed, or nothing (never reached). */
+export type CircuitEffect = 'success' | 'failure' | 'neutral';
+
+/** What recording some attempts did to a webhook's circuit, in order, and whether to disable it. */
+export interface CircuitChanges {
+  transitions: ('opened' | 'closed')[];
+  /** The webhook has failed continuously for longer than allowed: it should be disabled. */
+  disable: boolean;
+}
+
+/** Worker-wide settings, for the webhooks that do not set their own. */
+export interface CircuitDefaults {
+  failureThreshold: number;
+  cooldownMs: number;
+}
+
+/** One webhook's breaker settings, its own over the defaults. */
+export interface CircuitSettings {
+  enabled: boolean;
+  failureThreshold: number;
+  cooldownMs: number;
+}
+
+export function circuitSettings(webhook: Pick<Webhook, 'circuitBreaker'>, defaults: CircuitDefaults): CircuitSettings {
+  const own = webhook.circuitBreaker ?? {};
+  return {
+    enabled: own.enabled ?? true,
+    failureThreshold: own.failureThreshold ?? defaults.failureThreshold,
+    cooldownMs: own.cooldownMs ?? defaults.cooldownMs,
+  };
+}
+
+/** Reads what a recording script returns for one webhook: comma-joined transitions, and 1/0 to disable. */
+export function readCircuitChanges(transitions: unknown, disable: unknown): CircuitChanges {
+  return {
+    transitions: String(transitions ?? '').split(',').filter((t): t is 'opened' | 'closed' => t === 'opened' || t === 'closed'),
+    disable: Number(disable) === 1,
+  };
+}
+
+export class CircuitBreaker {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  /** Ids of the webhooks whose circuit is open or half-open now. */
+  async openWebhookIds(): Promise<Set<string>> {
+    return new Set(await this.redis.smembers(this.keys.openCircuits));
+  }
+
+  /** How many circuits are open or half-open. */
+  openCount(): Promise<number> {
+    return this.redis.scard(this.keys.openCircuits);
+  }
+
+  /** The state of one webhook's circuit, and its failure streak. */
+  async read(webhookId: string): Promise<{ state: CircuitState; failures: number }> {
+    const [state, failures] = await this.redis.hmget(this.keys.circuit(webhookId), 'state', 'failures');
+    return { state: state === 'open' || state === 'half_open' ? state : 'closed', failures: Number(failures ?? 0) };
+  }
+
+  /**
+   * Queues what closes a circuit by decree on `transaction`: a webhook switched back on starts
+   * afresh (`keepStreak: false`); one whose breaker is switched off keeps its failure streak, since
+   * a webhook failing continuously is disabled whether or not it has a breaker.
+   */
+  queueForget(transaction: ChainableCommander, webhookId: string, { keepStreak }: { keepStreak: boolean }): ChainableCommander {
+    const key = this.keys.circuit(webhookId);
+    const cleared = keepStreak ? transaction.hdel(key, ...OPEN_STATE_FIELDS) : transaction.del(key);
+    return cleared.srem(this.keys.openCircuits, webhookId);
+  }
+}
