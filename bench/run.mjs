@@ -1,12 +1,9 @@
-// `pnpm bench`: Herald's throughput and latency against the bare BullMQ + undici ceiling, measured
-// in the same run on the same machine. Starts its own redis-server, a receiver, the API and the
-// workers as separate processes; prints a table and writes JSON to bench-results/.
-//
-// Options: --scenarios a,b,…  (default: all; see SCENARIOS) --concurrency 50 --quick (smaller sizes)
-//          --events N (every scenario's event count)
-// Needs `pnpm build` first and redis-server on PATH.
+// `pnpm bench`: Herald's throughput and latency against a bare BullMQ + undici worker, measured in
+// the same run on the same machine. Starts its own redis-server, a receiver, the API and the
+// workers as separate processes; prints a table and writes JSON to bench-results/. USAGE below.
 import { fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,15 +19,62 @@ const { createDeliveryQueue, deliveryJob, newEventId, redisKeys, DeadLetterStore
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { WebhookCache } = require(join(root, 'apps/worker/dist/webhook-cache.js'));
-const { values: options } = parseArgs({
-  options: {
-    scenarios: { type: 'string' },
-    concurrency: { type: 'string', default: '50' },
-    quick: { type: 'boolean', default: false },
-    /** Overrides every scenario's event count. */
-    events: { type: 'string' },
-  },
-});
+const USAGE = `Usage: pnpm bench [options]   (after pnpm build; needs redis-server on PATH)
+
+  --scenarios a,b,…   run only these (default: all, in order; listed below)
+  --quick             smaller sizes, for a quick look
+  --events N          every scenario's event count
+  --concurrency N     deliveries in flight per worker process, Herald's and the bare BullMQ worker's (default 50)
+  --help              this text
+
+Scenarios: SCENARIO_LIST
+Figures compare only within one run: the machine and its load change from run to run.`;
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      scenarios: { type: 'string' },
+      concurrency: { type: 'string', default: '50' },
+      quick: { type: 'boolean', default: false },
+      /** Overrides every scenario's event count. */
+      events: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+} catch (error) {
+  process.stderr.write(`${error.message}\n\n${USAGE.replace('SCENARIO_LIST', '(see --help)')}\n`);
+  process.exit(2);
+}
+const { values: options } = parsed;
+/** What each scenario measures; `pnpm bench --help` lists them. */
+const SCENARIO_NOTES = {
+  'ceiling-1': 'a bare BullMQ worker (1 process) POSTing with undici, jobs queued beforehand',
+  'ceiling-2': 'the same, 2 processes: what Herald with 2 workers is compared with',
+  'herald-drain-1w': 'Herald, 1 worker, draining events written to the stream before it starts',
+  'herald-drain-2w': 'Herald, 2 workers, the same',
+  'herald-api-1w': 'Herald, 1 worker, producers publishing through the API as fast as they can',
+  'herald-api-2w': 'Herald, 2 workers, the same',
+  'herald-fanout-10x': 'Herald, 2 workers, each event to 10 webhooks',
+  'bare-queue-500eps-latency': 'a bare BullMQ queue (addBulk every 20 ms, 2 worker processes) at 500 events/s: publish→delivery',
+  'herald-500eps-latency': 'Herald, 2 workers, 500 events/s through the API: publish→delivery',
+  'herald-500eps-latency-stream': 'the same, events written straight to the stream',
+  'neighbour-alone': '1 worker at default settings, a burst of 400 events to one healthy endpoint',
+  'neighbour-hang': 'the same burst, each event also to an endpoint that never answers',
+  'memory-per-queued-delivery': 'Redis memory a queued (waiting) delivery takes',
+  'webhook-change-10k': 'what one webhook change costs a worker with 10,000 webhooks',
+  'dead-letter-filter-100k': 'a filtered page among 100,000 dead letters',
+};
+if (options.help) {
+  const list = Object.entries(SCENARIO_NOTES).map(([name, note]) => `\n  ${name.padEnd(30)} ${note}`).join('');
+  process.stdout.write(`${USAGE.replace('SCENARIO_LIST', list)}\n`);
+  process.exit(0);
+}
+for (const name of options.scenarios?.split(',') ?? []) {
+  if (!SCENARIO_NOTES[name]) {
+    process.stderr.write(`unknown scenario "${name}"\n\n${USAGE.replace('SCENARIO_LIST', Object.keys(SCENARIO_NOTES).join(', '))}\n`);
+    process.exit(2);
+  }
+}
 const CONCURRENCY = Number(options.concurrency);
 const SIZE = (n) => (options.events ? Number(options.events) : options.quick ? Math.max(500, Math.round(n / 10)) : n);
 const TOKEN = 'bench-admin-token-0123456789';
@@ -276,27 +320,8 @@ async function measureLoad({ events, fanOut = 1, rate = 0, warmupEvents = 0, pub
   };
 }
 
-/**
- * SPEC §2's data flow bare (bench/bare-pipeline-worker.mjs: stream → fan-out → addBulk → BullMQ →
- * POST, nothing else), `processes` processes, events written straight to the stream as in
- * herald-2w-stream. It shows how much of the gap to the ceiling the architecture itself costs.
- */
-async function barePipeline({ events, processes, rate = 0, warmupEvents = 0 }) {
-  const prefix = `bare${++prefixCounter}`;
-  const workers = Array.from({ length: processes }, () =>
-    start(join(root, 'bench/bare-pipeline-worker.mjs'), [], { REDIS_URL, PREFIX: prefix, TARGET, CONCURRENCY: String(CONCURRENCY) }, { ipc: true, nodeArgs: workerNodeArgs() }),
-  );
-  await Promise.all(workers.map((worker) => message(worker, 'ready')));
-  const measured = await measureLoad({
-    events, rate, warmupEvents, publish: streamPublisher(`${prefix}:events`), processes: { workers: workers.map((w) => w.pid) },
-  });
-  const rss = workers.map((w) => peakRssMiB(w.pid));
-  await stop(workers);
-  return { ...measured, peakRssMiB: { worker: rss } };
-}
-
-/** Herald end to end: API + `workers` worker processes, `webhooks` webhooks, `events` events. */
-async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0, breaker = false, warmupEvents = 0 }) {
+/** Starts Herald's API (on its own prefix) and makes `webhooks` default webhooks to `targets` (cycled). */
+async function startApi({ webhooks = 1, targets = [TARGET], webhookSettings = {} } = {}) {
   const prefix = `bench${++prefixCounter}`;
   const apiPort = await freePort();
   const env = {
@@ -308,56 +333,124 @@ async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0
   await until(async () => (await fetch(`${apiUrl}/readyz`)).ok, 15_000, `the API\n${api.output()}`);
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
   for (let w = 0; w < webhooks; w++) {
+    // Webhooks at their defaults (circuit breaker on, retries, in-flight cap), as users get them.
     const response = await fetch(`${apiUrl}/v1/webhooks`, {
-      method: 'POST', headers, body: JSON.stringify({ url: `${TARGET}?w=${w}`, circuitBreaker: { enabled: breaker } }),
+      method: 'POST', headers, body: JSON.stringify({ url: `${targets[w % targets.length]}?w=${w}`, ...webhookSettings }),
     });
     if (response.status !== 201) throw new Error(await response.text());
   }
-  const workerProcs = [];
-  for (let i = 0; i < workers; i++) {
+  const publish = async (batch) => {
+    const response = await fetch(`${apiUrl}/v1/events/batch`, { method: 'POST', headers, body: JSON.stringify({ events: batch }) });
+    if (response.status !== 202) throw new Error(`publish: ${response.status}`);
+  };
+  return { prefix, env, api, publish };
+}
+
+/** Starts `count` Herald workers with `env`, each ready before the next. */
+async function startWorkers(count, env) {
+  const workers = [];
+  for (let i = 0; i < count; i++) {
     const metricsPort = await freePort();
     const worker = start(join(root, 'apps/worker/dist/index.js'), [], { ...env, HERALD_METRICS_PORT: String(metricsPort), HERALD_METRICS_HOST: '127.0.0.1' }, { nodeArgs: workerNodeArgs() });
-    workerProcs.push(worker);
+    workers.push(worker);
     await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).ok, 15_000, `worker ${i}\n${worker.output()}`);
   }
-  const publish =
-    via === 'stream'
-      ? streamPublisher(`${prefix}:events`)
-      : async (batch) => {
-          const response = await fetch(`${apiUrl}/v1/events/batch`, { method: 'POST', headers, body: JSON.stringify({ events: batch }) });
-          if (response.status !== 202) throw new Error(`publish: ${response.status}`);
-        };
+  return workers;
+}
+
+/** Herald end to end: API + `workers` worker processes, `webhooks` webhooks, `events` events. */
+async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0, warmupEvents = 0 }) {
+  const { prefix, env, api, publish } = await startApi({ webhooks });
+  const workerProcs = await startWorkers(workers, env);
   const measured = await measureLoad({
-    events, fanOut: webhooks, rate, warmupEvents, publish, processes: { api: [api.pid], workers: workerProcs.map((w) => w.pid) },
+    events, fanOut: webhooks, rate, warmupEvents, publish: via === 'stream' ? streamPublisher(`${prefix}:events`) : publish,
+    processes: { api: [api.pid], workers: workerProcs.map((w) => w.pid) },
   });
   const rss = { api: peakRssMiB(api.pid), workers: workerProcs.map((w) => peakRssMiB(w.pid)) };
   await stop([...workerProcs, api]);
-  const stages = rate > 0 ? await stageTimings(prefix, events) : undefined;
-  return { ...measured, peakRssMiB: rss, ...(stages ? { stageMs: stages } : {}) };
+  return { ...measured, peakRssMiB: rss };
 }
 
 /**
- * Where the time between publish and delivery goes, read from the completed jobs of the last
- * `count` events: publish → accepted (API, or XADD time for stream entries) → job added (fan-out)
- * → active (a worker took it) → finished (POST answered and attempt recorded). p50 / p99 each.
+ * Herald draining a backlog, as the ceiling does: `events` events are written to the stream before
+ * the workers start; the time runs from the first delivery to the last at the receiver. The Redis
+ * commands counted are those of first attempts straight from the stream.
  */
-async function stageTimings(prefix, count) {
-  const ids = await redis.zrevrange(`${prefix}:deliveries:completed`, 0, count - 1);
-  const pipeline = redis.pipeline();
-  for (const id of ids) pipeline.hmget(`${prefix}:deliveries:${id}`, 'data', 'timestamp', 'processedOn', 'finishedOn');
-  const stages = { accepted: [], fannedOut: [], active: [], finished: [] };
-  for (const [error, [data, timestamp, processedOn, finishedOn]] of await pipeline.exec()) {
-    if (error || !data) continue;
-    const { event } = JSON.parse(data);
-    stages.accepted.push(event.receivedAt - event.data.sentAt);
-    stages.fannedOut.push(Number(timestamp) - event.receivedAt);
-    stages.active.push(Number(processedOn) - Number(timestamp));
-    stages.finished.push(Number(finishedOn) - Number(processedOn));
+async function heraldDrain({ events, workers }) {
+  const { prefix, env, api } = await startApi();
+  await stop([api]);
+  const stream = `${prefix}:events`;
+  for (let i = 0; i < events; i += 1000) {
+    const pipeline = redis.pipeline();
+    for (let k = i; k < Math.min(events, i + 1000); k++) pipeline.xadd(stream, '*', 'event', JSON.stringify({ type: 'bench.event', data: { n: k } }));
+    await pipeline.exec();
   }
-  return Object.fromEntries(Object.entries(stages).map(([name, values]) => {
-    const { p50, p99 } = quantiles(values);
-    return [name, `${p50} / ${p99}`];
-  }));
+  await resetReceiver(receiver);
+  const commandsBefore = await commandCounts(redis);
+  const cpuBefore = cpuStart({ redis: [redisProcess.pid], receiver: [receiver.pid] });
+  const workerProcs = await startWorkers(workers, env);
+  const final = await waitForDeliveries(receiver, events, 300_000);
+  const commands = await commandsPerDelivery(redis, commandsBefore, events);
+  const cpu = cpuSince(cpuBefore, { redis: [redisProcess.pid], receiver: [receiver.pid], workers: workerProcs.map((w) => w.pid) });
+  const rss = workerProcs.map((w) => peakRssMiB(w.pid));
+  await stop(workerProcs);
+  return {
+    deliveriesPerSecond: Math.round(events / ((final.lastAt - final.firstAt) / 1000)),
+    redisCommandsPerDelivery: commands.total,
+    redisCommandsByType: commands.byCommand,
+    peakRssMiB: { worker: rss },
+    cpuSeconds: cpu,
+  };
+}
+
+/**
+ * A bare BullMQ queue at a fixed load: each 20 ms batch is added with one addBulk, and
+ * `processes` bare workers (bench/ceiling-worker.mjs) POST each job to the receiver. The p99 that
+ * Herald's own at the same load is compared with.
+ */
+async function bareQueue({ events, processes, rate, warmupEvents }) {
+  const queueName = `bare-queue${++prefixCounter}`;
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue(queueName, { connection });
+  const workers = Array.from({ length: processes }, () =>
+    start(join(root, 'bench/ceiling-worker.mjs'), [], { REDIS_URL, QUEUE: queueName, TARGET, CONCURRENCY: String(CONCURRENCY) }, { ipc: true }),
+  );
+  await Promise.all(workers.map((worker) => message(worker, 'ready')));
+  const measured = await measureLoad({
+    events, rate, warmupEvents, processes: { workers: workers.map((w) => w.pid) },
+    publish: (batch) => queue.addBulk(batch.map((event) => ({ name: 'post', data: event }))),
+  });
+  await stop(workers);
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  return measured;
+}
+
+/**
+ * One worker at its default settings takes a burst of `events` events for a healthy endpoint,
+ * alone or (with `hanging`) each event also for an endpoint that accepts connections and never
+ * answers: the healthy endpoint's publish→delivery latency with and without that neighbour.
+ */
+async function neighbour({ events, hanging }) {
+  const targets = [TARGET];
+  let silent;
+  if (hanging) {
+    silent = createHttpServer(() => undefined);
+    await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    targets.push(`http://127.0.0.1:${silent.address().port}/hang`);
+  }
+  const { env, api, publish } = await startApi({ webhooks: targets.length, targets });
+  const { HERALD_WORKER_CONCURRENCY: _, ...defaults } = env;
+  const workers = await startWorkers(1, defaults);
+  await resetReceiver(receiver);
+  const sentAt = Date.now();
+  await publish(Array.from({ length: events }, (_, n) => ({ type: 'bench.event', data: { sentAt, n } })));
+  const final = await waitForDeliveries(receiver, events, 120_000);
+  await stop([...workers, api]);
+  silent?.closeAllConnections();
+  silent?.close();
+  return { deliveriesPerSecond: Math.round(events / ((final.lastAt - sentAt) / 1000)), latencyMs: quantiles(final.latencies) };
 }
 
 /** Redis memory one queued delivery takes (an event of ~200 bytes of data), for sizing. */
@@ -450,42 +543,52 @@ const round = (ms) => Math.round(ms * 10) / 10;
 
 // Fixed load: 20 s at 500 events/s (5 s with --quick), timed after 2 s of the same load as warm-up.
 const LATENCY_EVENTS = options.events ? Number(options.events) : options.quick ? 2_500 : 10_000;
+const LATENCY = { rate: 500, warmupEvents: 1_000 };
 const SCENARIOS = {
   'ceiling-1': () => ceiling(SIZE(20_000), 1),
   'ceiling-2': () => ceiling(SIZE(20_000), 2),
-  'bare-pipeline-1': () => barePipeline({ events: SIZE(20_000), processes: 1 }),
-  'bare-pipeline-2': () => barePipeline({ events: SIZE(20_000), processes: 2 }),
-  'bare-pipeline-500eps-latency': () => barePipeline({ events: LATENCY_EVENTS, processes: 2, rate: 500, warmupEvents: 1_000 }),
-  'herald-1w-api': () => herald({ events: SIZE(20_000), workers: 1 }),
-  'herald-2w-api': () => herald({ events: SIZE(20_000), workers: 2 }),
-  'herald-1w-stream': () => herald({ events: SIZE(20_000), workers: 1, via: 'stream' }),
-  'herald-2w-stream': () => herald({ events: SIZE(20_000), workers: 2, via: 'stream' }),
-  // The default webhook: circuit breaker on, one admission script per delivery.
-  'herald-2w-api-breaker': () => herald({ events: SIZE(20_000), workers: 2, breaker: true }),
+  'herald-drain-1w': () => heraldDrain({ events: SIZE(20_000), workers: 1 }),
+  'herald-drain-2w': () => heraldDrain({ events: SIZE(20_000), workers: 2 }),
+  'herald-api-1w': () => herald({ events: SIZE(20_000), workers: 1 }),
+  'herald-api-2w': () => herald({ events: SIZE(20_000), workers: 2 }),
   'herald-fanout-10x': () => herald({ events: SIZE(5_000), webhooks: 10, workers: 2 }),
-  'herald-500eps-latency': () => herald({ events: LATENCY_EVENTS, workers: 2, rate: 500, warmupEvents: 1_000 }),
-  'herald-500eps-latency-1w': () => herald({ events: LATENCY_EVENTS, workers: 1, rate: 500, warmupEvents: 1_000 }),
-  'herald-500eps-latency-stream': () => herald({ events: LATENCY_EVENTS, workers: 2, rate: 500, warmupEvents: 1_000, via: 'stream' }),
+  'bare-queue-500eps-latency': () => bareQueue({ events: LATENCY_EVENTS, processes: 2, ...LATENCY }),
+  'herald-500eps-latency': () => herald({ events: LATENCY_EVENTS, workers: 2, ...LATENCY }),
+  'herald-500eps-latency-stream': () => herald({ events: LATENCY_EVENTS, workers: 2, via: 'stream', ...LATENCY }),
+  'neighbour-alone': () => neighbour({ events: 400, hanging: false }),
+  'neighbour-hang': () => neighbour({ events: 400, hanging: true }),
   'memory-per-queued-delivery': () => memoryPerQueuedJob(SIZE(20_000)),
   'webhook-change-10k': () => webhookChangeCost(SIZE(10_000)),
   'dead-letter-filter-100k': () => deadLetterFilterCost(SIZE(100_000)),
 };
 const chosen = options.scenarios ? options.scenarios.split(',') : Object.keys(SCENARIOS);
 
+/** The figures the goals are stated in, from the results of this run. */
+function ratios(results) {
+  const find = (name) => results.find((r) => r.scenario === name);
+  for (const result of results) {
+    const workers = /-(\d)w$/.exec(result.scenario)?.[1] ?? (result.scenario === 'herald-fanout-10x' ? '2' : undefined);
+    const base = workers && find(`ceiling-${workers}`)?.deliveriesPerSecond;
+    if (base) result.ratioToCeiling = Math.round((result.deliveriesPerSecond / base) * 100) / 100;
+  }
+  const lines = [];
+  const bareP99 = find('bare-queue-500eps-latency')?.latencyMs?.p99;
+  for (const name of ['herald-500eps-latency', 'herald-500eps-latency-stream']) {
+    const p99 = find(name)?.latencyMs?.p99;
+    if (bareP99 && p99 !== undefined) lines.push(`${name}: p99 ${p99} ms = ${Math.round((p99 / bareP99) * 100) / 100} × the bare queue's ${bareP99} ms`);
+  }
+  const alone = find('neighbour-alone')?.latencyMs?.p95;
+  const hung = find('neighbour-hang')?.latencyMs?.p95;
+  if (alone && hung !== undefined) lines.push(`healthy endpoint p95 with a hanging neighbour: ${hung} ms = ${Math.round((hung / alone) * 100) / 100} × its ${alone} ms alone`);
+  return lines;
+}
+
 try {
   for (const name of chosen) {
-    if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
     process.stderr.write(`running ${name}…\n`);
     results.push({ scenario: name, ...(await SCENARIOS[name]()) });
   }
-  const ceilingFor = (workers) => results.find((r) => r.scenario === `ceiling-${workers}`)?.deliveriesPerSecond;
-  for (const result of results) {
-    const workers =
-      /-(\d)w-/.exec(result.scenario)?.[1] ?? /^bare-pipeline-(\d)$/.exec(result.scenario)?.[1] ?? (result.scenario.includes('fanout') || result.scenario.includes('500eps') ? '2' : undefined);
-    const base = workers ? ceilingFor(workers) : undefined;
-    // The fixed-load latency run is limited by its offered load, not by Herald: no ratio.
-    if (base && !result.scenario.startsWith('ceiling') && !result.scenario.includes('eps')) result.ratioToCeiling = Math.round((result.deliveriesPerSecond / base) * 100) / 100;
-  }
+  const summary = ratios(results);
   const rows = results.map((r) => ({
     scenario: r.scenario,
     'deliveries/s': r.deliveriesPerSecond ?? '',
@@ -503,14 +606,14 @@ try {
   const line = (cells) => cells.map((cell, i) => String(cell).padEnd(widths[i])).join('  ');
   console.log(line(columns));
   for (const row of rows) console.log(line(columns.map((c) => row[c])));
-  for (const r of results.filter((r) => r.stageMs)) console.log(`${r.scenario} stages, p50 / p99 ms: ${JSON.stringify(r.stageMs)}`);
+  for (const text of summary) console.log(text);
   for (const r of results.filter((r) => r.webhooks || r.deadLetters)) {
     const { scenario, ...figures } = r;
     console.log(`${scenario}: ${JSON.stringify(figures)}`);
   }
   mkdirSync(join(root, 'bench-results'), { recursive: true });
   const file = join(root, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), concurrency: CONCURRENCY, quick: options.quick, results }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), concurrency: CONCURRENCY, quick: options.quick, results, summary }, null, 2));
   console.log(`\nwritten to ${file}`);
 } finally {
   await stop([...running].filter((c) => c !== receiver));

@@ -125,7 +125,6 @@ export {
 export { SystemGauges } from './system-gauges';
 export {
   CircuitBreaker,
-  CIRCUIT_FIELDS,
   circuitSettings,
   readCircuitChanges,
   type CircuitChanges,

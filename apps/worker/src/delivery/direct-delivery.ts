@@ -42,7 +42,7 @@ export class DirectDelivery {
    */
   deliver(planned: PlannedDelivery): Promise<void> {
     if (planned.deferral) return this.defer(planned, planned.deferral);
-    return this.deps.slots.acquire(planned.webhook.id, planned.webhook.maxInFlight).then((grant) =>
+    return this.deps.slots.acquire(planned.webhook).then((grant) =>
       grant.kind === 'lease' ? this.attempt(planned, grant.lease) : this.defer(planned, { reason: 'cap', delayMs: grant.delayMs }),
     );
   }

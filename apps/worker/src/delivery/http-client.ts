@@ -1,8 +1,7 @@
 // The one HTTP client deliveries go through: undici with keep-alive pools per origin.
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
-import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { refusedAddress, type TargetPolicy } from '@herald/shared';
 
 /** The error code of a delivery refused because its target address is not allowed. */
@@ -27,6 +26,7 @@ export type HttpResult =
 
 export class HttpClient {
   private readonly agent: Agent;
+  private readonly targets = new Map<string, Target>();
 
   constructor(
     private readonly policy: TargetPolicy,
@@ -58,40 +58,51 @@ export class HttpClient {
     });
   };
 
-  /** Sends one request; network failures and timeouts come back as `error`, never thrown. */
-  async send(outbound: OutboundRequest): Promise<HttpResult> {
-    const url = new URL(outbound.url);
-    if (this.policy.requireHttps && url.protocol !== 'https:') {
-      return { kind: 'error', code: TARGET_REFUSED, message: 'only https targets are allowed in production' };
+  /**
+   * Sends one request; network failures and timeouts come back as `error`, never thrown. It goes
+   * through undici's dispatcher directly, with a handler that keeps the first 1 KiB of the answer
+   * and drops the rest: no response stream, no body buffered, one timer for the whole request.
+   */
+  send(outbound: OutboundRequest): Promise<HttpResult> {
+    const target = this.target(outbound.url);
+    if (this.policy.requireHttps && target.protocol !== 'https:') {
+      return Promise.resolve({ kind: 'error', code: TARGET_REFUSED, message: 'only https targets are allowed in production' });
     }
     // An IP literal never goes through the lookup above.
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const refusedLiteral = isIP(host) ? refusedAddress(host, this.policy) : null;
-    if (refusedLiteral) return { kind: 'error', code: TARGET_REFUSED, message: refusedLiteral };
-    const deadline = new Deadline(outbound.timeoutMs);
-    try {
-      const response = await request(outbound.url, {
-        dispatcher: this.agent,
-        method: outbound.method,
-        headers: outbound.headers,
-        body: outbound.body,
-        signal: deadline,
-        headersTimeout: outbound.timeoutMs,
-        bodyTimeout: outbound.timeoutMs,
-      });
-      // The status decides the outcome; a body that breaks off after it must not turn a 2xx into a retry.
-      const body = await readCapped(response.body, RESPONSE_BODY_LIMIT).catch(
-        (error: Error) => `[response body unreadable: ${error.message}]`,
-      );
-      return { kind: 'response', statusCode: response.statusCode, headers: response.headers, body };
-    } catch (error) {
-      const err = error as Error & { code?: string; cause?: { code?: string } };
-      const code =
-        err.name === 'TimeoutError' || err.name === 'AbortError' ? 'TIMEOUT' : (err.code ?? err.cause?.code ?? err.name);
-      return { kind: 'error', code, message: err.message };
-    } finally {
-      deadline.clear();
+    const refusedLiteral = target.literal ? refusedAddress(target.literal, this.policy) : null;
+    if (refusedLiteral) return Promise.resolve({ kind: 'error', code: TARGET_REFUSED, message: refusedLiteral });
+    return new Promise<HttpResult>((resolve) => {
+      const collector = new ResponseCollector(resolve, outbound.timeoutMs);
+      try {
+        this.agent.dispatch(
+          {
+            origin: target.origin,
+            path: target.path,
+            method: outbound.method,
+            headers: outbound.headers,
+            body: outbound.body,
+            headersTimeout: outbound.timeoutMs,
+            bodyTimeout: outbound.timeoutMs,
+          },
+          collector,
+        );
+      } catch (error) {
+        collector.onResponseError(undefined, error as Error);
+      }
+    });
+  }
+
+  /** A URL's parts, parsed once per URL (webhooks are few, deliveries many). */
+  private target(url: string): Target {
+    let target = this.targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+      target = { protocol: parsed.protocol, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, literal: isIP(host) ? host : undefined };
+      if (this.targets.size >= TARGETS_KEPT) this.targets.clear();
+      this.targets.set(url, target);
     }
+    return target;
   }
 
   async close(): Promise<void> {
@@ -99,41 +110,93 @@ export class HttpClient {
   }
 }
 
-/**
- * The whole request's deadline, given to undici as its abort signal. undici takes an EventEmitter
- * with `aborted` and `reason` as well as an AbortSignal; this one costs a timer and nothing else,
- * where `AbortSignal.timeout` costs several microseconds per delivery on the hot path.
- */
-class Deadline extends EventEmitter {
-  aborted = false;
-  reason: Error | undefined;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(ms: number) {
-    super();
-    this.timer = setTimeout(() => {
-      this.aborted = true;
-      this.reason = Object.assign(new Error(`no complete answer within ${ms} ms`), { name: 'TimeoutError' });
-      this.emit('abort');
-    }, ms);
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-  }
+interface Target {
+  protocol: string;
+  origin: string;
+  path: string;
+  /** The host, when it is an IP address. */
+  literal: string | undefined;
 }
 
-/** Reads at most `limit` bytes; a longer body is cut off and its connection dropped, not buffered. */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      break;
-    }
+/** Parsed URLs kept; beyond this many the cache starts afresh. */
+const TARGETS_KEPT = 10_000;
+
+/** undici aborts with this once the body kept is full: what was read is the answer. */
+class BodyLimitReached extends Error {}
+
+/**
+ * Collects one answer for `send`: the status, the headers and at most RESPONSE_BODY_LIMIT bytes of
+ * body; the whole request is bounded by `timeoutMs`, a slowly dripping body included. Once the
+ * status is in, it decides the outcome: a body that breaks off after it is noted, not a failure.
+ */
+class ResponseCollector implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private abortWith: Error | undefined;
+  private statusCode = 0;
+  private headers: Record<string, string | string[] | undefined> = {};
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private done = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly finish: (result: HttpResult) => void,
+    timeoutMs: number,
+  ) {
+    this.timer = setTimeout(() => this.expire(timeoutMs), timeoutMs);
   }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abortWith) controller.abort(this.abortWith);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // 1xx: the answer is still to come
+    this.statusCode = statusCode;
+    this.headers = headers;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.size > RESPONSE_BODY_LIMIT) return;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    // Enough kept: the rest is not read (the connection is dropped rather than drained).
+    if (this.size > RESPONSE_BODY_LIMIT) controller.abort(new BodyLimitReached('response body over the kept limit'));
+  }
+
+  onResponseEnd(): void {
+    this.answer(this.body());
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    if (error instanceof BodyLimitReached) return this.answer(this.body());
+    if (this.statusCode > 0) return this.answer(`[response body unreadable: ${error.message}]`);
+    const err = error as Error & { code?: string; cause?: { code?: string } };
+    const timedOut = err.name === 'TimeoutError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT';
+    this.settle({ kind: 'error', code: timedOut ? 'TIMEOUT' : (err.code ?? err.cause?.code ?? err.name), message: err.message });
+  }
+
+  private expire(timeoutMs: number): void {
+    const error = Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), { name: 'TimeoutError' });
+    this.onResponseError(undefined, error);
+    // Not yet on a connection (queued, or connecting): it is aborted when it gets one.
+    if (this.controller) this.controller.abort(error);
+    else this.abortWith = error;
+  }
+
+  private body(): string {
+    return Buffer.concat(this.chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
+  }
+
+  private answer(body: string): void {
+    this.settle({ kind: 'response', statusCode: this.statusCode, headers: this.headers, body });
+  }
+
+  private settle(result: HttpResult): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.finish(result);
+  }
 }

@@ -70,7 +70,7 @@ export class DeliveryProcessor {
     if (!webhook) return { outcome: 'skipped', reason: 'webhook deleted' };
     if (!webhook.enabled) return { outcome: 'skipped', reason: 'webhook disabled' };
 
-    const grant = await this.deps.slots.acquire(webhook.id, webhook.maxInFlight);
+    const grant = await this.deps.slots.acquire(webhook);
     if (grant.kind === 'defer') {
       this.deps.metrics.deferred.inc({ reason: 'cap' });
       return this.holdBack(job, token, grant.delayMs);

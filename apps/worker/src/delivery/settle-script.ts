@@ -51,8 +51,11 @@ export interface WebhookSettlements {
 
 export interface SettleBatch {
   webhooks: WebhookSettlements[];
-  /** Each event's new attempts (JSON, oldest first), for its own attempt list. */
-  eventAttempts: Map<string, string[]>;
+  /**
+   * Each event's new attempts, oldest first, for its own attempt list: each as [webhook index in
+   * `webhooks`, attempt index in its `attempts`] (the JSON is sent once, for both lists).
+   */
+  eventAttempts: Map<string, [webhook: number, attempt: number][]>;
   park: DeadLetter[];
   clear: { id: string; webhookId: string; tenant: string }[];
   /** Per event, the webhooks settled while its entry still has deliveries in flight. */
@@ -101,16 +104,19 @@ export function settleArguments(keys: RedisKeys, batch: SettleBatch, limits: Set
     a.push(records.length);
     if (w.circuit && records.length > 0) {
       const s = w.circuit.settings;
-      a.push(s.enabled ? 1 : 0, s.failureThreshold, s.cooldownMs);
+      a.push(s.enabled ? 1 : 0, s.failureThreshold, s.failureRatio, s.windowMs, s.cooldownMs);
       for (const r of records) a.push(r.effect, r.token, r.startedAtMs);
     }
   }
 
   const eventLists = limits.eventAttemptsTtlMs > 0 ? [...batch.eventAttempts] : [];
+  // The script numbers the attempts of all webhooks in order, from 1.
+  const firstOf: number[] = [];
+  batch.webhooks.reduce((next, w, i) => ((firstOf[i] = next), next + w.attempts.length), 1);
   a.push(eventLists.length);
   for (const [eventId, attempts] of eventLists) {
     k.push(keys.eventAttempts(eventId));
-    a.push(attempts.length, ...attempts);
+    a.push(attempts.length, ...attempts.map(([w, i]) => (firstOf[w] as number) + i));
   }
 
   a.push(batch.park.length);

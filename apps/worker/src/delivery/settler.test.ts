@@ -57,7 +57,7 @@ function attempt(webhookId: string, eventId: string, outcome: DeliveryAttempt['o
   };
 }
 
-const breaker = { enabled: true, failureThreshold: 2, cooldownMs: 60_000 };
+const breaker = { enabled: true, failureThreshold: 2, failureRatio: 0.5, windowMs: 10_000, cooldownMs: 60_000 };
 function tried(webhookId: string, eventId: string, effect: 'success' | 'failure' | 'neutral', startedAtMs = Date.now(), token = eventId): Settlement {
   return {
     webhookId, tenant: 'default', attempt: attempt(webhookId, eventId, effect === 'success' ? 'success' : 'retry'),
@@ -84,13 +84,18 @@ it('writes the webhook log, counters and the event list (which expires), many de
     return ['evalsha', 'eval'].reduce((sum, name) => sum + Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0), 0);
   };
   const before = await calls();
-  await Promise.all(['evt_a', 'evt_b', 'evt_c'].map((id) => writer.settle({ webhookId: 'wh_log', tenant: 'default', attempt: attempt('wh_log', id, 'success') })));
+  await Promise.all([
+    ...['evt_a', 'evt_b', 'evt_c'].map((id) => writer.settle({ webhookId: 'wh_log', tenant: 'default', attempt: attempt('wh_log', id, 'success') })),
+    writer.settle({ webhookId: 'wh_log2', tenant: 'default', attempt: attempt('wh_log2', 'evt_a', 'retry') }),
+  ]);
   expect((await calls()) - before).toBe(1);
 
   const log = (await redis.lrange(keys.attempts('wh_log'), 0, -1)).map((json) => JSON.parse(json).eventId);
   expect(log).toEqual(['evt_c', 'evt_b']);
   expect(await redis.hgetall(keys.webhookStats('wh_log'))).toEqual({ total: '3', success: '3', durationMsTotal: '38' });
-  expect(await redis.lrange(keys.eventAttempts('evt_a'), 0, -1)).toHaveLength(1);
+  // The event's own list has its attempts at both webhooks, newest first.
+  expect((await redis.lrange(keys.eventAttempts('evt_a'), 0, -1)).map((json) => JSON.parse(json).id)).toEqual(['evt_a.wh_log2#1', 'evt_a.wh_log#1']);
+  expect(await redis.lrange(keys.eventAttempts('evt_b'), 0, -1)).toHaveLength(1);
   const ttl = await redis.ttl(keys.eventAttempts('evt_a'));
   expect(ttl).toBeGreaterThan(0);
   expect(ttl).toBeLessThanOrEqual(60);
@@ -123,8 +128,24 @@ it('opens the circuit at the failure threshold; an answer to an attempt begun be
   await redis.hset(keys.circuit('wh_circuit'), 'state', 'half_open', 'probe', 'job-probe');
   await writer.settle(tried('wh_circuit', 'evt_4', 'success', before, 'job-probe'));
   expect(changes[1]).toEqual({ webhookId: 'wh_circuit', changes: { transitions: ['closed'], disable: false }, reason: undefined });
-  expect(await redis.exists(keys.circuit('wh_circuit'))).toBe(0);
+  expect(await redis.hmget(keys.circuit('wh_circuit'), 'state', 'failures', 'probe')).toEqual([null, null, null]);
   expect(await redis.sismember(keys.openCircuits, 'wh_circuit')).toBe(0);
+});
+
+it('does not open for an endpoint failing one attempt in five, even in streaks of the threshold; does when it goes down', async () => {
+  const writer = settler();
+  changes.length = 0;
+  const pattern = ['success', 'success', 'success', 'failure', 'failure', 'success', 'success', 'success', 'success', 'success'] as const;
+  for (let round = 0; round < 5; round++) {
+    await Promise.all(pattern.map((effect, i) => writer.settle(tried('wh_flaky', `evt_${round}_${i}`, effect))));
+  }
+  expect(changes).toEqual([]);
+  expect(await redis.hget(keys.circuit('wh_flaky'), 'state')).toBeNull();
+  // Down: failures only. The window (10 of 50 failed so far) reaches half failed after 30 more.
+  for (let i = 0; i < 29; i++) await writer.settle(tried('wh_flaky', `evt_down_${i}`, 'failure'));
+  expect(changes).toEqual([]);
+  await writer.settle(tried('wh_flaky', 'evt_down_29', 'failure'));
+  expect(changes).toEqual([{ webhookId: 'wh_flaky', changes: { transitions: ['opened'], disable: false }, reason: 'HTTP 503' }]);
 });
 
 it('re-opens a half-open circuit only for the probe\'s failure, and gives the probe its turn back when it never reached the endpoint', async () => {

@@ -149,7 +149,7 @@ export class Settler implements Service {
   /** The script's batch. Settles entries as it goes: each entry is counted down once, here. */
   private build(items: readonly Pending[]) {
     const batch: SettleBatch = emptyBatch();
-    const groups = new Map<string, WebhookSettlements>();
+    const groups = new Map<string, WebhookSettlements & { index: number }>();
     const webhooks = new Map<string, { id: string; tenant: string }>();
     const failures = new Map<string, string>();
     const entries = new Map<string, EntryRef>();
@@ -176,17 +176,16 @@ export class Settler implements Service {
       webhooks.set(s.webhookId, { id: s.webhookId, tenant: s.tenant });
       let group = groups.get(s.webhookId);
       if (!group) {
-        group = { webhookId: s.webhookId, attempts: [], outcomes: new Map(), durationMsTotal: 0 };
+        group = { webhookId: s.webhookId, attempts: [], outcomes: new Map(), durationMsTotal: 0, index: groups.size };
         groups.set(s.webhookId, group);
       }
       if (s.attempt) {
-        const json = JSON.stringify(s.attempt);
-        group.attempts.push(json);
+        const at: [number, number] = [group.index, group.attempts.push(JSON.stringify(s.attempt)) - 1];
         group.outcomes.set(s.attempt.outcome, (group.outcomes.get(s.attempt.outcome) ?? 0) + 1);
         group.durationMsTotal += s.attempt.durationMs;
         const list = batch.eventAttempts.get(s.attempt.eventId);
-        if (list) list.push(json);
-        else batch.eventAttempts.set(s.attempt.eventId, [json]);
+        if (list) list.push(at);
+        else batch.eventAttempts.set(s.attempt.eventId, [at]);
         if (s.clearDeadLetter) batch.clear.push({ id: s.attempt.deliveryId, webhookId: s.webhookId, tenant: s.tenant });
       }
       if (s.circuit) {

@@ -69,7 +69,7 @@ export function matchingWebhooks(event: StoredEvent, webhooks: readonly Webhook[
 }
 
 const BLOCK_MS = 1000;
-/** Weight of the newest batch in the moving average of deliveries per entry. */
+/** Weight of the newest batch in the moving average of slots held per entry read. */
 const FANOUT_WEIGHT = 0.2;
 
 export class FanoutConsumer implements Service {
@@ -84,7 +84,7 @@ export class FanoutConsumer implements Service {
   private readonly held = new Map<string, { entry: EntryRef; since: number }>();
   /** Deliveries and acknowledgements under way, so that stopping can wait for them. */
   private readonly running = new Set<Promise<unknown>>();
-  /** Moving average of deliveries an entry starts at once. */
+  /** Moving average of the slots an entry read takes (its deliveries that go or wait here). */
   private deliveriesPerEntry = 1;
 
   constructor(
@@ -276,13 +276,13 @@ export class FanoutConsumer implements Service {
     }
     await this.admit(planned, openCircuits);
 
-    let going = 0;
+    // What the batch's deliveries hold of the slots (those deferred hold none) steers the next read.
+    const heldBefore = this.deps.slots.held;
     for (const [entry, plans] of byEntry) {
       if (plans.length === 0) {
         this.track(settler.finish(entry).finally(() => this.held.delete(entry.entryId)));
         continue;
       }
-      going += plans.filter((p) => !p.deferral).length;
       const deliveries = plans.map((plan) => this.deps.direct.deliver(plan));
       this.track(
         Promise.allSettled(deliveries).then((results) => {
@@ -293,7 +293,8 @@ export class FanoutConsumer implements Service {
         }),
       );
     }
-    if (events.length > 0) this.deliveriesPerEntry += FANOUT_WEIGHT * (Math.max(1, going / events.length) - this.deliveriesPerEntry);
+    const holding = this.deps.slots.held - heldBefore;
+    if (events.length > 0) this.deliveriesPerEntry += FANOUT_WEIGHT * (Math.max(1, holding / events.length) - this.deliveriesPerEntry);
   }
 
   private track(work: Promise<unknown>): void {

@@ -19,8 +19,10 @@
   then the sections, each opening with its count:
     webhooks:  keys (attempt log, counters, circuit); webhook id, n, n attempt JSONs (oldest
                first), m, m × (outcome, count), duration ms total, e, then when e > 0 the breaker
-               (enabled 1/0, failure threshold, cool-down ms) and e × (effect, token, started ms)
-    events:    key (attempt list); n, n attempt JSONs (oldest first)
+               (enabled 1/0, failure threshold, failure ratio, window ms, cool-down ms) and
+               e × (effect, token, started ms)
+    events:    key (attempt list); n, n attempts (oldest first), each the number of its JSON among
+               all the webhooks' attempts above, counted from 1 in order
     park:      keys (webhook's and tenant's dead letter index); id, JSON, time (unix ms)
     clear:     keys (webhook's and tenant's dead letter index); id
     markers:   key (settled-deliveries hash); n, n webhook ids
@@ -61,12 +63,16 @@ local marker_ttl = tonumber(ARGV[4])
 local now = circuit_now()
 local changes = {}
 local global = {}
+local all_attempts = {}
 
 -- webhooks
 for _ = 1, num() do
   local log_key, stats_key, circuit_key = key(), key(), key()
   local webhook_id = arg()
   local attempts = args(num())
+  for _, json in ipairs(attempts) do
+    all_attempts[#all_attempts + 1] = json
+  end
   if #attempts > 0 then
     redis.call('LPUSH', log_key, unpack(attempts))
     redis.call('LTRIM', log_key, 0, log_kept - 1)
@@ -85,7 +91,10 @@ for _ = 1, num() do
   end
   local effects = num()
   if effects > 0 then
-    local s = { enabled = arg() == '1', threshold = num(), cooldown_ms = num(), disable_after_ms = tonumber(ARGV[6]) }
+    local s = {
+      enabled = arg() == '1', threshold = num(), ratio = num(), window_ms = num(), cooldown_ms = num(),
+      disable_after_ms = tonumber(ARGV[6]),
+    }
     local list = {}
     local all_success = true
     for i = 1, effects do
@@ -96,19 +105,19 @@ for _ = 1, num() do
     end
     -- The common case: a healthy webhook has no circuit hash, and successes leave it so.
     if not all_success or redis.call('EXISTS', circuit_key) == 1 then
-      local transitions = {}
-      local disable = 0
-      for _, e in ipairs(list) do
-        -- The attempt is recorded above whatever happens here: the circuit update is best effort.
-        local ok, transition, off = pcall(circuit_record, circuit_key, KEYS[8], webhook_id, e[1], e[2], e[3], now, s)
-        if ok then
+      -- The attempts are recorded above whatever happens here: the circuit update is best effort.
+      local ok, transitions, disable = pcall(function()
+        local c = circuit_load(circuit_key)
+        local made = {}
+        for _, e in ipairs(list) do
+          local transition = circuit_apply(c, e[1], e[2], e[3], now, s)
           if transition ~= '' then
-            transitions[#transitions + 1] = transition
+            made[#made + 1] = transition
           end
-          disable = math.max(disable, off)
         end
-      end
-      if #transitions > 0 or disable == 1 then
+        return made, circuit_save(circuit_key, c, KEYS[8], webhook_id, now, s)
+      end)
+      if ok and (#transitions > 0 or disable == 1) then
         changes[#changes + 1] = webhook_id
         changes[#changes + 1] = table.concat(transitions, ',')
         changes[#changes + 1] = disable
@@ -130,7 +139,10 @@ end
 -- long from its first one)
 for _ = 1, num() do
   local list_key = key()
-  local attempts = args(num())
+  local attempts = {}
+  for i = 1, num() do
+    attempts[i] = all_attempts[num()]
+  end
   local length = redis.call('LPUSH', list_key, unpack(attempts))
   if length == #attempts then
     redis.call('EXPIRE', list_key, event_ttl)

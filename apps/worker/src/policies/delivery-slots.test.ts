@@ -6,6 +6,8 @@ function clock(start = 1_000_000) {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
+/** A webhook with a 10 s timeout, and its own cap if given. */
+const hook = (id: string, maxInFlight?: number) => ({ id, timeoutMs: 10_000, ...(maxInFlight ? { maxInFlight } : {}) });
 const answered = (durationMs = 5) => ({ timedOut: false, answered: true, durationMs });
 const lease = (grant: SlotGrant): SlotLease => {
   if (grant.kind !== 'lease') throw new Error(`expected a lease, got ${JSON.stringify(grant)}`);
@@ -23,13 +25,13 @@ describe('DeliverySlots', () => {
   it('grants up to the webhook cap at once, and queues the next while the endpoint is moving', async () => {
     const time = clock();
     const slots = new DeliverySlots({ capacity: 10, webhookCap: 2, waitMs: 250, now: time.now, random: () => 0 });
-    const first = lease(await slots.acquire('wh_a'));
-    lease(await slots.acquire('wh_a'));
-    const third = slots.acquire('wh_a');
+    const first = lease(await slots.acquire(hook('wh_a')));
+    lease(await slots.acquire(hook('wh_a')));
+    const third = slots.acquire(hook('wh_a'));
     expect(slots.held).toBe(3);
     expect((await settled(third)).done).toBe(false);
     // Another webhook is not held up by wh_a's cap.
-    lease(await slots.acquire('wh_b'));
+    lease(await slots.acquire(hook('wh_b')));
 
     time.advance(5);
     first.release(answered());
@@ -38,14 +40,14 @@ describe('DeliverySlots', () => {
     slots.close();
   });
 
-  it('defers at once, with a delay, a delivery to an endpoint that has freed nothing for waitMs', async () => {
+  it('defers at once a delivery to an endpoint that has freed nothing for waitMs, until its oldest request times out', async () => {
     const time = clock();
     const slots = new DeliverySlots({ capacity: 10, webhookCap: 2, waitMs: 250, now: time.now, random: () => 0 });
-    lease(await slots.acquire('wh_hang'));
-    lease(await slots.acquire('wh_hang'));
+    lease(await slots.acquire(hook('wh_hang')));
+    lease(await slots.acquire(hook('wh_hang')));
     time.advance(300);
-    const grant = await slots.acquire('wh_hang');
-    expect(grant).toEqual({ kind: 'defer', delayMs: 300 });
+    const grant = await slots.acquire(hook('wh_hang'));
+    expect(grant).toEqual({ kind: 'defer', delayMs: 9700 });
     // The deferred delivery holds nothing.
     expect(slots.held).toBe(2);
     slots.close();
@@ -54,22 +56,44 @@ describe('DeliverySlots', () => {
   it('defers what would wait longer than waitMs at the endpoint\'s usual pace', async () => {
     const time = clock();
     const slots = new DeliverySlots({ capacity: 50, webhookCap: 1, waitMs: 250, now: time.now, random: () => 0 });
-    const slow = lease(await slots.acquire('wh_slow'));
+    const slow = lease(await slots.acquire(hook('wh_slow')));
     time.advance(200);
     slow.release(answered(200));
-    lease(await slots.acquire('wh_slow'));
+    lease(await slots.acquire(hook('wh_slow')));
     // One waiter is worth it (one round of ~200 ms); a second would wait two rounds.
-    const waiting = slots.acquire('wh_slow');
+    const waiting = slots.acquire(hook('wh_slow'));
     expect((await settled(waiting)).done).toBe(false);
-    expect(await slots.acquire('wh_slow')).toEqual({ kind: 'defer', delayMs: 200 });
+    expect(await slots.acquire(hook('wh_slow'))).toEqual({ kind: 'defer', delayMs: 400 }); // two rounds
     slots.close();
     expect((await waiting).kind).toBe('defer');
   });
 
+  it('defers the waiters of an endpoint that has not answered yet once it stalls, sooner than one that has', async () => {
+    const time = clock();
+    const slots = new DeliverySlots({ capacity: 50, webhookCap: 1, waitMs: 250, now: time.now, random: () => 0 });
+    lease(await slots.acquire(hook('wh_new')));
+    const waiting = slots.acquire(hook('wh_new'));
+    expect(slots.held).toBe(2);
+    time.advance(50); // a fifth of waitMs without any answer
+    expect(await waiting).toEqual({ kind: 'defer', delayMs: 9950 });
+    expect(slots.held).toBe(1);
+
+    // An endpoint known to answer gets the whole waitMs.
+    const known = lease(await slots.acquire(hook('wh_known')));
+    known.release(answered(5));
+    lease(await slots.acquire(hook('wh_known')));
+    const patient = slots.acquire(hook('wh_known'));
+    time.advance(100);
+    await new Promise((resolve) => setTimeout(resolve, 60)); // the sweeper has looked meanwhile
+    expect((await settled(patient)).done).toBe(false);
+    slots.close();
+    expect((await patient).kind).toBe('defer');
+  });
+
   it('defers waiters that waited twice waitMs', async () => {
     const slots = new DeliverySlots({ capacity: 10, webhookCap: 1, waitMs: 20 });
-    const held = lease(await slots.acquire('wh_a'));
-    const waiting = slots.acquire('wh_a');
+    const held = lease(await slots.acquire(hook('wh_a')));
+    const waiting = slots.acquire(hook('wh_a'));
     const grant = await waiting;
     expect(grant.kind).toBe('defer');
     expect(slots.held).toBe(1);
@@ -81,7 +105,7 @@ describe('DeliverySlots', () => {
   it('halves the cap of an endpoint that times out, and grows it back by one per answer', async () => {
     const time = clock();
     const slots = new DeliverySlots({ capacity: 100, webhookCap: 8, waitMs: 250, now: time.now });
-    const leases = await Promise.all(Array.from({ length: 8 }, () => slots.acquire('wh_t')));
+    const leases = await Promise.all(Array.from({ length: 8 }, () => slots.acquire(hook('wh_t'))));
     leases.slice(0, 3).forEach((grant) => lease(grant).release({ timedOut: true, answered: false, durationMs: 10_000 }));
     expect(slots.capOf('wh_t')).toBe(1); // 8 → 4 → 2 → 1
     leases.slice(3, 5).forEach((grant) => lease(grant).release({ timedOut: true, answered: false, durationMs: 10_000 }));
@@ -89,14 +113,14 @@ describe('DeliverySlots', () => {
     leases.slice(5).forEach((grant) => lease(grant).release(answered()));
     expect(slots.capOf('wh_t')).toBe(4);
     // A refused or unrenderable delivery (no answer, no timeout) leaves the cap alone.
-    lease(await slots.acquire('wh_t')).release({ timedOut: false, answered: false, durationMs: 1 });
+    lease(await slots.acquire(hook('wh_t'))).release({ timedOut: false, answered: false, durationMs: 1 });
     expect(slots.capOf('wh_t')).toBe(4);
     slots.close();
   });
 
   it('uses a webhook\'s own maxInFlight, within the worker\'s capacity', async () => {
     const slots = new DeliverySlots({ capacity: 3, webhookCap: 1, waitMs: 250 });
-    const grants = await Promise.all([slots.acquire('wh_big', 5), slots.acquire('wh_big', 5), slots.acquire('wh_big', 5)]);
+    const grants = await Promise.all([slots.acquire(hook('wh_big', 5)), slots.acquire(hook('wh_big', 5)), slots.acquire(hook('wh_big', 5))]);
     expect(grants.map((g) => g.kind)).toEqual(['lease', 'lease', 'lease']);
     expect(slots.capOf('wh_big')).toBe(3);
     slots.close();
@@ -104,10 +128,10 @@ describe('DeliverySlots', () => {
 
   it('holds deliveries beyond the worker\'s capacity, and says when there is room again', async () => {
     const slots = new DeliverySlots({ capacity: 2, webhookCap: 2, waitMs: 250 });
-    const a = lease(await slots.acquire('wh_a'));
-    lease(await slots.acquire('wh_b'));
+    const a = lease(await slots.acquire(hook('wh_a')));
+    lease(await slots.acquire(hook('wh_b')));
     const room = slots.whenRoom();
-    const c = slots.acquire('wh_c');
+    const c = slots.acquire(hook('wh_c'));
     expect(slots.held).toBe(3);
     expect((await settled(room)).done).toBe(false);
     a.release(answered());
@@ -118,9 +142,9 @@ describe('DeliverySlots', () => {
 
   it('serves waiting endpoints in turn, not one before all others', async () => {
     const slots = new DeliverySlots({ capacity: 1, webhookCap: 1, waitMs: 10_000 });
-    const first = lease(await slots.acquire('wh_a'));
+    const first = lease(await slots.acquire(hook('wh_a')));
     const order: string[] = [];
-    const waits = ['wh_a', 'wh_a', 'wh_b'].map((id) => slots.acquire(id).then((grant) => (order.push(id), lease(grant))));
+    const waits = ['wh_a', 'wh_a', 'wh_b'].map((id) => slots.acquire(hook(id)).then((grant) => (order.push(id), lease(grant))));
     first.release(answered());
     (await waits[0]!).release(answered());
     (await waits[2]!).release(answered());

@@ -40,8 +40,17 @@ interface Waiter {
   grant(grant: SlotGrant): void;
 }
 
+/** The webhook a slot is for: its id, own cap (if any) and request timeout. */
+export interface SlotTarget {
+  id: string;
+  maxInFlight?: number | undefined;
+  timeoutMs: number;
+}
+
 class Endpoint {
   inFlight = 0;
+  /** When each request in flight began (unix ms). */
+  starts: number[] = [];
   waiters: Waiter[] = [];
   /** When it last gave a slot back, and when it last became full (unix ms; 0: never). */
   freedAt = 0;
@@ -54,6 +63,7 @@ class Endpoint {
     /** The cap now, between 1 and `max`. */
     public limit: number,
     public max: number,
+    public timeoutMs: number,
     now: number,
   ) {
     this.usedAt = now;
@@ -102,9 +112,9 @@ export class DeliverySlots {
    * endpoint is moving, else a deferral with the delay to queue it for. The delivery counts as held
    * from this call on.
    */
-  acquire(webhookId: string, maxInFlight?: number): Promise<SlotGrant> {
+  acquire(webhook: SlotTarget): Promise<SlotGrant> {
     const now = this.now();
-    const endpoint = this.endpoint(webhookId, maxInFlight, now);
+    const endpoint = this.endpoint(webhook, now);
     const workerFull = this.inFlight >= this.options.capacity;
     if (!workerFull && endpoint.inFlight < endpoint.limit && endpoint.waiters.length === 0) {
       return Promise.resolve({ kind: 'lease', lease: this.start(endpoint, now) });
@@ -134,33 +144,50 @@ export class DeliverySlots {
   }
 
   /**
-   * Wait here only if a slot should free up within `waitMs`: the endpoint gave one back recently,
-   * and the waiters ahead at its usual pace take no longer than that.
+   * Wait here only if a slot should free up within `waitMs`: the endpoint is not stalled, and the
+   * waiters ahead at its usual pace take no longer than that.
    */
   private worthWaiting(endpoint: Endpoint, now: number): boolean {
-    const stalledFor = now - Math.max(endpoint.freedAt, endpoint.fullSince);
-    if (stalledFor >= this.options.waitMs) return false;
+    if (this.stalled(endpoint, now)) return false;
     const rounds = Math.ceil((endpoint.waiters.length + 1) / endpoint.limit);
     return rounds * (endpoint.averageMs ?? 0) <= this.options.waitMs;
   }
 
-  /** How long a deferred delivery waits in the queue: about as long as the endpoint has been stuck or usually takes, spread out. */
-  private deferral(endpoint: Endpoint, now: number): number {
-    const stalledFor = endpoint.inFlight >= endpoint.limit ? now - Math.max(endpoint.freedAt, endpoint.fullSince) : 0;
-    const base = Math.min(10_000, Math.max(100, endpoint.averageMs ?? 0, stalledFor));
-    return Math.round(base * (1 + this.random()));
+  /**
+   * Full, and no slot given back for a while: `waitMs`, or a fifth of it for an endpoint that has
+   * not answered yet at all (a burst to an endpoint that hangs from the start must not fill the
+   * worker with waiters while the first requests are out).
+   */
+  private stalled(endpoint: Endpoint, now: number): boolean {
+    if (endpoint.inFlight < endpoint.limit) return false;
+    const patience = endpoint.averageMs === undefined ? this.options.waitMs / 5 : this.options.waitMs;
+    return now - Math.max(endpoint.freedAt, endpoint.fullSince) >= patience;
   }
 
-  private endpoint(webhookId: string, maxInFlight: number | undefined, now: number): Endpoint {
-    const max = Math.max(1, Math.min(maxInFlight ?? this.options.webhookCap, this.options.capacity));
-    let endpoint = this.endpoints.get(webhookId);
+  /**
+   * How long a deferred delivery waits in the queue, spread out so that deferred deliveries do not
+   * all come back at once: for a stalled endpoint, until its oldest request must have ended (its
+   * timeout), so that deliveries do not cycle through the queue while it hangs; otherwise about as
+   * long as the waiters ahead would take.
+   */
+  private deferral(endpoint: Endpoint, now: number): number {
+    const rounds = Math.ceil((endpoint.waiters.length + 1) / endpoint.limit);
+    const oldest = endpoint.starts.length > 0 ? Math.min(...endpoint.starts) : now;
+    const base = this.stalled(endpoint, now) ? oldest + endpoint.timeoutMs - now : rounds * (endpoint.averageMs ?? 0);
+    return Math.round(Math.max(100, base) * (1 + this.random() / 2));
+  }
+
+  private endpoint(webhook: SlotTarget, now: number): Endpoint {
+    const max = Math.max(1, Math.min(webhook.maxInFlight ?? this.options.webhookCap, this.options.capacity));
+    let endpoint = this.endpoints.get(webhook.id);
     if (!endpoint) {
-      endpoint = new Endpoint(max, max, now);
-      this.endpoints.set(webhookId, endpoint);
+      endpoint = new Endpoint(max, max, webhook.timeoutMs, now);
+      this.endpoints.set(webhook.id, endpoint);
     } else if (endpoint.max !== max) {
       endpoint.max = max;
       endpoint.limit = Math.min(endpoint.limit, max);
     }
+    endpoint.timeoutMs = webhook.timeoutMs;
     endpoint.usedAt = now;
     if (now - this.forgottenAt > FORGET_AFTER_MS) this.forgetIdle(now);
     return endpoint;
@@ -168,12 +195,14 @@ export class DeliverySlots {
 
   private start(endpoint: Endpoint, now: number): SlotLease {
     endpoint.inFlight += 1;
+    endpoint.starts.push(now);
     this.inFlight += 1;
     if (endpoint.inFlight >= endpoint.limit) endpoint.fullSince = now;
     let released = false;
     const give = (use: SlotUse | undefined) => {
       if (released) return;
       released = true;
+      endpoint.starts.splice(endpoint.starts.indexOf(now), 1);
       this.free(endpoint, use);
     };
     return { release: (use) => give(use), releaseUnused: () => give(undefined) };
@@ -217,24 +246,28 @@ export class DeliverySlots {
     for (const resolve of waiting) resolve();
   }
 
-  /** While anyone waits, checks twice per `waitMs` for those who waited too long. */
+  /**
+   * While anyone waits, checks often for waiters whose endpoint stalled meanwhile (all of them go),
+   * and for those who waited twice `waitMs` (they go too).
+   */
   private sweepSoon(): void {
     if (this.sweeper) return;
     this.sweeper = setTimeout(() => {
       this.sweeper = undefined;
-      const cutoff = this.now() - 2 * this.options.waitMs;
-      this.deferWaiting((waiter) => waiter.since <= cutoff);
+      const now = this.now();
+      const cutoff = now - 2 * this.options.waitMs;
+      this.deferWaiting((waiter, endpoint) => waiter.since <= cutoff || this.stalled(endpoint, now));
       if (this.waiting > 0) this.sweepSoon();
-    }, Math.max(10, this.options.waitMs / 2));
+    }, Math.max(10, this.options.waitMs / 10));
     this.sweeper.unref();
   }
 
-  private deferWaiting(which: (waiter: Waiter) => boolean): void {
+  private deferWaiting(which: (waiter: Waiter, endpoint: Endpoint) => boolean): void {
     const now = this.now();
     for (const endpoint of this.queued) {
       const keep: Waiter[] = [];
       for (const waiter of endpoint.waiters) {
-        if (!which(waiter)) {
+        if (!which(waiter, endpoint)) {
           keep.push(waiter);
           continue;
         }

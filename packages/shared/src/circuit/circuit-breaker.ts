@@ -7,8 +7,18 @@ import type { RedisClient } from '../redis-client';
 import type { Webhook } from '../schemas/webhook';
 
 /** The fields of a circuit hash (circuit.lua describes each). */
-export const CIRCUIT_FIELDS = ['state', 'failures', 'firstFailureAt', 'openedAt', 'openUntil', 'probe', 'probeUntil'] as const;
-/** The fields that make a circuit open or half-open; the rest is the failure streak. */
+export const CIRCUIT_FIELDS = [
+  'state', 'failures', 'firstFailureAt', 'windowAt', 'calls', 'fails', 'prevCalls', 'prevFails', 'openedAt', 'openUntil', 'probe', 'probeUntil',
+] as const;
+
+/**
+ * Besides its streak of failures, a circuit opens only when at least this share of the attempts in
+ * the last CIRCUIT_WINDOW_MS failed: an endpoint that fails now and then at random never opens it
+ * (a streak alone would, by chance, every so often), one that went down does.
+ */
+export const CIRCUIT_FAILURE_RATIO = 0.5;
+export const CIRCUIT_WINDOW_MS = 10_000;
+/** The fields that make a circuit open or half-open; the rest is the failure streak and window. */
 const OPEN_STATE_FIELDS = ['state', 'openedAt', 'openUntil', 'probe', 'probeUntil'] as const;
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -32,7 +42,11 @@ export interface CircuitDefaults {
 /** One webhook's breaker settings, its own over the defaults. */
 export interface CircuitSettings {
   enabled: boolean;
+  /** Failures in a row that open the circuit… */
   failureThreshold: number;
+  /** …when this share of the window's attempts failed too. */
+  failureRatio: number;
+  windowMs: number;
   cooldownMs: number;
 }
 
@@ -41,6 +55,8 @@ export function circuitSettings(webhook: Pick<Webhook, 'circuitBreaker'>, defaul
   return {
     enabled: own.enabled ?? true,
     failureThreshold: own.failureThreshold ?? defaults.failureThreshold,
+    failureRatio: CIRCUIT_FAILURE_RATIO,
+    windowMs: CIRCUIT_WINDOW_MS,
     cooldownMs: own.cooldownMs ?? defaults.cooldownMs,
   };
 }
