@@ -136,3 +136,29 @@ it('shows a dead letter with all its attempts, recovers a webhook since a time, 
   // The only dead letter of this file was recovered and delivered.
   expect(stats.deadLetters).toBe(0);
 });
+
+it('counts Herald\'s own operational events and their deliveries apart from producers\' in /v1/stats', async () => {
+  const down = await receivers.start(() => ({ status: 503 }));
+  const ops = await receivers.start();
+  const tenant = 'stats-split';
+  await createWebhook(herald.client, { tenant, url: down.url, events: ['order.*'], retry: { maxRetries: 0 }, circuitBreaker: { failureThreshold: 1 } });
+  await createWebhook(herald.client, { tenant, url: ops.url, events: ['circuit_breaker.*'] });
+  const before = (await herald.client.get('/v1/stats')).body;
+  await publish(herald.client, { tenant, type: 'order.created' });
+  await ops.waitForRequests(1);
+  expect(JSON.parse(ops.requests[0]!.body).type).toBe('circuit_breaker.opened');
+
+  // The order failed for good (dead letter), which opened the circuit; Herald reported both.
+  const after = await waitFor(async () => {
+    const stats = (await herald.client.get('/v1/stats')).body;
+    const delivered = stats.operational.deliveries.success - before.operational.deliveries.success === 1;
+    return delivered && stats.operational.events.lastHour - before.operational.events.lastHour >= 2 && stats;
+  }, { message: 'both operational events and the delivery of one counted' });
+  expect(after.deliveries.attempts - before.deliveries.attempts).toBe(1);
+  expect(after.deliveries.deadLetter - before.deliveries.deadLetter).toBe(1);
+  expect(after.deliveries.success).toBe(before.deliveries.success);
+  expect(after.events.lastHour - before.events.lastHour).toBe(1);
+  // circuit_breaker.opened and delivery.dead_lettered
+  expect(after.operational.events.lastHour - before.operational.events.lastHour).toBe(2);
+  expect(after.operational.deliveries.attempts - before.operational.deliveries.attempts).toBe(1);
+});

@@ -42,12 +42,16 @@ export interface RedisKeys {
   webhookStats(webhookId: string): string;
   /** List of one event's delivery attempts (all webhooks), newest first; expires after a week. */
   eventAttempts(eventId: string): string;
-  /** Hash of delivery counters over all webhooks (total, success, retry, dead_letter). */
+  /** Hash of delivery counters over all webhooks (total, success, retry, dead_letter), of producers' events. */
   readonly globalStats: string;
+  /** The same counters for deliveries of Herald's own operational events (kept apart from producers'). */
+  readonly operationalStats: string;
   /** Hash: `<tenant>:<event type>` → events fanned out. */
   readonly eventTypeCounts: string;
-  /** Counter of events fanned out in one minute (unix minute); expires after two hours. */
+  /** Counter of producers' events fanned out in one minute (unix minute); expires after two hours. */
   eventsInMinute(minute: number): string;
+  /** The same for Herald's own operational events. */
+  operationalEventsInMinute(minute: number): string;
   /**
    * Hash: the webhooks whose delivery of this event is already settled (recorded, dead-lettered or
    * queued) while the event's stream entry is still pending, so that a worker claiming the entry
@@ -85,8 +89,10 @@ export function redisKeys(prefix: string): RedisKeys {
     webhookStats: (webhookId) => `${prefix}:stats:webhook:${webhookId}`,
     eventAttempts: (eventId) => `${prefix}:attempts:event:${eventId}`,
     globalStats: `${prefix}:stats:global`,
+    operationalStats: `${prefix}:stats:operational`,
     eventTypeCounts: `${prefix}:stats:event-types`,
     eventsInMinute: (minute) => `${prefix}:stats:events-per-minute:${minute}`,
+    operationalEventsInMinute: (minute) => `${prefix}:stats:operational-events-per-minute:${minute}`,
     settledDeliveries: (eventId) => `${prefix}:settled:${eventId}`,
     rateLimit: (webhookId) => `${prefix}:rate-limit:${webhookId}`,
     circuit: (webhookId) => `${prefix}:circuit:${webhookId}`,

@@ -68,9 +68,11 @@ export function statsCommand(): Command {
         out.print(stats, () => details(stats));
         return;
       }
+      type Deliveries = { attempts: number; success: number; retry: number; deadLetter: number; successRate: number | null };
       const stats = await api.get<{
         events: { perMinute: number; lastHour: number };
-        deliveries: { attempts: number; success: number; retry: number; deadLetter: number; successRate: number | null };
+        deliveries: Deliveries;
+        operational?: { events: { lastHour: number }; deliveries: Deliveries };
         queue: Row;
         deadLetters: number;
         stream: { length: number; pending: number };
@@ -84,6 +86,10 @@ export function statsCommand(): Command {
           retried: stats.deliveries.retry,
           'dead-lettered': stats.deliveries.deadLetter,
           'success rate': stats.deliveries.successRate,
+          // Herald's own alarms (circuit_breaker.*, …), apart from the producers' events above.
+          'operational events last hour': stats.operational?.events.lastHour ?? 0,
+          'operational deliveries': stats.operational?.deliveries.attempts ?? 0,
+          'operational success rate': stats.operational?.deliveries.successRate ?? null,
           'queue waiting': stats.queue.waiting,
           'queue delayed': stats.queue.delayed,
           'queue active': stats.queue.active,

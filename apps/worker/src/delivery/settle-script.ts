@@ -51,6 +51,8 @@ export interface WebhookSettlements {
 
 export interface SettleBatch {
   webhooks: WebhookSettlements[];
+  /** Attempts by outcome, of producers' events and of Herald's own operational events. */
+  totals: { events: Map<string, number>; operational: Map<string, number> };
   /**
    * Each event's new attempts, oldest first, for its own attempt list: each as [webhook index in
    * `webhooks`, attempt index in its `attempts`] (the JSON is sent once, for both lists).
@@ -66,12 +68,15 @@ export interface SettleBatch {
   dropMarkers: string[];
   /** Events fanned out, by `<tenant>:<type>`. */
   counts: Map<string, number>;
+  /** Of the entries finished, how many were producers' events and how many Herald's own. */
+  finished: { events: number; operational: number };
   invalid: { entryId: string; reason: string; fields: string[]; at: string }[];
 }
 
 export function emptyBatch(): SettleBatch {
   return {
-    webhooks: [], eventAttempts: new Map(), park: [], clear: [], markers: new Map(), acks: [], dropMarkers: [], counts: new Map(), invalid: [],
+    webhooks: [], totals: { events: new Map(), operational: new Map() }, eventAttempts: new Map(), park: [], clear: [], markers: new Map(),
+    acks: [], dropMarkers: [], counts: new Map(), finished: { events: 0, operational: 0 }, invalid: [],
   };
 }
 
@@ -85,9 +90,10 @@ export async function settle(redis: RedisClient, keys: RedisKeys, batch: SettleB
 }
 
 export function settleArguments(keys: RedisKeys, batch: SettleBatch, limits: SettleLimits, nowMs: number): { keys: string[]; args: LuaArg[] } {
+  const minute = Math.floor(nowMs / 60_000);
   const k: string[] = [
-    keys.globalStats, keys.deadLetters, keys.deadLettersByTime, keys.eventsStream,
-    keys.invalidEventsStream, keys.eventTypeCounts, keys.eventsInMinute(Math.floor(nowMs / 60_000)), keys.openCircuits,
+    keys.globalStats, keys.deadLetters, keys.deadLettersByTime, keys.eventsStream, keys.invalidEventsStream,
+    keys.eventTypeCounts, keys.eventsInMinute(minute), keys.openCircuits, keys.operationalStats, keys.operationalEventsInMinute(minute),
   ];
   const a: LuaArg[] = [
     limits.logSize, limits.eventAttemptsKept, Math.ceil(limits.eventAttemptsTtlMs / 1000), limits.markerTtlMs,
@@ -107,6 +113,11 @@ export function settleArguments(keys: RedisKeys, batch: SettleBatch, limits: Set
       a.push(s.enabled ? 1 : 0, s.failureThreshold, s.failureRatio, s.windowMs, s.cooldownMs);
       for (const r of records) a.push(r.effect, r.token, r.startedAtMs);
     }
+  }
+
+  for (const totals of [batch.totals.events, batch.totals.operational]) {
+    a.push(totals.size);
+    for (const [outcome, count] of totals) a.push(outcome, count);
   }
 
   const eventLists = limits.eventAttemptsTtlMs > 0 ? [...batch.eventAttempts] : [];
@@ -143,6 +154,7 @@ export function settleArguments(keys: RedisKeys, batch: SettleBatch, limits: Set
   for (const eventId of batch.dropMarkers) k.push(keys.settledDeliveries(eventId));
   a.push(batch.counts.size);
   for (const [field, count] of batch.counts) a.push(field, count);
+  a.push(batch.finished.events, batch.finished.operational);
   a.push(batch.invalid.length);
   for (const entry of batch.invalid) a.push(entry.entryId, entry.reason, JSON.stringify(entry.fields), entry.at);
 

@@ -192,7 +192,7 @@ it('parks a dead letter with its indexes, and clears it when a replay succeeds',
 it('acknowledges an entry with its last delivery, marking the ones settled before, and counts its event once', async () => {
   const writer = settler();
   const [entryId, emptyId, invalidId] = await pendingEntries(3);
-  const entry: EntryRef = { entryId: entryId!, eventId: 'evt_two', countAs: 'default:order.created', unsettled: 2, marked: false };
+  const entry: EntryRef = { entryId: entryId!, eventId: 'evt_two', countAs: 'default:order.created', operational: false, unsettled: 2, marked: false };
   const counted = async () => Number((await redis.hget(keys.eventTypeCounts, 'default:order.created')) ?? 0);
   const countedBefore = await counted();
 
@@ -210,7 +210,7 @@ it('acknowledges an entry with its last delivery, marking the ones settled befor
 
   // An entry no webhook wanted, and one that is not an event.
   await Promise.all([
-    writer.finish({ entryId: emptyId!, eventId: 'evt_empty', countAs: undefined, unsettled: 0, marked: false }),
+    writer.finish({ entryId: emptyId!, eventId: 'evt_empty', countAs: undefined, operational: false, unsettled: 0, marked: false }),
     writer.invalid(invalidId!, 'invalid event: type: required', ['event', '{}']),
   ]);
   expect(await pendingIds()).toEqual([]);

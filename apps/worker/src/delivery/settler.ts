@@ -4,6 +4,7 @@
 // gathers, so at low load each delivery is written alone and at high load hundreds share a call.
 import type { Queue } from 'bullmq';
 import {
+  isOperationalEventType,
   redisReplyCode,
   type CircuitChanges,
   type CircuitSettings,
@@ -23,6 +24,8 @@ export interface EntryRef {
   readonly eventId: string;
   /** `<tenant>:<type>` the event is counted under when its entry is finished; undefined: not counted. */
   readonly countAs: string | undefined;
+  /** The event is one of Herald's own (counted apart from producers'). */
+  readonly operational: boolean;
   /** Its deliveries not settled yet. */
   unsettled: number;
   /** Markers of its settled deliveries exist in Redis (written by an earlier batch, or found by a claim). */
@@ -159,7 +162,10 @@ export class Settler implements Service {
       // Markers written earlier go with the acknowledgement; one written in this batch is not written.
       if (entry.marked) batch.dropMarkers.push(entry.eventId);
       batch.markers.delete(entry.eventId);
-      if (entry.countAs !== undefined) batch.counts.set(entry.countAs, (batch.counts.get(entry.countAs) ?? 0) + 1);
+      if (entry.countAs === undefined) return;
+      batch.counts.set(entry.countAs, (batch.counts.get(entry.countAs) ?? 0) + 1);
+      if (entry.operational) batch.finished.operational += 1;
+      else batch.finished.events += 1;
     };
 
     for (const item of items) {
@@ -182,6 +188,8 @@ export class Settler implements Service {
       if (s.attempt) {
         const at: [number, number] = [group.index, group.attempts.push(JSON.stringify(s.attempt)) - 1];
         group.outcomes.set(s.attempt.outcome, (group.outcomes.get(s.attempt.outcome) ?? 0) + 1);
+        const totals = isOperationalEventType(s.attempt.eventType) ? batch.totals.operational : batch.totals.events;
+        totals.set(s.attempt.outcome, (totals.get(s.attempt.outcome) ?? 0) + 1);
         group.durationMsTotal += s.attempt.durationMs;
         const list = batch.eventAttempts.get(s.attempt.eventId);
         if (list) list.push(at);

@@ -266,6 +266,7 @@ export class FanoutConsumer implements Service {
         entryId,
         eventId: event.id,
         countAs: duplicate ? undefined : `${event.tenant}:${event.type}`,
+        operational: isOperationalEventType(event.type),
         unsettled: targets.length,
         marked: (settled?.size ?? 0) > 0,
       };

@@ -6,10 +6,11 @@
   far so that a worker claiming the entry after a crash skips them. Entries that are not events go
   to the invalid stream here too.
 
-  KEYS[1] global delivery counters (hash)          KEYS[5] invalid entries stream
-  KEYS[2] dead letters (hash)                      KEYS[6] events fanned out by <tenant>:<type> (hash)
-  KEYS[3] dead letters by time (sorted set)        KEYS[7] events fanned out this minute (counter)
-  KEYS[4] events stream                            KEYS[8] webhooks with an open circuit (set)
+  KEYS[1] delivery counters, producers' events (hash)   KEYS[6] events fanned out by <tenant>:<type> (hash)
+  KEYS[2] dead letters (hash)                           KEYS[7] producers' events fanned out this minute
+  KEYS[3] dead letters by time (sorted set)             KEYS[8] webhooks with an open circuit (set)
+  KEYS[4] events stream                                 KEYS[9] delivery counters, Herald's own events (hash)
+  KEYS[5] invalid entries stream                        KEYS[10] Herald's own events fanned out this minute
   then the keys of each section below, in order.
 
   ARGV[1] attempts kept per webhook                ARGV[5] approximate cap of the invalid stream
@@ -21,12 +22,14 @@
                first), m, m × (outcome, count), duration ms total, e, then when e > 0 the breaker
                (enabled 1/0, failure threshold, failure ratio, window ms, cool-down ms) and
                e × (effect, token, started ms)
+    totals:    for producers' events, then for Herald's own: n, n × (outcome, count)
     events:    key (attempt list); n, n attempts (oldest first), each the number of its JSON among
                all the webhooks' attempts above, counted from 1 in order
     park:      keys (webhook's and tenant's dead letter index); id, JSON, time (unix ms)
     clear:     keys (webhook's and tenant's dead letter index); id
     markers:   key (settled-deliveries hash); n, n webhook ids
-    acks:      n entry ids; then d, and d keys (markers to drop); then c, c × (field, count)
+    acks:      n entry ids; then d, and d keys (markers to drop); then c, c × (field, count); then
+               the producers' events and Herald's own events among those finished
     invalid:   entry id, reason, fields JSON, time (ISO)
 
   Returns the circuit changes: { webhook id, transitions ('opened', 'closed', comma-joined, or
@@ -36,7 +39,7 @@
 --@include dead-letters
 
 local a = 8
-local k = 9
+local k = 11
 local function arg()
   a = a + 1
   return ARGV[a - 1]
@@ -62,7 +65,6 @@ local event_ttl = tonumber(ARGV[3])
 local marker_ttl = tonumber(ARGV[4])
 local now = circuit_now()
 local changes = {}
-local global = {}
 local all_attempts = {}
 
 -- webhooks
@@ -81,7 +83,6 @@ for _ = 1, num() do
   for _ = 1, num() do
     local outcome, count = arg(), num()
     redis.call('HINCRBY', stats_key, outcome, count)
-    global[outcome] = (global[outcome] or 0) + count
     total = total + count
   end
   local duration = num()
@@ -126,13 +127,17 @@ for _ = 1, num() do
   end
 end
 
-local global_total = 0
-for outcome, count in pairs(global) do
-  redis.call('HINCRBY', KEYS[1], outcome, count)
-  global_total = global_total + count
-end
-if global_total > 0 then
-  redis.call('HINCRBY', KEYS[1], 'total', global_total)
+-- totals: producers' events, then Herald's own
+for _, totals_key in ipairs({ KEYS[1], KEYS[9] }) do
+  local total = 0
+  for _ = 1, num() do
+    local outcome, count = arg(), num()
+    redis.call('HINCRBY', totals_key, outcome, count)
+    total = total + count
+  end
+  if total > 0 then
+    redis.call('HINCRBY', totals_key, 'total', total)
+  end
 end
 
 -- events' attempt lists: the TTL is set when the list is made (an event's attempts are kept that
@@ -183,15 +188,16 @@ local drop = {}
 for i = 1, num() do
   drop[i] = key()
 end
-local counted = 0
 for _ = 1, num() do
   local field, count = arg(), num()
   redis.call('HINCRBY', KEYS[6], field, count)
-  counted = counted + count
 end
-if counted > 0 then
-  redis.call('INCRBY', KEYS[7], counted)
-  redis.call('EXPIRE', KEYS[7], 7200)
+for _, minute_key in ipairs({ KEYS[7], KEYS[10] }) do
+  local finished = num()
+  if finished > 0 then
+    redis.call('INCRBY', minute_key, finished)
+    redis.call('EXPIRE', minute_key, 7200)
+  end
 end
 for _ = 1, num() do
   local entry, reason, fields, at = arg(), arg(), arg(), arg()
