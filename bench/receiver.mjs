@@ -1,5 +1,6 @@
 // Benchmark receiver (a child process, so it does not share a core's event loop with the harness):
-// answers 200, counts distinct webhook-ids, and measures publish→delivery from data.sentAt.
+// answers 200 (or, for a URL with ?fail=<share>, 503 that share of the time at random), counts
+// distinct webhook-ids, and measures publish→delivery from data.sentAt.
 import { createServer } from 'node:http';
 
 let seen = new Set();
@@ -12,6 +13,11 @@ const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
+    const failShare = Number(/[?&]fail=([0-9.]+)/.exec(req.url ?? '')?.[1] ?? 0);
+    if (failShare > 0 && Math.random() < failShare) {
+      res.statusCode = 503;
+      return res.end('down');
+    }
     const now = Date.now();
     requests += 1;
     const id = req.headers['webhook-id'] ?? `${requests}`;

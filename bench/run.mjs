@@ -61,6 +61,9 @@ const SCENARIO_NOTES = {
   'neighbour-alone': '1 worker at default settings, a burst of 400 events to one healthy endpoint',
   'neighbour-hang': 'the same burst, each event also to an endpoint that never answers',
   'memory-per-queued-delivery': 'Redis memory a queued (waiting) delivery takes',
+  'ingest-everysec': 'the API accepting events into a Redis with appendonly yes, appendfsync everysec (batches, and single events)',
+  'ingest-always': 'the same with appendfsync always: every accepted event is on disk before the 202',
+  'memory-soak': 'Redis memory over 3 min at 200 events/s to a healthy and a 20 %-failing webhook, retention scaled down: it levels off',
   'webhook-change-10k': 'what one webhook change costs a worker with 10,000 webhooks',
   'dead-letter-filter-100k': 'a filtered page among 100,000 dead letters',
 };
@@ -453,6 +456,108 @@ async function neighbour({ events, hanging }) {
   return { deliveriesPerSecond: Math.round(events / ((final.lastAt - sentAt) / 1000)), latencyMs: quantiles(final.latencies) };
 }
 
+/**
+ * What durability costs at ingest: a Redis of its own with the append-only file on and `appendfsync`
+ * as given, and the API alone (no workers). Batches of 100 from 4 producers as fast as they go
+ * (events/s accepted), then single events from 8 producers (requests/s and the 202's latency).
+ */
+async function ingestDurability({ appendfsync, events }) {
+  const aofDir = mkdtempSync(join(tmpdir(), 'herald-bench-aof-'));
+  const port = await freePort();
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', appendfsync, '--dir', aofDir], { stdio: 'ignore' });
+  const direct = new Redis(`redis://127.0.0.1:${port}`);
+  direct.on('error', () => undefined);
+  try {
+    await until(async () => (await direct.ping()) === 'PONG', 10_000, 'the AOF redis-server');
+    const apiPort = await freePort();
+    const api = start(join(root, 'apps/api/dist/index.js'), [], {
+      REDIS_URL: `redis://127.0.0.1:${port}`, HERALD_PREFIX: 'durability', HERALD_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn', HERALD_API_PORT: String(apiPort), HERALD_API_HOST: '127.0.0.1',
+    });
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    await until(async () => (await fetch(`${apiUrl}/readyz`)).ok, 15_000, `the API
+${api.output()}`);
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const post = async (path, body) => {
+      const response = await fetch(`${apiUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+      if (response.status !== 202) throw new Error(`publish: ${response.status}`);
+    };
+    const batchStarted = performance.now();
+    await offerLoad(events, 0, (batch) => post('/v1/events/batch', { events: batch }));
+    const batchedPerSecond = Math.round(events / ((performance.now() - batchStarted) / 1000));
+    const singles = Math.min(events, 5000);
+    const latencies = [];
+    let next = 0;
+    const singleStarted = performance.now();
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (next < singles) {
+        next += 1;
+        const sent = performance.now();
+        await post('/v1/events', { type: 'bench.event', data: { n: next } });
+        latencies.push(Math.round((performance.now() - sent) * 10) / 10);
+      }
+    }));
+    const singlePerSecond = Math.round(singles / ((performance.now() - singleStarted) / 1000));
+    await stop([api]);
+    return { deliveriesPerSecond: batchedPerSecond, latencyMs: quantiles(latencies), singleEventsPerSecond: singlePerSecond, acceptedPerSecond: batchedPerSecond };
+  } finally {
+    direct.disconnect();
+    server.kill('SIGTERM');
+    await exited(server);
+    rmSync(aofDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Redis memory under a sustained load, with every retention scaled down so that the steady state
+ * comes within minutes: 200 events/s (each with an idempotency key) for a healthy webhook and one
+ * failing 20 % of the time, for `seconds`. Samples used_memory every 10 s, and measures what each
+ * kind of key takes, for the steady-state formula in the README.
+ */
+async function memorySoak({ seconds, rate = 200 }) {
+  const retention = { HERALD_EVENT_ATTEMPTS_TTL: '30s', HERALD_IDEMPOTENCY_TTL_SECONDS: '30', HERALD_STREAM_MAXLEN: '5000', HERALD_ATTEMPT_LOG_SIZE: '1000' };
+  Object.assign(process.env, retention);
+  let started;
+  try {
+    started = await startApi({ webhooks: 2, targets: [TARGET, `${TARGET}?fail=0.2`], webhookSettings: { retry: { initialDelayMs: 1000, maxRetries: 3 } } });
+  } finally {
+    for (const name of Object.keys(retention)) delete process.env[name];
+  }
+  const { prefix, env, api, publish } = started;
+  const workers = await startWorkers(1, { ...env, ...retention });
+  const used = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+  const baseline = await used();
+  const samples = [];
+  let n = 0;
+  const keyed = (batch) => batch.map((event) => ({ ...event, id: `soak-${n++}` }));
+  const load = offerLoad(rate * seconds, rate, (batch) => publish(keyed(batch)));
+  const sampler = setInterval(async () => samples.push(Math.round(((await used()) - baseline) / 1e5) / 10), 10_000);
+  await load;
+  clearInterval(sampler);
+  // What each kind of key takes (MEMORY USAGE, with its share of the allocator's overhead).
+  const sample = async (pattern, count = 50) => {
+    const [, found] = await redis.scan('0', 'MATCH', pattern, 'COUNT', 100_000);
+    const picked = found.slice(0, count);
+    if (picked.length === 0) return null;
+    const sizes = await Promise.all(picked.map((key) => redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')));
+    return Math.round(sizes.reduce((sum, s) => sum + Number(s), 0) / picked.length);
+  };
+  const streamBytes = Number(await redis.call('MEMORY', 'USAGE', `${prefix}:events`, 'SAMPLES', '0'));
+  const streamLength = await redis.xlen(`${prefix}:events`);
+  const perEventList = await sample(`${prefix}:attempts:event:*`);
+  const eventLists = (await redis.scan('0', 'MATCH', `${prefix}:attempts:event:*`, 'COUNT', 1_000_000))[1].length;
+  const idempotencyKey = await sample(`${prefix}:idempotency:*`);
+  await stop([...workers, api]);
+  return {
+    memoryMiB: samples,
+    bytes: {
+      streamEntry: Math.round(streamBytes / Math.max(1, streamLength)),
+      eventAttemptList: perEventList,
+      idempotencyKey,
+    },
+    eventAttemptListsKept: eventLists,
+  };
+}
+
 /** Redis memory one queued delivery takes (an event of ~200 bytes of data), for sizing. */
 async function memoryPerQueuedJob(jobs) {
   const prefix = `bench${++prefixCounter}`;
@@ -558,6 +663,9 @@ const SCENARIOS = {
   'neighbour-alone': () => neighbour({ events: 400, hanging: false }),
   'neighbour-hang': () => neighbour({ events: 400, hanging: true }),
   'memory-per-queued-delivery': () => memoryPerQueuedJob(SIZE(20_000)),
+  'ingest-everysec': () => ingestDurability({ appendfsync: 'everysec', events: SIZE(20_000) }),
+  'ingest-always': () => ingestDurability({ appendfsync: 'always', events: SIZE(20_000) }),
+  'memory-soak': () => memorySoak({ seconds: options.quick ? 60 : 180 }),
   'webhook-change-10k': () => webhookChangeCost(SIZE(10_000)),
   'dead-letter-filter-100k': () => deadLetterFilterCost(SIZE(100_000)),
 };
@@ -607,7 +715,7 @@ try {
   console.log(line(columns));
   for (const row of rows) console.log(line(columns.map((c) => row[c])));
   for (const text of summary) console.log(text);
-  for (const r of results.filter((r) => r.webhooks || r.deadLetters)) {
+  for (const r of results.filter((r) => r.webhooks || r.deadLetters || r.memoryMiB || r.singleEventsPerSecond)) {
     const { scenario, ...figures } = r;
     console.log(`${scenario}: ${JSON.stringify(figures)}`);
   }

@@ -33,8 +33,12 @@ export const workerEnvSchema = z
     HERALD_WEBHOOK_CACHE_MS: envInt(0, 60_000).default(250),
     /** Delivery attempts kept per webhook in the attempt log. */
     HERALD_ATTEMPT_LOG_SIZE: envInt(1, 1_000_000).default(10_000),
-    /** How long an event's own attempt list (GET /v1/events/:id) is kept; "0" keeps none. */
-    HERALD_EVENT_ATTEMPTS_TTL: envDurationMsSchema.default(7 * 86_400_000),
+    /**
+     * How long an event's own attempt list (GET /v1/events/:id, a dead letter's attempt log) is
+     * kept, from its first attempt; "0" keeps none. It is the largest part of Herald's memory in
+     * Redis: about rate × deliveries per event × 0.5 KB × this (see the README's sizing).
+     */
+    HERALD_EVENT_ATTEMPTS_TTL: envDurationMsSchema.default(3_600_000),
     /** Approximate cap of the stream of entries that were not events (`:events:invalid`). */
     HERALD_INVALID_STREAM_MAXLEN: envInt(1000, 100_000_000).default(100_000),
     /** Circuit breaker defaults for webhooks that do not set their own. */
