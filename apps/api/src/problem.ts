@@ -88,5 +88,6 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
 function isRedisUnavailable(error: unknown): boolean {
   const name = (error as Error | undefined)?.name ?? '';
   const message = (error as Error | undefined)?.message ?? '';
-  return name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|Stream isn't writeable/.test(message);
+  // ioredis reports these as plain Errors: its command deadline ("Command timed out") among them.
+  return name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|Stream isn't writeable|Command timed out/.test(message);
 }
