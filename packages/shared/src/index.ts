@@ -117,6 +117,8 @@ export {
   configWebhookSchema,
   parseConfigFile,
   loadConfigDocument,
+  parseConfigYaml,
+  envReferencePaths,
   resolveEnvReferences,
   type ConfigFile,
 } from './config-file';
