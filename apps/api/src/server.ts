@@ -1,7 +1,7 @@
 // Builds the Express app without listening: index.ts listens, tests drive it directly.
 import express, { type Express } from 'express';
 import type { Queue } from 'bullmq';
-import { DeadLetterStore, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy, type RedisClient } from '@herald/shared';
+import { DeadLetterStore, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy, type RedisClient } from '@herald/shared';
 import { requireAdmin, requireBearer } from './middleware/auth';
 import { tokensRouter } from './routes/tokens';
 import { statsRouter } from './routes/stats';
@@ -34,8 +34,8 @@ export interface ServerDeps {
   idempotencyTtlSeconds: number;
 }
 
-/** Body limit of a single event request (SPEC: 1 MiB, 413 beyond). */
-const EVENT_BODY_LIMIT = '1mb';
+/** Body limit of a single event request: the event limit (1 MiB, 413 beyond). */
+const EVENT_BODY_LIMIT = MAX_EVENT_BYTES;
 /** A batch holds up to 1000 events, each of at most 1 MiB serialized; the request as a whole is capped here. */
 const BATCH_BODY_LIMIT = '16mb';
 

@@ -55,6 +55,7 @@ export {
 export {
   eventInputSchema,
   storedEventSchema,
+  MAX_EVENT_BYTES,
   type EventInput,
   type ParsedEventInput,
   type StoredEvent,

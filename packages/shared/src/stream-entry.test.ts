@@ -1,4 +1,5 @@
 import { decodeStreamEntry } from './stream-entry';
+import { MAX_EVENT_BYTES } from './schemas/event';
 
 describe('decodeStreamEntry', () => {
   it('reads an event a producer wrote directly, with an id derived from the entry', () => {
@@ -40,5 +41,22 @@ describe('decodeStreamEntry', () => {
     const result = decodeStreamEntry('1-0', fields);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.reason).toMatch(reason);
+  });
+
+  it('refuses an event over the size limit the API applies, naming the limit', () => {
+    const sized = (bytes: number) => {
+      const shell = JSON.stringify({ type: 'big.one', data: { blob: '' } });
+      return JSON.stringify({ type: 'big.one', data: { blob: 'x'.repeat(bytes - shell.length) } });
+    };
+    expect(MAX_EVENT_BYTES).toBe(1_048_576);
+    expect(decodeStreamEntry('1-0', ['event', sized(MAX_EVENT_BYTES)]).ok).toBe(true);
+    for (const bytes of [MAX_EVENT_BYTES + 1, 2 * MAX_EVENT_BYTES]) {
+      const result = decodeStreamEntry('1-0', ['event', sized(bytes)]);
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.reason).toBe(`"event" is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES} bytes (1 MiB)`);
+    }
+    // Bytes, not characters: two-byte characters count twice.
+    const accented = JSON.stringify({ type: 'big.one', data: { blob: 'é'.repeat(MAX_EVENT_BYTES / 2) } });
+    expect(decodeStreamEntry('1-0', ['event', accented]).ok).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { eventInputSchema, eventTypeSchema, isOperationalEventType, type ParsedEventInput } from '@herald/shared';
+import { MAX_EVENT_BYTES, eventInputSchema, eventTypeSchema, isOperationalEventType, type ParsedEventInput } from '@herald/shared';
 import { HISTORY_SIZE, type EventHistory } from '../services/event-history';
 import type { AttemptLog } from '../services/attempt-log';
 import type { EventIngest } from '../services/event-ingest';
@@ -9,8 +9,6 @@ import { tenantScope, type Principal } from '../middleware/auth';
 import type { ApiMetrics } from '../metrics';
 
 export const MAX_BATCH = 1000;
-/** Largest single event, as serialized JSON. */
-export const MAX_EVENT_BYTES = 1_048_576;
 
 const batchSchema = z.strictObject({
   events: z

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { DEFAULT_TENANT, MAX_JSON_DEPTH, eventTypeSchema, jsonDepth, tenantSchema } from './common';
 
+/**
+ * The largest event, as serialized JSON, in bytes (1 MiB): the API answers 413 beyond it, and
+ * fan-out sends a stream entry beyond it to the invalid-entries stream.
+ */
+export const MAX_EVENT_BYTES = 1_048_576;
+
 /** An event as producers send it, over HTTP or in the `event` field of a stream entry. */
 export const eventInputSchema = z.strictObject({
   type: eventTypeSchema,
