@@ -1,5 +1,6 @@
 export { AppError } from './errors/app-error';
 export { ConfigError, type ConfigProblem } from './errors/config-error';
+export { InvalidWebhookError } from './errors/invalid-webhook-error';
 export {
   parseEnv,
   loadEnvOrExit,

@@ -5,7 +5,8 @@ import type { RedisKeys } from '../keys';
 import { defineScripts, queueLua, runScript } from '../lua/scripts';
 import { execOrThrow } from '../redis';
 import { generateSigningSecret } from '../signing/secret';
-import { webhookSchema, type webhookCreateSchema, type webhookUpdateSchema, type Webhook } from '../schemas/webhook';
+import { InvalidWebhookError } from '../errors/invalid-webhook-error';
+import { webhookCreateSchema, webhookSchema, type webhookUpdateSchema, type Webhook } from '../schemas/webhook';
 import { safeJson } from './safe-json';
 
 export interface WebhookSnapshot {
@@ -24,6 +25,18 @@ export interface WebhookChanges {
 /** The order webhooks are listed and fanned out in: oldest first, ties by id. */
 export function oldestWebhookFirst(a: Webhook, b: Webhook): number {
   return a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+}
+
+/**
+ * A patched webhook's settings pass every check a new webhook's do (a preset's variables, an auth
+ * type's credential); a field cleared with null that has a default gets it. Throws
+ * InvalidWebhookError naming the fields otherwise.
+ */
+function checkedAsNew(merged: Record<string, unknown>): Record<string, unknown> {
+  const { id, secret, previousSecrets, createdAt, updatedAt, ...settings } = merged;
+  const result = webhookCreateSchema.safeParse(settings);
+  if (!result.success) throw new InvalidWebhookError(result.error);
+  return { ...result.data, id, secret, previousSecrets, createdAt, updatedAt };
 }
 
 /** How often `update` re-reads and retries when another writer changed the webhook meanwhile. */
@@ -135,8 +148,8 @@ export class WebhookStore {
   }
 
   /**
-   * Applies a partial update (null clears an optional field). Returns null when there is no such
-   * webhook.
+   * Applies a partial update (null clears an optional field, or resets one with a default). Returns
+   * null when there is no such webhook; throws InvalidWebhookError when the result would be invalid.
    */
   async update(id: string, patch: z.output<typeof webhookUpdateSchema>, nowMs: number = Date.now()): Promise<Webhook | null> {
     let reEnabled = false;
@@ -150,7 +163,7 @@ export class WebhookStore {
         if (value === null) delete merged[field];
         else merged[field] = value;
       }
-      return merged;
+      return checkedAsNew(merged);
     });
     // A webhook switched back on starts with a closed circuit and a full bucket.
     if (updated && reEnabled) {
