@@ -70,3 +70,26 @@ export function jsonDepth(value: unknown): number {
   }
   return deepest;
 }
+
+/**
+ * Paths of every key named "__proto__" in a JSON value, computed without recursion. JSON.parse
+ * keeps such a key, but copying the object into another (as validation does) sets the copy's
+ * prototype instead, so the key and its value would vanish without a word.
+ */
+export function protoKeyPaths(value: unknown): (string | number)[][] {
+  const found: (string | number)[][] = [];
+  const stack: [unknown, (string | number)[]][] = [[value, []]];
+  while (stack.length > 0) {
+    const [current, path] = stack.pop() as [unknown, (string | number)[]];
+    if (current === null || typeof current !== 'object') continue;
+    if (Array.isArray(current)) {
+      current.forEach((item, index) => stack.push([item, [...path, index]]));
+      continue;
+    }
+    for (const key of Object.keys(current)) {
+      if (key === '__proto__') found.push([...path, key]);
+      stack.push([(current as Record<string, unknown>)[key], [...path, key]]);
+    }
+  }
+  return found;
+}
