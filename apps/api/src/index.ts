@@ -45,7 +45,8 @@ async function main(): Promise<void> {
   if (env.HERALD_CONFIG) {
     // Declarative webhooks: a bad file stops the API here, saying what is wrong.
     const config = parseConfigFile(readFileSync(env.HERALD_CONFIG, 'utf8'), process.env, env.HERALD_CONFIG);
-    const applied = await applyConfig(new WebhookStore(redis, keys), config, targetPolicyFromEnv(env));
+    // The secrets of webhooks created here are not logged: rotate-secret shows a new one.
+    const { secrets: _secrets, ...applied } = await applyConfig(new WebhookStore(redis, keys), config, targetPolicyFromEnv(env));
     logger.info({ config: env.HERALD_CONFIG, ...applied }, 'declarative configuration applied');
   }
 
