@@ -64,3 +64,30 @@ describe('"__proto__" keys in event data', () => {
     expect(alike.status).toBe(202);
   });
 });
+
+describe('error texts', () => {
+  it('names the size limit in a 413, for one event and for a batch', async () => {
+    const one = await request(api.app).post('/v1/events').set(adminAuth).send({ type: 'big.one', data: { blob: 'x'.repeat(1_100_000) } });
+    expect(one.status).toBe(413);
+    expect(one.headers['content-type']).toMatch(/problem\+json/);
+    expect(one.body.detail).toBe('The request body exceeds the limit of 1 MiB (1048576 bytes)');
+    const events = Array.from({ length: 17 }, () => ({ type: 'big.many', data: { blob: 'x'.repeat(1_000_000) } }));
+    const batch = await request(api.app).post('/v1/events/batch').set(adminAuth).send({ events });
+    expect(batch.status).toBe(413);
+    expect(batch.body.detail).toBe('The request body exceeds the limit of 16 MiB (16777216 bytes)');
+  });
+
+  it('says "required" for a missing field, not what type it expected', async () => {
+    const event = await request(api.app).post('/v1/events').set(adminAuth).send({ data: {} });
+    expect(event.status).toBe(400);
+    expect(event.body.errors).toEqual([{ field: 'type', message: 'required' }]);
+    const batch = await request(api.app).post('/v1/events/batch').set(adminAuth).send({ events: [{ type: 'a.b' }, {}] });
+    expect(batch.body.errors).toEqual([{ field: 'events.1.type', message: 'required' }]);
+    const webhook = await request(api.app).post('/v1/webhooks').set(adminAuth).send({ events: ['a.*'] });
+    expect(webhook.status).toBe(400);
+    expect(webhook.body.errors).toEqual([{ field: 'url', message: 'required' }]);
+    // A value of the wrong type still says what was expected.
+    const wrong = await request(api.app).post('/v1/events').set(adminAuth).send({ type: 7 });
+    expect(wrong.body.errors[0]).toMatchObject({ field: 'type', message: expect.stringMatching(/expected string/) });
+  });
+});

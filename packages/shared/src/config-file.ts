@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors/config-error';
 import { checkPresetVars, webhookCreateObject, webhookNameSchema } from './schemas/webhook';
+import { missingIsRequired } from './schemas/common';
 
 export const configWebhookSchema = webhookCreateObject.extend({ name: webhookNameSchema }).superRefine(checkPresetVars);
 
@@ -76,7 +77,7 @@ export function loadConfigDocument(text: string, env: NodeJS.ProcessEnv, source 
 /** Reads, resolves and validates a config file's text; throws a ConfigError naming every problem. */
 export function parseConfigFile(text: string, env: NodeJS.ProcessEnv, source = 'config'): ConfigFile {
   const resolved = loadConfigDocument(text, env, source);
-  const result = configFileSchema.safeParse(resolved);
+  const result = configFileSchema.safeParse(resolved, { error: missingIsRequired });
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => ({ variable: `${source}: ${issue.path.map(String).join('.') || '(root)'}`, problem: issue.message })),

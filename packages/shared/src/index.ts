@@ -52,6 +52,7 @@ export {
   jsonDepth,
   MAX_JSON_DEPTH,
   DEFAULT_TENANT,
+  missingIsRequired,
 } from './schemas/common';
 export {
   eventInputSchema,

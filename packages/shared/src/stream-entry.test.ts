@@ -35,7 +35,7 @@ describe('decodeStreamEntry', () => {
     [['event', '{not json'], /not valid JSON/],
     [['event', JSON.stringify({ type: 'Bad Type' })], /type: must be dotted lowercase/],
     [['event', JSON.stringify({ type: 'a.b', extra: 1 })], /extra/],
-    [['event', JSON.stringify({ data: {} })], /type/],
+    [['event', JSON.stringify({ data: {} })], /type: required/],
     [['event', JSON.stringify({ type: 'webhook.disabled' })], /reserved for Herald/],
     [['event', '{"type":"a.b","data":{"__proto__":{"x":1},"keep":1}}'], /data\.__proto__: is a key named "__proto__"/],
   ])('gives a reason for a malformed entry %j', (fields, reason) => {

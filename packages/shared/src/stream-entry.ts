@@ -2,6 +2,7 @@
 import { eventIdForStreamEntry } from './ids';
 import { isOperationalEventType } from './keys';
 import { MAX_EVENT_BYTES, eventInputSchema, type StoredEvent } from './schemas/event';
+import { missingIsRequired } from './schemas/common';
 
 /** Fields of an events stream entry. Producers writing directly set only `event`. */
 export const STREAM_FIELDS = {
@@ -37,7 +38,7 @@ export function decodeStreamEntry(entryId: string, fields: readonly string[]): D
   } catch (error) {
     return { ok: false, reason: `"event" is not valid JSON: ${(error as Error).message}` };
   }
-  const parsed = eventInputSchema.safeParse(json);
+  const parsed = eventInputSchema.safeParse(json, { error: missingIsRequired });
   if (!parsed.success) {
     const reason = parsed.error.issues
       .map((issue) => `${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`)

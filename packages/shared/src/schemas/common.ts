@@ -25,6 +25,13 @@ export const tenantSchema = z
 
 export const DEFAULT_TENANT = 'default';
 
+/**
+ * Parse option `{ error: missingIsRequired }`: a missing field reads "required" instead of zod's
+ * "expected string, received undefined". Messages a schema sets itself still win.
+ */
+export const missingIsRequired: z.core.$ZodErrorMap = (issue) =>
+  issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined;
+
 const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Milliseconds from "1500" (ms) or "500ms", "30s", "5m", "6h", "1d"; null when unreadable. */

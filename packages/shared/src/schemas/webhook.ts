@@ -39,7 +39,8 @@ const headerValueSchema = z.string().max(4096).regex(NO_CR_LF_NUL, 'must not con
 const credentialSchema = z.string().min(1).max(4096).regex(NO_CR_LF_NUL, 'must not contain CR, LF or NUL');
 
 export const webhookUrlSchema = z
-  .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+  // A missing URL is left to the parse's own message ("required").
+  .url({ protocol: /^https?$/, error: (issue) => (issue.input === undefined ? undefined : 'must be an http or https URL') })
   .max(2048);
 
 export const authSchema = z
