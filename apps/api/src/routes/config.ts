@@ -9,10 +9,9 @@ const BODY_LIMIT = '1mb';
 
 /** The request body as a document: JSON or YAML (the same parser as `herald apply`); no body is `{}`. */
 function requestDocument(req: Request): unknown {
-  if (!req.get('content-type')) {
-    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-    if (!hasBody) return {};
-  } else if (req.is(YAML_TYPES)) {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (!hasBody) return {};
+  if (req.is(YAML_TYPES)) {
     try {
       return parseConfigYaml(String(req.body ?? ''), '(body)');
     } catch (error) {
@@ -20,9 +19,8 @@ function requestDocument(req: Request): unknown {
       const errors = error.problems.map((p) => ({ field: p.variable, message: p.problem }));
       throw new HttpProblem(400, 'Invalid request', 'The body is not valid YAML', errors);
     }
-  } else if (req.is('json')) {
-    return req.body ?? {};
   }
+  if (req.is('json')) return req.body ?? {};
   throw new HttpProblem(415, 'Unsupported media type', `Send the configuration as application/json or application/yaml`);
 }
 
