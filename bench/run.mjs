@@ -84,7 +84,7 @@ const TOKEN = 'bench-admin-token-0123456789';
 
 // ---------------------------------------------------------------- processes
 
-/** BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles Herald's and the bare pipeline's workers. */
+/** BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles Herald's and the bare BullMQ workers. */
 const workerNodeArgs = () => (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** BENCH_API_NODE_ARGS does the same for the API. */
 const apiNodeArgs = () => (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -235,7 +235,7 @@ async function ceiling(jobs, processes) {
   const commandsBefore = await commandCounts(redis);
   const cpuBefore = cpuStart({ redis: [redisProcess.pid], receiver: [receiver.pid] });
   const workers = Array.from({ length: processes }, () =>
-    start(join(root, 'bench/ceiling-worker.mjs'), [], { REDIS_URL, QUEUE: queueName, TARGET, CONCURRENCY: String(CONCURRENCY) }, { ipc: true }),
+    start(join(root, 'bench/ceiling-worker.mjs'), [], { REDIS_URL, QUEUE: queueName, TARGET, CONCURRENCY: String(CONCURRENCY) }, { ipc: true, nodeArgs: workerNodeArgs() }),
   );
   const final = await waitForDeliveries(receiver, jobs, 300_000);
   const commands = await commandsPerDelivery(redis, commandsBefore, jobs);

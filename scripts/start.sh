@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
 # Installs what Herald needs, then runs it: a local redis-server (data under .herald/), the API
 # and HERALD_WORKERS workers (default 2). Ctrl-C stops everything, draining the workers first.
+# A worker that exits on its own (SIGTERM to scale in, or a crash) is reported and the rest keep
+# running; the API exiting stops the run.
 #
 # Settings (environment): HERALD_API_PORT (8080), HERALD_WORKERS (2), HERALD_REDIS_PORT (6390),
 # REDIS_URL (use an existing Redis instead of starting one), HERALD_ADMIN_TOKEN (generated once
-# and kept in .herald/admin-token), and every variable the API and worker read (see README).
+# and kept in .herald/admin-token), HERALD_DATA_DIR (.herald: Redis data, logs, admin token),
+# HERALD_SKIP_INSTALL=true (dependencies installed and built already), and every variable the
+# API and worker read (see README).
 source "$(dirname "$0")/lib.sh"
 
-DATA_DIR="$REPO_ROOT/.herald"
-mkdir -p "$DATA_DIR/redis" "$DATA_DIR/logs"
+DATA_DIR="${HERALD_DATA_DIR:-$REPO_ROOT/.herald}"
+LOG_DIR="$DATA_DIR/logs"
+mkdir -p "$DATA_DIR/redis" "$LOG_DIR"
 
 [ -n "${REDIS_URL:-}" ] || ensure_redis_server
-install_dependencies
-build_all
+if [ "${HERALD_SKIP_INSTALL:-}" != "true" ]; then
+  install_dependencies
+  build_all
+fi
 
 pids=()
+declare -A names=()   # pid → "api" or "worker <n>"
 redis_pid=""
 stopping=0
 cleanup() {
@@ -40,12 +48,12 @@ if [ -z "${REDIS_URL:-}" ]; then
   # setsid: Ctrl-C reaches only this script, which stops Redis last, after the workers drained.
   setsid redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$DATA_DIR/redis" \
     --appendonly yes --appendfsync everysec --save 900 1 \
-    --logfile "$DATA_DIR/logs/redis.log" &
+    --logfile "$LOG_DIR/redis.log" &
   redis_pid=$!
   export REDIS_URL="redis://127.0.0.1:$redis_port"
   for _ in $(seq 1 100); do
     redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-    kill -0 "$redis_pid" 2>/dev/null || die "redis-server failed to start; see .herald/logs/redis.log"
+    kill -0 "$redis_pid" 2>/dev/null || die "redis-server failed to start; see $LOG_DIR/redis.log"
     sleep 0.1
   done
 fi
@@ -61,22 +69,24 @@ export HERALD_ADMIN_TOKEN
 export HERALD_API_PORT="${HERALD_API_PORT:-8080}"
 export HERALD_ALLOW_PRIVATE_TARGETS="${HERALD_ALLOW_PRIVATE_TARGETS:-true}"
 
-setsid node "$REPO_ROOT/apps/api/dist/index.js" >>"$DATA_DIR/logs/api.log" 2>&1 &
+setsid node "$REPO_ROOT/apps/api/dist/index.js" >>"$LOG_DIR/api.log" 2>&1 &
 pids+=($!)
+names[$!]="api"
 metrics_port="${HERALD_METRICS_PORT:-9464}"
 for i in $(seq 1 "${HERALD_WORKERS:-2}"); do
-  HERALD_METRICS_PORT=$((metrics_port + i - 1)) setsid node "$REPO_ROOT/apps/worker/dist/index.js" >>"$DATA_DIR/logs/worker-$i.log" 2>&1 &
+  HERALD_METRICS_PORT=$((metrics_port + i - 1)) setsid node "$REPO_ROOT/apps/worker/dist/index.js" >>"$LOG_DIR/worker-$i.log" 2>&1 &
   pids+=($!)
+  names[$!]="worker $i"
 done
 
 api_url="http://127.0.0.1:$HERALD_API_PORT"
 http_ok() { node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"; }
 for _ in $(seq 1 100); do
   http_ok "$api_url/readyz" && break
-  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || die "a Herald process exited at start; see .herald/logs/"; done
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || die "a Herald process exited at start; see $LOG_DIR/"; done
   sleep 0.1
 done
-http_ok "$api_url/readyz" || die "the API did not become ready; see .herald/logs/api.log"
+http_ok "$api_url/readyz" || die "the API did not become ready; see $LOG_DIR/api.log"
 
 cat <<MSG
 
@@ -85,7 +95,7 @@ cat <<MSG
     Admin token:  $HERALD_ADMIN_TOKEN
     Workers:      ${HERALD_WORKERS:-2} (metrics on ports $metrics_port and up)
     Redis:        $REDIS_URL
-    Logs:         .herald/logs/
+    Logs:         $LOG_DIR/
 
   Try:
     curl -s -X POST $api_url/v1/webhooks -H "Authorization: Bearer $HERALD_ADMIN_TOKEN" \\
@@ -96,6 +106,22 @@ cat <<MSG
   Press Ctrl-C to stop.
 MSG
 
-# Stop everything when any process ends unexpectedly.
-wait -n "${pids[@]}" || true
-[ "$stopping" -eq 1 ] || log "a Herald process exited unexpectedly; see .herald/logs/"
+# A worker that exits (scaled in with SIGTERM, or crashed) is reported and the others keep running:
+# stopping one worker is how the README scales in. The API exiting ends the run (the EXIT trap
+# stops the rest). Ctrl-C interrupts the wait; the trap then stops everything.
+while [ "$stopping" -eq 0 ] && [ ${#pids[@]} -gt 0 ]; do
+  exited=""
+  status=0
+  wait -n -p exited "${pids[@]}" || status=$?
+  [ -n "$exited" ] || break
+  name="${names[$exited]}"
+  remaining=()
+  for pid in "${pids[@]}"; do [ "$pid" = "$exited" ] || remaining+=("$pid"); done
+  pids=("${remaining[@]}")
+  if [ "$name" = "api" ]; then
+    log "the API (pid $exited) exited with status $status; stopping Herald. See $LOG_DIR/api.log"
+    break
+  fi
+  log "$name (pid $exited) exited with status $status; the API and the other workers keep running. See $LOG_DIR/worker-${name#worker }.log"
+  [ ${#pids[@]} -gt 1 ] || log "no worker is running now: events wait in the stream until one starts"
+done

@@ -67,6 +67,12 @@ export const apiEnvSchema = z
     })
     .optional(),
   HERALD_DEFAULT_TIMEOUT_MS: envInt(100, 120_000).optional(),
+  /**
+   * How long a request waits for any one Redis command. Redis that stops answering without closing
+   * the connection (frozen, or behind a partition) would otherwise hold requests for ever; past
+   * this the request gets 503 with Retry-After.
+   */
+  HERALD_REDIS_COMMAND_TIMEOUT_MS: envInt(100, 60_000).default(2000),
 })
   .transform((env) => {
     const retryDefaults: RetryPolicyInput = {

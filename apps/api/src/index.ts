@@ -25,10 +25,13 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'herald-api', level: env.LOG_LEVEL });
   const keys = redisKeys(env.HERALD_PREFIX);
   const redisTarget = redisTargetFromEnv(env);
-  // Requests fail (503) rather than hang while Redis is unreachable; the queue connection waits it out.
-  const redis = createRedis(redisTarget, { maxRetriesPerRequest: 2 });
+  // Requests fail (503) rather than hang while Redis is unreachable: a few retries while it
+  // reconnects, and a deadline on every command for a Redis that holds the connection but does not
+  // answer. The queue's connection is bounded alike: the API never blocks on it (no worker here).
+  const bounded = { maxRetriesPerRequest: 2, commandTimeout: env.HERALD_REDIS_COMMAND_TIMEOUT_MS };
+  const redis = createRedis(redisTarget, bounded);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  const deliveryQueue = createDeliveryQueue(createBullMQConnection(redisTarget), env.HERALD_PREFIX);
+  const deliveryQueue = createDeliveryQueue(createBullMQConnection(redisTarget, bounded), env.HERALD_PREFIX);
   deliveryQueue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
 
   await ensureFanoutGroup(redis, keys);
@@ -42,7 +45,8 @@ async function main(): Promise<void> {
   if (env.HERALD_CONFIG) {
     // Declarative webhooks: a bad file stops the API here, saying what is wrong.
     const config = parseConfigFile(readFileSync(env.HERALD_CONFIG, 'utf8'), process.env, env.HERALD_CONFIG);
-    const applied = await applyConfig(new WebhookStore(redis, keys), config, targetPolicyFromEnv(env));
+    // The secrets of webhooks created here are not logged: rotate-secret shows a new one.
+    const { secrets: _secrets, ...applied } = await applyConfig(new WebhookStore(redis, keys), config, targetPolicyFromEnv(env));
     logger.info({ config: env.HERALD_CONFIG, ...applied }, 'declarative configuration applied');
   }
 

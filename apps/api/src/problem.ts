@@ -1,6 +1,6 @@
 // RFC 9457 problem details: the only error shape the API answers with.
 import type { ErrorRequestHandler, Response } from 'express';
-import type { Logger } from '@herald/shared';
+import { missingIsRequired, type Logger } from '@herald/shared';
 import type { z } from 'zod';
 
 export interface FieldError {
@@ -36,7 +36,7 @@ export function fieldErrors(error: z.ZodError, root?: string): FieldError[] {
  * field paths when `value` sits inside the body (`events.3`).
  */
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, root?: string): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: missingIsRequired });
   if (result.success) return result.data;
   const errors = fieldErrors(result.error, root);
   throw new HttpProblem(400, 'Invalid request', `Invalid field(s): ${errors.map((e) => e.field).join(', ')}`, errors);
@@ -58,6 +58,14 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
 interface BodyParserError extends Error {
   type?: string;
   status?: number;
+  /** For entity.too.large: the limit, in bytes. */
+  limit?: number;
+}
+
+/** "1 MiB (1048576 bytes)": a size limit as people and programs read it. */
+export function describeLimit(bytes: number): string {
+  const mib = bytes / 1_048_576;
+  return Number.isInteger(mib) ? `${mib} MiB (${bytes} bytes)` : `${bytes} bytes`;
 }
 
 /** The last middleware: deliberate problems go out as they are, everything else is a logged 500. */
@@ -66,7 +74,8 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     if (error instanceof HttpProblem) return sendProblem(res, error);
     const parserError = error as BodyParserError;
     if (parserError.type === 'entity.too.large') {
-      return sendProblem(res, new HttpProblem(413, 'Payload too large', 'The request body exceeds the size limit'));
+      const limit = typeof parserError.limit === 'number' ? `the limit of ${describeLimit(parserError.limit)}` : 'the size limit';
+      return sendProblem(res, new HttpProblem(413, 'Payload too large', `The request body exceeds ${limit}`));
     }
     if (parserError.type === 'entity.parse.failed') {
       return sendProblem(res, new HttpProblem(400, 'Malformed JSON', 'The request body is not valid JSON', [{ field: '(body)', message: 'is not valid JSON' }]));
@@ -88,5 +97,6 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
 function isRedisUnavailable(error: unknown): boolean {
   const name = (error as Error | undefined)?.name ?? '';
   const message = (error as Error | undefined)?.message ?? '';
-  return name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|Stream isn't writeable/.test(message);
+  // ioredis reports these as plain Errors: its command deadline ("Command timed out") among them.
+  return name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|Stream isn't writeable|Command timed out/.test(message);
 }

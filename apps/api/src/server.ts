@@ -1,7 +1,8 @@
 // Builds the Express app without listening: index.ts listens, tests drive it directly.
+import { isUtf8 } from 'node:buffer';
 import express, { type Express } from 'express';
 import type { Queue } from 'bullmq';
-import { DeadLetterStore, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy, type RedisClient } from '@herald/shared';
+import { DeadLetterStore, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy, type RedisClient } from '@herald/shared';
 import { requireAdmin, requireBearer } from './middleware/auth';
 import { tokensRouter } from './routes/tokens';
 import { statsRouter } from './routes/stats';
@@ -34,10 +35,20 @@ export interface ServerDeps {
   idempotencyTtlSeconds: number;
 }
 
-/** Body limit of a single event request (SPEC: 1 MiB, 413 beyond). */
-const EVENT_BODY_LIMIT = '1mb';
+/** Body limit of a single event request: the event limit (1 MiB, 413 beyond). */
+const EVENT_BODY_LIMIT = MAX_EVENT_BYTES;
 /** A batch holds up to 1000 events, each of at most 1 MiB serialized; the request as a whole is capped here. */
 const BATCH_BODY_LIMIT = '16mb';
+
+/**
+ * JSON bodies must be UTF-8: the parser would turn invalid bytes into U+FFFD, changing the data
+ * without a word. body-parser passes what `verify` throws on, with its status, to problemHandler.
+ */
+function requireUtf8(_req: unknown, _res: unknown, body: Buffer): void {
+  if (!isUtf8(body)) {
+    throw new HttpProblem(400, 'Malformed body', 'The request body is not valid UTF-8', [{ field: '(body)', message: 'is not valid UTF-8' }]);
+  }
+}
 
 export function createServer(deps: ServerDeps): Express {
   const webhooks = new WebhookStore(deps.redis, deps.keys);
@@ -59,8 +70,8 @@ export function createServer(deps: ServerDeps): Express {
 
   const v1 = express.Router();
   v1.use(requireBearer({ adminToken: deps.adminToken, tenantTokens: deps.tenantTokens ?? new Map(), tokenStore: tokens }));
-  v1.use('/events/batch', express.json({ limit: BATCH_BODY_LIMIT }));
-  v1.use(express.json({ limit: EVENT_BODY_LIMIT }));
+  v1.use('/events/batch', express.json({ limit: BATCH_BODY_LIMIT, verify: requireUtf8 }));
+  v1.use(express.json({ limit: EVENT_BODY_LIMIT, verify: requireUtf8 }));
   v1.use('/events', eventsRouter(ingest, deps.metrics, history, attempts));
   v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy, deps.webhookDefaults ?? { retry: {} }, { attempts, testDelivery, replay }));
   v1.use('/dead-letters', deadLettersRouter(deadLetters, replay, attempts));

@@ -7,6 +7,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number,
+    /** The API's HTTP status, when the API refused the request. */
+    readonly status?: number,
   ) {
     super(message);
   }
@@ -52,8 +54,8 @@ export class HeraldApi {
     if (response.status === 401 || response.status === 403) {
       throw new CliError(`${message}\n(check HERALD_TOKEN)`, EXIT.unauthorized);
     }
-    if (response.status === 404) throw new CliError(message, EXIT.notFound);
-    throw new CliError(message, EXIT.failed);
+    if (response.status === 404) throw new CliError(message, EXIT.notFound, response.status);
+    throw new CliError(message, EXIT.failed, response.status);
   }
 
   get<T>(path: string) {

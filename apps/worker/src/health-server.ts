@@ -5,6 +5,27 @@ import type { Registry } from 'prom-client';
 import { pingWithin, type Logger, type RedisClient } from '@herald/shared';
 import type { Service } from './service';
 
+/** Ports after HERALD_METRICS_PORT tried when it is taken. */
+const PORTS_TRIED = 100;
+
+/** Listens on `port`; false when it is in use, any other failure throws. */
+function listen(server: Server, port: number, host: string): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') resolve(false);
+      else reject(error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve(true);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
 export class HealthServer implements Service {
   readonly name = 'health';
   private server: Server | undefined;
@@ -29,11 +50,24 @@ export class HealthServer implements Service {
         res.writeHead(status, { 'content-type': type }).end(body);
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(this.port, this.host, () => resolve());
-    });
-    this.logger.info({ port: (this.server.address() as AddressInfo).port }, 'worker metrics listening');
+    const server = this.server;
+    // Several workers on one host all start at HERALD_METRICS_PORT: each one after the first takes
+    // the next free port and says which, rather than dying on EADDRINUSE.
+    let port = this.port;
+    while (!(await listen(server, port, this.host))) {
+      if (this.port === 0 || port - this.port >= PORTS_TRIED || port >= 65_535) {
+        throw new Error(`HERALD_METRICS_PORT ${this.port} and the ${PORTS_TRIED} ports after it are in use on ${this.host}; set HERALD_METRICS_PORT to a free port`);
+      }
+      port++;
+    }
+    const bound = (server.address() as AddressInfo).port;
+    if (this.port !== 0 && bound !== this.port) {
+      this.logger.warn(
+        { requestedPort: this.port, port: bound },
+        `HERALD_METRICS_PORT ${this.port} is in use (another worker on this host?); metrics listen on ${bound} instead`,
+      );
+    }
+    this.logger.info({ port: bound }, 'worker metrics listening');
   }
 
   async stop(): Promise<void> {

@@ -4,11 +4,23 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors/config-error';
 import { checkPresetVars, webhookCreateObject, webhookNameSchema } from './schemas/webhook';
+import { missingIsRequired } from './schemas/common';
 
 export const configWebhookSchema = webhookCreateObject.extend({ name: webhookNameSchema }).superRefine(checkPresetVars);
 
+/** Webhooks are matched by (tenant, name): a name twice in one file would be two webhooks, or a silent overwrite. */
+function checkNamesUnique(webhooks: readonly { name: string; tenant: string }[], ctx: z.RefinementCtx): void {
+  const first = new Map<string, number>();
+  webhooks.forEach((webhook, index) => {
+    const key = `${webhook.tenant}/${webhook.name}`;
+    const earlier = first.get(key);
+    if (earlier === undefined) first.set(key, index);
+    else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `"${webhook.name}" appears twice for tenant ${webhook.tenant} (also webhooks.${earlier})` });
+  });
+}
+
 export const configFileSchema = z.strictObject({
-  webhooks: z.array(configWebhookSchema).default([]),
+  webhooks: z.array(configWebhookSchema).superRefine(checkNamesUnique),
 });
 export type ConfigFile = z.output<typeof configFileSchema>;
 
@@ -35,14 +47,27 @@ export function resolveEnvReferences(value: unknown, env: NodeJS.ProcessEnv, pat
   return value;
 }
 
-/** The raw document with ${env.NAME} resolved: what `herald apply` sends to the API. */
-export function loadConfigDocument(text: string, env: NodeJS.ProcessEnv, source = 'config'): unknown {
-  let document: unknown;
+/** Dotted paths (`webhooks.0.auth.token`) of the strings that still hold ${env.NAME} references. */
+export function envReferencePaths(value: unknown, path = ''): string[] {
+  if (typeof value === 'string') return new RegExp(ENV_REFERENCE.source).test(value) ? [path || '(root)'] : [];
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) => envReferencePaths(item, path ? `${path}.${key}` : key));
+  }
+  return [];
+}
+
+/** A YAML document (a config file, or a request body) as plain data; an empty one is `{}`. */
+export function parseConfigYaml(text: string, source = 'config'): unknown {
   try {
-    document = parseYaml(text) ?? {};
+    return parseYaml(text) ?? {};
   } catch (error) {
     throw new ConfigError([{ variable: source, problem: `is not valid YAML: ${(error as Error).message}` }]);
   }
+}
+
+/** The raw document with ${env.NAME} resolved: what `herald apply` sends to the API. */
+export function loadConfigDocument(text: string, env: NodeJS.ProcessEnv, source = 'config'): unknown {
+  const document = parseConfigYaml(text, source);
   const problems: ConfigProblem[] = [];
   const resolved = resolveEnvReferences(document, env, '', problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -52,17 +77,11 @@ export function loadConfigDocument(text: string, env: NodeJS.ProcessEnv, source 
 /** Reads, resolves and validates a config file's text; throws a ConfigError naming every problem. */
 export function parseConfigFile(text: string, env: NodeJS.ProcessEnv, source = 'config'): ConfigFile {
   const resolved = loadConfigDocument(text, env, source);
-  const result = configFileSchema.safeParse(resolved);
+  const result = configFileSchema.safeParse(resolved, { error: missingIsRequired });
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => ({ variable: `${source}: ${issue.path.map(String).join('.') || '(root)'}`, problem: issue.message })),
     );
-  }
-  const seen = new Set<string>();
-  for (const webhook of result.data.webhooks) {
-    const key = `${webhook.tenant}/${webhook.name}`;
-    if (seen.has(key)) throw new ConfigError([{ variable: `${source}: webhooks`, problem: `name "${webhook.name}" appears twice for tenant ${webhook.tenant}` }]);
-    seen.add(key);
   }
   return result.data;
 }

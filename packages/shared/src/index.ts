@@ -1,5 +1,6 @@
 export { AppError } from './errors/app-error';
 export { ConfigError, type ConfigProblem } from './errors/config-error';
+export { InvalidWebhookError } from './errors/invalid-webhook-error';
 export {
   parseEnv,
   loadEnvOrExit,
@@ -53,10 +54,12 @@ export {
   jsonDepth,
   MAX_JSON_DEPTH,
   DEFAULT_TENANT,
+  missingIsRequired,
 } from './schemas/common';
 export {
   eventInputSchema,
   storedEventSchema,
+  MAX_EVENT_BYTES,
   type EventInput,
   type ParsedEventInput,
   type StoredEvent,
@@ -119,6 +122,8 @@ export {
   configWebhookSchema,
   parseConfigFile,
   loadConfigDocument,
+  parseConfigYaml,
+  envReferencePaths,
   resolveEnvReferences,
   type ConfigFile,
 } from './config-file';

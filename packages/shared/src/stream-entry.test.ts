@@ -1,4 +1,5 @@
 import { decodeStreamEntry } from './stream-entry';
+import { MAX_EVENT_BYTES } from './schemas/event';
 
 describe('decodeStreamEntry', () => {
   it('reads an event a producer wrote directly, with an id derived from the entry', () => {
@@ -34,11 +35,29 @@ describe('decodeStreamEntry', () => {
     [['event', '{not json'], /not valid JSON/],
     [['event', JSON.stringify({ type: 'Bad Type' })], /type: must be dotted lowercase/],
     [['event', JSON.stringify({ type: 'a.b', extra: 1 })], /extra/],
-    [['event', JSON.stringify({ data: {} })], /type/],
+    [['event', JSON.stringify({ data: {} })], /type: required/],
     [['event', JSON.stringify({ type: 'webhook.disabled' })], /reserved for Herald/],
+    [['event', '{"type":"a.b","data":{"__proto__":{"x":1},"keep":1}}'], /data\.__proto__: is a key named "__proto__"/],
   ])('gives a reason for a malformed entry %j', (fields, reason) => {
     const result = decodeStreamEntry('1-0', fields);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.reason).toMatch(reason);
+  });
+
+  it('refuses an event over the size limit the API applies, naming the limit', () => {
+    const sized = (bytes: number) => {
+      const shell = JSON.stringify({ type: 'big.one', data: { blob: '' } });
+      return JSON.stringify({ type: 'big.one', data: { blob: 'x'.repeat(bytes - shell.length) } });
+    };
+    expect(MAX_EVENT_BYTES).toBe(1_048_576);
+    expect(decodeStreamEntry('1-0', ['event', sized(MAX_EVENT_BYTES)]).ok).toBe(true);
+    for (const bytes of [MAX_EVENT_BYTES + 1, 2 * MAX_EVENT_BYTES]) {
+      const result = decodeStreamEntry('1-0', ['event', sized(bytes)]);
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.reason).toBe(`"event" is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES} bytes (1 MiB)`);
+    }
+    // Bytes, not characters: two-byte characters count twice.
+    const accented = JSON.stringify({ type: 'big.one', data: { blob: 'é'.repeat(MAX_EVENT_BYTES / 2) } });
+    expect(decodeStreamEntry('1-0', ['event', accented]).ok).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 // The events stream's entry format, written by the API (and producers) and read by fan-out.
 import { eventIdForStreamEntry } from './ids';
 import { isOperationalEventType } from './keys';
-import { eventInputSchema, type StoredEvent } from './schemas/event';
+import { MAX_EVENT_BYTES, eventInputSchema, type StoredEvent } from './schemas/event';
+import { missingIsRequired } from './schemas/common';
 
 /** Fields of an events stream entry. Producers writing directly set only `event`. */
 export const STREAM_FIELDS = {
@@ -26,13 +27,18 @@ export function decodeStreamEntry(entryId: string, fields: readonly string[]): D
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
   const raw = map.get(STREAM_FIELDS.event);
   if (raw === undefined) return { ok: false, reason: `entry has no "${STREAM_FIELDS.event}" field` };
+  // The limit the API applies (413), so a producer writing to the stream cannot go around it.
+  const bytes = Buffer.byteLength(raw);
+  if (bytes > MAX_EVENT_BYTES) {
+    return { ok: false, reason: `"${STREAM_FIELDS.event}" is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES} bytes (1 MiB)` };
+  }
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (error) {
     return { ok: false, reason: `"event" is not valid JSON: ${(error as Error).message}` };
   }
-  const parsed = eventInputSchema.safeParse(json);
+  const parsed = eventInputSchema.safeParse(json, { error: missingIsRequired });
   if (!parsed.success) {
     const reason = parsed.error.issues
       .map((issue) => `${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`)

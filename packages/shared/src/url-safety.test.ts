@@ -1,4 +1,4 @@
-import { isPublicAddress, refusedTargetUrl } from './url-safety';
+import { isPublicAddress, refusedAddress, refusedTargetUrl } from './url-safety';
 
 describe('isPublicAddress', () => {
   it.each([
@@ -8,8 +8,37 @@ describe('isPublicAddress', () => {
     expect(isPublicAddress(address)).toBe(false);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('%s is public', (address) => {
+  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '2a00:1450:4001:81b::200e'])('%s is public', (address) => {
     expect(isPublicAddress(address)).toBe(true);
+  });
+
+  // IANA's special-purpose registries, and the deprecated IPv4-compatible block ::/96 in both of
+  // its spellings (WHATWG URLs write [::127.0.0.1] as [::7f00:1]).
+  it.each([
+    ['IPv4-compatible loopback', '::127.0.0.1'],
+    ['IPv4-compatible loopback, as URLs write it', '::7f00:1'],
+    ['IPv4-compatible private', '::10.0.0.1'],
+    ['IPv4-compatible, even of a public address', '::8.8.8.8'],
+    ['IPv4-compatible, hex', '::808:808'],
+    ['6to4 of loopback', '2002:7f00:1::1'],
+    ['Teredo', '2001::1'],
+    ['discard-only', '100::1'],
+    ['NAT64 local use', '64:ff9b:1::1'],
+    ['benchmarking v6', '2001:2::1'],
+    ['ORCHID', '2001:10::1'],
+    ['ORCHIDv2', '2001:20::1'],
+    ['deprecated site-local', 'fec0::1'],
+    ['AS112 v6', '2620:4f:8000::1'],
+    ['segment routing', '5f00::1'],
+    ['documentation v6 (3fff::/20)', '3fff::1'],
+    ['6to4 relay anycast', '192.88.99.1'],
+    ['limited broadcast', '255.255.255.255'],
+    ['AS112 v4', '192.31.196.1'],
+    ['AMT', '192.52.193.1'],
+    ['AS112 direct delegation', '192.175.48.1'],
+  ])('%s (%s) is not public', (_name, address) => {
+    expect(isPublicAddress(address)).toBe(false);
+    expect(refusedAddress(address, { requireHttps: true, allowPrivate: false })).toMatch(/not public/);
   });
 });
 
@@ -19,6 +48,8 @@ describe('refusedTargetUrl', () => {
     expect(await refusedTargetUrl('http://8.8.8.8/hook', strict)).toMatch(/https/);
     expect(await refusedTargetUrl('https://127.0.0.1/hook', strict)).toMatch(/not public/);
     expect(await refusedTargetUrl('https://[::1]/hook', strict)).toMatch(/not public/);
+    expect(await refusedTargetUrl('https://[::127.0.0.1]/hook', strict)).toMatch(/not public/);
+    expect(await refusedTargetUrl('https://[::ffff:7f00:1]/hook', strict)).toMatch(/not public/);
     expect(await refusedTargetUrl('https://169.254.169.254/latest/meta-data', strict)).toMatch(/not public/);
     expect(await refusedTargetUrl('https://localhost/hook', strict)).toMatch(/localhost resolves to an address that is not public/);
     expect(await refusedTargetUrl('https://8.8.8.8/hook', strict)).toBeNull();

@@ -1,29 +1,45 @@
 // Which delivery targets Herald refuses: non-https in production, and addresses that are not public
 // (loopback, private, link-local, cloud metadata, …) unless HERALD_ALLOW_PRIVATE_TARGETS is set.
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
+import ipaddr from 'ipaddr.js';
 
-const NON_PUBLIC = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
-  ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) {
-  NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b::', 96],
-] as const) {
-  NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
+/**
+ * The deprecated IPv4-compatible block (RFC 4291): ipaddr.js's classification has no range for it
+ * and would call ::7f00:1 (that is, ::127.0.0.1) unicast.
+ */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+
+/**
+ * An IPv6 address in the WHATWG URL form (hex groups, no embedded dotted quad): ipaddr.js reads
+ * "::127.0.0.1" as the IPv4-mapped ::ffff:127.0.0.1, which would hide its real block. Null when
+ * the platform does not take it (an address with a zone, say).
+ */
+function canonicalIPv6(address: string): string | null {
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return null;
+  }
 }
 
-/** Whether `address` (IPv4 or IPv6, IPv4-mapped included) is a public unicast address. */
+/**
+ * Whether `address` (IPv4 or IPv6, IPv4-mapped included) is a public unicast address: in none of
+ * IANA's special-purpose ranges (loopback, private, link-local, CGNAT, documentation, 6to4,
+ * Teredo, NAT64, …) as ipaddr.js's range() classifies them, nor in ::/96.
+ */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return !NON_PUBLIC.check(mapped[1] as string, 'ipv4');
-  return !NON_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  const text = family === 6 ? canonicalIPv6(address) : address;
+  if (text === null) return false;
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(text);
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    if (v6.match(IPV4_COMPATIBLE)) return false;
+    if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
+  }
+  return parsed.range() === 'unicast';
 }
 
 export interface TargetPolicy {
@@ -34,7 +50,7 @@ export interface TargetPolicy {
 }
 
 /**
- * SPEC §5: in production (NODE_ENV=production) only https, and no private targets unless
+ * In production (NODE_ENV=production) only https, and no private targets unless
  * HERALD_ALLOW_PRIVATE_TARGETS=true. Outside production private targets are allowed unless the
  * variable is set to false.
  */

@@ -6,7 +6,12 @@ export interface ApiResponse<T = unknown> {
   headers: Headers;
 }
 
-export function apiClient(baseUrl: string, token: string) {
+export interface ApiClientOptions {
+  /** Abort each call after this long, so that a hanging server fails a test instead of stalling it. */
+  timeoutMs?: number;
+}
+
+export function apiClient(baseUrl: string, token: string, options: ApiClientOptions = {}) {
   async function call<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
@@ -16,6 +21,7 @@ export function apiClient(baseUrl: string, token: string) {
         ...headers,
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      ...(options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) }),
     });
     const text = await response.text();
     let parsed: unknown = text;

@@ -13,5 +13,5 @@ export {
 } from './processes';
 export { startRedisCluster, type RedisClusterOptions, type RunningRedisCluster } from './redis-cluster';
 export { uniquePrefix, testRedisUrl } from './prefix';
-export { apiClient, type ApiClient, type ApiResponse } from './api-client';
+export { apiClient, type ApiClient, type ApiClientOptions, type ApiResponse } from './api-client';
 export { startHerald, createWebhook, publish, FAST_WORKER_ENV, type Herald, type HeraldOptions } from './herald';

@@ -1,13 +1,48 @@
-import { Router } from 'express';
-import { configFileSchema, type TargetPolicy, type WebhookStore } from '@herald/shared';
+import express, { Router, type Request } from 'express';
+import { ConfigError, configFileSchema, envReferencePaths, parseConfigYaml, type TargetPolicy, type WebhookStore } from '@herald/shared';
 import { HttpProblem, parseOr400 } from '../problem';
 import { applyConfig, ConfigApplyError } from '../services/config-apply';
+
+/** The YAML media types in use; a config file is YAML, so a body may be too. */
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+const BODY_LIMIT = '1mb';
+
+/** The request body as a document: JSON or YAML (the same parser as `herald apply`); no body is `{}`. */
+function requestDocument(req: Request): unknown {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (!hasBody) return {};
+  if (req.is(YAML_TYPES)) {
+    try {
+      return parseConfigYaml(String(req.body ?? ''), '(body)');
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      const errors = error.problems.map((p) => ({ field: p.variable, message: p.problem }));
+      throw new HttpProblem(400, 'Invalid request', 'The body is not valid YAML', errors);
+    }
+  }
+  if (req.is('json')) return req.body ?? {};
+  throw new HttpProblem(415, 'Unsupported media type', `Send the configuration as application/json or application/yaml`);
+}
+
+/**
+ * ${env.NAME} is resolved by `herald apply` from the environment of whoever applies. The API does
+ * not resolve a request's references from its own environment: that holds the API's secrets
+ * (admin token, Redis password), which a webhook could then carry elsewhere.
+ */
+function refuseEnvReferences(document: unknown): void {
+  const paths = envReferencePaths(document);
+  if (paths.length === 0) return;
+  const errors = paths.map((field) => ({ field, message: 'holds a ${env.NAME} reference: `herald apply -f <file>` resolves those before sending' }));
+  throw new HttpProblem(400, 'Invalid request', `Invalid field(s): ${paths.join(', ')}`, errors);
+}
 
 /** POST /v1/config/apply (admin): declarative webhooks, `?dryRun=true` to see what would change. */
 export function configRouter(store: WebhookStore, policy: TargetPolicy): Router {
   const router = Router();
-  router.post('/apply', async (req, res) => {
-    const config = parseOr400(configFileSchema, req.body ?? {});
+  router.post('/apply', express.text({ type: YAML_TYPES, limit: BODY_LIMIT }), async (req, res) => {
+    const document = requestDocument(req);
+    refuseEnvReferences(document);
+    const config = parseOr400(configFileSchema, document);
     try {
       res.json({ dryRun: req.query.dryRun === 'true', ...(await applyConfig(store, config, policy, req.query.dryRun === 'true')) });
     } catch (error) {

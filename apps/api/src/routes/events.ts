@@ -1,16 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { eventInputSchema, eventTypeSchema, isOperationalEventType, type ParsedEventInput } from '@herald/shared';
+import { MAX_EVENT_BYTES, eventInputSchema, eventTypeSchema, isOperationalEventType, type ParsedEventInput } from '@herald/shared';
 import { HISTORY_SIZE, type EventHistory } from '../services/event-history';
 import type { AttemptLog } from '../services/attempt-log';
 import type { EventIngest } from '../services/event-ingest';
-import { HttpProblem, parseOr400 } from '../problem';
+import { HttpProblem, describeLimit, parseOr400 } from '../problem';
 import { tenantScope, type Principal } from '../middleware/auth';
 import type { ApiMetrics } from '../metrics';
 
 export const MAX_BATCH = 1000;
-/** Largest single event, as serialized JSON. */
-export const MAX_EVENT_BYTES = 1_048_576;
 
 const batchSchema = z.strictObject({
   events: z
@@ -58,7 +56,7 @@ export function eventsRouter(ingest: EventIngest, metrics: ApiMetrics, history: 
     }
     const tenant = tenantScope(principal, (raw as { tenant?: string }).tenant) ?? event.tenant;
     if (Buffer.byteLength(JSON.stringify(event)) > MAX_EVENT_BYTES) {
-      throw new HttpProblem(413, 'Payload too large', `${field_ ?? 'The event'} exceeds ${MAX_EVENT_BYTES} bytes`);
+      throw new HttpProblem(413, 'Payload too large', `${field_ ?? 'The event'} exceeds the limit of ${describeLimit(MAX_EVENT_BYTES)}`);
     }
     return { ...event, tenant };
   }

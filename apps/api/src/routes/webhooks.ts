@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
+  InvalidWebhookError,
   durationMsSchema,
   refusedTargetUrl,
   toPublicWebhook,
@@ -11,7 +12,7 @@ import {
   type Webhook,
   type WebhookStore,
 } from '@herald/shared';
-import { HttpProblem, parseOr400 } from '../problem';
+import { HttpProblem, fieldErrors, parseOr400 } from '../problem';
 import { tenantScope, type Principal } from '../middleware/auth';
 import type { AttemptLog } from '../services/attempt-log';
 import type { TestDelivery } from '../services/test-delivery';
@@ -123,7 +124,11 @@ export function webhooksRouter(
     await checkTarget(patch.url);
     const existing = await findVisible(req.params.id, res.locals.principal);
     await checkNameFree(patch.name, existing.tenant, existing.id);
-    const updated = await store.update(req.params.id, patch);
+    const updated = await store.update(req.params.id, patch).catch((error: unknown) => {
+      if (!(error instanceof InvalidWebhookError)) throw error;
+      const errors = fieldErrors(error.validation);
+      throw new HttpProblem(400, 'Invalid request', `Invalid field(s): ${errors.map((e) => e.field).join(', ')}`, errors);
+    });
     if (!updated) throw new HttpProblem(404, 'Not found', `No webhook ${req.params.id}`);
     res.json(toPublicWebhook(updated));
   });

@@ -6,6 +6,8 @@ export interface ApplyResult {
   created: string[];
   updated: { name: string; tenant: string; fields: string[] }[];
   unchanged: string[];
+  /** The signing secret of each webhook created (none on a dry run): shown once, never logged. */
+  secrets: { name: string; tenant: string; id: string; secret: string }[];
 }
 
 export class ConfigApplyError extends Error {
@@ -38,11 +40,14 @@ export async function applyConfig(store: WebhookStore, config: ConfigFile, polic
 
   const existing = new Map<string, Webhook>();
   for (const webhook of await store.list()) if (webhook.name) existing.set(`${webhook.tenant}/${webhook.name}`, webhook);
-  const result: ApplyResult = { created: [], updated: [], unchanged: [] };
+  const result: ApplyResult = { created: [], updated: [], unchanged: [], secrets: [] };
   for (const desired of config.webhooks) {
     const current = existing.get(`${desired.tenant}/${desired.name}`);
     if (!current) {
-      if (!dryRun) await store.create(desired);
+      if (!dryRun) {
+        const created = await store.create(desired);
+        result.secrets.push({ name: desired.name, tenant: created.tenant, id: created.id, secret: created.secret });
+      }
       result.created.push(desired.name);
       continue;
     }

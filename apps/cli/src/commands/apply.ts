@@ -9,7 +9,12 @@ interface ApplyResult {
   created: string[];
   updated: { name: string; tenant: string; fields: string[] }[];
   unchanged: string[];
+  /** The signing secret of each webhook created: the only time Herald shows it. */
+  secrets?: { name: string; tenant: string; id: string; secret: string }[];
 }
+
+/** What the API answers for a file whose content it refuses: the file is at fault, as for a local check. */
+const BAD_FILE_STATUSES = new Set([400, 413]);
 
 export function applyCommand(): Command {
   return new Command('apply')
@@ -25,15 +30,31 @@ export function applyCommand(): Command {
         if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
         throw new CliError(`cannot read ${options.file}: ${(error as Error).message}`, EXIT.usage);
       }
-      const result = await api.post<ApplyResult>(`/v1/config/apply${options.dryRun ? '?dryRun=true' : ''}`, document);
+      const result = await api
+        .post<ApplyResult>(`/v1/config/apply${options.dryRun ? '?dryRun=true' : ''}`, document)
+        .catch((error: unknown) => {
+          if (error instanceof CliError && error.status !== undefined && BAD_FILE_STATUSES.has(error.status)) {
+            throw new CliError(`${options.file} was not applied: ${error.message}`, EXIT.usage, error.status);
+          }
+          throw error;
+        });
+      const secrets = result.secrets ?? [];
       out.print(result, () => {
+        const created = (name: string) => {
+          const shown = secrets.filter((s) => s.name === name);
+          return shown.length === 0
+            ? [`created   ${name}`]
+            : shown.map((s) => `created   ${name}  (tenant ${s.tenant}, ${s.id})  secret ${s.secret}`);
+        };
         const lines = [
-          ...result.created.map((name) => `created   ${name}`),
+          ...result.created.flatMap(created),
           ...result.updated.map((u) => `updated   ${u.name} (${u.fields.join(', ')})`),
           ...result.unchanged.map((name) => `unchanged ${name}`),
         ];
         const changed = result.created.length + result.updated.length;
-        return `${lines.join('\n')}\n${changed === 0 ? 'no changes' : `${changed} change(s)${result.dryRun ? ' (dry run: nothing applied)' : ''}`}`;
+        const summary = changed === 0 ? 'no changes' : `${changed} change(s)${result.dryRun ? ' (dry run: nothing applied)' : ''}`;
+        const note = secrets.length === 0 ? '' : '\nSigning secrets are shown only now: keep them (`herald webhooks rotate-secret <id>` makes a new one).';
+        return `${lines.join('\n')}\n${summary}${note}`;
       });
     });
 }

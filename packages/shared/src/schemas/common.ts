@@ -25,6 +25,13 @@ export const tenantSchema = z
 
 export const DEFAULT_TENANT = 'default';
 
+/**
+ * Parse option `{ error: missingIsRequired }`: a missing field reads "required" instead of zod's
+ * "expected string, received undefined". Messages a schema sets itself still win.
+ */
+export const missingIsRequired: z.core.$ZodErrorMap = (issue) =>
+  issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined;
+
 const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Milliseconds from "1500" (ms) or "500ms", "30s", "5m", "6h", "1d"; null when unreadable. */
@@ -69,4 +76,27 @@ export function jsonDepth(value: unknown): number {
     for (const child of Object.values(current)) stack.push([child, depth + 1]);
   }
   return deepest;
+}
+
+/**
+ * Paths of every key named "__proto__" in a JSON value, computed without recursion. JSON.parse
+ * keeps such a key, but copying the object into another (as validation does) sets the copy's
+ * prototype instead, so the key and its value would vanish without a word.
+ */
+export function protoKeyPaths(value: unknown): (string | number)[][] {
+  const found: (string | number)[][] = [];
+  const stack: [unknown, (string | number)[]][] = [[value, []]];
+  while (stack.length > 0) {
+    const [current, path] = stack.pop() as [unknown, (string | number)[]];
+    if (current === null || typeof current !== 'object') continue;
+    if (Array.isArray(current)) {
+      current.forEach((item, index) => stack.push([item, [...path, index]]));
+      continue;
+    }
+    for (const key of Object.keys(current)) {
+      if (key === '__proto__') found.push([...path, key]);
+      stack.push([(current as Record<string, unknown>)[key], [...path, key]]);
+    }
+  }
+  return found;
 }

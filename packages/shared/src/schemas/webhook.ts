@@ -29,28 +29,34 @@ const headerNameSchema = z
     },
     { message: 'is set by Herald and cannot be overridden' },
   );
-const headerValueSchema = z
-  .string()
-  .max(4096)
-  .regex(/^[^\r\n\0]*$/, 'must not contain CR, LF or NUL');
+/** Text that goes into a request header: a CR or LF would start another header, a NUL breaks it. */
+const NO_CR_LF_NUL = /^[^\r\n\0]*$/;
+const headerValueSchema = z.string().max(4096).regex(NO_CR_LF_NUL, 'must not contain CR, LF or NUL');
+/**
+ * A credential: sent as a header value (token, API key), or an HMAC key the receiver chose, of any
+ * length it likes. All are refused with CR, LF or NUL when saved, rather than at every delivery.
+ */
+const credentialSchema = z.string().min(1).max(4096).regex(NO_CR_LF_NUL, 'must not contain CR, LF or NUL');
 
 export const webhookUrlSchema = z
-  .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+  // A missing URL is left to the parse's own message ("required").
+  .url({ protocol: /^https?$/, error: (issue) => (issue.input === undefined ? undefined : 'must be an http or https URL') })
   .max(2048);
 
 export const authSchema = z
   .strictObject({
     type: z.enum(['none', 'bearer', 'api_key', 'hmac']).default('none'),
-    token: z.string().min(1).max(4096).optional(),
-    apiKey: z.string().min(1).max(4096).optional(),
+    token: credentialSchema.optional(),
+    apiKey: credentialSchema.optional(),
     apiKeyHeader: headerNameSchema.optional(),
-    hmacSecret: z.string().min(16).max(4096).optional(),
+    hmacSecret: credentialSchema.optional(),
     hmacAlgorithm: z.enum(['sha256', 'sha512']).default('sha256'),
     hmacHeader: headerNameSchema.optional(),
   })
   .superRefine((auth, ctx) => {
     const need = (field: 'token' | 'apiKey' | 'hmacSecret') => {
-      if (!auth[field]) ctx.addIssue({ code: 'custom', path: [field], message: `is required when type is "${auth.type}"` });
+      // An empty or malformed value has its own issue already; this one is for a missing value.
+      if (auth[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `is required when type is "${auth.type}"` });
     };
     if (auth.type === 'bearer') need('token');
     if (auth.type === 'api_key') need('apiKey');
@@ -164,7 +170,11 @@ export const webhookCreateSchema = webhookCreateObject.superRefine(checkPresetVa
 export { checkPresetVars };
 export type WebhookCreate = z.input<typeof webhookCreateSchema>;
 
-/** Body of `PATCH /v1/webhooks/:id`: any subset of the fields; nested objects are replaced whole. */
+/**
+ * Body of `PATCH /v1/webhooks/:id`: any subset of the fields; nested objects are replaced whole;
+ * null clears an optional field, or puts one that has a default (headers, auth) back to it. The
+ * webhook the patch makes is checked as a new one would be (WebhookStore.update).
+ */
 export const webhookUpdateSchema = z.strictObject({
   name: webhookNameSchema.nullable().optional(),
   url: webhookFields.url.optional(),
@@ -172,8 +182,8 @@ export const webhookUpdateSchema = z.strictObject({
   events: webhookFields.events.optional(),
   enabled: webhookFields.enabled.optional(),
   method: webhookFields.method.optional(),
-  headers: webhookFields.headers.optional(),
-  auth: authSchema.optional(),
+  headers: webhookFields.headers.nullable().optional(),
+  auth: authSchema.nullable().optional(),
   retry: retryPolicySchema.optional(),
   timeoutMs: webhookFields.timeoutMs.optional(),
   rateLimit: rateLimitSchema.nullable().optional(),

@@ -7,7 +7,8 @@ import { LuaScript } from '../lua/lua-script';
 import { CircuitBreaker } from '../circuit/circuit-breaker';
 import { execOrThrow } from '../redis';
 import { generateSigningSecret } from '../signing/secret';
-import { webhookSchema, type webhookCreateSchema, type webhookUpdateSchema, type Webhook } from '../schemas/webhook';
+import { InvalidWebhookError } from '../errors/invalid-webhook-error';
+import { webhookCreateSchema, webhookSchema, type webhookUpdateSchema, type Webhook } from '../schemas/webhook';
 import { safeJson } from './safe-json';
 
 export interface WebhookSnapshot {
@@ -36,6 +37,18 @@ type WriteMode = 'create' | 'replace' | 'delete';
 /** write-webhook-4.lua's arguments, by name. */
 function writeArgs(write: { id: string; mode: WriteMode; readJson: string; json: string; changesKept: number }): (string | number)[] {
   return [write.id, write.mode, write.readJson, write.json, write.changesKept];
+}
+
+/**
+ * A patched webhook's settings pass every check a new webhook's do (a preset's variables, an auth
+ * type's credential); a field cleared with null that has a default gets it. Throws
+ * InvalidWebhookError naming the fields otherwise.
+ */
+function checkedAsNew(merged: Record<string, unknown>): Record<string, unknown> {
+  const { id, secret, previousSecrets, createdAt, updatedAt, ...settings } = merged;
+  const result = webhookCreateSchema.safeParse(settings);
+  if (!result.success) throw new InvalidWebhookError(result.error);
+  return { ...result.data, id, secret, previousSecrets, createdAt, updatedAt };
 }
 
 /** How often `update` re-reads and retries when another writer changed the webhook meanwhile. */
@@ -146,8 +159,8 @@ export class WebhookStore {
   }
 
   /**
-   * Applies a partial update (null clears an optional field). Returns null when there is no such
-   * webhook.
+   * Applies a partial update (null clears an optional field, or resets one with a default). Returns
+   * null when there is no such webhook; throws InvalidWebhookError when the result would be invalid.
    */
   async update(id: string, patch: z.output<typeof webhookUpdateSchema>, nowMs: number = Date.now()): Promise<Webhook | null> {
     let reEnabled = false;
@@ -161,7 +174,7 @@ export class WebhookStore {
         if (value === null) delete merged[field];
         else merged[field] = value;
       }
-      return merged;
+      return checkedAsNew(merged);
     });
     const circuits = new CircuitBreaker(this.redis, this.keys);
     // A webhook switched back on starts with a closed circuit and a full bucket.

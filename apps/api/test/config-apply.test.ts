@@ -1,0 +1,87 @@
+// POST /v1/config/apply: declarative webhooks as JSON or YAML; a body that applies nothing is an error.
+import request from 'supertest';
+import { adminAuth, inProcessApi, type InProcessApi } from './support/in-process-api';
+
+let api: InProcessApi;
+
+beforeAll(() => {
+  api = inProcessApi('config-apply');
+});
+
+afterAll(() => api.close());
+
+const fieldsOf = (body: { errors?: { field: string }[] }) => (body.errors ?? []).map((e) => e.field);
+
+describe('POST /v1/config/apply', () => {
+  it('applies a YAML body, the format of a config file', async () => {
+    const yaml = [
+      'webhooks:',
+      '  - name: yaml-billing',
+      '    tenant: yaml-tenant',
+      '    url: https://example.com/billing',
+      '    events: ["invoice.*"]',
+      '    retry: { strategy: schedule, delaysMs: [1m, 5m] }',
+    ].join('\n');
+    const response = await request(api.app).post('/v1/config/apply').set(adminAuth).set('content-type', 'application/yaml').send(yaml);
+    expect(response.status).toBe(200);
+    expect(response.body.created).toEqual(['yaml-billing']);
+    const listed = await request(api.app).get('/v1/webhooks?tenant=yaml-tenant').set(adminAuth);
+    expect(listed.body.data).toMatchObject([{ name: 'yaml-billing', retry: { delaysMs: [60_000, 300_000] } }]);
+
+    const again = await request(api.app).post('/v1/config/apply').set(adminAuth).set('content-type', 'text/yaml').send(yaml);
+    expect(again.body).toMatchObject({ created: [], unchanged: ['yaml-billing'] });
+  });
+
+  it('answers 400 for YAML that does not parse, naming the body', async () => {
+    const response = await request(api.app)
+      .post('/v1/config/apply')
+      .set(adminAuth)
+      .set('content-type', 'application/yaml')
+      .send('webhooks: [ {name: broken');
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toMatch(/problem\+json/);
+    expect(response.body.errors[0]).toMatchObject({ field: '(body)', message: expect.stringMatching(/not valid YAML/) });
+  });
+
+  it('answers 400 naming "webhooks" for {} and for an empty body', async () => {
+    const empty = await request(api.app).post('/v1/config/apply').set(adminAuth).send({});
+    expect(empty.status).toBe(400);
+    expect(fieldsOf(empty.body)).toEqual(['webhooks']);
+    const none = await request(api.app).post('/v1/config/apply').set(adminAuth);
+    expect(none.status).toBe(400);
+    expect(fieldsOf(none.body)).toEqual(['webhooks']);
+    const emptyYaml = await request(api.app).post('/v1/config/apply').set(adminAuth).set('content-type', 'application/yaml').send('');
+    expect(emptyYaml.status).toBe(400);
+    expect(fieldsOf(emptyYaml.body)).toEqual(['webhooks']);
+  });
+
+  it('answers 400 naming the second of two webhooks with the same name, and creates neither', async () => {
+    const twice = {
+      webhooks: [
+        { name: 'twice', tenant: 'twice-tenant', url: 'https://example.com/one' },
+        { name: 'twice', tenant: 'twice-tenant', url: 'https://example.com/two' },
+      ],
+    };
+    const response = await request(api.app).post('/v1/config/apply').set(adminAuth).send(twice);
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([{ field: 'webhooks.1.name', message: expect.stringMatching(/"twice".*twice/) }]);
+    expect((await request(api.app).get('/v1/webhooks?tenant=twice-tenant').set(adminAuth)).body.data).toEqual([]);
+    // The same name under two tenants is two webhooks.
+    const apart = { webhooks: [twice.webhooks[0], { ...twice.webhooks[1], tenant: 'other-tenant' }] };
+    expect((await request(api.app).post('/v1/config/apply').set(adminAuth).send(apart)).status).toBe(200);
+  });
+
+  it('answers 415 for a body that is neither JSON nor YAML', async () => {
+    const response = await request(api.app).post('/v1/config/apply').set(adminAuth).set('content-type', 'text/plain').send('webhooks: []');
+    expect(response.status).toBe(415);
+    expect(response.headers['content-type']).toMatch(/problem\+json/);
+    expect(response.body.detail).toMatch(/application\/json.*application\/yaml/);
+  });
+
+  it('refuses ${env.NAME} references, which only `herald apply` resolves, naming the field', async () => {
+    const yaml = ['webhooks:', '  - name: env-ref', '    url: https://example.com/env', '    auth: { type: bearer, token: "${env.HERALD_ADMIN_TOKEN}" }'].join('\n');
+    const response = await request(api.app).post('/v1/config/apply').set(adminAuth).set('content-type', 'application/yaml').send(yaml);
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([{ field: 'webhooks.0.auth.token', message: expect.stringMatching(/herald apply/) }]);
+  });
+});

@@ -1,0 +1,102 @@
+// Webhook input that must be refused when saved (or accepted), on create and on PATCH alike.
+import request from 'supertest';
+import { adminAuth, inProcessApi, type InProcessApi } from './support/in-process-api';
+
+let api: InProcessApi;
+
+beforeAll(() => {
+  api = inProcessApi('webhook-validation');
+});
+
+afterAll(() => api.close());
+
+const create = (body: Record<string, unknown>) => request(api.app).post('/v1/webhooks').set(adminAuth).send(body);
+const patch = (id: string, body: Record<string, unknown>) => request(api.app).patch(`/v1/webhooks/${id}`).set(adminAuth).send(body);
+const stored = async (id: string) => JSON.parse((await api.redis.hget(api.keys.webhooks, id)) as string) as Record<string, unknown>;
+
+describe('PATCH with null', () => {
+  it('clears headers and auth back to their defaults', async () => {
+    const created = await create({
+      url: 'https://example.com/clear',
+      headers: { 'x-api-key': 'header-value' },
+      auth: { type: 'bearer', token: 'bearer-token-value' },
+    });
+    const id = created.body.id as string;
+    const headers = await patch(id, { headers: null });
+    expect(headers.status).toBe(200);
+    expect(headers.body.headers).toEqual({});
+    const auth = await patch(id, { auth: null });
+    expect(auth.status).toBe(200);
+    expect(auth.body.auth).toEqual({ type: 'none', hmacAlgorithm: 'sha256' });
+    expect(await stored(id)).toMatchObject({ headers: {}, auth: { type: 'none' } });
+    expect(JSON.stringify(await stored(id))).not.toMatch(/bearer-token-value|header-value/);
+  });
+});
+
+describe('credentials sent in headers', () => {
+  it.each([
+    ['auth.token', { type: 'bearer', token: 'abc\r\nx-evil: 1' }],
+    ['auth.token', { type: 'bearer', token: 'abc\0def' }],
+    ['auth.apiKey', { type: 'api_key', apiKey: 'key\nmore' }],
+    ['auth.hmacSecret', { type: 'hmac', hmacSecret: 'secret-with-\r-inside' }],
+  ])('refuses CR, LF or NUL in %s, on create and on PATCH', async (field, auth) => {
+    const created = await create({ url: 'https://example.com/crlf', auth });
+    expect(created.status).toBe(400);
+    expect(created.body.errors).toEqual([{ field, message: 'must not contain CR, LF or NUL' }]);
+    const existing = await create({ url: 'https://example.com/crlf' });
+    const patched = await patch(existing.body.id as string, { auth });
+    expect(patched.status).toBe(400);
+    expect(patched.body.errors).toEqual([{ field, message: 'must not contain CR, LF or NUL' }]);
+  });
+});
+
+describe('receiver-chosen HMAC secrets', () => {
+  it.each([
+    ['your-secret-key', 'your-secret-key'],
+    ['webhook_secret', 'webhook_secret'],
+    ['one character', 'k'],
+    ['4,096 characters', 'x'.repeat(4096)],
+  ])('accepts %s', async (_label, hmacSecret) => {
+    const created = await create({ url: 'https://example.com/hmac', auth: { type: 'hmac', hmacSecret } });
+    expect(created.status).toBe(201);
+    expect((await stored(created.body.id as string)).auth).toMatchObject({ type: 'hmac', hmacSecret });
+  });
+
+  it('refuses an empty one and one over 4,096 characters', async () => {
+    for (const hmacSecret of ['', 'x'.repeat(4097)]) {
+      const created = await create({ url: 'https://example.com/hmac', auth: { type: 'hmac', hmacSecret } });
+      expect(created.status).toBe(400);
+      expect(created.body.errors.map((e: { field: string }) => e.field)).toEqual(['auth.hmacSecret']);
+    }
+  });
+});
+
+describe('PATCH validates the webhook it makes, as create does', () => {
+  it('refuses a preset without the variables it needs, and keeps the webhook as it was', async () => {
+    const created = await create({ url: 'https://example.com/pd' });
+    const id = created.body.id as string;
+    const before = await stored(id);
+    const preset = await patch(id, { template: 'pagerduty' });
+    expect(preset.status).toBe(400);
+    expect(preset.body.errors).toEqual([{ field: 'templateVars.routingKey', message: 'is required by the pagerduty preset' }]);
+    const perType = await patch(id, { eventTemplates: { 'incident.*': 'pagerduty' } });
+    expect(perType.status).toBe(400);
+    expect(perType.body.errors[0].field).toBe('templateVars.routingKey');
+    expect(await stored(id)).toEqual(before);
+
+    const complete = await patch(id, { template: 'pagerduty', templateVars: { routingKey: 'routing-key-value' } });
+    expect(complete.status).toBe(200);
+    // Taking the variables away again would leave the preset without them.
+    const removed = await patch(id, { templateVars: null });
+    expect(removed.status).toBe(400);
+    expect(removed.body.errors[0].field).toBe('templateVars.routingKey');
+    expect((await stored(id)).templateVars).toEqual({ routingKey: 'routing-key-value' });
+  });
+
+  it('refuses a patch that leaves the auth type without its credential', async () => {
+    const created = await create({ url: 'https://example.com/auth', auth: { type: 'bearer', token: 'bearer-token-value' } });
+    const switched = await patch(created.body.id as string, { auth: { type: 'api_key' } });
+    expect(switched.status).toBe(400);
+    expect(switched.body.errors[0].field).toBe('auth.apiKey');
+  });
+});

@@ -1,0 +1,115 @@
+// `herald apply -f`: a bad file is a usage error (exit 2), and the secrets of webhooks it creates are shown once.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHerald, type Herald } from '@herald/testing';
+
+const HERALD_BIN = join(__dirname, '..', 'bin', 'herald.js');
+let herald: Herald;
+let dir: string;
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [HERALD_BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', HERALD_API_URL: herald.api.url, HERALD_TOKEN: herald.api.token },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function configFile(name: string, lines: string[]): string {
+  const file = join(dir, name);
+  writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
+beforeAll(async () => {
+  herald = await startHerald('cli-apply', { workers: 0 });
+  dir = mkdtempSync(join(tmpdir(), 'herald-apply-'));
+});
+
+afterAll(async () => {
+  await herald?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('herald apply -f with a bad file', () => {
+  it('exits 2 naming each field the API refuses, and applies nothing', async () => {
+    const file = configFile('invalid.yaml', [
+      'webhooks:',
+      '  - name: ftp-hook',
+      '    url: ftp://example.com/hook',
+      '  - name: too-many-retries',
+      '    url: https://example.com/hook',
+      '    retry: { maxRetries: 50 }',
+    ]);
+    const run = await cli(['apply', '-f', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/webhooks\.0\.url: /);
+    expect(run.stderr).toMatch(/webhooks\.1\.retry\.maxRetries: /);
+    expect((await herald.client.get('/v1/webhooks')).body.data).toEqual([]);
+  });
+
+  it('exits 2 for a file without webhooks and for a name given twice', async () => {
+    const empty = await cli(['apply', '-f', configFile('empty.yaml', ['# nothing here'])]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/webhooks: /);
+    const twice = configFile('twice.yaml', [
+      'webhooks:',
+      '  - { name: same, url: "https://example.com/a" }',
+      '  - { name: same, url: "https://example.com/b" }',
+    ]);
+    const run = await cli(['apply', '-f', twice]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/webhooks\.1\.name: "same" appears twice/);
+  });
+});
+
+describe('herald apply -f creating webhooks', () => {
+  it('prints the signing secret of each webhook it creates, once', async () => {
+    const file = configFile('secrets.yaml', [
+      'webhooks:',
+      '  - { name: shown-once, tenant: apply-secrets, url: "https://example.com/a" }',
+      '  - { name: also-shown, tenant: apply-secrets, url: "https://example.com/b" }',
+    ]);
+    const dryRun = await cli(['apply', '-f', file, '--dry-run']);
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.stdout).not.toMatch(/whsec_/);
+
+    const first = await cli(['apply', '-f', file]);
+    expect(first.code).toBe(0);
+    const listed = (await herald.client.get('/v1/webhooks?tenant=apply-secrets')).body.data as { id: string; name: string }[];
+    expect(listed).toHaveLength(2);
+    for (const webhook of listed) {
+      const stored = JSON.parse((await herald.redis.hget(herald.keys.webhooks, webhook.id)) as string) as { secret: string };
+      const line = first.stdout.split('\n').find((text) => text.startsWith(`created   ${webhook.name} `));
+      expect(line).toContain(webhook.id);
+      expect(line).toContain(`secret ${stored.secret}`);
+    }
+    expect(first.stdout).toMatch(/shown only now/i);
+
+    const second = await cli(['apply', '-f', file]);
+    expect(second.stdout).toMatch(/unchanged shown-once/);
+    expect(second.stdout).not.toMatch(/whsec_/);
+  });
+
+  it('gives the secrets in --json output too', async () => {
+    const file = configFile('json.yaml', ['webhooks:', '  - { name: json-out, tenant: apply-json, url: "https://example.com/j" }']);
+    const run = await cli(['apply', '-f', file, '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { created: string[]; secrets: { name: string; tenant: string; id: string; secret: string }[] };
+    expect(result.created).toEqual(['json-out']);
+    expect(result.secrets).toEqual([{ name: 'json-out', tenant: 'apply-json', id: expect.stringMatching(/^wh_/), secret: expect.stringMatching(/^whsec_/) }]);
+  });
+});

@@ -1,0 +1,93 @@
+// Redis frozen (SIGSTOP: a partition without resets) past the job lock and claim times, with a
+// delivery in flight: once it thaws (SIGCONT), the same worker process delivers again, no restart.
+import type { Queue } from 'bullmq';
+import { createDeliveryQueue, createRedis, type RedisClient } from '@herald/shared';
+import {
+  FAST_WORKER_ENV,
+  apiClient,
+  createWebhook,
+  publish,
+  startApi,
+  startReceiver,
+  startRedisServer,
+  startWorker,
+  waitFor,
+  type Receiver,
+  type RunningApi,
+  type RunningRedis,
+  type RunningWorker,
+} from '@herald/testing';
+
+let redis: RunningRedis | undefined;
+let api: RunningApi | undefined;
+let worker: RunningWorker | undefined;
+let hook: Receiver | undefined;
+let queueConnection: RedisClient | undefined;
+let queue: Queue | undefined;
+
+afterAll(async () => {
+  redis?.process.kill('SIGCONT');
+  await worker?.stop('SIGKILL');
+  await api?.stop('SIGKILL');
+  await hook?.close();
+  await queue?.close();
+  queueConnection?.disconnect();
+  await redis?.stop();
+});
+
+const status = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(5000) })).status;
+
+it('delivers events published after Redis thaws, in the same worker process', async () => {
+  redis = await startRedisServer();
+  const env = { REDIS_URL: redis.url, HERALD_PREFIX: 'freeze', HERALD_ALLOW_PRIVATE_TARGETS: 'true' };
+  api = await startApi(env);
+  queueConnection = createRedis({ url: redis.url, cluster: false });
+  queue = createDeliveryQueue(queueConnection, env.HERALD_PREFIX);
+  // Short locks and claims, so that the freeze outlasts both.
+  worker = await startWorker({ ...env, ...FAST_WORKER_ENV, HERALD_JOB_LOCK_MS: '1000', HERALD_CLAIM_IDLE_MS: '1000' });
+  let release: () => void = () => undefined;
+  const holding = new Promise<void>((resolve) => (release = resolve));
+  hook = await startReceiver(async (request) => {
+    if (request.headers['x-herald-event'] === 'held.during.freeze') await holding;
+    return { status: 200 };
+  });
+  const client = apiClient(api.url, api.token, { timeoutMs: 15_000 });
+  await createWebhook(client, { url: hook.url, retry: { maxRetries: 5, initialDelayMs: 100 } });
+  await publish(client, { type: 'before.freeze' });
+  await publish(client, { type: 'held.during.freeze' });
+  await waitFor(() => hook!.requests.some((r) => r.headers['x-herald-event'] === 'held.during.freeze'), {
+    message: 'the held delivery to be in flight',
+  });
+
+  redis.process.kill('SIGSTOP');
+  // Each readiness check waits 1 s for PING: by the second, the freeze has outlasted the 1 s lock.
+  await waitFor(async () => (await status(`${worker!.metricsUrl}/readyz`)) === 503, { message: 'the worker to report not ready' });
+  await waitFor(async () => (await status(`${api!.url}/readyz`)) === 503, { message: 'the API to report not ready' });
+  // The delivery in flight ends while Redis is frozen: recording it has to wait for the thaw.
+  release();
+  redis.process.kill('SIGCONT');
+
+  await waitFor(async () => (await status(`${worker!.metricsUrl}/readyz`)) === 200, {
+    timeoutMs: 20_000,
+    message: 'the worker to be ready again',
+  });
+  const after = ['after.freeze.one', 'after.freeze.two', 'after.freeze.three'];
+  for (const type of after) await publish(client, { type });
+  await waitFor(() => after.every((type) => hook!.requests.some((r) => r.headers['x-herald-event'] === type)), {
+    timeoutMs: 30_000,
+    message: 'every event published after the thaw to be delivered',
+  });
+  // The held delivery's lock expired during the freeze, so BullMQ could not complete its job: the
+  // job is found stalled and delivered again (at least once, with the same webhook-id), and
+  // nothing stays stuck in the queue.
+  await waitFor(async () => {
+    const counts = await queue!.getJobCounts('waiting', 'delayed', 'active');
+    return Object.values(counts).every((count) => count === 0);
+  }, { timeoutMs: 20_000, message: 'the delivery queue to be idle' });
+  const held = hook.requests.filter((r) => r.headers['x-herald-event'] === 'held.during.freeze');
+  expect(held.length).toBeGreaterThanOrEqual(1);
+  expect(new Set(held.map((r) => r.headers['webhook-id'])).size).toBe(1);
+  expect(hook.requests.some((r) => r.headers['x-herald-event'] === 'before.freeze')).toBe(true);
+  expect(worker.child.exitCode).toBeNull();
+  expect(worker.child.signalCode).toBeNull();
+}, 120_000);
