@@ -50,7 +50,8 @@ it('keeps delivering to a healthy endpoint while another hangs, holding no more 
   const stuck = await receivers.start(hanging.responder);
   const healthy = await receivers.start();
   const tenant = 'neighbours';
-  await createWebhook(herald.client, { tenant, url: stuck.url, timeoutMs: 60_000, circuitBreaker: { enabled: false } });
+  // Deliveries it cannot take wait in the queue until its oldest request times out (5 s).
+  await createWebhook(herald.client, { tenant, url: stuck.url, timeoutMs: 5000, circuitBreaker: { enabled: false } });
   await createWebhook(herald.client, { tenant, url: healthy.url });
   const published = await publishBatch(tenant, 'burst.event', 100);
 
@@ -85,14 +86,15 @@ it('loses nothing when a worker is killed with deliveries in flight; only those 
   held.open();
 
   await herald.startWorker();
-  await waitFor(() => new Set(ids(hook.requests)).size >= published.length, { timeoutMs: 30_000, message: 'every event at the receiver' });
-  await herald.waitForIdleQueue();
+  // Deliveries the killed worker deferred wait in the queue until its stalled requests' timeout (10 s).
+  await waitFor(() => new Set(ids(hook.requests)).size >= published.length, { timeoutMs: 40_000, message: 'every event at the receiver' });
+  await herald.waitForIdleQueue(30_000);
   await waitFor(async () => (await pendingEntries()) === 0, { message: 'every entry acknowledged' });
   const received = ids(hook.requests);
   expect(new Set(received)).toEqual(new Set(published));
   const twice = received.filter((id, i) => received.indexOf(id) !== i);
   expect(twice.filter((id) => !inFlight.has(id))).toEqual([]);
-}, 60_000);
+}, 90_000);
 
 it('skips, when it claims an entry, the deliveries the consumer that died had settled', async () => {
   await Promise.all(herald.workers.splice(0).map((w) => w.stop('SIGTERM')));

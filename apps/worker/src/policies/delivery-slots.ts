@@ -166,14 +166,18 @@ export class DeliverySlots {
 
   /**
    * How long a deferred delivery waits in the queue, spread out so that deferred deliveries do not
-   * all come back at once: for a stalled endpoint, until its oldest request must have ended (its
-   * timeout), so that deliveries do not cycle through the queue while it hangs; otherwise about as
-   * long as the waiters ahead would take.
+   * all come back at once: about as long as the waiters ahead would take at the endpoint's usual
+   * pace; for an endpoint that hangs (stalled well past its usual time, or before any answer at
+   * all), until its oldest request must have ended (its timeout), so that deliveries do not cycle
+   * through the queue while it hangs.
    */
   private deferral(endpoint: Endpoint, now: number): number {
     const rounds = Math.ceil((endpoint.waiters.length + 1) / endpoint.limit);
+    const usual = endpoint.averageMs;
+    const stalledFor = now - Math.max(endpoint.freedAt, endpoint.fullSince);
+    const hanging = this.stalled(endpoint, now) && (usual === undefined || stalledFor > 2 * usual);
     const oldest = endpoint.starts.length > 0 ? Math.min(...endpoint.starts) : now;
-    const base = this.stalled(endpoint, now) ? oldest + endpoint.timeoutMs - now : rounds * (endpoint.averageMs ?? 0);
+    const base = hanging ? oldest + endpoint.timeoutMs - now : rounds * (usual ?? 0);
     return Math.round(Math.max(100, base) * (1 + this.random() / 2));
   }
 
