@@ -307,7 +307,8 @@ async function measureLoad({ events, fanOut = 1, rate = 0, warmupEvents = 0, pub
   }
   await resetReceiver(receiver);
   const commandsBefore = await commandCounts(redis);
-  const cpuProcesses = { redis: [redisProcess.pid], receiver: [receiver.pid], ...processes };
+  // The harness itself is the producer here: its CPU is counted too.
+  const cpuProcesses = { redis: [redisProcess.pid], receiver: [receiver.pid], ...processes, harness: [process.pid] };
   const cpuBefore = cpuStart(cpuProcesses);
   const started = Date.now();
   await offerLoad(events, rate, publish);
@@ -349,15 +350,14 @@ async function startApi({ webhooks = 1, targets = [TARGET], webhookSettings = {}
   return { prefix, env, api, publish };
 }
 
-/** Starts `count` Herald workers with `env`, each ready before the next. */
+/** Starts `count` Herald workers with `env` at once (as the bare workers are), and waits until all are ready. */
 async function startWorkers(count, env) {
-  const workers = [];
-  for (let i = 0; i < count; i++) {
-    const metricsPort = await freePort();
-    const worker = start(join(root, 'apps/worker/dist/index.js'), [], { ...env, HERALD_METRICS_PORT: String(metricsPort), HERALD_METRICS_HOST: '127.0.0.1' }, { nodeArgs: workerNodeArgs() });
-    workers.push(worker);
-    await until(async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).ok, 15_000, `worker ${i}\n${worker.output()}`);
-  }
+  const ports = [];
+  for (let i = 0; i < count; i++) ports.push(await freePort());
+  const workers = ports.map((metricsPort) =>
+    start(join(root, 'apps/worker/dist/index.js'), [], { ...env, HERALD_METRICS_PORT: String(metricsPort), HERALD_METRICS_HOST: '127.0.0.1' }, { nodeArgs: workerNodeArgs() }),
+  );
+  await Promise.all(workers.map((worker, i) => until(async () => (await fetch(`http://127.0.0.1:${ports[i]}/readyz`)).ok, 15_000, `worker ${i}\n${worker.output()}`)));
   return workers;
 }
 

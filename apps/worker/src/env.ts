@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { checkRedisSettings, commonEnvShape, envDurationMsSchema, envInt, envPort, loadEnvOrExit } from '@herald/shared';
 
-/** Share of a worker's delivery slots one webhook may hold when it sets no `maxInFlight`. */
-const DEFAULT_WEBHOOK_SHARE = 0.2;
+/**
+ * Share of a worker's delivery slots one webhook may hold when it sets no `maxInFlight`: half, so that
+ * one busy endpoint still gets enough requests in flight to be fast (at a fifth, a single endpoint
+ * got 0.75–0.9 of what it gets at half), while a hanging one leaves the other half to the rest.
+ */
+const DEFAULT_WEBHOOK_SHARE = 0.5;
 
 export const workerEnvSchema = z
   .object({
@@ -14,7 +18,7 @@ export const workerEnvSchema = z
     HERALD_WORKER_CONCURRENCY: envInt(1, 10_000).default(50),
     /**
      * Deliveries in flight to one webhook at once in this process, for webhooks without their own
-     * `maxInFlight`. Default: 20 % of HERALD_WORKER_CONCURRENCY (at least 1), so that one slow or
+     * `maxInFlight`. Default: half of HERALD_WORKER_CONCURRENCY (at least 1), so that one slow or
      * hanging endpoint cannot take every slot.
      */
     HERALD_WEBHOOK_MAX_IN_FLIGHT: envInt(1, 10_000).optional(),

@@ -48,6 +48,20 @@ export class WebhookCache {
     await this.refreshing;
   }
 
+  /**
+   * Brings the copy up to `version`, read after what the caller is about to act on (a batch of
+   * stream entries): nothing to do when the copy is at that version already (and no full reload is
+   * due), else a refresh.
+   */
+  async syncTo(version: string): Promise<void> {
+    const now = Date.now();
+    if (this.version === version && now - this.loadedAllAt < this.fullReloadEveryMs) {
+      this.checkedAt = now;
+      return;
+    }
+    await this.refresh(0);
+  }
+
   get(id: string): Webhook | undefined {
     return this.byId.get(id);
   }

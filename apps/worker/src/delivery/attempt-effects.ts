@@ -20,6 +20,11 @@ export class AttemptEffects {
     if (changes.disable) await this.disable(webhook, 'the endpoint kept failing for longer than allowed');
   }
 
+  /** Whether `attempted` has anything to do after this decision (most successes: nothing). */
+  static follow(decision: Decision): boolean {
+    return decision.disableWebhook || decision.outcome === 'dead_letter';
+  }
+
   /** After one attempt's delivery was settled. Never throws. */
   async attempted(webhook: WebhookRef, delivery: { deliveryId: string; event: StoredEvent }, decision: Decision): Promise<void> {
     if (decision.disableWebhook) await this.disable(webhook, 'the endpoint answered 410 Gone');

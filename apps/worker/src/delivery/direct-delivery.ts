@@ -6,7 +6,7 @@ import type { WorkerMetrics } from '../metrics';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots, SlotLease } from '../policies/delivery-slots';
 import { countAttempt, runAttempt, settlementFor, timedOut, type DeliveryTarget } from './attempt';
-import type { AttemptEffects } from './attempt-effects';
+import { AttemptEffects } from './attempt-effects';
 import { decide } from './decide';
 import type { HttpClient } from './http-client';
 import type { EntryRef, Settler } from './settler';
@@ -42,6 +42,8 @@ export class DirectDelivery {
    */
   deliver(planned: PlannedDelivery): Promise<void> {
     if (planned.deferral) return this.defer(planned, planned.deferral);
+    const lease = this.deps.slots.take(planned.webhook);
+    if (lease) return this.attempt(planned, lease);
     return this.deps.slots.acquire(planned.webhook).then((grant) =>
       grant.kind === 'lease' ? this.attempt(planned, grant.lease) : this.defer(planned, { reason: 'cap', delayMs: grant.delayMs }),
     );
@@ -64,7 +66,7 @@ export class DirectDelivery {
     if (decision.outcome === 'retry') settlement.job = deliveryJob(event, webhook, { attemptsBefore: 1, delayMs: decision.delayMs });
     await this.deps.settler.settle({ ...settlement, entry });
     countAttempt(this.deps.metrics, run, decision, event);
-    await this.deps.effects.attempted(webhook, { deliveryId, event }, decision);
+    if (AttemptEffects.follow(decision)) await this.deps.effects.attempted(webhook, { deliveryId, event }, decision);
   }
 
   private async defer(planned: PlannedDelivery, deferral: { reason: DeferReason; delayMs: number }): Promise<void> {

@@ -18,7 +18,7 @@ import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots } from '../policies/delivery-slots';
 import type { OperationalEvents } from '../policies/operational-events';
 import { countAttempt, runAttempt, settlementFor, timedOut, type DeliveryTarget } from './attempt';
-import type { AttemptEffects } from './attempt-effects';
+import { AttemptEffects } from './attempt-effects';
 import { decide } from './decide';
 import { DeadLetteredError, RetryableDeliveryError, UnreadableJobError } from './errors';
 import type { HttpClient } from './http-client';
@@ -97,7 +97,7 @@ export class DeliveryProcessor {
     const decision = decide({ verdict: run.verdict, answered: run.result.kind === 'response', attempt: target.attempt, maxAttempts: target.maxAttempts, policy: data.retry });
     await this.deps.settler.settle(settlementFor(target, run, decision, { settings: this.deps.policies.circuit(webhook), token: String(job.id) }));
     countAttempt(this.deps.metrics, run, decision, data.event);
-    await this.deps.effects.attempted(webhook, { deliveryId: data.deliveryId, event: data.event }, decision);
+    if (AttemptEffects.follow(decision)) await this.deps.effects.attempted(webhook, { deliveryId: data.deliveryId, event: data.event }, decision);
 
     if (decision.outcome === 'success' && run.result.kind === 'response') {
       return { outcome: 'success', statusCode: run.result.statusCode, attempt: target.attempt };

@@ -6,8 +6,10 @@
 // that no one else takes them meanwhile.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import {
   FANOUT_GROUP,
+  LuaScript,
   decodeStreamEntry,
   ensureFanoutGroup,
   isOperationalEventType,
@@ -57,6 +59,14 @@ export interface FanoutDeps {
 
 type StreamEntry = [id: string, fields: string[]];
 
+/** What planning a batch needs besides its entries: the webhooks' version and the open circuits, read after them. */
+interface BatchView {
+  webhooksVersion: string;
+  openCircuits: ReadonlySet<string>;
+}
+
+const READ_ENTRIES = new LuaScript(join(__dirname, '..', 'lua', 'read-entries-3.lua'));
+
 /** The webhooks `event` goes to: enabled, subscribed to its type, and (for Herald's own events) not the webhook it is about. */
 export function matchingWebhooks(event: StoredEvent, webhooks: readonly Webhook[]): Webhook[] {
   return webhooks.filter(
@@ -83,7 +93,8 @@ export class FanoutConsumer implements Service {
   /** Entries this consumer is delivering, and since when it (re)claimed them. */
   private readonly held = new Map<string, { entry: EntryRef; since: number }>();
   /** Deliveries and acknowledgements under way, so that stopping can wait for them. */
-  private readonly running = new Set<Promise<unknown>>();
+  private running = 0;
+  private drained: (() => void) | undefined;
   /** Moving average of the slots an entry read takes (its deliveries that go or wait here). */
   private deliveriesPerEntry = 1;
 
@@ -103,23 +114,35 @@ export class FanoutConsumer implements Service {
     this.stopped();
     for (const wake of [...this.wakers]) wake();
     await Promise.all(this.loops);
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    if (this.running > 0) await new Promise<void>((resolve) => (this.drained = resolve));
   }
 
   private ensureGroup(): Promise<void> {
     return ensureFanoutGroup(this.deps.redis, this.deps.keys);
   }
 
-  /** Reads what the free slots can hold (by the usual deliveries per entry), plans it, and reads on. */
+  /**
+   * Reads what the worker can take on (its free slots and a backlog as large, by the usual
+   * deliveries per entry), plans it, and reads on. When busy it waits for a quarter of its capacity
+   * to be free before reading again, so that it reads batches rather than an entry at a time, and
+   * the backlog keeps the slots busy meanwhile. Entries already there come in one round trip with
+   * what planning needs (read-entries-3.lua, on the connection blocking reads use, which has no
+   * other traffic to wait behind); only when there are none does it block on the stream.
+   */
   private async readLoop(): Promise<void> {
     const { slots } = this.deps;
+    const lowWater = Math.max(1, Math.min(this.options.batchSize, Math.floor(slots.capacity / 4)));
     while (!this.stopping) {
       try {
-        if (slots.held >= slots.capacity) await Promise.race([slots.whenRoom(), this.stopSignal]);
+        if (slots.room < lowWater) await Promise.race([slots.whenRoom(lowWater), this.stopSignal]);
         if (this.stopping) break;
-        const room = slots.capacity - slots.held;
-        if (room <= 0) continue;
-        const count = Math.max(1, Math.min(this.options.batchSize, Math.floor(room / this.deliveriesPerEntry)));
+        const count = Math.max(1, Math.min(this.options.batchSize, Math.floor(slots.room / this.deliveriesPerEntry)));
+        const ready = await this.readReady(count);
+        // Entries of a batch that fails stay pending in the group, and are claimed again after claimIdleMs.
+        if (ready) {
+          await this.handle(ready.entries, { claimed: false, view: ready.view });
+          continue;
+        }
         const reply = (await this.deps.blocking.xreadgroup(
           'GROUP', FANOUT_GROUP, this.consumer,
           'COUNT', count,
@@ -127,12 +150,22 @@ export class FanoutConsumer implements Service {
           'STREAMS', this.deps.keys.eventsStream, '>',
         )) as [string, StreamEntry[]][] | null;
         const entries = reply?.[0]?.[1];
-        // Entries of a batch that fails stay pending in the group, and are claimed again after claimIdleMs.
         if (entries && entries.length > 0) await this.handle(entries, { claimed: false });
       } catch (error) {
         await this.recover(error as Error);
       }
     }
+  }
+
+  /** Entries already waiting for this consumer, with the view to plan them by; null when there are none. */
+  private async readReady(count: number): Promise<{ entries: StreamEntry[]; view: BatchView } | null> {
+    const { keys } = this.deps;
+    const reply = (await READ_ENTRIES.run(this.deps.blocking, [keys.eventsStream, keys.webhooksVersion, keys.openCircuits], [FANOUT_GROUP, this.consumer, count])) as
+      | [StreamEntry[], string, string[]]
+      | [];
+    if (reply.length === 0) return null;
+    const [entries, webhooksVersion, open] = reply;
+    return { entries, view: { webhooksVersion: String(webhooksVersion), openCircuits: new Set(open) } };
   }
 
   /** Claims entries that a dead consumer left pending, and delivers them here. */
@@ -235,9 +268,15 @@ export class FanoutConsumer implements Service {
    * circuit is open or its rate limit has no token. A claimed entry skips the deliveries a crashed
    * consumer had settled.
    */
-  async handle(entries: readonly StreamEntry[], { claimed }: { claimed: boolean }): Promise<void> {
+  async handle(entries: readonly StreamEntry[], { claimed, view }: { claimed: boolean; view?: BatchView }): Promise<void> {
     const { webhooks, settler } = this.deps;
-    const [, openCircuits] = await Promise.all([webhooks.refresh(0), this.deps.circuits.openWebhookIds()]);
+    let openCircuits: ReadonlySet<string>;
+    if (view) {
+      await webhooks.syncTo(view.webhooksVersion);
+      openCircuits = view.openCircuits;
+    } else {
+      [, openCircuits] = await Promise.all([webhooks.refresh(0), this.deps.circuits.openWebhookIds()]);
+    }
     const events: { entryId: string; event: StoredEvent }[] = [];
     const direct: StoredEvent[] = [];
     for (const [entryId, fields] of entries) {
@@ -281,26 +320,31 @@ export class FanoutConsumer implements Service {
     const heldBefore = this.deps.slots.held;
     for (const [entry, plans] of byEntry) {
       if (plans.length === 0) {
-        this.track(settler.finish(entry).finally(() => this.held.delete(entry.entryId)));
+        this.track(settler.finish(entry), entry);
         continue;
       }
-      const deliveries = plans.map((plan) => this.deps.direct.deliver(plan));
-      this.track(
-        Promise.allSettled(deliveries).then((results) => {
-          this.held.delete(entry.entryId);
-          for (const result of results) {
-            if (result.status === 'rejected') this.deps.logger.error({ err: result.reason, entryId: entry.entryId }, 'a delivery failed to settle; its entry will be claimed again');
-          }
-        }),
-      );
+      for (const plan of plans) this.track(this.deps.direct.deliver(plan), entry);
     }
     const holding = this.deps.slots.held - heldBefore;
     if (events.length > 0) this.deliveriesPerEntry += FANOUT_WEIGHT * (Math.max(1, holding / events.length) - this.deliveriesPerEntry);
   }
 
-  private track(work: Promise<unknown>): void {
-    const tracked = work.catch((error: unknown) => this.deps.logger.error({ err: error }, 'fan-out work failed')).finally(() => this.running.delete(tracked));
-    this.running.add(tracked);
+  /**
+   * Counts work under way until it ends. An entry is let go once it is acknowledged (the settler
+   * marks it so), or as soon as any of its work fails: it stays pending, and is claimed again.
+   */
+  private track(work: Promise<unknown>, entry?: EntryRef): void {
+    this.running += 1;
+    const ended = () => {
+      this.running -= 1;
+      if (entry && entry.unsettled <= 0) this.held.delete(entry.entryId);
+      if (this.running === 0) this.drained?.();
+    };
+    work.then(ended, (error: unknown) => {
+      this.deps.logger.error({ err: error, entryId: entry?.entryId }, 'fan-out work failed; the entry will be claimed again');
+      if (entry) this.held.delete(entry.entryId);
+      ended();
+    });
   }
 
   /**

@@ -40,6 +40,19 @@ describe('DeliverySlots', () => {
     slots.close();
   });
 
+  it('gives a slot at once with take() only when there is room and no one waits before it', async () => {
+    const slots = new DeliverySlots({ capacity: 10, webhookCap: 1, waitMs: 10_000 });
+    const first = slots.take(hook('wh_a'));
+    expect(first).toBeDefined();
+    expect(slots.take(hook('wh_a'))).toBeUndefined();
+    const waiting = slots.acquire(hook('wh_a'));
+    first!.release(answered());
+    // The slot went to the one waiting, not to a newcomer.
+    expect(slots.take(hook('wh_a'))).toBeUndefined();
+    expect((await waiting).kind).toBe('lease');
+    slots.close();
+  });
+
   it('defers at once a delivery to an endpoint that has freed nothing for waitMs, until its oldest request times out', async () => {
     const time = clock();
     const slots = new DeliverySlots({ capacity: 10, webhookCap: 2, waitMs: 250, now: time.now, random: () => 0 });
@@ -75,7 +88,10 @@ describe('DeliverySlots', () => {
     const waiting = slots.acquire(hook('wh_new'));
     expect(slots.held).toBe(2);
     time.advance(50); // a fifth of waitMs without any answer
-    expect(await waiting).toEqual({ kind: 'defer', delayMs: 9950 });
+    // Stalled a moment only (it may be slow to start): back soon.
+    expect(await waiting).toEqual({ kind: 'defer', delayMs: 100 });
+    time.advance(200); // stalled for waitMs: it hangs, so until its oldest request times out
+    expect(await slots.acquire(hook('wh_new'))).toEqual({ kind: 'defer', delayMs: 9750 });
     expect(slots.held).toBe(1);
 
     // An endpoint known to answer gets the whole waitMs.
@@ -127,7 +143,7 @@ describe('DeliverySlots', () => {
   });
 
   it('holds deliveries beyond the worker\'s capacity, and says when there is room again', async () => {
-    const slots = new DeliverySlots({ capacity: 2, webhookCap: 2, waitMs: 250 });
+    const slots = new DeliverySlots({ capacity: 2, backlog: 0, webhookCap: 2, waitMs: 250 });
     const a = lease(await slots.acquire(hook('wh_a')));
     lease(await slots.acquire(hook('wh_b')));
     const room = slots.whenRoom();
@@ -137,6 +153,20 @@ describe('DeliverySlots', () => {
     a.release(answered());
     expect((await c).kind).toBe('lease');
     expect((await settled(room)).done).toBe(false); // still 2 held of 2
+    slots.close();
+  });
+
+  it('takes on a backlog as large as its capacity by default, waiting for slots', async () => {
+    const slots = new DeliverySlots({ capacity: 2, webhookCap: 2, waitMs: 10_000 });
+    expect(slots.room).toBe(4);
+    const grants = ['wh_a', 'wh_b', 'wh_c', 'wh_d'].map((id) => slots.acquire(hook(id)));
+    expect(slots.room).toBe(0);
+    const room = slots.whenRoom(2);
+    lease(await grants[0]!).release(answered());
+    expect((await settled(room)).done).toBe(false); // one freed: the backlog took it
+    lease(await grants[1]!).release(answered());
+    await room;
+    expect(slots.room).toBe(2);
     slots.close();
   });
 

@@ -9,6 +9,11 @@ import type { RandomSource } from '@herald/shared';
 export interface SlotOptions {
   /** Deliveries in flight at once in this worker. */
   capacity: number;
+  /**
+   * Deliveries that may wait here for a slot besides those in flight, so that a slot that frees
+   * is taken at once rather than after the next read of the stream. Default: `capacity`.
+   */
+  backlog?: number;
   /** Deliveries in flight to one webhook at once, for webhooks without their own `maxInFlight`. */
   webhookCap: number;
   /** How long a delivery may wait here for its webhook's slot before it is deferred, in ms. */
@@ -81,7 +86,7 @@ export class DeliverySlots {
   private readonly endpoints = new Map<string, Endpoint>();
   /** Endpoints with waiters, the longest waiting first. */
   private readonly queued = new Set<Endpoint>();
-  private roomWaiters: (() => void)[] = [];
+  private roomWaiters: { room: number; resolve: () => void }[] = [];
   private sweeper: NodeJS.Timeout | undefined;
   private forgottenAt: number;
   private readonly now: () => number;
@@ -107,6 +112,14 @@ export class DeliverySlots {
     return this.endpoints.get(webhookId)?.limit;
   }
 
+  /** A slot at once, when the webhook and the worker have room and no one waits before it; else undefined (then `acquire`). */
+  take(webhook: SlotTarget): SlotLease | undefined {
+    const now = this.now();
+    const endpoint = this.endpoint(webhook, now);
+    if (this.inFlight >= this.options.capacity || endpoint.inFlight >= endpoint.limit || endpoint.waiters.length > 0) return undefined;
+    return this.start(endpoint, now);
+  }
+
   /**
    * A slot for a delivery to `webhookId`: at once when there is room, after a short wait when its
    * endpoint is moving, else a deferral with the delay to queue it for. The delivery counts as held
@@ -130,10 +143,15 @@ export class DeliverySlots {
     });
   }
 
-  /** Resolves once the worker holds fewer deliveries than its capacity. */
-  whenRoom(): Promise<void> {
-    if (this.held < this.options.capacity) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  /** Deliveries the worker may still take on: in flight and waiting, up to capacity and backlog. */
+  get room(): number {
+    return Math.max(0, this.options.capacity + (this.options.backlog ?? this.options.capacity) - this.held);
+  }
+
+  /** Resolves once the worker may take on at least `room` more deliveries. */
+  whenRoom(room = 1): Promise<void> {
+    if (this.room >= room) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ room, resolve }));
   }
 
   /** Stops the sweeper; waiters still here are deferred. */
@@ -166,18 +184,21 @@ export class DeliverySlots {
 
   /**
    * How long a deferred delivery waits in the queue, spread out so that deferred deliveries do not
-   * all come back at once: about as long as the waiters ahead would take at the endpoint's usual
-   * pace; for an endpoint that hangs (stalled well past its usual time, or before any answer at
-   * all), until its oldest request must have ended (its timeout), so that deliveries do not cycle
-   * through the queue while it hangs.
+   * all come back at once:
+   * - an endpoint that hangs (stalled for `waitMs` and well past its usual time): until its oldest
+   *   request must have ended (its timeout), so that deliveries do not cycle through the queue;
+   * - one stalled a moment only (it may just be slow to start: new connections, a cold receiver):
+   *   twice as long as it has been stalled;
+   * - otherwise about as long as the waiters ahead take at the endpoint's usual pace.
    */
   private deferral(endpoint: Endpoint, now: number): number {
-    const rounds = Math.ceil((endpoint.waiters.length + 1) / endpoint.limit);
     const usual = endpoint.averageMs;
     const stalledFor = now - Math.max(endpoint.freedAt, endpoint.fullSince);
-    const hanging = this.stalled(endpoint, now) && (usual === undefined || stalledFor > 2 * usual);
-    const oldest = endpoint.starts.length > 0 ? Math.min(...endpoint.starts) : now;
-    const base = hanging ? oldest + endpoint.timeoutMs - now : rounds * (usual ?? 0);
+    let base: number;
+    if (!this.stalled(endpoint, now)) base = Math.ceil((endpoint.waiters.length + 1) / endpoint.limit) * (usual ?? 0);
+    else if (stalledFor >= this.options.waitMs && (usual === undefined || stalledFor > 2 * usual)) {
+      base = Math.min(...endpoint.starts, now) + endpoint.timeoutMs - now;
+    } else base = 2 * stalledFor;
     return Math.round(Math.max(100, base) * (1 + this.random() / 2));
   }
 
@@ -244,10 +265,12 @@ export class DeliverySlots {
   }
 
   private announceRoom(): void {
-    if (this.held >= this.options.capacity || this.roomWaiters.length === 0) return;
-    const waiting = this.roomWaiters;
-    this.roomWaiters = [];
-    for (const resolve of waiting) resolve();
+    if (this.roomWaiters.length === 0) return;
+    const room = this.room;
+    const ready = this.roomWaiters.filter((waiter) => waiter.room <= room);
+    if (ready.length === 0) return;
+    this.roomWaiters = this.roomWaiters.filter((waiter) => waiter.room > room);
+    for (const waiter of ready) waiter.resolve();
   }
 
   /**
