@@ -130,3 +130,21 @@ describe('after the first load, only what changed is read', () => {
     expect(cache.get('wh_unrecorded')).toBeDefined();
   });
 });
+
+it('syncTo reads nothing when the copy is at the version given, and catches up when it is not', async () => {
+  const syncKeys = redisKeys(uniquePrefix('webhook-cache-sync'));
+  const store = new WebhookStore(redis, syncKeys);
+  const cache = new WebhookCache(store);
+  await store.create(webhookCreateSchema.parse({ url: 'https://example.com/a', tenant: 'sync' }));
+  await cache.refresh(0);
+  const versionReads = jest.spyOn(store, 'version');
+  const changeReads = jest.spyOn(store, 'changesSince');
+  await cache.syncTo(await store.version());
+  expect(versionReads).toHaveBeenCalledTimes(1); // the test's own read above
+  expect(changeReads).not.toHaveBeenCalled();
+
+  const added = await store.create(webhookCreateSchema.parse({ url: 'https://example.com/b', tenant: 'sync' }));
+  await cache.syncTo(await store.version());
+  expect(changeReads).toHaveBeenCalledTimes(1);
+  expect(cache.get(added.id)).toBeDefined();
+});
