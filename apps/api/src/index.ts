@@ -9,6 +9,7 @@ import {
   createDeliveryQueue,
   createLogger,
   createRedis,
+  waitUntilConnected,
   redisTargetFromEnv,
   ensureFanoutGroup,
   parseConfigFile,
@@ -20,18 +21,25 @@ import { loadApiEnv } from './env';
 import { createApiMetrics } from './metrics';
 import { createServer } from './server';
 
+/** How long the API waits for Redis at start before giving up (it exits 1, saying so). */
+const STARTUP_WAIT_MS = 15_000;
+
 async function main(): Promise<void> {
   const env = loadApiEnv();
   const logger = createLogger({ name: 'herald-api', level: env.LOG_LEVEL });
   const keys = redisKeys(env.HERALD_PREFIX);
   const redisTarget = redisTargetFromEnv(env);
-  // Requests fail (503) rather than hang while Redis is unreachable: a few retries while it
-  // reconnects, and a deadline on every command for a Redis that holds the connection but does not
-  // answer. The queue's connection is bounded alike: the API never blocks on it (no worker here).
-  const bounded = { maxRetriesPerRequest: 2, commandTimeout: env.HERALD_REDIS_COMMAND_TIMEOUT_MS };
+  // Requests fail (503) rather than hang while Redis is unreachable: a deadline on every command
+  // for a Redis that holds the connection but does not answer, and no queue of commands while the
+  // connection is down (a command queued then would run once Redis is back, after its request was
+  // answered 503: an event refused, then published after all). The queue's connection is bounded
+  // alike: the API never blocks on it (no worker here).
+  const bounded = { maxRetriesPerRequest: 2, commandTimeout: env.HERALD_REDIS_COMMAND_TIMEOUT_MS, enableOfflineQueue: false };
   const redis = createRedis(redisTarget, bounded);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  const deliveryQueue = createDeliveryQueue(createBullMQConnection(redisTarget, bounded), env.HERALD_PREFIX);
+  const queueConnection = createBullMQConnection(redisTarget, bounded);
+  await Promise.all([waitUntilConnected(redis, STARTUP_WAIT_MS), waitUntilConnected(queueConnection, STARTUP_WAIT_MS)]);
+  const deliveryQueue = createDeliveryQueue(queueConnection, env.HERALD_PREFIX);
   deliveryQueue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
 
   await ensureFanoutGroup(redis, keys);

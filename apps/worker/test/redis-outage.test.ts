@@ -2,6 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRedis } from '@herald/shared';
 import {
   apiClient,
   startApi,
@@ -54,6 +55,15 @@ it('reports not ready while Redis is down, and delivers again once it is back', 
   expect(accepted.status).toBe(202);
   const requests = await hook.waitForRequests(2, { timeoutMs: 20_000 });
   expect(requests[1]!.headers['x-herald-event']).toBe('after.outage');
+  // The event refused with 503 was not appended later either (the API queues no command while
+  // Redis is away): had it been, it would be in the stream before the one published after.
+  const probe = createRedis({ url: redis.url, cluster: false });
+  try {
+    const entries = (await probe.xrange('herald:events', '-', '+')) as [string, string[]][];
+    expect(entries.map(([, fields]) => JSON.parse(fields[1]!).type)).toEqual(['before.outage', 'after.outage']);
+  } finally {
+    probe.disconnect();
+  }
   expect(worker.child.exitCode).toBeNull();
   expect(api.child.exitCode).toBeNull();
 }, 90_000);

@@ -27,7 +27,7 @@ export { newEventId, newWebhookId, eventIdForStreamEntry, deliveryIdFor, replayJ
 export { matchesEventType, matchesAnyPattern } from './patterns';
 export { maxAttempts, retryDelayMs, type RandomSource } from './retry';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger';
-export { createRedis, createBullMQConnection, createDeliveryQueue, execOrThrow, pingWithin, ensureFanoutGroup } from './redis';
+export { createRedis, createBullMQConnection, createDeliveryQueue, execOrThrow, pingWithin, waitUntilConnected, ensureFanoutGroup } from './redis';
 export type { RedisClient, RedisTarget } from './redis-client';
 export { LuaScript, type LuaArg } from './lua/lua-script';
 export { redisReplyCode } from './errors/redis-reply';

@@ -72,6 +72,23 @@ export async function execOrThrow(pipeline: ChainableCommander): Promise<unknown
   });
 }
 
+/** Resolves once `redis` is connected and ready; rejects, naming the wait, after `timeoutMs`. */
+export async function waitUntilConnected(redis: RedisClient, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  let timer: NodeJS.Timeout | undefined;
+  let onReady: (() => void) | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      onReady = resolve;
+      redis.once('ready', onReady);
+      timer = setTimeout(() => reject(new Error(`Redis was not reachable within ${timeoutMs} ms`)), timeoutMs);
+    });
+  } finally {
+    clearTimeout(timer);
+    if (onReady) redis.off('ready', onReady);
+  }
+}
+
 /** PING with a deadline: readiness checks must answer even while Redis does not. */
 export async function pingWithin(redis: RedisClient, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

@@ -30,6 +30,21 @@ describe('decodeStreamEntry', () => {
     expect(result.ok && result.viaApi).toBe(true);
   });
 
+  it('takes an event the API wrote as it is, and puts one whose shape is off through the schema', () => {
+    const fields = (event: unknown) => ['event', JSON.stringify(event), 'eventId', 'evt_abc', 'receivedAt', '1700000000123'];
+    const good = decodeStreamEntry('1700000000124-0', fields({ type: 'a.b', data: { n: 1 }, tenant: 'acme', id: 'key-1' }));
+    expect(good).toEqual({
+      ok: true,
+      viaApi: true,
+      event: { id: 'evt_abc', type: 'a.b', data: { n: 1 }, tenant: 'acme', idempotencyKey: 'key-1', receivedAt: 1700000000123, occurredAt: new Date(1700000000123).toISOString() },
+    });
+    for (const odd of [{ type: 'a.b', data: [], tenant: 'acme' }, { type: 7, data: {}, tenant: 'acme' }, { data: {}, tenant: 'acme' }]) {
+      const result = decodeStreamEntry('1700000000124-0', fields(odd));
+      expect(result.ok).toBe(false);
+    }
+    expect(decodeStreamEntry('1700000000124-0', fields({ data: {}, tenant: 'acme' }))).toMatchObject({ ok: false, reason: /type: required/ });
+  });
+
   it.each([
     [['data', '{}'], /no "event" field/],
     [['event', '{not json'], /not valid JSON/],
