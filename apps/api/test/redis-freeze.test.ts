@@ -28,7 +28,7 @@ it('answers 503 problem+json with Retry-After within seconds while Redis is froz
   expect((await client.post('/v1/events', { type: 'before.freeze' })).status).toBe(202);
 
   redis.process.kill('SIGSTOP');
-  // Ingest (a MULTI), a read, and one that waits on the delivery queue's own connection.
+  // Ingest (one script call), a read, and one that waits on the delivery queue's own connection.
   const answers = [
     await client.post('/v1/events', { type: 'during.freeze' }),
     await client.get('/v1/webhooks'),

@@ -39,9 +39,9 @@ export function eventIdForStreamEntry(entryId: string): string {
 }
 
 /**
- * One event's delivery to one webhook: `x-herald-delivery-id`, the dead letter id, and the
- * BullMQ job id of the first attempt. SPEC says `<eventId>:<webhookId>`; BullMQ refuses custom job
- * ids holding one ':', so Herald joins them with '.' (neither id can contain one).
+ * One event's delivery to one webhook: `x-herald-delivery-id`, the dead letter id, and the id of
+ * the delivery's job when it has one (a retry, a deferral). BullMQ refuses custom job ids holding
+ * one ':', so Herald joins the ids with '.' (neither id can contain one).
  */
 export function deliveryIdFor(eventId: string, webhookId: string): string {
   return `${eventId}.${webhookId}`;

@@ -67,7 +67,7 @@ export function webhooksRouter(
     if (taken) throw new HttpProblem(409, 'Conflict', `Tenant ${tenant} already has a webhook named "${name}" (${taken.id})`);
   }
 
-  /** SPEC §5: only http(s), https in production, no private targets unless allowed. */
+  /** Only http(s), https in production, no private targets unless allowed (docs/reference.md, "Target safety"). */
   async function checkTarget(url: string | undefined): Promise<void> {
     if (url === undefined) return;
     const refused = await refusedTargetUrl(url, targetPolicy);

@@ -9,7 +9,7 @@ const response = (statusCode: number, headers: Record<string, string> = {}): Htt
   body: '',
 });
 
-describe('classify (SPEC §4)', () => {
+describe('classify (the response rules of docs/reference.md)', () => {
   it.each([200, 201, 202, 204, 299])('%i succeeds', (status) => {
     expect(classify(response(status), NOW).kind).toBe('success');
   });

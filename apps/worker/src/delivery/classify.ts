@@ -1,4 +1,4 @@
-// What a delivery's HTTP result means for the delivery (SPEC §4).
+// What a delivery's HTTP result means for the delivery (docs/reference.md, "Response handling").
 import { RENDER_FAILED, TARGET_REFUSED, type HttpResult } from './http-client';
 
 export type Verdict =

@@ -76,7 +76,7 @@ export const commonEnvShape = {
   HERALD_REDIS_CLUSTER: envBoolean.default(false),
   HERALD_PREFIX: prefixSchema,
   LOG_LEVEL: logLevelSchema,
-  /** Unset: allowed outside production, refused in production (SPEC §5). */
+  /** Unset: allowed outside production, refused in production (docs/reference.md, "Target safety"). */
   HERALD_ALLOW_PRIVATE_TARGETS: envBoolean.optional(),
   NODE_ENV: z.string().default('development'),
   /** How often queue depths, dead letters, stream pending and open circuits are read for /metrics, in ms. */
