@@ -294,7 +294,6 @@ export class FanoutConsumer implements Service {
     const settledBefore = claimed ? await this.settledDeliveries(events.map(({ event }) => event.id)) : new Map<string, Set<string>>();
     if (direct.length > duplicates.size) this.deps.metrics.eventsIngested.inc({ source: 'stream' }, direct.length - duplicates.size);
 
-    const now = Date.now();
     const planned: PlannedDelivery[] = [];
     const byEntry = new Map<EntryRef, PlannedDelivery[]>();
     for (const { entryId, event } of events) {
@@ -309,7 +308,6 @@ export class FanoutConsumer implements Service {
         unsettled: targets.length,
         marked: (settled?.size ?? 0) > 0,
       };
-      this.held.set(entryId, { entry, since: now });
       const plans = targets.map((webhook) => ({ webhook, event, entry }));
       byEntry.set(entry, plans);
       planned.push(...plans);
@@ -318,7 +316,11 @@ export class FanoutConsumer implements Service {
 
     // What the batch's deliveries hold of the slots (those deferred hold none) steers the next read.
     const heldBefore = this.deps.slots.held;
+    const now = Date.now();
     for (const [entry, plans] of byEntry) {
+      // Held from here on: renewed while slow, never claimed by this worker itself. An entry whose
+      // planning failed above is not, so it is claimed again after the claim delay.
+      this.held.set(entry.entryId, { entry, since: now });
       if (plans.length === 0) {
         this.track(settler.finish(entry), entry);
         continue;
