@@ -162,3 +162,16 @@ it('counts Herald\'s own operational events and their deliveries apart from prod
   expect(after.operational.events.lastHour - before.operational.events.lastHour).toBe(2);
   expect(after.operational.deliveries.attempts - before.operational.deliveries.attempts).toBe(1);
 });
+
+it('keeps an event\'s own attempt list for an hour by default, not longer', async () => {
+  const hook = await receivers.start();
+  await createWebhook(herald.client, { tenant: 'retention', url: hook.url });
+  const eventId = await publish(herald.client, { tenant: 'retention', type: 'kept.briefly' });
+  await hook.waitForRequests(1);
+  const ttl = await waitFor(async () => {
+    const seconds = await herald.redis.ttl(herald.keys.eventAttempts(eventId));
+    return seconds > 0 && seconds;
+  }, { message: 'the event\'s attempt list, with its expiry' });
+  expect(ttl).toBeLessThanOrEqual(3600);
+  expect(ttl).toBeGreaterThan(3500);
+});

@@ -66,3 +66,12 @@ it('is what the documents point to: none refers to a specification outside the r
   expect(outside).toEqual([]);
   expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain('docs/reference.md');
 });
+
+it('speaks of Herald in the documents, not of the work items it was built in', () => {
+  const offending = repositoryFiles((name) => name.endsWith('.md'))
+    .flatMap((path) => {
+      const lines = readFileSync(path, 'utf8').split('\n');
+      return lines.flatMap((line, i) => (/\bissues? \d+\b|\bSPEC\b|§\s*\d/.test(line) ? [`${relative(ROOT, path)}:${i + 1}: ${line.trim()}`] : []));
+    });
+  expect(offending).toEqual([]);
+});
