@@ -32,8 +32,9 @@ async function main(): Promise<void> {
   // Requests fail (503) rather than hang while Redis is unreachable: a deadline on every command
   // for a Redis that holds the connection but does not answer, and no queue of commands while the
   // connection is down (a command queued then would run once Redis is back, after its request was
-  // answered 503: an event refused, then published after all). The queue's connection is bounded
-  // alike: the API never blocks on it (no worker here).
+  // answered 503: an event refused, then published after all). A command already sent to a Redis
+  // that stopped answering may still run when it wakes: that is why producers that retry a 503
+  // send an `id`. The queue's connection is bounded alike: the API never blocks on it.
   const bounded = { maxRetriesPerRequest: 2, commandTimeout: env.HERALD_REDIS_COMMAND_TIMEOUT_MS, enableOfflineQueue: false };
   const redis = createRedis(redisTarget, bounded);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));

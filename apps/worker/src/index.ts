@@ -122,6 +122,8 @@ async function main(): Promise<void> {
     shuttingDown = true;
     logger.info({ signal }, 'herald worker draining');
     health.setReady(false);
+    // Take no new jobs while the fan-out finishes what it has started.
+    await delivery.stopIntake().catch((error: Error) => logger.warn({ err: error.message }, 'could not pause the delivery worker'));
     const drained = await supervisor.stop(env.HERALD_SHUTDOWN_TIMEOUT_MS);
     if (!drained) {
       // Deliveries still in flight keep their entries pending and their jobs locked; another worker

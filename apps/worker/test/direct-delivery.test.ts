@@ -1,6 +1,7 @@
 // Deliveries straight from the stream across real processes: one endpoint never stalls the others,
 // a killed worker's entries are claimed and finished without repeating what was settled, and an
 // entry held a long time by a slow endpoint is not taken by another worker meanwhile.
+import { deliveryJob } from '@herald/shared';
 import {
   createWebhook,
   receiverPool,
@@ -77,11 +78,14 @@ it('loses nothing when a worker is killed with deliveries in flight; only those 
   const tenant = 'killed';
   await createWebhook(herald.client, { tenant, url: hook.url });
   const published = await publishBatch(tenant, 'crash.event', 30);
-  // The default cap (10 of 50) is in flight at the receiver, the rest waits in the worker or the queue.
+  // Up to the default cap is in flight at the receiver (held there), the rest waits in the worker or the queue.
   await hook.waitForRequests(10);
-  const inFlight = new Set(ids(hook.requests));
   victim.child.kill('SIGKILL');
   expect(await victim.exited).toBeNull();
+  // Once its connections are closed, the receiver has read all the worker sent: every request it
+  // has was in flight when the worker died (none was answered).
+  await waitFor(() => hook.openConnections() === 0, { message: 'the dead worker\'s connections closed at the receiver' });
+  const inFlight = new Set(ids(hook.requests));
   herald.workers.splice(herald.workers.indexOf(victim), 1);
   held.open();
 
@@ -139,4 +143,27 @@ it('keeps an entry whose endpoint is slower than the claim delay from being clai
   );
   expect(claimedByOther).toEqual([]);
   expect(ids(slow.requests).sort()).toEqual([...published].sort());
+});
+
+it('sends a claimed delivery once when the worker that died had already queued its job', async () => {
+  await Promise.all(herald.workers.splice(0).map((w) => w.stop('SIGTERM')));
+  const hook = await receivers.start();
+  const tenant = 'queued-then-died';
+  const webhook = await createWebhook(herald.client, { tenant, url: hook.url });
+  const [eventId] = await publishBatch(tenant, 'queued.event', 1);
+  // A consumer reads the entry, queues the delivery's retry (its attempt failed), and dies before
+  // it could write that down and acknowledge the entry.
+  const read = (await herald.redis.xreadgroup('GROUP', 'fanout', 'ghost-2', 'COUNT', 10, 'STREAMS', herald.keys.eventsStream, '>')) as [string, unknown[]][];
+  expect(read[0]![1]).toHaveLength(1);
+  const event = (await herald.client.get(`/v1/events/${eventId}`)).body.event;
+  const retry = { strategy: 'exponential', maxRetries: 3, initialDelayMs: 1000, backoffMultiplier: 2, maxDelayMs: 60_000, jitter: 0 } as const;
+  const job = deliveryJob(event, { id: webhook.id, retry }, { attemptsBefore: 1, delayMs: 2000 });
+  await herald.queue.add(job.name, job.data, job.opts);
+
+  await herald.startWorker();
+  await hook.waitForRequests(1, { timeoutMs: 15_000 });
+  await herald.waitForIdleQueue();
+  await waitFor(async () => (await pendingEntries()) === 0, { message: 'the claimed entry acknowledged' });
+  expect(ids(hook.requests)).toEqual([eventId]);
+  expect(hook.requests[0]!.headers['x-herald-attempt']).toBe('2');
 });

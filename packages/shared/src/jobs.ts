@@ -55,6 +55,11 @@ export const deliveryJobDataSchema = z.object({
    * `attemptsBefore + n` of the delivery.
    */
   attemptsBefore: z.number().int().min(0).default(0),
+  /**
+   * A rate-limit token was already taken for this delivery (it was planned to go at once, then had
+   * to wait for a slot): its first attempt takes none.
+   */
+  rateAdmitted: z.boolean().optional(),
 });
 export type DeliveryJobData = z.output<typeof deliveryJobDataSchema>;
 
@@ -71,6 +76,8 @@ export interface DeliveryJobOptions {
   attemptsBefore?: number;
   /** When the job's first attempt is due, in ms from now; default at once. */
   delayMs?: number;
+  /** A rate-limit token was already taken for it. */
+  rateAdmitted?: boolean;
 }
 
 /**
@@ -79,11 +86,11 @@ export interface DeliveryJobOptions {
  * `attemptsBefore`.
  */
 export function deliveryJob(event: StoredEvent, webhook: Pick<Webhook, 'id' | 'retry'>, options: DeliveryJobOptions = {}): DeliveryJobSpec {
-  const { replay = 0, attemptsBefore = 0, delayMs = 0 } = options;
+  const { replay = 0, attemptsBefore = 0, delayMs = 0, rateAdmitted } = options;
   const deliveryId = deliveryIdFor(event.id, webhook.id);
   return {
     name: DELIVERY_JOB_NAME,
-    data: { v: 2, deliveryId, webhookId: webhook.id, event, retry: webhook.retry, replay, attemptsBefore },
+    data: { v: 2, deliveryId, webhookId: webhook.id, event, retry: webhook.retry, replay, attemptsBefore, ...(rateAdmitted ? { rateAdmitted } : {}) },
     opts: {
       jobId: replay === 0 ? deliveryId : replayJobId(deliveryId, replay),
       attempts: Math.max(1, maxAttempts(webhook.retry) - attemptsBefore),

@@ -40,7 +40,7 @@ export interface RedisKeys {
   attempts(webhookId: string): string;
   /** Hash of a webhook's delivery counters. */
   webhookStats(webhookId: string): string;
-  /** List of one event's delivery attempts (all webhooks), newest first; expires after a week. */
+  /** List of one event's delivery attempts (all webhooks), newest first; expires (HERALD_EVENT_ATTEMPTS_TTL after its first). */
   eventAttempts(eventId: string): string;
   /** Hash of delivery counters over all webhooks (total, success, retry, dead_letter), of producers' events. */
   readonly globalStats: string;

@@ -38,7 +38,15 @@ describe('decodeStreamEntry', () => {
       viaApi: true,
       event: { id: 'evt_abc', type: 'a.b', data: { n: 1 }, tenant: 'acme', idempotencyKey: 'key-1', receivedAt: 1700000000123, occurredAt: new Date(1700000000123).toISOString() },
     });
-    for (const odd of [{ type: 'a.b', data: [], tenant: 'acme' }, { type: 7, data: {}, tenant: 'acme' }, { data: {}, tenant: 'acme' }]) {
+    for (const odd of [
+      { type: 'a.b', data: [], tenant: 'acme' },
+      { type: 7, data: {}, tenant: 'acme' },
+      { data: {}, tenant: 'acme' },
+      // A producer writing the API's fields itself does not get around the event's rules.
+      { type: 'Not Dotted', data: {}, tenant: 'acme' },
+      { type: 'a.b', data: {}, tenant: 'no spaces' },
+      { type: 'a.b', data: JSON.parse('{"__proto__":{"x":1}}'), tenant: 'acme' },
+    ]) {
       const result = decodeStreamEntry('1700000000124-0', fields(odd));
       expect(result.ok).toBe(false);
     }

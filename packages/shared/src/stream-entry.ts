@@ -2,7 +2,7 @@
 import { eventIdForStreamEntry } from './ids';
 import { isOperationalEventType } from './keys';
 import { MAX_EVENT_BYTES, eventInputSchema, type StoredEvent } from './schemas/event';
-import { missingIsRequired } from './schemas/common';
+import { EVENT_TYPE_MAX_LENGTH, EVENT_TYPE_PATTERN, TENANT_MAX_LENGTH, TENANT_PATTERN, missingIsRequired } from './schemas/common';
 
 /** Fields of an events stream entry. Producers writing directly set only `event`. */
 export const STREAM_FIELDS = {
@@ -28,13 +28,17 @@ export type DecodedEntry =
  * the schema's (the hot path of every delivery). Anything else, or anything odd, goes through
  * the full schema.
  */
-function writtenByHerald(fields: ReadonlyMap<string, string>, json: unknown): StoredEvent | undefined {
+function writtenByHerald(fields: ReadonlyMap<string, string>, raw: string, json: unknown): StoredEvent | undefined {
   const eventId = fields.get(STREAM_FIELDS.eventId);
   const receivedAt = Number(fields.get(STREAM_FIELDS.receivedAt));
   if (eventId === undefined || !EVENT_ID.test(eventId) || !(receivedAt > 0) || typeof json !== 'object' || json === null) return undefined;
   const input = json as Record<string, unknown>;
   const data = input.data;
   if (typeof input.type !== 'string' || typeof input.tenant !== 'string' || typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  // Producers may write these fields too: the rules that keep an event deliverable still hold.
+  const typeOk = input.type.length <= EVENT_TYPE_MAX_LENGTH && EVENT_TYPE_PATTERN.test(input.type);
+  const tenantOk = input.tenant.length <= TENANT_MAX_LENGTH && TENANT_PATTERN.test(input.tenant);
+  if (!typeOk || !tenantOk || raw.includes('"__proto__"')) return undefined;
   if ((input.id !== undefined && typeof input.id !== 'string') || (input.occurredAt !== undefined && typeof input.occurredAt !== 'string')) return undefined;
   const event: StoredEvent = {
     id: eventId,
@@ -65,7 +69,7 @@ export function decodeStreamEntry(entryId: string, fields: readonly string[]): D
   } catch (error) {
     return { ok: false, reason: `"event" is not valid JSON: ${(error as Error).message}` };
   }
-  const written = writtenByHerald(map, json);
+  const written = writtenByHerald(map, raw, json);
   if (written) return { ok: true, event: written, viaApi: true };
   const parsed = eventInputSchema.safeParse(json, { error: missingIsRequired });
   if (!parsed.success) {

@@ -27,6 +27,8 @@ export interface Receiver {
   respond(responder: Responder): void;
   /** Resolves once `count` requests have arrived. */
   waitForRequests(count: number, options?: WaitOptions): Promise<ReceivedRequest[]>;
+  /** Connections open to it now (a sender that died has its connections closed, and everything it sent read). */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,11 @@ export async function startReceiver(responder: Responder = () => ({ status: 200,
     });
   });
   server.keepAliveTimeout = 30_000;
+  let open = 0;
+  server.on('connection', (socket) => {
+    open += 1;
+    socket.once('close', () => (open -= 1));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
@@ -59,6 +66,7 @@ export async function startReceiver(responder: Responder = () => ({ status: 200,
     respond(next) {
       current = next;
     },
+    openConnections: () => open,
     async waitForRequests(count, options) {
       await waitFor(() => requests.length >= count, {
         message: `${count} requests at the receiver (have ${requests.length})`,

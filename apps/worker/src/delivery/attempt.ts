@@ -41,9 +41,9 @@ export async function runAttempt(http: HttpClient, target: DeliveryTarget): Prom
   return { result, verdict: classify(result, finishedMs), startedMs, finishedMs, durationMs };
 }
 
-/** Whether the attempt ran out of time: its endpoint's cap shrinks. */
+/** Whether the attempt ran out of time, answering or connecting: its endpoint's cap shrinks. */
 export function timedOut(run: AttemptRun): boolean {
-  return run.result.kind === 'error' && run.result.code === 'TIMEOUT';
+  return run.result.kind === 'error' && (run.result.code === 'TIMEOUT' || run.result.code === 'UND_ERR_CONNECT_TIMEOUT');
 }
 
 /**

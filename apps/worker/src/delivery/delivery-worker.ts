@@ -61,6 +61,11 @@ export class DeliveryWorker implements Service {
     await this.worker.waitUntilReady();
   }
 
+  /** Stops fetching jobs, at once (the jobs in hand go on): the first step of draining the worker. */
+  async stopIntake(): Promise<void> {
+    await this.worker?.pause(true);
+  }
+
   /** Stops fetching jobs and waits for the deliveries in flight. */
   async stop(): Promise<void> {
     await this.worker?.close();

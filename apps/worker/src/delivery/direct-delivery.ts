@@ -11,8 +11,12 @@ import { decide } from './decide';
 import type { HttpClient } from './http-client';
 import type { EntryRef, Settler } from './settler';
 
-/** Why a delivery did not go at once: its webhook's slots were taken, its circuit is open, or no rate-limit token was free. */
-export type DeferReason = 'cap' | 'circuit' | 'rate';
+/**
+ * Why a delivery did not go at once: its webhook's slots were taken (`cap`), the worker's were
+ * (`busy`), its circuit is open, no rate-limit token was free, or its entry was claimed from a
+ * worker that died (`claim`: the queue makes its job once, whatever that worker had done).
+ */
+export type DeferReason = 'cap' | 'busy' | 'circuit' | 'rate' | 'claim';
 
 /** One event × webhook from a stream entry, as the fan-out planned it. */
 export interface PlannedDelivery {
@@ -21,6 +25,8 @@ export interface PlannedDelivery {
   entry: EntryRef;
   /** Set when the fan-out already knows it must wait: queued with this delay, no attempt. */
   deferral?: { reason: DeferReason; delayMs: number };
+  /** A rate-limit token was taken for it: if it is queued after all, its job does not take another. */
+  tokenTaken?: boolean;
 }
 
 export interface DirectDeliveryDeps {
@@ -45,7 +51,7 @@ export class DirectDelivery {
     const lease = this.deps.slots.take(planned.webhook);
     if (lease) return this.attempt(planned, lease);
     return this.deps.slots.acquire(planned.webhook).then((grant) =>
-      grant.kind === 'lease' ? this.attempt(planned, grant.lease) : this.defer(planned, { reason: 'cap', delayMs: grant.delayMs }),
+      grant.kind === 'lease' ? this.attempt(planned, grant.lease) : this.defer(planned, { reason: grant.reason, delayMs: grant.delayMs }),
     );
   }
 
@@ -72,6 +78,7 @@ export class DirectDelivery {
   private async defer(planned: PlannedDelivery, deferral: { reason: DeferReason; delayMs: number }): Promise<void> {
     const { webhook, event, entry } = planned;
     this.deps.metrics.deferred.inc({ reason: deferral.reason });
-    await this.deps.settler.settle({ webhookId: webhook.id, tenant: event.tenant, job: deliveryJob(event, webhook, { delayMs: deferral.delayMs }), entry });
+    const job = deliveryJob(event, webhook, { delayMs: deferral.delayMs, ...(planned.tokenTaken ? { rateAdmitted: true } : {}) });
+    await this.deps.settler.settle({ webhookId: webhook.id, tenant: event.tenant, job, entry });
   }
 }

@@ -72,7 +72,7 @@ export class DeliveryProcessor {
 
     const grant = await this.deps.slots.acquire(webhook);
     if (grant.kind === 'defer') {
-      this.deps.metrics.deferred.inc({ reason: 'cap' });
+      this.deps.metrics.deferred.inc({ reason: grant.reason });
       return this.holdBack(job, token, grant.delayMs);
     }
     const target: DeliveryTarget = {
@@ -86,7 +86,8 @@ export class DeliveryProcessor {
     };
     let run;
     try {
-      await this.admit(webhook, job, token);
+      // A token taken for it before it was queued counts for its first attempt.
+      await this.admit(webhook, job, token, { rate: !(data.rateAdmitted && job.attemptsMade === 0) });
       run = await runAttempt(this.deps.http, target);
     } catch (error) {
       grant.lease.releaseUnused();
@@ -125,9 +126,9 @@ export class DeliveryProcessor {
    * a moment ahead is waited for here; any longer wait puts the job back in the queue, delayed and
    * spread out, without spending an attempt.
    */
-  private async admit(webhook: Webhook, job: Job, token: string | undefined): Promise<void> {
-    if (!this.deps.policies.applies(webhook)) return;
-    const admission = await this.deps.policies.admit(webhook, String(job.id));
+  private async admit(webhook: Webhook, job: Job, token: string | undefined, options: { rate: boolean }): Promise<void> {
+    if (!this.deps.policies.applies(webhook, options)) return;
+    const admission = await this.deps.policies.admit(webhook, String(job.id), options);
     if (admission.verdict === 'ok') {
       if (admission.becameHalfOpen) await this.deps.events.emit('circuit_breaker.half_open', webhook, {});
       if (admission.waitMs > 0) await sleep(admission.waitMs);

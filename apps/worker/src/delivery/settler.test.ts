@@ -32,6 +32,7 @@ const LIMITS: SettleLimits = {
 function settler(limits: Partial<SettleLimits> = {}): Settler {
   return new Settler({
     redis, keys, queue, logger: createLogger({ name: 'settler-test', level: 'silent' }), limits: { ...LIMITS, ...limits },
+    retry: { tries: 2, firstWaitMs: 10 },
     onCircuitChanges: (webhook, c, reason) => changes.push({ webhookId: webhook.id, changes: c, reason }),
   });
 }
@@ -217,4 +218,36 @@ it('acknowledges an entry with its last delivery, marking the ones settled befor
   const invalid = (await redis.xrange(keys.invalidEventsStream, '-', '+')) as [string, string[]][];
   expect(invalid.map(([, fields]) => fields.slice(0, 6))).toEqual([['entryId', invalidId, 'reason', 'invalid event: type: required', 'fields', '["event","{}"]']]);
   expect(await counted()).toBe(countedBefore + 1);
+});
+
+it('leaves an entry unacknowledged when a write of one of its deliveries fails, marking the others settled', async () => {
+  const writer = settler();
+  const [entryId] = await pendingEntries(1);
+  const entry: EntryRef = { entryId: entryId!, eventId: 'evt_broken', countAs: 'default:order.created', operational: false, unsettled: 3, marked: false };
+  // The first webhook's attempt log is not a list: Redis refuses the write.
+  await redis.set(keys.attempts('wh_refused'), 'not a list');
+  const refused = writer.settle({ webhookId: 'wh_refused', tenant: 'default', attempt: attempt('wh_refused', 'evt_broken', 'dead_letter'), entry });
+  await expect(refused).rejects.toThrow(/WRONGTYPE/);
+  expect(entry.broken).toBe(true);
+
+  // The others settle, and are marked so; the entry is not acknowledged: a claim runs the lost one again.
+  await writer.settle({ webhookId: 'wh_fine', tenant: 'default', attempt: attempt('wh_fine', 'evt_broken', 'success'), entry });
+  await writer.settle({ webhookId: 'wh_fine2', tenant: 'default', attempt: attempt('wh_fine2', 'evt_broken', 'success'), entry });
+  expect(await pendingIds()).toContain(entryId);
+  expect((await redis.hkeys(keys.settledDeliveries('evt_broken'))).sort()).toEqual(['wh_fine', 'wh_fine2']);
+  await redis.xack(keys.eventsStream, FANOUT_GROUP, entryId!);
+});
+
+it('writes each of a failing batch alone, so that one refused write does not sink the others', async () => {
+  const writer = settler();
+  await redis.set(keys.attempts('wh_poison'), 'not a list');
+  const results = await Promise.allSettled([
+    writer.settle({ webhookId: 'wh_ok_a', tenant: 'default', attempt: attempt('wh_ok_a', 'evt_batch', 'success') }),
+    writer.settle({ webhookId: 'wh_poison', tenant: 'default', attempt: attempt('wh_poison', 'evt_batch', 'success') }),
+    writer.settle({ webhookId: 'wh_ok_b', tenant: 'default', attempt: attempt('wh_ok_b', 'evt_batch', 'success') }),
+  ]);
+  expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  // A script that fails keeps what it wrote before the error: the first may be logged twice.
+  expect(await redis.llen(keys.attempts('wh_ok_a'))).toBeGreaterThanOrEqual(1);
+  expect(await redis.llen(keys.attempts('wh_ok_b'))).toBe(1);
 });

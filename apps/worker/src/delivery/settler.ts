@@ -30,6 +30,11 @@ export interface EntryRef {
   unsettled: number;
   /** Markers of its settled deliveries exist in Redis (written by an earlier batch, or found by a claim). */
   marked: boolean;
+  /**
+   * A write carrying one of its settlements failed: it is never acknowledged here (later
+   * settlements only mark themselves settled), so that a worker claiming it runs the lost ones again.
+   */
+  broken?: boolean;
 }
 
 /** What one delivery came to, to be written. */
@@ -58,6 +63,11 @@ export interface SettlerDeps {
   limits: SettleLimits;
   /** Told of every circuit change a batch made (opened, closed, or "disable it"). */
   onCircuitChanges(webhook: { id: string; tenant: string }, changes: CircuitChanges, failureReason: string | undefined): void;
+  /**
+   * How often a write Redis refuses is tried, and the first wait between tries (doubled each time).
+   * @defaultValue WRITE_TRIES, FIRST_RETRY_WAIT_MS
+   */
+  retry?: { tries: number; firstWaitMs: number };
 }
 
 type Item =
@@ -68,13 +78,25 @@ type Pending = Item & { resolve(): void; reject(error: Error): void };
 
 /** Items written by one script call at most: bounds how long one call holds Redis. */
 const MAX_BATCH = 500;
-/** Failed writes are tried again this often before their deliveries are given up as unsettled. */
+/**
+ * A write Redis refuses (an error reply, or no reply in time while connected) is tried this often
+ * before its deliveries are given up as unsettled; while Redis is away, writes wait for it. A
+ * write retried after its reply was lost runs twice, and a script Redis stops with an error keeps
+ * what it wrote before it (acknowledgements come last, so none is made): acknowledgements, markers
+ * and dead letters do not mind, counters and logs may count an attempt twice.
+ */
 const WRITE_TRIES = 6;
+/** The first wait before trying a write again, doubled each time up to MAX_RETRY_WAIT_MS. */
+const FIRST_RETRY_WAIT_MS = 200;
+const MAX_RETRY_WAIT_MS = 5000;
 
 export class Settler implements Service {
   readonly name = 'settler';
   private pending: Pending[] = [];
   private writing: Promise<void> | undefined;
+  /** Items taken by the write in progress. */
+  private inWrite = 0;
+  private backlogWaiters: { below: number; resolve: () => void }[] = [];
 
   constructor(private readonly deps: SettlerDeps) {}
 
@@ -83,6 +105,17 @@ export class Settler implements Service {
   /** Writes what is still pending. */
   async stop(): Promise<void> {
     while (this.writing) await this.writing;
+  }
+
+  /** Settlements not yet written: the fan-out reads no more while this is large (Redis is slow or away). */
+  get backlog(): number {
+    return this.pending.length + this.inWrite;
+  }
+
+  /** Resolves once fewer than `below` settlements wait to be written. */
+  whenBacklogBelow(below: number): Promise<void> {
+    if (this.backlog < below) return Promise.resolve();
+    return new Promise((resolve) => this.backlogWaiters.push({ below, resolve }));
   }
 
   /** Resolves once the delivery's outcome (and its job, if any) is in Redis. */
@@ -112,60 +145,117 @@ export class Settler implements Service {
     try {
       while (this.pending.length > 0) {
         const items = this.pending.splice(0, MAX_BATCH);
+        this.inWrite = items.length;
         try {
           await this.write(items);
           for (const item of items) item.resolve();
         } catch (error) {
-          this.deps.logger.error({ err: error, items: items.length }, 'could not write settled deliveries; their entries stay pending and will be claimed again');
-          for (const item of items) item.reject(error as Error);
+          // One bad item must not sink the others: each is written alone, once more.
+          if (items.length > 1) await this.writeAlone(items);
+          else this.giveUp(items, error as Error);
         }
+        this.inWrite = 0;
+        this.announceBacklog();
       }
     } finally {
       this.writing = undefined;
     }
   }
 
+  private async writeAlone(items: readonly Pending[]): Promise<void> {
+    for (const item of items) {
+      try {
+        await this.write([item]);
+        item.resolve();
+      } catch (error) {
+        this.giveUp([item], error as Error);
+      }
+    }
+  }
+
+  private giveUp(items: readonly Pending[], error: Error): void {
+    this.deps.logger.error({ err: error, items: items.length }, 'could not write settled deliveries; their entries stay pending and will be claimed again');
+    for (const item of items) {
+      if (item.kind === 'delivery' && item.settlement.entry) item.settlement.entry.broken = true;
+      if (item.kind === 'entry') item.entry.broken = true;
+      item.reject(error);
+    }
+  }
+
+  private announceBacklog(): void {
+    const backlog = this.backlog;
+    const ready = this.backlogWaiters.filter((waiter) => backlog < waiter.below);
+    if (ready.length === 0) return;
+    this.backlogWaiters = this.backlogWaiters.filter((waiter) => backlog >= waiter.below);
+    for (const waiter of ready) waiter.resolve();
+  }
+
+  /** Adds the jobs the items need, then writes the items; the entries count down only once that succeeded. */
   private async write(items: readonly Pending[]): Promise<void> {
     const jobs = items.flatMap((item) => (item.kind === 'delivery' && item.settlement.job ? [item.settlement.job] : []));
     if (jobs.length > 0) await this.tried('add delivery jobs', () => this.deps.queue.addBulk(jobs));
-    const { batch, webhooks, failures } = this.build(items);
+    const { batch, webhooks, failures, commit } = this.build(items);
     const changes = await this.tried('settle deliveries', () => settle(this.deps.redis, this.deps.keys, batch, this.deps.limits));
+    commit();
     for (const [webhookId, change] of changes) {
       const webhook = webhooks.get(webhookId);
       if (webhook) this.deps.onCircuitChanges(webhook, change, failures.get(webhookId));
     }
   }
 
-  /** Runs `write` until it succeeds: Redis being away is waited out; an error Redis answers is tried a few times. */
+  /**
+   * Runs `write` until it succeeds or gives up: while Redis is away (the connection not ready) it
+   * waits for it; an error while connected (an error reply, no reply in time) is tried WRITE_TRIES
+   * times.
+   */
   private async tried<T>(what: string, write: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await write();
       } catch (error) {
-        if (redisReplyCode(error) !== undefined && attempt >= WRITE_TRIES) throw error;
-        this.deps.logger.warn({ err: (error as Error).message, attempt }, `could not ${what}; trying again`);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5000)));
+        const { tries, firstWaitMs } = this.deps.retry ?? { tries: WRITE_TRIES, firstWaitMs: FIRST_RETRY_WAIT_MS };
+        const away = this.deps.redis.status !== 'ready';
+        if (!away && attempt >= tries) throw error;
+        this.deps.logger.warn({ err: (error as Error).message, code: redisReplyCode(error), attempt }, `could not ${what}; trying again`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(firstWaitMs * 2 ** (attempt - 1), MAX_RETRY_WAIT_MS)));
       }
     }
   }
 
-  /** The script's batch. Settles entries as it goes: each entry is counted down once, here. */
+  /**
+   * The script's batch, and `commit`, which counts the entries down once the batch is written (a
+   * batch that fails leaves them as they were). An entry is acknowledged with its last settlement,
+   * unless it is broken; before that, its settled deliveries are marked.
+   */
   private build(items: readonly Pending[]) {
     const batch: SettleBatch = emptyBatch();
     const groups = new Map<string, WebhookSettlements & { index: number }>();
     const webhooks = new Map<string, { id: string; tenant: string }>();
     const failures = new Map<string, string>();
-    const entries = new Map<string, EntryRef>();
+    /** Per entry: its settlements in this batch, and whether this batch marks some of them. */
+    const counted = new Map<EntryRef, { settled: number; marks: boolean }>();
 
     const finish = (entry: EntryRef) => {
       batch.acks.push(entry.entryId);
       // Markers written earlier go with the acknowledgement; one written in this batch is not written.
       if (entry.marked) batch.dropMarkers.push(entry.eventId);
       batch.markers.delete(entry.eventId);
+      const count = counted.get(entry);
+      if (count) count.marks = false;
       if (entry.countAs === undefined) return;
       batch.counts.set(entry.countAs, (batch.counts.get(entry.countAs) ?? 0) + 1);
       if (entry.operational) batch.finished.operational += 1;
       else batch.finished.events += 1;
+    };
+    const settleEntry = (entry: EntryRef, webhookId: string) => {
+      const count = counted.get(entry) ?? { settled: 0, marks: false };
+      counted.set(entry, count);
+      count.settled += 1;
+      if (entry.unsettled - count.settled <= 0 && !entry.broken) return finish(entry);
+      count.marks = true;
+      const marked = batch.markers.get(entry.eventId);
+      if (marked) marked.push(webhookId);
+      else batch.markers.set(entry.eventId, [webhookId]);
     };
 
     for (const item of items) {
@@ -175,7 +265,7 @@ export class Settler implements Service {
         continue;
       }
       if (item.kind === 'entry') {
-        finish(item.entry);
+        if (!item.entry.broken) finish(item.entry);
         continue;
       }
       const s = item.settlement;
@@ -185,40 +275,35 @@ export class Settler implements Service {
         group = { webhookId: s.webhookId, attempts: [], outcomes: new Map(), durationMsTotal: 0, index: groups.size };
         groups.set(s.webhookId, group);
       }
-      if (s.attempt) {
-        const at: [number, number] = [group.index, group.attempts.push(JSON.stringify(s.attempt)) - 1];
-        group.outcomes.set(s.attempt.outcome, (group.outcomes.get(s.attempt.outcome) ?? 0) + 1);
-        const totals = isOperationalEventType(s.attempt.eventType) ? batch.totals.operational : batch.totals.events;
-        totals.set(s.attempt.outcome, (totals.get(s.attempt.outcome) ?? 0) + 1);
-        group.durationMsTotal += s.attempt.durationMs;
-        const list = batch.eventAttempts.get(s.attempt.eventId);
-        if (list) list.push(at);
-        else batch.eventAttempts.set(s.attempt.eventId, [at]);
-        if (s.clearDeadLetter) batch.clear.push({ id: s.attempt.deliveryId, webhookId: s.webhookId, tenant: s.tenant });
-      }
+      if (s.attempt) addAttempt(batch, group, s.attempt, s);
       if (s.circuit) {
         group.circuit ??= { settings: s.circuit.settings, records: [] };
         group.circuit.records.push(s.circuit.record);
       }
       if (s.failureReason) failures.set(s.webhookId, s.failureReason);
       if (s.deadLetter) batch.park.push(s.deadLetter);
-      if (s.entry) {
-        const entry = s.entry;
-        entries.set(entry.eventId, entry);
-        entry.unsettled -= 1;
-        if (entry.unsettled <= 0) finish(entry);
-        else {
-          const marked = batch.markers.get(entry.eventId);
-          if (marked) marked.push(s.webhookId);
-          else batch.markers.set(entry.eventId, [s.webhookId]);
-        }
-      }
-    }
-    for (const eventId of batch.markers.keys()) {
-      const entry = entries.get(eventId);
-      if (entry) entry.marked = true;
+      if (s.entry) settleEntry(s.entry, s.webhookId);
     }
     batch.webhooks = [...groups.values()];
-    return { batch, webhooks, failures };
+    const commit = () => {
+      for (const [entry, count] of counted) {
+        entry.unsettled -= count.settled;
+        if (count.marks) entry.marked = true;
+      }
+    };
+    return { batch, webhooks, failures, commit };
   }
+}
+
+/** One attempt into its webhook's group, the totals and its event's attempt list. */
+function addAttempt(batch: SettleBatch, group: WebhookSettlements & { index: number }, attempt: DeliveryAttempt, s: Settlement): void {
+  const at: [number, number] = [group.index, group.attempts.push(JSON.stringify(attempt)) - 1];
+  group.outcomes.set(attempt.outcome, (group.outcomes.get(attempt.outcome) ?? 0) + 1);
+  group.durationMsTotal += attempt.durationMs;
+  const totals = isOperationalEventType(attempt.eventType) ? batch.totals.operational : batch.totals.events;
+  totals.set(attempt.outcome, (totals.get(attempt.outcome) ?? 0) + 1);
+  const list = batch.eventAttempts.get(attempt.eventId);
+  if (list) list.push(at);
+  else batch.eventAttempts.set(attempt.eventId, [at]);
+  if (s.clearDeadLetter) batch.clear.push({ id: attempt.deliveryId, webhookId: s.webhookId, tenant: s.tenant });
 }

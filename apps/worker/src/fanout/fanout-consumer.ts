@@ -5,6 +5,7 @@
 // settled; entries held here a long time (slow endpoints) are claimed anew by this consumer so
 // that no one else takes them meanwhile.
 import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
@@ -135,6 +136,8 @@ export class FanoutConsumer implements Service {
     while (!this.stopping) {
       try {
         if (slots.room < lowWater) await Promise.race([slots.whenRoom(lowWater), this.stopSignal]);
+        // Settlements that cannot be written (Redis slow or away) hold the reading back too.
+        if (this.deps.settler.backlog >= 2 * slots.capacity) await Promise.race([this.deps.settler.whenBacklogBelow(slots.capacity), this.stopSignal]);
         if (this.stopping) break;
         const count = Math.max(1, Math.min(this.options.batchSize, Math.floor(slots.room / this.deliveriesPerEntry)));
         const ready = await this.readReady(count);
@@ -177,9 +180,13 @@ export class FanoutConsumer implements Service {
       try {
         let cursor = '0-0';
         do {
+          // No more at once than the slots can take on, as for reads.
+          if (this.deps.slots.room < 1) await Promise.race([this.deps.slots.whenRoom(1), this.stopSignal]);
+          if (this.stopping) return;
+          const count = Math.max(1, Math.min(this.options.batchSize, this.deps.slots.room));
           const [next, entries] = (await this.deps.redis.xautoclaim(
             this.deps.keys.eventsStream, FANOUT_GROUP, this.consumer,
-            this.options.claimIdleMs, cursor, 'COUNT', this.options.batchSize,
+            this.options.claimIdleMs, cursor, 'COUNT', count,
           )) as [string, (StreamEntry | null)[], ...unknown[]];
           const live = entries.filter((entry): entry is StreamEntry => entry !== null && !this.held.has(entry[0]));
           if (live.length > 0) {
@@ -201,9 +208,10 @@ export class FanoutConsumer implements Service {
    */
   private async renewLoop(): Promise<void> {
     const interval = Math.max(100, Math.floor(this.options.claimIdleMs / 3));
-    while (!this.stopping) {
-      await this.sleep(interval);
-      if (this.stopping) return;
+    // Also while draining: entries in hand stay this worker's until their deliveries are settled.
+    while (!this.stopping || this.running > 0) {
+      await (this.stopping ? delay(interval) : this.sleep(interval));
+      if (this.held.size === 0) continue;
       const now = Date.now();
       const old = [...this.held].filter(([, held]) => now - held.since >= interval).map(([id]) => id);
       if (old.length === 0) continue;
@@ -254,8 +262,8 @@ export class FanoutConsumer implements Service {
     if (this.stopping) return;
     if (redisReplyCode(error) === 'NOGROUP') {
       this.deps.logger.warn('events stream or fanout group vanished; recreating');
-      await this.ensureGroup().catch(() => undefined);
-      return;
+      const recreated = await this.ensureGroup().then(() => true, () => false);
+      if (recreated) return;
     }
     this.deps.logger.error({ err: error }, 'fan-out failed; retrying');
     await this.sleep(1000);
@@ -308,7 +316,10 @@ export class FanoutConsumer implements Service {
         unsettled: targets.length,
         marked: (settled?.size ?? 0) > 0,
       };
-      const plans = targets.map((webhook) => ({ webhook, event, entry }));
+      // A claimed entry's deliveries not marked settled may still have had their job made (the
+      // worker died between the two writes): they go through the queue under their ids, which
+      // BullMQ makes once, rather than straight out.
+      const plans: PlannedDelivery[] = targets.map((webhook) => (claimed ? { webhook, event, entry, deferral: { reason: 'claim', delayMs: 0 } } : { webhook, event, entry }));
       byEntry.set(entry, plans);
       planned.push(...plans);
     }
@@ -332,19 +343,24 @@ export class FanoutConsumer implements Service {
   }
 
   /**
-   * Counts work under way until it ends. An entry is let go once it is acknowledged (the settler
-   * marks it so), or as soon as any of its work fails: it stays pending, and is claimed again.
+   * Counts work under way until it ends. An entry is let go once it is acknowledged (counted down
+   * to none unsettled), or as soon as any of its work fails: then it is not acknowledged (the
+   * settler marks it broken), stays pending, and is claimed again.
    */
   private track(work: Promise<unknown>, entry?: EntryRef): void {
     this.running += 1;
+    const letGo = () => {
+      // Only this EntryRef's record: the same entry may have been claimed again since.
+      if (entry && this.held.get(entry.entryId)?.entry === entry) this.held.delete(entry.entryId);
+    };
     const ended = () => {
       this.running -= 1;
-      if (entry && entry.unsettled <= 0) this.held.delete(entry.entryId);
+      if (entry && entry.unsettled <= 0) letGo();
       if (this.running === 0) this.drained?.();
     };
     work.then(ended, (error: unknown) => {
       this.deps.logger.error({ err: error, entryId: entry?.entryId }, 'fan-out work failed; the entry will be claimed again');
-      if (entry) this.held.delete(entry.entryId);
+      letGo();
       ended();
     });
   }
@@ -356,6 +372,7 @@ export class FanoutConsumer implements Service {
   private async admit(planned: readonly PlannedDelivery[], openCircuits: ReadonlySet<string>): Promise<void> {
     const limited = new Map<Webhook, PlannedDelivery[]>();
     for (const plan of planned) {
+      if (plan.deferral) continue;
       if (openCircuits.has(plan.webhook.id) && this.deps.policies.circuit(plan.webhook).enabled) {
         plan.deferral = { reason: 'circuit', delayMs: 0 };
       } else if (plan.webhook.rateLimit) {
@@ -367,6 +384,7 @@ export class FanoutConsumer implements Service {
     await Promise.all(
       [...limited].map(async ([webhook, plans]) => {
         const { granted, waitMs } = await this.deps.policies.takeTokens(webhook, plans.length);
+        for (const plan of plans.slice(0, granted)) plan.tokenTaken = true;
         if (granted >= plans.length) return;
         const rate = webhook.rateLimit?.perSecond ?? 1;
         plans.slice(granted).forEach((plan, i) => {

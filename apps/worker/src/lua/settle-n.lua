@@ -69,7 +69,9 @@ local all_attempts = {}
 
 -- webhooks
 for _ = 1, num() do
-  local log_key, stats_key, circuit_key = key(), key(), key()
+  local log_key = key()
+  local stats_key = key()
+  local circuit_key = key()
   local webhook_id = arg()
   local attempts = args(num())
   for _, json in ipairs(attempts) do
@@ -81,7 +83,8 @@ for _ = 1, num() do
   end
   local total = 0
   for _ = 1, num() do
-    local outcome, count = arg(), num()
+    local outcome = arg()
+    local count = num()
     redis.call('HINCRBY', stats_key, outcome, count)
     total = total + count
   end
@@ -92,14 +95,18 @@ for _ = 1, num() do
   end
   local effects = num()
   if effects > 0 then
-    local s = {
-      enabled = arg() == '1', threshold = num(), ratio = num(), window_ms = num(), cooldown_ms = num(),
-      disable_after_ms = tonumber(ARGV[6]),
-    }
+    local s = { disable_after_ms = tonumber(ARGV[6]) }
+    s.enabled = arg() == '1'
+    s.threshold = num()
+    s.ratio = num()
+    s.window_ms = num()
+    s.cooldown_ms = num()
     local list = {}
     local all_success = true
     for i = 1, effects do
-      list[i] = { arg(), arg(), num() }
+      local effect = arg()
+      local token = arg()
+      list[i] = { effect, token, num() }
       if list[i][1] ~= 'success' then
         all_success = false
       end
@@ -131,7 +138,8 @@ end
 for _, totals_key in ipairs({ KEYS[1], KEYS[9] }) do
   local total = 0
   for _ = 1, num() do
-    local outcome, count = arg(), num()
+    local outcome = arg()
+    local count = num()
     redis.call('HINCRBY', totals_key, outcome, count)
     total = total + count
   end
@@ -158,14 +166,17 @@ end
 
 -- dead letters parked
 for _ = 1, num() do
-  local by_webhook, by_tenant = key(), key()
-  local id, json, score = arg(), arg(), arg()
-  dead_letter_park(KEYS[2], KEYS[3], by_webhook, by_tenant, id, json, score)
+  local by_webhook = key()
+  local by_tenant = key()
+  local id = arg()
+  local json = arg()
+  dead_letter_park(KEYS[2], KEYS[3], by_webhook, by_tenant, id, json, arg())
 end
 
 -- dead letters cleared (a replay succeeded)
 for _ = 1, num() do
-  local by_webhook, by_tenant = key(), key()
+  local by_webhook = key()
+  local by_tenant = key()
   dead_letter_remove(KEYS[2], KEYS[3], by_webhook, by_tenant, arg())
 end
 
@@ -189,8 +200,8 @@ for i = 1, num() do
   drop[i] = key()
 end
 for _ = 1, num() do
-  local field, count = arg(), num()
-  redis.call('HINCRBY', KEYS[6], field, count)
+  local field = arg()
+  redis.call('HINCRBY', KEYS[6], field, num())
 end
 for _, minute_key in ipairs({ KEYS[7], KEYS[10] }) do
   local finished = num()
@@ -200,8 +211,10 @@ for _, minute_key in ipairs({ KEYS[7], KEYS[10] }) do
   end
 end
 for _ = 1, num() do
-  local entry, reason, fields, at = arg(), arg(), arg(), arg()
-  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'entryId', entry, 'reason', reason, 'fields', fields, 'at', at)
+  local entry = arg()
+  local reason = arg()
+  local fields = arg()
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'entryId', entry, 'reason', reason, 'fields', fields, 'at', arg())
 end
 if #drop > 0 then
   redis.call('DEL', unpack(drop))

@@ -11,10 +11,11 @@ local function bucket_tokens(key, now, rate, burst)
   return math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)
 end
 
--- Stores `tokens` as of `now`; an idle bucket is forgotten once it would be full again anyway.
+-- Stores `tokens` as of `now`; an idle bucket is forgotten a minute after it would be full again
+-- anyway (from below zero, when tokens were reserved ahead, that takes longer than `burst`).
 local function bucket_store(key, now, rate, burst, tokens)
   redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', now)
-  redis.call('PEXPIRE', key, math.min(86400000, math.ceil(burst * 1000 / rate) + 60000))
+  redis.call('PEXPIRE', key, math.ceil((burst - math.min(tokens, burst)) * 1000 / rate) + 60000)
 end
 
 -- Milliseconds until the bucket holds one whole token.

@@ -44,14 +44,17 @@ export class DeliveryPolicies {
     return circuitSettings(webhook, this.defaults);
   }
 
-  /** Whether a queued delivery to this webhook needs admitting at all (one round trip when it does). */
-  applies(webhook: Webhook): boolean {
-    return webhook.rateLimit !== undefined || this.circuit(webhook).enabled;
+  /**
+   * Whether a queued delivery to this webhook needs admitting at all (one round trip when it does);
+   * `rate: false` when its rate-limit token was taken already.
+   */
+  applies(webhook: Webhook, { rate = true }: { rate?: boolean } = {}): boolean {
+    return (rate && webhook.rateLimit !== undefined) || this.circuit(webhook).enabled;
   }
 
   /** May this queued delivery go now? `deliveryToken` is its job id (the probe's identity when half-open). */
-  async admit(webhook: Webhook, deliveryToken: string): Promise<Admission> {
-    const bucket = bucketOf(webhook);
+  async admit(webhook: Webhook, deliveryToken: string, { rate = true }: { rate?: boolean } = {}): Promise<Admission> {
+    const bucket = rate ? bucketOf(webhook) : undefined;
     const [verdict, waitMs, transition] = (await ADMIT_DELIVERY.run(
       this.redis,
       [this.keys.circuit(webhook.id), this.keys.rateLimit(webhook.id)],

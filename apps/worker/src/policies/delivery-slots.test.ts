@@ -60,7 +60,7 @@ describe('DeliverySlots', () => {
     lease(await slots.acquire(hook('wh_hang')));
     time.advance(300);
     const grant = await slots.acquire(hook('wh_hang'));
-    expect(grant).toEqual({ kind: 'defer', delayMs: 9700 });
+    expect(grant).toEqual({ kind: 'defer', delayMs: 9700, reason: 'cap' });
     // The deferred delivery holds nothing.
     expect(slots.held).toBe(2);
     slots.close();
@@ -76,7 +76,7 @@ describe('DeliverySlots', () => {
     // One waiter is worth it (one round of ~200 ms); a second would wait two rounds.
     const waiting = slots.acquire(hook('wh_slow'));
     expect((await settled(waiting)).done).toBe(false);
-    expect(await slots.acquire(hook('wh_slow'))).toEqual({ kind: 'defer', delayMs: 400 }); // two rounds
+    expect(await slots.acquire(hook('wh_slow'))).toEqual({ kind: 'defer', delayMs: 400, reason: 'cap' }); // two rounds
     slots.close();
     expect((await waiting).kind).toBe('defer');
   });
@@ -89,9 +89,9 @@ describe('DeliverySlots', () => {
     expect(slots.held).toBe(2);
     time.advance(50); // a fifth of waitMs without any answer
     // Stalled a moment only (it may be slow to start): back soon.
-    expect(await waiting).toEqual({ kind: 'defer', delayMs: 100 });
+    expect(await waiting).toEqual({ kind: 'defer', delayMs: 100, reason: 'cap' });
     time.advance(200); // stalled for waitMs: it hangs, so until its oldest request times out
-    expect(await slots.acquire(hook('wh_new'))).toEqual({ kind: 'defer', delayMs: 9750 });
+    expect(await slots.acquire(hook('wh_new'))).toEqual({ kind: 'defer', delayMs: 9750, reason: 'cap' });
     expect(slots.held).toBe(1);
 
     // An endpoint known to answer gets the whole waitMs.

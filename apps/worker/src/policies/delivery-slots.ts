@@ -38,7 +38,8 @@ export interface SlotLease {
   releaseUnused(): void;
 }
 
-export type SlotGrant = { kind: 'lease'; lease: SlotLease } | { kind: 'defer'; delayMs: number };
+/** A deferral says why: the webhook had its cap in flight (`cap`), or the worker was full (`busy`). */
+export type SlotGrant = { kind: 'lease'; lease: SlotLease } | { kind: 'defer'; delayMs: number; reason: 'cap' | 'busy' };
 
 interface Waiter {
   since: number;
@@ -121,7 +122,7 @@ export class DeliverySlots {
   }
 
   /**
-   * A slot for a delivery to `webhookId`: at once when there is room, after a short wait when its
+   * A slot for a delivery to `webhook`: at once when there is room, after a short wait when its
    * endpoint is moving, else a deferral with the delay to queue it for. The delivery counts as held
    * from this call on.
    */
@@ -133,7 +134,7 @@ export class DeliverySlots {
       return Promise.resolve({ kind: 'lease', lease: this.start(endpoint, now) });
     }
     if (endpoint.inFlight >= endpoint.limit && !this.worthWaiting(endpoint, now)) {
-      return Promise.resolve({ kind: 'defer', delayMs: this.deferral(endpoint, now) });
+      return Promise.resolve({ kind: 'defer', delayMs: this.deferral(endpoint, now), reason: 'cap' });
     }
     return new Promise<SlotGrant>((resolve) => {
       endpoint.waiters.push({ since: now, grant: resolve });
@@ -299,7 +300,7 @@ export class DeliverySlots {
           continue;
         }
         this.waiting -= 1;
-        waiter.grant({ kind: 'defer', delayMs: this.deferral(endpoint, now) });
+        waiter.grant({ kind: 'defer', delayMs: this.deferral(endpoint, now), reason: endpoint.inFlight >= endpoint.limit ? 'cap' : 'busy' });
       }
       endpoint.waiters = keep;
       if (keep.length === 0) this.queued.delete(endpoint);

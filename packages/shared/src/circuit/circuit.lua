@@ -17,6 +17,9 @@
   It opens after `threshold` failures in a row, provided that at least `ratio` of the attempts in
   the window failed as well: an endpoint failing at random now and then never opens it, one that
   has gone down does at once. Only the probe, or an attempt that began after the opening, closes it.
+  The window counts attempts only while the hash exists (a webhook with no failure for a window
+  has none, and its successes are not written): after a quiet spell the first failures count
+  alone, and the streak decides, as it would without the window.
 ]]
 
 local function circuit_now()

@@ -1,11 +1,18 @@
 import { z } from 'zod';
 
 /** Dotted lowercase segments: `invoice.paid`, `circuit_breaker.opened`. */
+/** An event type: dotted lowercase segments, at most 200 characters. */
+export const EVENT_TYPE_PATTERN = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
+export const EVENT_TYPE_MAX_LENGTH = 200;
+/** A tenant: 1–64 letters, digits, "_" and "-". */
+export const TENANT_PATTERN = /^[A-Za-z0-9_-]+$/;
+export const TENANT_MAX_LENGTH = 64;
+
 export const eventTypeSchema = z
   .string()
   .min(1)
-  .max(200)
-  .regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/, 'must be dotted lowercase segments such as "invoice.paid"');
+  .max(EVENT_TYPE_MAX_LENGTH)
+  .regex(EVENT_TYPE_PATTERN, 'must be dotted lowercase segments such as "invoice.paid"');
 
 /** What a webhook subscribes to: an exact type, `prefix.*`, or `*`. */
 export const eventPatternSchema = z
@@ -20,8 +27,8 @@ export const eventPatternSchema = z
 export const tenantSchema = z
   .string()
   .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, "_" and "-"');
+  .max(TENANT_MAX_LENGTH)
+  .regex(TENANT_PATTERN, 'may hold only letters, digits, "_" and "-"');
 
 export const DEFAULT_TENANT = 'default';
 
