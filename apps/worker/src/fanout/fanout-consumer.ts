@@ -80,6 +80,12 @@ export function matchingWebhooks(event: StoredEvent, webhooks: readonly Webhook[
 }
 
 const BLOCK_MS = 1000;
+/**
+ * Settlements waiting to be written past which the fan-out stops reading (until half as many):
+ * far above what a healthy Redis ever lets pile up (writes take a few ms for hundreds), reached
+ * only when Redis is slow or away.
+ */
+const SETTLE_BACKLOG_LIMIT = 5000;
 /** Weight of the newest batch in the moving average of slots held per entry read. */
 const FANOUT_WEIGHT = 0.2;
 
@@ -137,7 +143,7 @@ export class FanoutConsumer implements Service {
       try {
         if (slots.room < lowWater) await Promise.race([slots.whenRoom(lowWater), this.stopSignal]);
         // Settlements that cannot be written (Redis slow or away) hold the reading back too.
-        if (this.deps.settler.backlog >= 2 * slots.capacity) await Promise.race([this.deps.settler.whenBacklogBelow(slots.capacity), this.stopSignal]);
+        if (this.deps.settler.backlog >= SETTLE_BACKLOG_LIMIT) await Promise.race([this.deps.settler.whenBacklogBelow(SETTLE_BACKLOG_LIMIT / 2), this.stopSignal]);
         if (this.stopping) break;
         const count = Math.max(1, Math.min(this.options.batchSize, Math.floor(slots.room / this.deliveriesPerEntry)));
         const ready = await this.readReady(count);
