@@ -1,5 +1,5 @@
 // Webhook input that must be refused when saved (or accepted), on create and on PATCH alike.
-import request from 'supertest';
+import request from './support/checked-request';
 import { adminAuth, inProcessApi, type InProcessApi } from './support/in-process-api';
 
 let api: InProcessApi;
