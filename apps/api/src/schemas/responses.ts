@@ -177,7 +177,10 @@ export type ReplayResult = z.infer<typeof replayResultSchema>;
 export const deadLetterPageSchema = z
   .object({
     data: z.array(deadLetterSchema).meta({ description: 'Newest first.' }),
-    next: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null at the end.' }),
+    next: z
+      .string()
+      .nullable()
+      .meta({ description: 'Pass as `cursor` for the next page; null at the end (a page that ends exactly at the end may still have one: its next page is empty).' }),
   })
   .meta({ id: 'DeadLetterPage' });
 
