@@ -20,6 +20,7 @@ import { tenantScope, type Principal } from '../middleware/auth';
 import type { AttemptLog } from '../services/attempt-log';
 import type { TestDelivery } from '../services/test-delivery';
 import type { DeadLetterReplay } from '../services/dead-letter-replay';
+import type { createdWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookListSchema } from '../schemas/responses';
 
 const DEFAULT_ROTATION_GRACE_MS = 24 * 3_600_000;
 export const rotateSecretSchema = z
@@ -122,14 +123,17 @@ export function webhooksRouter(
     const tenant = tenantScope(res.locals.principal, (req.body as { tenant?: string }).tenant) ?? input.tenant;
     const webhook = await store.create({ ...input, tenant });
     // The only response that carries the signing secret.
-    res.status(201).location(`/v1/webhooks/${webhook.id}`).json({ ...toPublicWebhook(webhook), secret: webhook.secret });
+    res
+      .status(201)
+      .location(`/v1/webhooks/${webhook.id}`)
+      .json({ ...toPublicWebhook(webhook), secret: webhook.secret } satisfies z.input<typeof createdWebhookSchema>);
   });
 
   router.get('/', async (req, res) => {
     const query = parseOr400(webhookListQuerySchema, req.query);
     const tenant = tenantScope(res.locals.principal, query.tenant);
     const webhooks = await store.list(tenant);
-    res.json({ data: webhooks.map(toPublicWebhook) });
+    res.json({ data: webhooks.map(toPublicWebhook) } satisfies z.input<typeof webhookListSchema>);
   });
 
   router.get('/:id', async (req, res) => {
@@ -160,7 +164,7 @@ export function webhooksRouter(
       ...toPublicWebhook(rotated),
       secret: rotated.secret,
       previousSecretExpiresAt: rotated.previousSecrets[0] ? new Date(rotated.previousSecrets[0].expiresAt).toISOString() : null,
-    });
+    } satisfies z.input<typeof rotatedWebhookSchema>);
   });
 
   router.get('/:id/deliveries', async (req, res) => {
@@ -185,10 +189,14 @@ export function webhooksRouter(
     if (!webhook.enabled) throw new HttpProblem(409, 'Conflict', `Webhook ${webhook.id} is disabled; enable it to test it`);
     const { event, attempt } = await services.testDelivery.send(webhook);
     if (!attempt) {
-      res.status(202).json({ eventId: event.id, status: 'pending', detail: 'No worker reported the attempt in time; see the delivery log' });
+      res.status(202).json({
+        eventId: event.id,
+        status: 'pending',
+        detail: 'No worker reported the attempt in time; see the delivery log',
+      } satisfies z.input<typeof testPendingSchema>);
       return;
     }
-    res.json({ eventId: event.id, status: attempt.outcome === 'success' ? 'delivered' : 'failed', attempt });
+    res.json({ eventId: event.id, status: attempt.outcome === 'success' ? 'delivered' : 'failed', attempt } satisfies z.input<typeof testResultSchema>);
   });
 
   router.post('/:id/recover', async (req, res) => {
