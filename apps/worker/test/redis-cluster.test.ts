@@ -79,19 +79,24 @@ it('reports readiness, the queue gauges and delivery counters from the cluster',
   // The gauges are read on a timer: wait for a reading taken after the replay finished. Deliveries
   // go straight from the stream; only the retries (a failed job) and the replay (a completed one)
   // were jobs.
+  const gauges = (text: string) => ({
+    completed: metric(text, 'herald_queue_jobs\\{state="completed"\\}'),
+    failed: metric(text, 'herald_queue_jobs\\{state="failed"\\}'),
+    waiting: metric(text, 'herald_queue_jobs\\{state="waiting"\\}'),
+    deadLetters: metric(text, 'herald_dead_letters'),
+    pending: metric(text, 'herald_stream_pending'),
+  });
+  let last = {};
   await waitFor(
     async () => {
-      const text = await (await fetch(`${herald.workers[0]!.metricsUrl}/metrics`)).text();
-      return (
-        metric(text, 'herald_queue_jobs\\{state="completed"\\}') === 1 &&
-        metric(text, 'herald_queue_jobs\\{state="failed"\\}') === 1 &&
-        metric(text, 'herald_queue_jobs\\{state="waiting"\\}') === 0 &&
-        metric(text, 'herald_dead_letters') === 0 &&
-        metric(text, 'herald_stream_pending') === 0
-      );
+      last = gauges(await (await fetch(`${herald.workers[0]!.metricsUrl}/metrics`)).text());
+      return JSON.stringify(last) === JSON.stringify({ completed: 1, failed: 1, waiting: 0, deadLetters: 0, pending: 0 });
     },
     { timeoutMs: 15_000, message: 'the gauges read from the cluster: the replay completed, the retries failed, nothing waiting, pending or dead' },
-  );
+  ).catch((error: Error) => {
+    // Which gauge stayed off, for whoever reads a failure.
+    throw new Error(`${error.message}; last reading ${JSON.stringify(last)}`);
+  });
 });
 
 it('keeps every key of Herald and BullMQ in the one slot of {herald}, on one master', async () => {
