@@ -2,12 +2,9 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { missingIsRequired, type Logger } from '@herald/shared';
 import type { z } from 'zod';
+import type { FieldError } from './schemas/responses';
 
-export interface FieldError {
-  /** Dotted path of the failing field in the request body or query: `events.3.type`. */
-  field: string;
-  message: string;
-}
+export type { FieldError };
 
 /** A deliberate HTTP error: its status and text reach the client as problem+json. */
 export class HttpProblem extends Error {

@@ -15,6 +15,7 @@ import { eventsRouter } from './routes/events';
 import { webhooksRouter, type WebhookDefaults } from './routes/webhooks';
 import { deadLettersRouter } from './routes/dead-letters';
 import { healthRouter } from './routes/health';
+import { docsRouter } from './routes/docs';
 import { EventIngest } from './services/event-ingest';
 import { DeadLetterReplay } from './services/dead-letter-replay';
 import type { ApiMetrics } from './metrics';
@@ -67,6 +68,7 @@ export function createServer(deps: ServerDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(healthRouter(deps.redis, deps.metrics.registry));
+  app.use(docsRouter());
 
   const v1 = express.Router();
   v1.use(requireBearer({ adminToken: deps.adminToken, tenantTokens: deps.tenantTokens ?? new Map(), tokenStore: tokens }));

@@ -1,5 +1,6 @@
 // The API in-process (createServer, supertest) against the run's real redis-server.
-import request from 'supertest';
+import request from './support/checked-request';
+import type { Response } from 'supertest';
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import { type Queue } from 'bullmq';
@@ -334,7 +335,7 @@ describe('dead letters', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: request.Response = await request(app)
+      const page: Response = await request(app)
         .get(`/v1/dead-letters?webhookId=${webhook.body.id}&limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
         .set(auth);
       expect(page.status).toBe(200);

@@ -1,5 +1,5 @@
 // POST /v1/config/apply: declarative webhooks as JSON or YAML; a body that applies nothing is an error.
-import request from 'supertest';
+import request from './support/checked-request';
 import { adminAuth, inProcessApi, type InProcessApi } from './support/in-process-api';
 
 let api: InProcessApi;

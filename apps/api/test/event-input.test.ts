@@ -1,5 +1,5 @@
 // What POST /v1/events does with input it cannot keep exactly as sent: it refuses it, naming why.
-import request from 'supertest';
+import request from './support/checked-request';
 import { adminAuth, inProcessApi, type InProcessApi } from './support/in-process-api';
 
 let api: InProcessApi;

@@ -1,5 +1,5 @@
 // Webhook input that must be refused when saved (or accepted), on create and on PATCH alike.
-import request from 'supertest';
+import request from './support/checked-request';
 import { adminAuth, inProcessApi, type InProcessApi } from './support/in-process-api';
 
 let api: InProcessApi;
@@ -98,5 +98,24 @@ describe('PATCH validates the webhook it makes, as create does', () => {
     const switched = await patch(created.body.id as string, { auth: { type: 'api_key' } });
     expect(switched.status).toBe(400);
     expect(switched.body.errors[0].field).toBe('auth.apiKey');
+  });
+});
+
+describe('query strings', () => {
+  it('refuse a malformed tenant, a dry run that is neither true nor false, and a limit that is not a number, naming them', async () => {
+    const cases: [string, string][] = [
+      ['/v1/webhooks?tenant=not%20a%20tenant!', 'tenant'],
+      ['/v1/dead-letters?limit=true', 'limit'],
+      ['/v1/events?limit=abc', 'limit'],
+      ['/v1/webhooks/wh_none/deliveries?offset=-1', 'offset'],
+    ];
+    for (const [url, field] of cases) {
+      const response = await request(api.app).get(url).set(adminAuth);
+      expect([url, response.status, response.body.errors?.map((e: { field: string }) => e.field)]).toEqual([url, 400, [field]]);
+    }
+    const dryRun = await request(api.app).post('/v1/config/apply?dryRun=yes').set(adminAuth).send({ webhooks: [] });
+    expect(dryRun.status).toBe(400);
+    expect(dryRun.body.errors).toEqual([{ field: 'dryRun', message: expect.any(String) }]);
+    expect((await request(api.app).get('/v1/dead-letters?limit=2').set(adminAuth)).status).toBe(200);
   });
 });

@@ -1,4 +1,5 @@
-// The CLI's HTTP client for the Herald API, turning failures into errors with exit codes.
+// The CLI's errors and exit codes, and the SDK client it talks to the API with.
+import { Herald, HeraldApiError, HeraldNetworkError, type Problem } from '@herald/sdk';
 
 /** Exit codes: what a script calling `herald` can tell apart. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3, unauthorized: 4, notFound: 5 } as const;
@@ -14,68 +15,33 @@ export class CliError extends Error {
   }
 }
 
-export interface ApiClientOptions {
-  baseUrl: string;
-  token: string;
+/** How long one request may take: a test send waits for its endpoint (the SDK allows it longer). */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * The SDK client for one command. It does not retry: an operator sees a refusal or an unreachable
+ * API at once, with its exit code, and decides.
+ */
+export function heraldClient(baseUrl: string, token: string): Herald {
+  return new Herald({ baseUrl, token, timeoutMs: REQUEST_TIMEOUT_MS, retry: { maxRetries: 0 } });
 }
 
-interface Problem {
-  title?: string;
-  detail?: string;
-  errors?: { field: string; message: string }[];
+/** "Invalid request: Invalid field(s): url" and one line per failing field. */
+export function describeProblem(problem: Problem): string {
+  const fields = problem.errors?.map((e) => `\n  ${e.field}: ${e.message}`).join('') ?? '';
+  return `${problem.title}${problem.detail ? `: ${problem.detail}` : ''}${fields}`;
 }
 
-export class HeraldApi {
-  constructor(private readonly options: ApiClientOptions) {}
-
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(new URL(path, this.options.baseUrl), {
-        method,
-        headers: {
-          authorization: `Bearer ${this.options.token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(60_000),
-      });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
-      const reason = cause?.code ?? cause?.errors?.[0]?.code ?? (error as Error).message;
-      throw new CliError(`cannot reach the Herald API at ${this.options.baseUrl} (${reason}); check HERALD_API_URL`, EXIT.unreachable);
-    }
-    const text = await response.text();
-    const parsed: unknown = text ? safeJson(text) : undefined;
-    if (response.ok) return parsed as T;
-    const problem = (parsed ?? {}) as Problem;
-    const fields = problem.errors?.map((e) => `\n  ${e.field}: ${e.message}`).join('') ?? '';
-    const message = `${problem.title ?? `HTTP ${response.status}`}${problem.detail ? `: ${problem.detail}` : ''}${fields}`;
-    if (response.status === 401 || response.status === 403) {
-      throw new CliError(`${message}\n(check HERALD_TOKEN)`, EXIT.unauthorized);
-    }
-    if (response.status === 404) throw new CliError(message, EXIT.notFound, response.status);
-    throw new CliError(message, EXIT.failed, response.status);
+/** The CliError (with its exit code) for what the SDK threw; undefined for anything else. */
+export function toCliError(error: unknown, baseUrl: string): CliError | undefined {
+  if (error instanceof HeraldNetworkError) {
+    const cause = (error.cause as { cause?: { code?: string; errors?: { code?: string }[] }; message?: string } | undefined);
+    const reason = error.timedOut ? 'no answer in time' : (cause?.cause?.code ?? cause?.cause?.errors?.[0]?.code ?? cause?.message ?? error.message);
+    return new CliError(`cannot reach the Herald API at ${baseUrl} (${reason}); check HERALD_API_URL`, EXIT.unreachable);
   }
-
-  get<T>(path: string) {
-    return this.request<T>('GET', path);
-  }
-  post<T>(path: string, body?: unknown) {
-    return this.request<T>('POST', path, body ?? {});
-  }
-  patch<T>(path: string, body: unknown) {
-    return this.request<T>('PATCH', path, body);
-  }
-  delete(path: string) {
-    return this.request<void>('DELETE', path);
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { detail: text.slice(0, 500) };
-  }
+  if (!(error instanceof HeraldApiError)) return undefined;
+  const message = describeProblem(error.problem);
+  if (error.status === 401 || error.status === 403) return new CliError(`${message}\n(check HERALD_TOKEN)`, EXIT.unauthorized);
+  if (error.status === 404) return new CliError(message, EXIT.notFound, error.status);
+  return new CliError(message, EXIT.failed, error.status);
 }

@@ -1,19 +1,24 @@
 import type { Command } from 'commander';
-import { CliError, EXIT, HeraldApi } from './client';
+import type { Herald } from '@herald/sdk';
+import { CliError, EXIT, heraldClient } from './client';
 import { printer, type Printer } from './output';
 
 export interface Context {
-  api: HeraldApi;
+  herald: Herald;
   out: Printer;
+}
+
+/** The API's URL: --api-url, else HERALD_API_URL, else the local default. */
+export function apiUrlOf(options: { apiUrl?: string }): string {
+  return options.apiUrl ?? process.env.HERALD_API_URL ?? 'http://127.0.0.1:8080';
 }
 
 /** The API client and printer for a command, from HERALD_API_URL, HERALD_TOKEN and --json. */
 export function contextOf(command: Command): Context {
   const options = command.optsWithGlobals<{ json?: boolean; apiUrl?: string; token?: string }>();
-  const baseUrl = options.apiUrl ?? process.env.HERALD_API_URL ?? 'http://127.0.0.1:8080';
   const token = options.token ?? process.env.HERALD_TOKEN;
   if (!token) throw new CliError('no API token: set HERALD_TOKEN (or pass --token)', EXIT.usage);
-  return { api: new HeraldApi({ baseUrl, token }), out: printer(Boolean(options.json)) };
+  return { herald: heraldClient(apiUrlOf(options), token), out: printer(Boolean(options.json)) };
 }
 
 /** Parses a "key=value" option into a record. */

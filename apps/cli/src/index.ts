@@ -1,6 +1,7 @@
 // `herald`: the operators' command line. Talks to the API at HERALD_API_URL with HERALD_TOKEN.
 import { Command, CommanderError } from 'commander';
-import { CliError, EXIT } from './client';
+import { CliError, EXIT, toCliError } from './client';
+import { apiUrlOf } from './context';
 import { webhooksCommand } from './commands/webhooks';
 import { deliveriesCommand, publishCommand, statsCommand } from './commands/events';
 import { dlqCommand } from './commands/dlq';
@@ -31,9 +32,11 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
   try {
-    await buildProgram().parseAsync(argv);
-  } catch (error) {
+    await program.parseAsync(argv);
+  } catch (caught) {
+    const error = toCliError(caught, apiUrlOf(program.opts<{ apiUrl?: string }>())) ?? caught;
     if (error instanceof CommanderError) {
       // --help and --version "fail" with code 0.
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;

@@ -49,6 +49,8 @@ export {
   eventPatternSchema,
   tenantSchema,
   durationMsSchema,
+  numberFromText,
+  timeMsSchema,
   envDurationMsSchema,
   parseDurationMs,
   jsonDepth,

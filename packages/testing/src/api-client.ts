@@ -1,5 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- test helper: responses are checked by the tests themselves */
-// A small typed fetch wrapper for talking to a running API in tests.
+// A small typed fetch wrapper for talking to a running API in tests. Every answer is checked against
+// docs/openapi.json (and every request the API accepted), so the document cannot lie.
+import { OpenApiValidator } from './openapi-validator';
+
 export interface ApiResponse<T = unknown> {
   status: number;
   body: T;
@@ -9,17 +12,24 @@ export interface ApiResponse<T = unknown> {
 export interface ApiClientOptions {
   /** Abort each call after this long, so that a hanging server fails a test instead of stalling it. */
   timeoutMs?: number;
+  /**
+   * Check each exchange against docs/openapi.json; a mismatch fails the call with an OpenApiMismatch.
+   * @defaultValue true
+   */
+  validate?: boolean;
 }
 
 export function apiClient(baseUrl: string, token: string, options: ApiClientOptions = {}) {
+  const validator = options.validate === false ? undefined : OpenApiValidator.fromRepository();
   async function call<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const requestHeaders: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    };
     const response = await fetch(`${baseUrl}${path}`, {
       method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
+      headers: requestHeaders,
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       ...(options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) }),
     });
@@ -30,6 +40,15 @@ export function apiClient(baseUrl: string, token: string, options: ApiClientOpti
     } catch {
       // Not JSON: keep the text.
     }
+    validator?.assert({
+      method,
+      url: path,
+      requestBody: body,
+      requestContentType: Object.entries(requestHeaders).find(([name]) => name.toLowerCase() === 'content-type')?.[1],
+      status: response.status,
+      responseHeaders: Object.fromEntries(response.headers),
+      responseBody: parsed,
+    });
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
   return {

@@ -14,4 +14,5 @@ export {
 export { startRedisCluster, type RedisClusterOptions, type RunningRedisCluster } from './redis-cluster';
 export { uniquePrefix, testRedisUrl } from './prefix';
 export { apiClient, type ApiClient, type ApiClientOptions, type ApiResponse } from './api-client';
+export { OpenApiValidator, OpenApiMismatch, OPENAPI_DOCUMENT_PATH, type Exchange } from './openapi-validator';
 export { startHerald, createWebhook, publish, FAST_WORKER_ENV, type Herald, type HeraldOptions } from './herald';

@@ -1,4 +1,5 @@
 import express, { Router, type Request } from 'express';
+import { z } from 'zod';
 import { ConfigError, configFileSchema, envReferencePaths, parseConfigYaml, type TargetPolicy, type WebhookStore } from '@herald/shared';
 import { HttpProblem, parseOr400 } from '../problem';
 import { applyConfig, ConfigApplyError } from '../services/config-apply';
@@ -6,6 +7,13 @@ import { applyConfig, ConfigApplyError } from '../services/config-apply';
 /** The YAML media types in use; a config file is YAML, so a body may be too. */
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 const BODY_LIMIT = '1mb';
+
+export const configApplyQuerySchema = z.object({
+  dryRun: z
+    .enum(['true', 'false'])
+    .optional()
+    .meta({ description: '`true`: only report what would change; nothing is applied and no secret is made.' }),
+});
 
 /** The request body as a document: JSON or YAML (the same parser as `herald apply`); no body is `{}`. */
 function requestDocument(req: Request): unknown {
@@ -40,11 +48,12 @@ function refuseEnvReferences(document: unknown): void {
 export function configRouter(store: WebhookStore, policy: TargetPolicy): Router {
   const router = Router();
   router.post('/apply', express.text({ type: YAML_TYPES, limit: BODY_LIMIT }), async (req, res) => {
+    const { dryRun } = parseOr400(configApplyQuerySchema, req.query);
     const document = requestDocument(req);
     refuseEnvReferences(document);
     const config = parseOr400(configFileSchema, document);
     try {
-      res.json({ dryRun: req.query.dryRun === 'true', ...(await applyConfig(store, config, policy, req.query.dryRun === 'true')) });
+      res.json({ dryRun: dryRun === 'true', ...(await applyConfig(store, config, policy, dryRun === 'true')) });
     } catch (error) {
       if (error instanceof ConfigApplyError) {
         throw new HttpProblem(400, 'Invalid request', error.message, error.problems);

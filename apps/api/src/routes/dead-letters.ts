@@ -1,25 +1,23 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor, eventTypeSchema, type DeadLetter, type DeadLetterStore } from '@herald/shared';
+import { decodeCursor, encodeCursor, eventTypeSchema, numberFromText, timeMsSchema, type DeadLetter, type DeadLetterStore } from '@herald/shared';
 import type { DeadLetterReplay } from '../services/dead-letter-replay';
 import { HttpProblem, parseOr400 } from '../problem';
 import type { Principal } from '../middleware/auth';
 import type { AttemptLog } from '../services/attempt-log';
 
-const isoOrMs = z.union([z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)), z.coerce.number().int().min(0)]);
-
 const filterShape = {
-  webhookId: z.string().min(1).optional(),
-  type: eventTypeSchema.optional(),
+  webhookId: z.string().min(1).optional().meta({ description: 'Only dead letters of this webhook.' }),
+  type: eventTypeSchema.optional().meta({ description: 'Only dead letters of events of this type.' }),
   /** Dead-lettered at or after (ISO-8601 or unix ms). */
-  since: isoOrMs.optional(),
+  since: timeMsSchema.optional().meta({ description: 'Dead-lettered at or after this time (ISO-8601 or unix ms).' }),
   /** Dead-lettered before (ISO-8601 or unix ms). */
-  before: isoOrMs.optional(),
+  before: timeMsSchema.optional().meta({ description: 'Dead-lettered before this time (ISO-8601 or unix ms).' }),
 };
 
-const listQuerySchema = z.object({
+export const deadLetterListQuerySchema = z.object({
   ...filterShape,
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: numberFromText(z.number().int().min(1).max(1000)).default(100).meta({ description: 'At most this many (1–1,000).' }),
   /** The `next` of the previous page. */
   cursor: z
     .string()
@@ -28,16 +26,31 @@ const listQuerySchema = z.object({
       if (!cursor) ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
       return cursor ?? undefined;
     })
-    .optional(),
+    .optional()
+    .meta({ description: 'The `next` of the previous page, to read the page after it.' }),
 });
 
-const replayBodySchema = z.union(
-  [
-    z.strictObject({ ids: z.array(z.string().min(1)).min(1).max(10_000) }),
-    z.strictObject({ ...filterShape, limit: z.number().int().min(1).max(100_000).default(10_000) }),
-  ],
-  { error: 'must be { "ids": [...] } or a filter { webhookId?, type?, since?, before?, limit? }' },
-);
+export const replayBodySchema = z
+  .union(
+    [
+      z
+        .strictObject({
+          ids: z.array(z.string().min(1)).min(1).max(10_000).meta({ description: 'Dead letter ids (1–10,000); ids not found are reported as skipped.' }),
+        })
+        .meta({ id: 'ReplayByIds' }),
+      z
+        .strictObject({
+          ...filterShape,
+          limit: z.number().int().min(1).max(100_000).default(10_000).meta({ description: 'At most this many (1–100,000).' }),
+        })
+        .meta({
+          id: 'ReplayByFilter',
+          description: 'Every dead letter matching the filter that was parked before this call (an empty filter: all of them).',
+        }),
+    ],
+    { error: 'must be { "ids": [...] } or a filter { webhookId?, type?, since?, before?, limit? }' },
+  )
+  .meta({ id: 'Replay' });
 
 function visibleTo(principal: Principal, deadLetter: DeadLetter): boolean {
   return principal.kind === 'admin' || deadLetter.tenant === principal.tenant;
@@ -47,7 +60,7 @@ export function deadLettersRouter(store: DeadLetterStore, replay: DeadLetterRepl
   const router = Router();
 
   router.get('/', async (req, res) => {
-    const query = parseOr400(listQuerySchema, req.query);
+    const query = parseOr400(deadLetterListQuerySchema, req.query);
     const principal = res.locals.principal;
     const page = await store.list(
       {

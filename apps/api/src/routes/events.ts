@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { MAX_EVENT_BYTES, eventInputSchema, eventTypeSchema, isOperationalEventType, type ParsedEventInput } from '@herald/shared';
+import { MAX_EVENT_BYTES, eventInputSchema, eventTypeSchema, isOperationalEventType, numberFromText, type ParsedEventInput } from '@herald/shared';
 import { HISTORY_SIZE, type EventHistory } from '../services/event-history';
 import type { AttemptLog } from '../services/attempt-log';
 import type { EventIngest } from '../services/event-ingest';
@@ -10,18 +10,30 @@ import type { ApiMetrics } from '../metrics';
 
 export const MAX_BATCH = 1000;
 
-const batchSchema = z.strictObject({
-  events: z
-    .array(eventInputSchema)
-    .min(1, 'must hold at least one event')
-    .max(MAX_BATCH, `must hold at most ${MAX_BATCH} events`),
-});
+export const eventBatchSchema = z
+  .strictObject({
+    events: z
+      .array(eventInputSchema)
+      .min(1, 'must hold at least one event')
+      .max(MAX_BATCH, `must hold at most ${MAX_BATCH} events`),
+  })
+  .meta({
+    id: 'EventBatch',
+    description: `1 to ${MAX_BATCH} events, at most 16 MiB in all, accepted all or nothing: one invalid event refuses the batch, naming its fields (events.3.type).`,
+  });
 
-const idempotencyHeaderSchema = z.string().min(1).max(256).optional();
+export const idempotencyHeaderSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .optional()
+  .meta({ description: "The event's idempotency key, when the body has no `id` (the body's wins): the same key within 24 h is accepted once." });
 
-const historyQuerySchema = z.object({
-  type: eventTypeSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(HISTORY_SIZE).default(100),
+export const eventHistoryQuerySchema = z.object({
+  type: eventTypeSchema.optional().meta({ description: 'Only events of this type.' }),
+  limit: numberFromText(z.number().int().min(1).max(HISTORY_SIZE))
+    .default(100)
+    .meta({ description: `At most this many (1–${HISTORY_SIZE}).` }),
 });
 
 export function eventsRouter(ingest: EventIngest, metrics: ApiMetrics, history: EventHistory, attempts: AttemptLog): Router {
@@ -30,7 +42,7 @@ export function eventsRouter(ingest: EventIngest, metrics: ApiMetrics, history: 
   const scope = (principal: Principal) => (principal.kind === 'tenant' ? principal.tenant : undefined);
 
   router.get('/', async (req, res) => {
-    const query = parseOr400(historyQuerySchema, req.query);
+    const query = parseOr400(eventHistoryQuerySchema, req.query);
     res.json({ data: await history.recent({ tenant: scope(res.locals.principal), type: query.type }, query.limit) });
   });
 
@@ -77,7 +89,7 @@ export function eventsRouter(ingest: EventIngest, metrics: ApiMetrics, history: 
   });
 
   router.post('/batch', async (req, res) => {
-    const batch = parseOr400(batchSchema, req.body);
+    const batch = parseOr400(eventBatchSchema, req.body);
     const rawEvents = (req.body as { events: unknown[] }).events;
     const events = batch.events.map((event, index) =>
       acceptEvent(event, rawEvents[index], res.locals.principal, `events.${index}`),

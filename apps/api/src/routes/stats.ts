@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Queue } from 'bullmq';
 import { FANOUT_GROUP, type DeadLetterStore, type RedisKeys, type RedisClient } from '@herald/shared';
 import { requireAdmin } from '../middleware/auth';
+import type { Stats } from '../schemas/responses';
 
 /** Events fanned out per minute over the last hour, from the per-minute counters. */
 function eventRates(perMinute: (string | null)[]) {
@@ -51,7 +52,7 @@ export function statsRouter(redis: RedisClient, keys: RedisKeys, queue: Queue, d
       queue: queueCounts,
       deadLetters: deadLetterCount,
       stream: { length: streamLength, pending: Number(pending[0] ?? 0) },
-    });
+    } satisfies Stats);
   });
   return router;
 }

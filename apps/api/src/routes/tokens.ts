@@ -3,10 +3,12 @@ import { z } from 'zod';
 import { tenantSchema, type TokenStore } from '@herald/shared';
 import { HttpProblem, parseOr400 } from '../problem';
 
-const createTokenSchema = z.strictObject({
-  tenant: tenantSchema,
-  description: z.string().max(500).optional(),
-});
+export const createTokenSchema = z
+  .strictObject({
+    tenant: tenantSchema,
+    description: z.string().max(500).optional().meta({ description: 'Free text, at most 500 characters.' }),
+  })
+  .meta({ id: 'TokenCreate' });
 
 /** Tenant API tokens (admin only): create (the token is shown once), list, revoke. */
 export function tokensRouter(store: TokenStore): Router {

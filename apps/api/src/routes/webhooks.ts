@@ -3,7 +3,10 @@ import { z } from 'zod';
 import {
   InvalidWebhookError,
   durationMsSchema,
+  numberFromText,
   refusedTargetUrl,
+  tenantSchema,
+  timeMsSchema,
   toPublicWebhook,
   type RetryPolicyInput,
   type TargetPolicy,
@@ -17,12 +20,18 @@ import { tenantScope, type Principal } from '../middleware/auth';
 import type { AttemptLog } from '../services/attempt-log';
 import type { TestDelivery } from '../services/test-delivery';
 import type { DeadLetterReplay } from '../services/dead-letter-replay';
+import type { createdWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookListSchema } from '../schemas/responses';
 
 const DEFAULT_ROTATION_GRACE_MS = 24 * 3_600_000;
-const rotateSchema = z.strictObject({
-  /** How long the old secret keeps signing, in ms or as "24h". */
-  graceMs: durationMsSchema.pipe(z.number().int().min(0).max(30 * 86_400_000)).default(DEFAULT_ROTATION_GRACE_MS),
-});
+export const rotateSecretSchema = z
+  .strictObject({
+    /** How long the old secret keeps signing, in ms or as "24h". */
+    graceMs: durationMsSchema
+      .pipe(z.number().int().min(0).max(30 * 86_400_000))
+      .default(DEFAULT_ROTATION_GRACE_MS)
+      .meta({ description: 'How long the old secret keeps signing beside the new one: default 24 h, at most 30 days; 0 retires it at once.' }),
+  })
+  .meta({ id: 'RotateSecret' });
 
 export interface WebhookDefaults {
   /** Retry settings a new webhook gets for every field it does not set. */
@@ -30,21 +39,30 @@ export interface WebhookDefaults {
   timeoutMs?: number;
 }
 
-const isoOrMs = z.union([z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)), z.coerce.number().int().min(0)]);
-
-const deliveriesQuerySchema = z.object({
-  outcome: z.enum(['success', 'failure', 'retry', 'dead_letter']).optional(),
-  eventType: z.string().min(1).optional(),
-  since: isoOrMs.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+export const webhookListQuerySchema = z.object({
+  tenant: tenantSchema.optional().meta({ description: "Only this tenant's webhooks (a tenant token sees only its own anyway)." }),
 });
 
-const recoverSchema = z.strictObject({
-  /** Dead letters of this webhook dead-lettered at or after this time (ISO-8601 or unix ms). */
-  since: isoOrMs,
-  limit: z.number().int().min(1).max(100_000).default(10_000),
+export const deliveriesQuerySchema = z.object({
+  outcome: z
+    .enum(['success', 'failure', 'retry', 'dead_letter'])
+    .optional()
+    .meta({ description: 'Only attempts with this outcome; `failure` is `retry` or `dead_letter`.' }),
+  eventType: z.string().min(1).optional().meta({ description: 'Only attempts at events of this type.' }),
+  since: timeMsSchema.optional().meta({ description: 'Only attempts at or after this time (ISO-8601 or unix ms).' }),
+  limit: numberFromText(z.number().int().min(1).max(1000)).default(100).meta({ description: 'At most this many (1–1,000).' }),
+  offset: numberFromText(z.number().int().min(0))
+    .default(0)
+    .meta({ description: 'Where to start in the log: the `nextOffset` of the previous page.' }),
 });
+
+export const recoverSchema = z
+  .strictObject({
+    /** Dead letters of this webhook dead-lettered at or after this time (ISO-8601 or unix ms). */
+    since: timeMsSchema.meta({ description: "Replay this webhook's dead letters parked at or after this time (ISO-8601 or unix ms)." }),
+    limit: z.number().int().min(1).max(100_000).default(10_000).meta({ description: 'At most this many (1–100,000).' }),
+  })
+  .meta({ id: 'Recover' });
 
 export interface WebhookServices {
   attempts: AttemptLog;
@@ -105,14 +123,17 @@ export function webhooksRouter(
     const tenant = tenantScope(res.locals.principal, (req.body as { tenant?: string }).tenant) ?? input.tenant;
     const webhook = await store.create({ ...input, tenant });
     // The only response that carries the signing secret.
-    res.status(201).location(`/v1/webhooks/${webhook.id}`).json({ ...toPublicWebhook(webhook), secret: webhook.secret });
+    res
+      .status(201)
+      .location(`/v1/webhooks/${webhook.id}`)
+      .json({ ...toPublicWebhook(webhook), secret: webhook.secret } satisfies z.input<typeof createdWebhookSchema>);
   });
 
   router.get('/', async (req, res) => {
-    const requested = typeof req.query.tenant === 'string' ? req.query.tenant : undefined;
-    const tenant = tenantScope(res.locals.principal, requested);
+    const query = parseOr400(webhookListQuerySchema, req.query);
+    const tenant = tenantScope(res.locals.principal, query.tenant);
     const webhooks = await store.list(tenant);
-    res.json({ data: webhooks.map(toPublicWebhook) });
+    res.json({ data: webhooks.map(toPublicWebhook) } satisfies z.input<typeof webhookListSchema>);
   });
 
   router.get('/:id', async (req, res) => {
@@ -134,7 +155,7 @@ export function webhooksRouter(
   });
 
   router.post('/:id/rotate-secret', async (req, res) => {
-    const { graceMs } = parseOr400(rotateSchema, req.body ?? {});
+    const { graceMs } = parseOr400(rotateSecretSchema, req.body ?? {});
     await findVisible(req.params.id, res.locals.principal);
     const rotated = await store.rotateSecret(req.params.id, graceMs);
     if (!rotated) throw new HttpProblem(404, 'Not found', `No webhook ${req.params.id}`);
@@ -143,7 +164,7 @@ export function webhooksRouter(
       ...toPublicWebhook(rotated),
       secret: rotated.secret,
       previousSecretExpiresAt: rotated.previousSecrets[0] ? new Date(rotated.previousSecrets[0].expiresAt).toISOString() : null,
-    });
+    } satisfies z.input<typeof rotatedWebhookSchema>);
   });
 
   router.get('/:id/deliveries', async (req, res) => {
@@ -168,10 +189,14 @@ export function webhooksRouter(
     if (!webhook.enabled) throw new HttpProblem(409, 'Conflict', `Webhook ${webhook.id} is disabled; enable it to test it`);
     const { event, attempt } = await services.testDelivery.send(webhook);
     if (!attempt) {
-      res.status(202).json({ eventId: event.id, status: 'pending', detail: 'No worker reported the attempt in time; see the delivery log' });
+      res.status(202).json({
+        eventId: event.id,
+        status: 'pending',
+        detail: 'No worker reported the attempt in time; see the delivery log',
+      } satisfies z.input<typeof testPendingSchema>);
       return;
     }
-    res.json({ eventId: event.id, status: attempt.outcome === 'success' ? 'delivered' : 'failed', attempt });
+    res.json({ eventId: event.id, status: attempt.outcome === 'success' ? 'delivered' : 'failed', attempt } satisfies z.input<typeof testResultSchema>);
   });
 
   router.post('/:id/recover', async (req, res) => {

@@ -1,5 +1,6 @@
 // Reads the delivery attempt logs the worker writes, and the statistics computed from them.
 import { deliveryAttemptSchema, type DeliveryAttempt, type RedisKeys, type RedisClient } from '@herald/shared';
+import type { WebhookStats } from '../schemas/responses';
 
 export interface AttemptFilter {
   /** `failure` means retry or dead_letter. */
@@ -9,19 +10,7 @@ export interface AttemptFilter {
   sinceMs?: number;
 }
 
-export interface WebhookStats {
-  /** Attempts in the log (the newest 10,000 by default): every figure below is computed from them. */
-  total: number;
-  succeeded: number;
-  failed: number;
-  successRate: number | null;
-  averageDurationMs: number | null;
-  p95DurationMs: number | null;
-  lastSuccessAt: string | null;
-  lastFailureAt: string | null;
-  /** Counters since the webhook was created (not capped like the log). */
-  lifetime: { total: number; success: number; retry: number; dead_letter: number };
-}
+export type { WebhookStats };
 
 const PAGE = 1000;
 

@@ -1,14 +1,10 @@
 // Applies declarative configuration: webhooks matched by (tenant, name); creates what is missing,
 // updates what differs (fields left out return to their defaults), never duplicates, never deletes.
 import { refusedTargetUrl, type ConfigFile, type TargetPolicy, type Webhook, type WebhookStore } from '@herald/shared';
+import type { ConfigApplyResult } from '../schemas/responses';
 
-export interface ApplyResult {
-  created: string[];
-  updated: { name: string; tenant: string; fields: string[] }[];
-  unchanged: string[];
-  /** The signing secret of each webhook created (none on a dry run): shown once, never logged. */
-  secrets: { name: string; tenant: string; id: string; secret: string }[];
-}
+/** What applying did; `secrets`: the signing secret of each webhook created (none on a dry run), shown once, never logged. */
+export type ApplyResult = Omit<ConfigApplyResult, 'dryRun'>;
 
 export class ConfigApplyError extends Error {
   constructor(readonly problems: { field: string; message: string }[]) {

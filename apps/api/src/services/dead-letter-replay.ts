@@ -8,11 +8,9 @@ import {
   type DeadLetterStore,
   type WebhookStore,
 } from '@herald/shared';
+import type { ReplayResult } from '../schemas/responses';
 
-export interface ReplayResult {
-  replayed: string[];
-  skipped: { id: string; reason: string }[];
-}
+export type { ReplayResult };
 
 const CHUNK = 500;
 

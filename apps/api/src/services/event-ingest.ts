@@ -1,14 +1,12 @@
 // Accepts validated events: idempotency check and XADD to the events stream, one script call per request.
 import { join } from 'node:path';
 import { LuaScript, newEventId, STREAM_FIELDS, type ParsedEventInput, type RedisKeys, type RedisClient } from '@herald/shared';
+import type { PublishResult } from '../schemas/responses';
 
 const INGEST_EVENTS = new LuaScript(join(__dirname, '..', 'lua', 'ingest-events-n.lua'));
 
-export interface IngestResult {
-  /** Herald's event id: for a duplicate, the id its idempotency key was first accepted as. */
-  id: string;
-  duplicate: boolean;
-}
+/** Herald's event id (for a duplicate, the id its idempotency key was first accepted as) and whether it was one. */
+export type IngestResult = PublishResult;
 
 export interface EventIngestOptions {
   streamMaxLen: number;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfigDocument } from '@herald/shared';
-import { CliError, EXIT } from '../client';
+import { HeraldApiError, type ConfigDocument } from '@herald/sdk';
+import { CliError, EXIT, describeProblem } from '../client';
 import { contextOf } from '../context';
 
 interface ApplyResult {
@@ -22,7 +23,7 @@ export function applyCommand(): Command {
     .requiredOption('-f, --file <path>', 'YAML file')
     .option('--dry-run', 'only report what would change')
     .action(async (options: { file: string; dryRun?: boolean }, command: Command) => {
-      const { api, out } = contextOf(command);
+      const { herald, out } = contextOf(command);
       let document: unknown;
       try {
         document = loadConfigDocument(readFileSync(options.file, 'utf8'), process.env, options.file);
@@ -30,14 +31,13 @@ export function applyCommand(): Command {
         if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
         throw new CliError(`cannot read ${options.file}: ${(error as Error).message}`, EXIT.usage);
       }
-      const result = await api
-        .post<ApplyResult>(`/v1/config/apply${options.dryRun ? '?dryRun=true' : ''}`, document)
-        .catch((error: unknown) => {
-          if (error instanceof CliError && error.status !== undefined && BAD_FILE_STATUSES.has(error.status)) {
-            throw new CliError(`${options.file} was not applied: ${error.message}`, EXIT.usage, error.status);
-          }
-          throw error;
-        });
+      // The API checks the document (400 naming each field); the CLI sends it as the file has it.
+      const result: ApplyResult = await herald.config.apply(document as ConfigDocument, { dryRun: Boolean(options.dryRun) }).catch((error: unknown) => {
+        if (error instanceof HeraldApiError && BAD_FILE_STATUSES.has(error.status)) {
+          throw new CliError(`${options.file} was not applied: ${describeProblem(error.problem)}`, EXIT.usage, error.status);
+        }
+        throw error;
+      });
       const secrets = result.secrets ?? [];
       out.print(result, () => {
         const created = (name: string) => {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
+import type { DeliveriesQuery, EventInput } from '@herald/sdk';
 import { contextOf, parseJsonArgument } from '../context';
-import { details, table, type Row } from '../output';
+import { details, table } from '../output';
 
 export function publishCommand(): Command {
   return new Command('publish')
@@ -10,27 +11,17 @@ export function publishCommand(): Command {
     .option('--tenant <tenant>', 'tenant (admin token only)')
     .option('--id <key>', 'idempotency key: the same key within 24 h is accepted once')
     .action(async (type: string, data: string, options: { tenant?: string; id?: string }, command: Command) => {
-      const { api, out } = contextOf(command);
+      const { herald, out } = contextOf(command);
       const event = {
         type,
-        data: parseJsonArgument(data, 'data'),
+        data: parseJsonArgument(data, 'data') as EventInput['data'],
         ...(options.tenant ? { tenant: options.tenant } : {}),
         ...(options.id ? { id: options.id } : {}),
       };
-      const result = await api.post<{ id: string; duplicate: boolean }>('/v1/events', event);
+      // Without --id the SDK sends an idempotency key of its own: a publish is never doubled by a retry.
+      const result = await herald.events.publish(event);
       out.print(result, () => (result.duplicate ? `${result.id} (duplicate: already accepted)` : result.id));
     });
-}
-
-interface AttemptRow extends Row {
-  timestamp: string;
-  outcome: string;
-  attempt: number;
-  statusCode?: number;
-  durationMs: number;
-  eventType: string;
-  eventId: string;
-  error?: string;
 }
 
 export function deliveriesCommand(): Command {
@@ -42,15 +33,17 @@ export function deliveriesCommand(): Command {
     .option('--since <time>', 'ISO-8601 time or unix ms')
     .option('--limit <n>', 'at most this many', '50')
     .action(async (webhookId: string, options: { outcome?: string; type?: string; since?: string; limit: string }, command: Command) => {
-      const { api, out } = contextOf(command);
-      const query = new URLSearchParams({ limit: options.limit });
-      if (options.outcome) query.set('outcome', options.outcome);
-      if (options.type) query.set('eventType', options.type);
-      if (options.since) query.set('since', options.since);
-      const page = await api.get<{ data: AttemptRow[] }>(`/v1/webhooks/${encodeURIComponent(webhookId)}/deliveries?${query}`);
-      out.print(page.data, () =>
+      const { herald, out } = contextOf(command);
+      const query: DeliveriesQuery = {
+        limit: Number(options.limit),
+        ...(options.outcome ? { outcome: options.outcome as DeliveriesQuery['outcome'] } : {}),
+        ...(options.type ? { eventType: options.type } : {}),
+        ...(options.since ? { since: options.since } : {}),
+      };
+      const { items } = await herald.webhooks.deliveries(webhookId, query);
+      out.print(items, () =>
         table(
-          page.data.map((a) => ({ ...a, status: a.statusCode ?? a.error, ms: Math.round(a.durationMs) })),
+          items.map((a) => ({ ...a, status: a.statusCode ?? a.error, ms: Math.round(a.durationMs) })),
           ['timestamp', 'outcome', 'attempt', 'status', 'ms', 'eventType', 'eventId'],
         ),
       );
@@ -62,21 +55,13 @@ export function statsCommand(): Command {
     .description('overall statistics, or one webhook\'s')
     .argument('[webhookId]')
     .action(async (webhookId: string | undefined, _options: unknown, command: Command) => {
-      const { api, out } = contextOf(command);
+      const { herald, out } = contextOf(command);
       if (webhookId) {
-        const stats = await api.get<Row>(`/v1/webhooks/${encodeURIComponent(webhookId)}/stats`);
+        const stats = await herald.webhooks.stats(webhookId);
         out.print(stats, () => details(stats));
         return;
       }
-      type Deliveries = { attempts: number; success: number; retry: number; deadLetter: number; successRate: number | null };
-      const stats = await api.get<{
-        events: { perMinute: number; lastHour: number };
-        deliveries: Deliveries;
-        operational?: { events: { lastHour: number }; deliveries: Deliveries };
-        queue: Row;
-        deadLetters: number;
-        stream: { length: number; pending: number };
-      }>('/v1/stats');
+      const stats = await herald.stats();
       out.print(stats, () =>
         details({
           'events/minute': stats.events.perMinute,

@@ -1,16 +1,7 @@
 import { Command } from 'commander';
+import type { WebhookCreate } from '@herald/sdk';
 import { contextOf, collectPairs, parseJsonArgument } from '../context';
-import { details, table, type Row } from '../output';
-
-interface WebhookView extends Row {
-  id: string;
-  name?: string;
-  tenant: string;
-  url: string;
-  events: string[];
-  enabled: boolean;
-  secret?: string;
-}
+import { details, table } from '../output';
 
 const COLUMNS = ['id', 'name', 'tenant', 'enabled', 'events', 'url'];
 
@@ -22,9 +13,8 @@ export function webhooksCommand(): Command {
     .description('list webhooks (secrets are never listed)')
     .option('--tenant <tenant>', 'only this tenant')
     .action(async (options: { tenant?: string }, command: Command) => {
-      const { api, out } = contextOf(command);
-      const query = options.tenant ? `?tenant=${encodeURIComponent(options.tenant)}` : '';
-      const { data } = await api.get<{ data: WebhookView[] }>(`/v1/webhooks${query}`);
+      const { herald, out } = contextOf(command);
+      const data = await herald.webhooks.list(options.tenant ? { tenant: options.tenant } : {});
       out.print(data, () => table(data, COLUMNS));
     });
 
@@ -42,7 +32,7 @@ export function webhooksCommand(): Command {
     .option('--disabled', 'create it disabled')
     .option('--set <json>', 'any other webhook fields, as a JSON object')
     .action(async (url: string, options: Record<string, unknown>, command: Command) => {
-      const { api, out } = contextOf(command);
+      const { herald, out } = contextOf(command);
       const body: Record<string, unknown> = {
         ...(options.set ? (parseJsonArgument(String(options.set), '--set') as object) : {}),
         url,
@@ -55,7 +45,8 @@ export function webhooksCommand(): Command {
       if (options.header) body.headers = options.header;
       if (options.template) body.template = options.template;
       if (options.disabled) body.enabled = false;
-      const created = await api.post<WebhookView>('/v1/webhooks', body);
+      // The API checks every field (400 naming it): the CLI passes --set through as given.
+      const created = await herald.webhooks.create(body as unknown as WebhookCreate);
       out.print(created, () => `${details({ id: created.id, name: created.name, url: created.url, events: created.events, secret: created.secret })}\n\nKeep the secret now: Herald never shows it again.`);
     });
 
@@ -64,8 +55,8 @@ export function webhooksCommand(): Command {
     .description('show one webhook')
     .argument('<id>')
     .action(async (id: string, _options: unknown, command: Command) => {
-      const { api, out } = contextOf(command);
-      const webhook = await api.get<WebhookView>(`/v1/webhooks/${encodeURIComponent(id)}`);
+      const { herald, out } = contextOf(command);
+      const webhook = await herald.webhooks.get(id);
       out.print(webhook, () => details(webhook));
     });
 
@@ -74,8 +65,8 @@ export function webhooksCommand(): Command {
     .description('delete a webhook (its queued deliveries stop)')
     .argument('<id>')
     .action(async (id: string, _options: unknown, command: Command) => {
-      const { api, out } = contextOf(command);
-      await api.delete(`/v1/webhooks/${encodeURIComponent(id)}`);
+      const { herald, out } = contextOf(command);
+      await herald.webhooks.delete(id);
       out.print({ id, deleted: true }, () => `deleted ${id}`);
     });
 
@@ -85,8 +76,8 @@ export function webhooksCommand(): Command {
       .description(`${name} a webhook`)
       .argument('<id>')
       .action(async (id: string, _options: unknown, command: Command) => {
-        const { api, out } = contextOf(command);
-        const webhook = await api.patch<WebhookView>(`/v1/webhooks/${encodeURIComponent(id)}`, { enabled });
+        const { herald, out } = contextOf(command);
+        const webhook = await herald.webhooks.update(id, { enabled });
         out.print(webhook, () => `${id} ${enabled ? 'enabled' : 'disabled'}`);
       });
   }
@@ -96,9 +87,9 @@ export function webhooksCommand(): Command {
     .description('send a herald.test event to this webhook only and show the result')
     .argument('<id>')
     .action(async (id: string, _options: unknown, command: Command) => {
-      const { api, out } = contextOf(command);
-      const result = await api.post<{ status: string; eventId: string; attempt?: Row }>(`/v1/webhooks/${encodeURIComponent(id)}/test`);
-      out.print(result, () => details({ status: result.status, eventId: result.eventId, ...(result.attempt ?? {}) }));
+      const { herald, out } = contextOf(command);
+      const result = await herald.webhooks.test(id);
+      out.print(result, () => details({ status: result.status, eventId: result.eventId, ...('attempt' in result ? result.attempt : {}) }));
       if (result.status !== 'delivered') process.exitCode = 1;
     });
 
@@ -108,12 +99,9 @@ export function webhooksCommand(): Command {
     .argument('<id>')
     .option('--grace <duration>', 'how long the old secret keeps signing (e.g. 24h, 30m, 0)', '24h')
     .action(async (id: string, options: { grace: string }, command: Command) => {
-      const { api, out } = contextOf(command);
+      const { herald, out } = contextOf(command);
       const graceMs = /^\d+$/.test(options.grace) ? Number(options.grace) : options.grace;
-      const rotated = await api.post<WebhookView & { previousSecretExpiresAt: string | null }>(
-        `/v1/webhooks/${encodeURIComponent(id)}/rotate-secret`,
-        { graceMs },
-      );
+      const rotated = await herald.webhooks.rotateSecret(id, { graceMs });
       out.print(rotated, () => details({ id: rotated.id, secret: rotated.secret, previousSecretExpiresAt: rotated.previousSecretExpiresAt }));
     });
 

@@ -12,7 +12,8 @@ export const eventTypeSchema = z
   .string()
   .min(1)
   .max(EVENT_TYPE_MAX_LENGTH)
-  .regex(EVENT_TYPE_PATTERN, 'must be dotted lowercase segments such as "invoice.paid"');
+  .regex(EVENT_TYPE_PATTERN, 'must be dotted lowercase segments such as "invoice.paid"')
+  .meta({ description: 'An event type: dotted lowercase segments of a-z, 0-9, "_" and "-" ("invoice.paid"), at most 200 characters.', example: 'invoice.paid' });
 
 /** What a webhook subscribes to: an exact type, `prefix.*`, or `*`. */
 export const eventPatternSchema = z
@@ -22,13 +23,19 @@ export const eventPatternSchema = z
   .regex(
     /^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/,
     'must be an event type, a prefix ending in ".*", or "*"',
-  );
+  )
+  .meta({
+    description:
+      'An event type ("invoice.paid"), a prefix ("invoice.*": every type below "invoice"), or "*" (every business event; Herald\'s operational events must be named).',
+    example: 'invoice.*',
+  });
 
 export const tenantSchema = z
   .string()
   .min(1)
   .max(TENANT_MAX_LENGTH)
-  .regex(TENANT_PATTERN, 'may hold only letters, digits, "_" and "-"');
+  .regex(TENANT_PATTERN, 'may hold only letters, digits, "_" and "-"')
+  .meta({ description: 'A tenant: 1–64 letters, digits, "_" and "-". A tenant token acts for its own tenant only.', example: 'acme' });
 
 export const DEFAULT_TENANT = 'default';
 
@@ -50,13 +57,29 @@ export function parseDurationMs(text: string): number | null {
 }
 
 /** A duration in milliseconds, written as a number of ms or as a string like `"500ms"`, `"5m"`, `"6h"`. */
-export const durationMsSchema = z.union([
-  z.number().int().min(0),
-  z
-    .string()
-    .regex(/^\d+(ms|s|m|h|d)$/, 'must be a whole number followed by ms, s, m, h or d, such as "5m"')
-    .transform((text) => parseDurationMs(text) as number),
-]);
+export const durationMsSchema = z
+  .union([
+    z.number().int().min(0),
+    z
+      .string()
+      .regex(/^\d+(ms|s|m|h|d)$/, 'must be a whole number followed by ms, s, m, h or d, such as "5m"')
+      .transform((text) => parseDurationMs(text) as number),
+  ])
+  .meta({ description: 'A duration: milliseconds, or a whole number followed by ms, s, m, h or d ("500ms", "30s", "5m", "6h", "1d").' });
+
+/**
+ * A number sent as text (a query string's "100"), checked by `schema`. Unlike `z.coerce`, it leaves
+ * anything but a non-empty string as it is, so the schema (and the OpenAPI document made from it)
+ * is the number's own: null and booleans are refused, not turned into 0 and 1.
+ */
+export function numberFromText<S extends z.ZodType<number>>(schema: S) {
+  return z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema);
+}
+
+/** A point in time, as ISO-8601 with an offset or as unix milliseconds (a number or its digits); parsed to unix ms. */
+export const timeMsSchema = z
+  .union([z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)), numberFromText(z.number().int().min(0))])
+  .meta({ description: 'A time: ISO-8601 with an offset ("2026-01-01T00:00:00Z") or unix milliseconds.', example: '2026-01-01T00:00:00Z' });
 
 /** A duration from an environment variable: "1500" (ms) or "5m" and the like. */
 export const envDurationMsSchema = z.string().transform((text, ctx) => {

@@ -22,30 +22,56 @@ const eventDataSchema = z
     z
       .record(z.string(), z.unknown())
       .refine((data) => jsonDepth(data) <= MAX_JSON_DEPTH, `must not nest deeper than ${MAX_JSON_DEPTH} levels`),
-  );
+  )
+  // The document shows what is accepted (the pipe's input alone says nothing).
+  .meta({
+    type: 'object',
+    additionalProperties: {},
+    description: `A JSON object, delivered exactly as sent; nested at most ${MAX_JSON_DEPTH} levels. A key named "__proto__" anywhere in it is refused (400).`,
+    example: { invoice: 42, amount: 1200 },
+  });
 
 /** An event as producers send it, over HTTP or in the `event` field of a stream entry. */
-export const eventInputSchema = z.strictObject({
-  type: eventTypeSchema,
-  data: eventDataSchema.default({}),
-  /** The producer's idempotency key: the same id within 24 h is accepted once. */
-  id: z.string().min(1).max(256).optional(),
-  tenant: tenantSchema.default(DEFAULT_TENANT),
-  occurredAt: z.iso.datetime({ offset: true }).optional(),
-});
+export const eventInputSchema = z
+  .strictObject({
+    type: eventTypeSchema.meta({ description: `${eventTypeSchema.description} Herald's operational event types are reserved (400).` }),
+    data: eventDataSchema.default({}),
+    /** The producer's idempotency key: the same id within 24 h is accepted once. */
+    id: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .meta({
+        description:
+          'Idempotency key, 1–256 characters: the same key for the same tenant within HERALD_IDEMPOTENCY_TTL_SECONDS (24 h by default) is accepted once, and answered with the first event\'s id and `duplicate: true`. Not the event\'s id: Herald assigns that (`evt_…`).',
+        example: 'invoice-42-paid',
+      }),
+    tenant: tenantSchema.default(DEFAULT_TENANT).meta({ description: `${tenantSchema.description} Default "${DEFAULT_TENANT}".` }),
+    occurredAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: 'When it happened, ISO-8601 with an offset; default: when Herald received it.' }),
+  })
+  .meta({
+    id: 'EventInput',
+    description: `An event as producers send it: at most ${MAX_EVENT_BYTES} bytes (1 MiB) as serialized JSON (413 beyond). No other fields are accepted.`,
+  });
 export type EventInput = z.input<typeof eventInputSchema>;
 export type ParsedEventInput = z.output<typeof eventInputSchema>;
 
 /** An event once Herald has accepted it: what delivery jobs carry. */
-export const storedEventSchema = z.object({
-  /** Herald's event id: the `webhook-id` header of every delivery of this event. */
-  id: z.string().min(1),
-  type: eventTypeSchema,
-  data: z.record(z.string(), z.unknown()),
-  tenant: tenantSchema,
-  occurredAt: z.string(),
-  /** Unix milliseconds when Herald accepted the event (publish → delivery latency starts here). */
-  receivedAt: z.number().int(),
-  idempotencyKey: z.string().optional(),
-});
+export const storedEventSchema = z
+  .object({
+    /** Herald's event id: the `webhook-id` header of every delivery of this event. */
+    id: z.string().min(1).meta({ description: "Herald's event id (`evt_…`): the `webhook-id` header of every delivery of this event." }),
+    type: eventTypeSchema,
+    data: z.record(z.string(), z.unknown()).meta({ description: 'The data as the producer sent it.' }),
+    tenant: tenantSchema,
+    occurredAt: z.string().meta({ description: 'ISO-8601: as the producer said, or when Herald received the event.' }),
+    /** Unix milliseconds when Herald accepted the event (publish → delivery latency starts here). */
+    receivedAt: z.number().int().meta({ description: 'Unix milliseconds when Herald accepted the event.' }),
+    idempotencyKey: z.string().optional().meta({ description: "The producer's idempotency key, if it sent one." }),
+  })
+  .meta({ id: 'Event', description: 'An event Herald accepted.' });
 export type StoredEvent = z.infer<typeof storedEventSchema>;

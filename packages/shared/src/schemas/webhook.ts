@@ -41,7 +41,12 @@ const credentialSchema = z.string().min(1).max(4096).regex(NO_CR_LF_NUL, 'must n
 export const webhookUrlSchema = z
   // A missing URL is left to the parse's own message ("required").
   .url({ protocol: /^https?$/, error: (issue) => (issue.input === undefined ? undefined : 'must be an http or https URL') })
-  .max(2048);
+  .max(2048)
+  .meta({
+    description:
+      'Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.',
+    example: 'https://example.com/hooks/herald',
+  });
 
 export const authSchema = z
   .strictObject({
@@ -61,6 +66,10 @@ export const authSchema = z
     if (auth.type === 'bearer') need('token');
     if (auth.type === 'api_key') need('apiKey');
     if (auth.type === 'hmac') need('hmacSecret');
+  })
+  .meta({
+    description:
+      'Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again.',
   });
 export type WebhookAuth = z.output<typeof authSchema>;
 
@@ -85,53 +94,85 @@ const templateSchema = z
   });
 
 /** At most `perSecond` deliveries a second on average, `burst` (default: perSecond, at least 1) at once. */
-export const rateLimitSchema = z.strictObject({
-  perSecond: z.number().min(1 / 3600, 'must be at least 1/3600 (one an hour)').max(100_000),
-  burst: z.number().int().min(1).max(100_000).optional(),
-});
+export const rateLimitSchema = z
+  .strictObject({
+    perSecond: z.number().min(1 / 3600, 'must be at least 1/3600 (one an hour)').max(100_000),
+    burst: z.number().int().min(1).max(100_000).optional().meta({ description: 'Deliveries at once; default: perSecond, at least 1.' }),
+  })
+  .meta({
+    description: 'A token bucket shared by all workers: a delivery over the limit waits; it never fails or spends an attempt.',
+  });
 
 /**
  * Opens after `failureThreshold` failed attempts in a row (timeouts, network errors, 408/425/429/5xx);
  * while open, deliveries wait. After `cooldownMs` one probe goes through: success closes it, failure
  * re-opens it. Worker-wide defaults apply to the fields left out.
  */
-export const circuitBreakerSchema = z.strictObject({
-  enabled: z.boolean().optional(),
-  failureThreshold: z.number().int().min(1).max(1000).optional(),
-  cooldownMs: durationMsSchema.pipe(z.number().int().min(100).max(86_400_000)).optional(),
-});
+export const circuitBreakerSchema = z
+  .strictObject({
+    enabled: z.boolean().optional(),
+    failureThreshold: z.number().int().min(1).max(1000).optional(),
+    cooldownMs: durationMsSchema.pipe(z.number().int().min(100).max(86_400_000)).optional().meta({ description: '100 ms to 24 h.' }),
+  })
+  .meta({
+    description:
+      'Opens after failureThreshold failed attempts in a row (timeouts, network errors, 408/425/429/5xx); while open, deliveries wait in the queue. After cooldownMs one probe goes through. Fields left out take the worker defaults (on, 5, 30 s).',
+  });
 
 /** A stable name, unique within a tenant: what declarative config matches webhooks by. */
 export const webhookNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'must be 1–100 letters, digits, "_", "." or "-", starting with a letter or digit');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'must be 1–100 letters, digits, "_", "." or "-", starting with a letter or digit')
+  .meta({ description: 'A stable name, unique within the tenant (409 if taken): 1–100 letters, digits, "_", "." or "-", starting with a letter or digit.', example: 'billing' });
 
 const webhookFields = {
   name: webhookNameSchema.optional(),
   url: webhookUrlSchema,
-  description: z.string().max(1000).optional(),
-  events: z.array(eventPatternSchema).min(1).max(100),
-  enabled: z.boolean(),
-  method: z.enum(['POST', 'PUT']),
-  headers: z.record(headerNameSchema, headerValueSchema),
+  description: z.string().max(1000).optional().meta({ description: 'Free text, at most 1,000 characters.' }),
+  events: z
+    .array(eventPatternSchema)
+    .min(1)
+    .max(100)
+    .meta({ description: '1–100 event types or patterns this webhook receives.', example: ['invoice.*', 'payment.failed'] }),
+  enabled: z.boolean().meta({ description: 'Disabled webhooks get no deliveries; deliveries already queued are skipped.' }),
+  method: z.enum(['POST', 'PUT']).meta({ description: 'The HTTP method of deliveries.' }),
+  headers: z.record(headerNameSchema, headerValueSchema).meta({
+    description:
+      "Custom request headers (names stored lowercase; values at most 4,096 characters without CR, LF or NUL). Herald's own headers (webhook-*, x-herald-*, content-type, user-agent, host, …) cannot be set. Shown masked (********) once saved.",
+  }),
   auth: authSchema,
   retry: retryPolicySchema,
-  timeoutMs: z.number().int().min(100).max(120_000),
+  timeoutMs: z.number().int().min(100).max(120_000).meta({ description: 'The whole attempt, connection included, in ms (100–120,000).' }),
   rateLimit: rateLimitSchema.optional(),
   circuitBreaker: circuitBreakerSchema.optional(),
   /** The body template (or preset: slack, discord, pagerduty) for every event type… */
-  template: templateSchema.optional(),
+  template: templateSchema.optional().meta({
+    description:
+      'A body template (JSON text with {{placeholders}} such as {{id}}, {{type}}, {{data.a.b}}, {{vars.name}}; values are inserted JSON-encoded, at most 64 KiB) or a preset: slack, discord, pagerduty. Checked when saved.',
+  }),
   /** …unless an event-type pattern here matches: the most specific one wins. */
-  eventTemplates: z.record(eventPatternSchema, templateSchema).optional(),
+  eventTemplates: z
+    .record(eventPatternSchema, templateSchema)
+    .optional()
+    .meta({ description: 'Templates by event pattern: the most specific matching pattern wins over `template`.' }),
   /** Values templates reach as {{vars.name}} (PagerDuty's routingKey, say); shown masked by the API. */
-  templateVars: z.record(z.string().regex(/^[A-Za-z0-9_]+$/).max(64), z.string().max(4096)).optional(),
-  includePayload: z.boolean(),
-  maxPayloadBytes: z.number().int().min(1).max(1_048_576).optional(),
+  templateVars: z
+    .record(z.string().regex(/^[A-Za-z0-9_]+$/).max(64), z.string().max(4096))
+    .optional()
+    .meta({ description: "Values templates reach as {{vars.name}} (the pagerduty preset needs routingKey). Shown masked (********) once saved." }),
+  includePayload: z.boolean().meta({ description: '`false` sends no `data`.' }),
+  maxPayloadBytes: z.number().int().min(1).max(1_048_576).optional().meta({
+    description:
+      'A default envelope over this many bytes is sent without `data` (with "dataOmitted"); a template over it is dead-lettered.',
+  }),
   /**
    * Deliveries in flight to this endpoint at once, per worker process; more wait (in the worker
    * briefly, else in the queue) without spending an attempt. Unset: the worker's default.
    */
-  maxInFlight: z.number().int().min(1).max(10_000).optional(),
+  maxInFlight: z.number().int().min(1).max(10_000).optional().meta({
+    description:
+      "Deliveries in flight to this endpoint at once, per worker process (at most the worker's concurrency); more wait without spending an attempt. Unset: the worker's HERALD_WEBHOOK_MAX_IN_FLIGHT.",
+  }),
 };
 
 /** Body of `POST /v1/webhooks`. */
@@ -166,7 +207,11 @@ export const webhookCreateObject = z.strictObject({
 });
 
 /** Body of `POST /v1/webhooks`. */
-export const webhookCreateSchema = webhookCreateObject.superRefine(checkPresetVars);
+export const webhookCreateSchema = webhookCreateObject.superRefine(checkPresetVars).meta({
+  id: 'WebhookCreate',
+  description:
+    'A new webhook. Fields left out take their defaults (the retry and timeout defaults come from the API\'s HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS).',
+});
 export { checkPresetVars };
 export type WebhookCreate = z.input<typeof webhookCreateSchema>;
 
@@ -194,6 +239,10 @@ export const webhookUpdateSchema = z.strictObject({
   includePayload: webhookFields.includePayload.optional(),
   maxPayloadBytes: webhookFields.maxPayloadBytes.nullable().optional(),
   maxInFlight: webhookFields.maxInFlight.nullable().optional(),
+}).meta({
+  id: 'WebhookUpdate',
+  description:
+    'Any subset of the fields. Nested objects (retry, auth, …) are replaced whole; null removes an optional field, or puts headers and auth back to their defaults. The webhook the patch makes must pass every check a new one does.',
 });
 export type WebhookUpdate = z.input<typeof webhookUpdateSchema>;
 

@@ -1,0 +1,59 @@
+// Readable names for the types generated from the OpenAPI document (generated/openapi.ts).
+import type { components, operations } from './generated/openapi';
+
+type Schemas = components['schemas'];
+type JsonBody<Operation, Status extends number> = Operation extends { responses: Record<Status, { content: { 'application/json': infer Body } }> } ? Body : never;
+type Query<Operation> = Operation extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
+
+/** A time as the API takes it: ISO-8601 with an offset, unix milliseconds, or a Date. */
+export type TimeInput = string | number | Date;
+
+export type Problem = Schemas['Problem'];
+export type FieldError = Schemas['FieldError'];
+
+export type EventInput = Schemas['EventInput'];
+export type PublishResult = Schemas['PublishResult'];
+export type Event = Schemas['Event'];
+export type EventDetail = Schemas['EventDetail'];
+export type EventListQuery = Query<operations['listEvents']>;
+
+export type Webhook = Schemas['Webhook'];
+export type WebhookCreate = Schemas['WebhookCreate'];
+export type WebhookUpdate = Schemas['WebhookUpdate'];
+export type CreatedWebhook = Schemas['CreatedWebhook'];
+export type RotatedWebhook = Schemas['RotatedWebhook'];
+export type RetryPolicy = Schemas['RetryPolicy'];
+export type RetryPolicyInput = Schemas['RetryPolicyInput'];
+export type DeliveryAttempt = Schemas['DeliveryAttempt'];
+export type WebhookStats = Schemas['WebhookStats'];
+/** A test send's result: the attempt (`delivered` or `failed`), or `pending` if none came in time. */
+export type TestResult = Schemas['TestResult'] | Schemas['TestPending'];
+export type DeliveriesQuery = Omit<Query<operations['listWebhookDeliveries']>, 'since'> & { since?: TimeInput };
+export type RecoverInput = Omit<Schemas['Recover'], 'since'> & { since: TimeInput };
+
+export type DeadLetter = Schemas['DeadLetter'];
+export type DeadLetterDetail = Schemas['DeadLetterDetail'];
+export type ReplayResult = Schemas['ReplayResult'];
+/** Which dead letters: all of them when empty. */
+export interface DeadLetterFilter {
+  webhookId?: string;
+  type?: string;
+  /** Dead-lettered at or after. */
+  since?: TimeInput;
+  /** Dead-lettered before. */
+  before?: TimeInput;
+}
+export type ReplayInput = { ids: string[] } | (DeadLetterFilter & { limit?: number });
+
+export type Stats = Schemas['Stats'];
+export type ConfigDocument = NonNullable<operations['applyConfig']['requestBody']>['content']['application/json'];
+export type ConfigApplyResult = JsonBody<operations['applyConfig'], 200>;
+
+/** The default body of a delivery, as a receiver gets it. */
+export type WebhookEvent = Schemas['WebhookEvent'];
+
+/** A page of a listing; pass `next` back to read the page after it (null: the last page). */
+export interface Page<T, Next = string> {
+  items: T[];
+  next: Next | null;
+}
