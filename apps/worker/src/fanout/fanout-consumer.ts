@@ -283,37 +283,54 @@ export class FanoutConsumer implements Service {
    * consumer had settled.
    */
   async handle(entries: readonly StreamEntry[], { claimed, view }: { claimed: boolean; view?: BatchView }): Promise<void> {
-    const { webhooks, settler } = this.deps;
-    let openCircuits: ReadonlySet<string>;
+    const openCircuits = await this.viewOf(view);
+    const events = this.decode(entries);
+    const byEntry = await this.plan(events, claimed);
+    await this.admit([...byEntry.values()].flat(), openCircuits);
+    this.startDeliveries(byEntry, events.length);
+  }
+
+  /** The webhooks brought up to date, and the open circuits: as read with the entries, or now. */
+  private async viewOf(view: BatchView | undefined): Promise<ReadonlySet<string>> {
     if (view) {
-      await webhooks.syncTo(view.webhooksVersion);
-      openCircuits = view.openCircuits;
-    } else {
-      [, openCircuits] = await Promise.all([webhooks.refresh(0), this.deps.circuits.openWebhookIds()]);
+      await this.deps.webhooks.syncTo(view.webhooksVersion);
+      return view.openCircuits;
     }
-    const events: { entryId: string; event: StoredEvent }[] = [];
-    const direct: StoredEvent[] = [];
+    const [, open] = await Promise.all([this.deps.webhooks.refresh(0), this.deps.circuits.openWebhookIds()]);
+    return open;
+  }
+
+  /** The entries' events; an entry that is not one goes to the invalid stream, with the reason. */
+  private decode(entries: readonly StreamEntry[]): { entryId: string; event: StoredEvent; direct: boolean }[] {
+    const events: { entryId: string; event: StoredEvent; direct: boolean }[] = [];
     for (const [entryId, fields] of entries) {
       const decoded = decodeStreamEntry(entryId, fields);
-      if (!decoded.ok) {
-        this.deps.logger.warn({ entryId, reason: decoded.reason }, 'invalid stream entry');
-        this.deps.metrics.invalidEntries.inc();
-        this.track(settler.invalid(entryId, decoded.reason, fields));
+      if (decoded.ok) {
+        events.push({ entryId, event: decoded.event, direct: !decoded.viaApi });
         continue;
       }
-      if (!decoded.viaApi) direct.push(decoded.event);
-      events.push({ entryId, event: decoded.event });
+      this.deps.logger.warn({ entryId, reason: decoded.reason }, 'invalid stream entry');
+      this.deps.metrics.invalidEntries.inc();
+      this.track(this.deps.settler.invalid(entryId, decoded.reason, fields));
     }
+    return events;
+  }
+
+  /**
+   * Each entry and its deliveries: an event × each matching webhook, none for a duplicate of an
+   * idempotency key; for a claimed entry, not those marked settled, and the others through the
+   * queue (its job may have been made already, before the crash: BullMQ makes it once).
+   */
+  private async plan(events: readonly { entryId: string; event: StoredEvent; direct: boolean }[], claimed: boolean): Promise<Map<EntryRef, PlannedDelivery[]>> {
+    const direct = events.filter((e) => e.direct).map((e) => e.event);
     const duplicates = await this.findDuplicates(direct);
     const settledBefore = claimed ? await this.settledDeliveries(events.map(({ event }) => event.id)) : new Map<string, Set<string>>();
     if (direct.length > duplicates.size) this.deps.metrics.eventsIngested.inc({ source: 'stream' }, direct.length - duplicates.size);
-
-    const planned: PlannedDelivery[] = [];
     const byEntry = new Map<EntryRef, PlannedDelivery[]>();
     for (const { entryId, event } of events) {
       const duplicate = duplicates.has(event);
       const settled = settledBefore.get(event.id);
-      const targets = duplicate ? [] : matchingWebhooks(event, webhooks.forTenant(event.tenant)).filter((w) => !settled?.has(w.id));
+      const targets = duplicate ? [] : matchingWebhooks(event, this.deps.webhooks.forTenant(event.tenant)).filter((w) => !settled?.has(w.id));
       const entry: EntryRef = {
         entryId,
         eventId: event.id,
@@ -322,30 +339,31 @@ export class FanoutConsumer implements Service {
         unsettled: targets.length,
         marked: (settled?.size ?? 0) > 0,
       };
-      // A claimed entry's deliveries not marked settled may still have had their job made (the
-      // worker died between the two writes): they go through the queue under their ids, which
-      // BullMQ makes once, rather than straight out.
-      const plans: PlannedDelivery[] = targets.map((webhook) => (claimed ? { webhook, event, entry, deferral: { reason: 'claim', delayMs: 0 } } : { webhook, event, entry }));
-      byEntry.set(entry, plans);
-      planned.push(...plans);
+      const deferral = claimed ? { deferral: { reason: 'claim' as const, delayMs: 0 } } : {};
+      byEntry.set(entry, targets.map((webhook) => ({ webhook, event, entry, ...deferral })));
     }
-    await this.admit(planned, openCircuits);
+    return byEntry;
+  }
 
-    // What the batch's deliveries hold of the slots (those deferred hold none) steers the next read.
+  /**
+   * Starts the planned deliveries (without waiting for them) and acknowledges entries that have
+   * none. What they hold of the slots (deferred ones hold none) steers the next read.
+   */
+  private startDeliveries(byEntry: ReadonlyMap<EntryRef, PlannedDelivery[]>, entriesRead: number): void {
     const heldBefore = this.deps.slots.held;
     const now = Date.now();
     for (const [entry, plans] of byEntry) {
       // Held from here on: renewed while slow, never claimed by this worker itself. An entry whose
-      // planning failed above is not, so it is claimed again after the claim delay.
+      // planning failed before this is not, so it is claimed again after the claim delay.
       this.held.set(entry.entryId, { entry, since: now });
       if (plans.length === 0) {
-        this.track(settler.finish(entry), entry);
+        this.track(this.deps.settler.finish(entry), entry);
         continue;
       }
       for (const plan of plans) this.track(this.deps.direct.deliver(plan), entry);
     }
     const holding = this.deps.slots.held - heldBefore;
-    if (events.length > 0) this.deliveriesPerEntry += FANOUT_WEIGHT * (Math.max(1, holding / events.length) - this.deliveriesPerEntry);
+    if (entriesRead > 0) this.deliveriesPerEntry += FANOUT_WEIGHT * (Math.max(1, holding / entriesRead) - this.deliveriesPerEntry);
   }
 
   /**
