@@ -183,7 +183,7 @@ export function DeadLettersPage() {
                 {deadLetter.replays ? <span className="muted small"> ({deadLetter.replays} replays)</span> : null}
               </td>
               <td>
-                {deadLetter.lastStatusCode !== undefined ? `HTTP ${deadLetter.lastStatusCode}: ` : ''}
+                {deadLetter.lastStatusCode !== undefined && !deadLetter.lastError.includes(String(deadLetter.lastStatusCode)) ? `HTTP ${deadLetter.lastStatusCode}: ` : ''}
                 {deadLetter.lastError}
               </td>
             </tr>
