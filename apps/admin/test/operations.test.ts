@@ -68,7 +68,7 @@ it('replays, purges and recovers dead letters from the console, with filters and
   const other = await run.receivers.start(() => ({ status: 400 }));
   const webhook = await createWebhook(run.herald.client, { url: receiver.url, events: ['dl.*'] });
   await createWebhook(run.herald.client, { url: other.url, events: ['dl.a'] });
-  const a = [];
+  const a: string[] = [];
   for (let i = 0; i < 3; i++) a.push(await publish(run.herald.client, { type: 'dl.a', data: { i } }));
   const b = [await publish(run.herald.client, { type: 'dl.b', data: {} }), await publish(run.herald.client, { type: 'dl.b', data: {} })];
   await waitFor(async () => (await deadLetterIds()).length === 8, { message: 'eight dead letters' });
