@@ -21,13 +21,19 @@ export interface StatsPoint {
 
 export const HISTORY_LENGTH = 120;
 
+/** One poll of /v1/stats, and when it was taken (unix ms). */
+export interface Snapshot {
+  at: number;
+  stats: Stats;
+}
+
 /** Adds a snapshot to the history (the oldest drop off past HISTORY_LENGTH). */
-export function addSnapshot(history: readonly { at: number; stats: Stats }[], at: number, stats: Stats) {
+export function addSnapshot(history: readonly Snapshot[], at: number, stats: Stats): Snapshot[] {
   return [...history, { at, stats }].slice(-(HISTORY_LENGTH + 1));
 }
 
 /** The points to chart: one per snapshot after the first (a difference needs two). */
-export function toPoints(history: readonly { at: number; stats: Stats }[]): StatsPoint[] {
+export function toPoints(history: readonly Snapshot[]): StatsPoint[] {
   const points: StatsPoint[] = [];
   for (let i = 1; i < history.length; i++) {
     const previous = history[i - 1]!.stats.deliveries;

@@ -1,25 +1,29 @@
 // Herald at a glance (admin token): figures polled from /v1/stats, charted over time. Herald's own
 // operational events are shown apart from producers'.
-import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
-import { useQuery } from '@tanstack/react-query';
-import type { Stats } from '@herald/sdk/browser';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSession } from '../session/SessionContext';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { TimeChart } from '../charts/TimeChart';
 import { isForbidden } from '../api/errors';
 import { formatCount, formatPercent } from '../lib/format';
-import { addSnapshot, minuteSeries, toPoints } from '../lib/stats-history';
+import { addSnapshot, minuteSeries, toPoints, type Snapshot } from '../lib/stats-history';
 
 const POLL_MS = 5_000;
+const HISTORY_KEY = ['stats', 'history'];
 
 export function OverviewPage() {
   const { client, role } = useSession();
-  const stats = useQuery({ queryKey: ['stats'], queryFn: () => client.stats(), refetchInterval: POLL_MS, enabled: role === 'admin' });
-  const [history, setHistory] = useState<{ at: number; stats: Stats }[]>([]);
-  useEffect(() => {
-    if (stats.data) setHistory((current) => addSnapshot(current, stats.dataUpdatedAt, stats.data));
-  }, [stats.data, stats.dataUpdatedAt]);
+  const queryClient = useQueryClient();
+  // Each poll adds its snapshot to those before it: the history lives in the query cache, so the
+  // charts keep their past while the operator visits other pages (the cache is cleared at sign-out).
+  const stats = useQuery({
+    queryKey: HISTORY_KEY,
+    queryFn: async () => addSnapshot(queryClient.getQueryData<Snapshot[]>(HISTORY_KEY) ?? [], Date.now(), await client.stats()),
+    refetchInterval: POLL_MS,
+    enabled: role === 'admin',
+    gcTime: 30 * 60_000,
+  });
 
   if (role !== 'admin' || isForbidden(stats.error)) {
     return (
@@ -32,8 +36,9 @@ export function OverviewPage() {
       </section>
     );
   }
-  const s = stats.data;
-  const points = toPoints(history);
+  const latestSnapshot = stats.data?.at(-1);
+  const s = latestSnapshot?.stats;
+  const points = toPoints(stats.data ?? []);
   const latest = points.at(-1);
   return (
     <section>
@@ -70,7 +75,7 @@ export function OverviewPage() {
           <div className="charts">
             <TimeChart
               title="Events per minute"
-              data={minuteSeries(s.events.series, stats.dataUpdatedAt)}
+              data={minuteSeries(s.events.series, latestSnapshot?.at ?? 0)}
               xKey="minute"
               kind="area"
               series={[{ key: 'events', name: 'Events', color: '#3b6fd8' }]}
