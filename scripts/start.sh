@@ -92,6 +92,7 @@ cat <<MSG
 
   Herald is running.
     API:          $api_url   (see README for the API and the herald CLI)
+    Console:      $api_url/admin/   (sign in with the admin token; Bull Board at /admin/queues)
     Admin token:  $HERALD_ADMIN_TOKEN
     Workers:      ${HERALD_WORKERS:-2} (metrics on ports $metrics_port and up)
     Redis:        $REDIS_URL

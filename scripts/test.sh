@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the tests need (redis-server, python3, Go, pnpm, dependencies), builds, and runs every test
+# Installs what the tests need (redis-server, python3, Go, Chromium, pnpm, dependencies), builds, and runs every test
 # against one real redis-server on a free port. Usage: bash scripts/test.sh [jest args]
 source "$(dirname "$0")/lib.sh"
 
 ensure_redis_server
 # docs/receivers.md's Python and Go receivers are run against real deliveries (standard libraries only).
 ensure_debian_packages python3 golang-go
+# The admin console's tests drive Debian's headless Chromium (playwright-core, no browser download).
+ensure_debian_packages chromium
 install_dependencies
 build_all
 

@@ -16,6 +16,8 @@ import { webhooksRouter, type WebhookDefaults } from './routes/webhooks';
 import { deadLettersRouter } from './routes/dead-letters';
 import { healthRouter } from './routes/health';
 import { docsRouter } from './routes/docs';
+import { consoleRouter } from './admin/console-router';
+import { queuesRouter } from './admin/queues-router';
 import { EventIngest } from './services/event-ingest';
 import { DeadLetterReplay } from './services/dead-letter-replay';
 import type { ApiMetrics } from './metrics';
@@ -32,6 +34,8 @@ export interface ServerDeps {
   webhookDefaults?: WebhookDefaults;
   /** SHA-256 of each HERALD_TENANT_TOKENS token → its tenant. */
   tenantTokens?: ReadonlyMap<string, string>;
+  /** The built admin console; default: the dist of the @herald/admin package. */
+  consoleDirectory?: string;
   streamMaxLen: number;
   idempotencyTtlSeconds: number;
 }
@@ -69,9 +73,12 @@ export function createServer(deps: ServerDeps): Express {
   app.set('etag', false);
   app.use(healthRouter(deps.redis, deps.metrics.registry));
   app.use(docsRouter());
+  const tokenCheck = { adminToken: deps.adminToken, tenantTokens: deps.tenantTokens ?? new Map<string, string>(), tokenStore: tokens };
+  app.use('/admin/queues', queuesRouter({ queue: deps.deliveryQueue, tokens: tokenCheck }));
+  app.use('/admin', consoleRouter(deps.consoleDirectory));
 
   const v1 = express.Router();
-  v1.use(requireBearer({ adminToken: deps.adminToken, tenantTokens: deps.tenantTokens ?? new Map(), tokenStore: tokens }));
+  v1.use(requireBearer(tokenCheck));
   v1.use('/events/batch', express.json({ limit: BATCH_BODY_LIMIT, verify: requireUtf8 }));
   v1.use(express.json({ limit: EVENT_BODY_LIMIT, verify: requireUtf8 }));
   v1.use('/events', eventsRouter(ingest, deps.metrics, history, attempts));

@@ -51,7 +51,8 @@ export class Herald {
     this.context = requestContext({
       baseUrl: options.baseUrl,
       headers: { 'user-agent': `herald-sdk/${SDK_VERSION}`, ...options.headers, authorization: `Bearer ${options.token}` },
-      fetch: options.fetch ?? globalThis.fetch,
+      // Called as a plain function: a browser's fetch refuses to run with another `this` (Illegal invocation).
+      fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
       retry: { ...DEFAULTS.retry, ...options.retry },
     });

@@ -1,6 +1,5 @@
 // The fetch the generated client calls: per-attempt timeouts, retries with backoff, and failures
 // without an answer turned into HeraldNetworkError.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HeraldNetworkError } from './errors/herald-network-error';
 import { isIdempotentMethod, retryAfterMs, retryDelayMs, shouldRetry, type RetryOptions } from './retry';
 
@@ -19,6 +18,9 @@ export interface CallOptions {
 }
 
 export type Fetch = (request: Request) => Promise<Response>;
+
+/** A timer of the platform's own (no Node module), so the client also runs in browsers. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A fetch for one kind of call: `call` says whether it may be repeated and how long to wait. */
 export function transport(options: TransportOptions, call: CallOptions = {}): Fetch {

@@ -1,9 +1,10 @@
 // The built package as a consumer sees it: `require` and `import` on this Node, with types for both,
 // through the `exports` map (a project outside the workspace, with the package linked in).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { builtinModules } from 'node:module';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -79,4 +80,29 @@ export { produce, receive };
   );
   const result = await run(process.execPath, [TSC, '-p', project], { cwd: project }).catch((error: { stdout: string }) => error);
   expect(result.stdout).toBe('');
+});
+
+it('has a browser entry that needs nothing from Node', () => {
+  // Every module @herald/sdk/browser loads, followed through the built files: none may be a Node
+  // builtin (a web page has none) or a package made for Node (raw-body, the Express middleware's).
+  const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
+  const entry = require.resolve('@herald/sdk/browser', { paths: [project] });
+  const seen = new Set<string>();
+  const offending: string[] = [];
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const [, name] of text.matchAll(/require\("([^"]+)"\)/g)) {
+      if (builtins.has(name!) || name === 'raw-body') offending.push(`${relative(SDK, file)}: ${name}`);
+      else if (name!.startsWith('.') && name!.endsWith('.json')) continue;
+      else if (name!.startsWith('.')) visit(require.resolve(join(dirname(file), name!)));
+    }
+  };
+  visit(entry);
+  expect(seen.size).toBeGreaterThan(5);
+  expect(offending).toEqual([]);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = require(entry) as Record<string, unknown>;
+  expect(Object.keys(sdk).filter((name) => name !== '__esModule').sort()).toEqual(['Herald', 'HeraldApiError', 'HeraldError', 'HeraldNetworkError']);
 });

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Queue } from 'bullmq';
-import { FANOUT_GROUP, type DeadLetterStore, type RedisKeys, type RedisClient } from '@herald/shared';
+import { CircuitBreaker, FANOUT_GROUP, type DeadLetterStore, type RedisKeys, type RedisClient } from '@herald/shared';
 import { requireAdmin } from '../middleware/auth';
 import type { Stats } from '../schemas/responses';
 
@@ -27,21 +27,24 @@ function deliveryTotals(totals: Record<string, string>) {
 
 /**
  * GET /v1/stats (admin): events per minute, delivery totals and success rate, queue depths, dead
- * letters. Producers' events and Herald's own operational events (circuit_breaker.*, …) are counted
- * apart: an alarm about a broken endpoint must not move the figures of the business it reports on.
+ * letters, open circuits. Producers' events and Herald's own operational events (circuit_breaker.*,
+ * …) are counted apart: an alarm about a broken endpoint must not move the figures of the business
+ * it reports on.
  */
 export function statsRouter(redis: RedisClient, keys: RedisKeys, queue: Queue, deadLetters: DeadLetterStore): Router {
   const router = Router();
+  const circuits = new CircuitBreaker(redis, keys);
   router.get('/', requireAdmin, async (_req, res) => {
     const minute = Math.floor(Date.now() / 60_000);
     const minutes = Array.from({ length: 60 }, (_, i) => minute - 59 + i);
-    const [perMinute, operationalPerMinute, totals, operationalTotals, queueCounts, deadLetterCount, streamLength, pending] = await Promise.all([
+    const [perMinute, operationalPerMinute, totals, operationalTotals, queueCounts, deadLetterCount, circuitsOpen, streamLength, pending] = await Promise.all([
       redis.mget(...minutes.map((m) => keys.eventsInMinute(m))),
       redis.mget(...minutes.map((m) => keys.operationalEventsInMinute(m))),
       redis.hgetall(keys.globalStats),
       redis.hgetall(keys.operationalStats),
       queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized'),
       deadLetters.count(),
+      circuits.openCount(),
       redis.xlen(keys.eventsStream),
       redis.xpending(keys.eventsStream, FANOUT_GROUP).catch(() => [0]) as Promise<[number, ...unknown[]]>,
     ]);
@@ -51,6 +54,7 @@ export function statsRouter(redis: RedisClient, keys: RedisKeys, queue: Queue, d
       operational: { events: eventRates(operationalPerMinute), deliveries: deliveryTotals(operationalTotals) },
       queue: queueCounts,
       deadLetters: deadLetterCount,
+      circuitsOpen,
       stream: { length: streamLength, pending: Number(pending[0] ?? 0) },
     } satisfies Stats);
   });

@@ -215,6 +215,7 @@ export const statsSchema = z
       .meta({ description: "Herald's own operational events (circuit_breaker.*, …) and their deliveries, counted apart from producers'." }),
     queue: z.record(z.string(), z.number().int()).meta({ description: 'Jobs in the BullMQ queue `deliveries`, by state.' }),
     deadLetters: z.number().int(),
+    circuitsOpen: z.number().int().meta({ description: 'Webhooks whose circuit breaker is open or half-open now.' }),
     stream: z.object({ length: z.number().int(), pending: z.number().int().meta({ description: 'Entries read but not yet acknowledged.' }) }),
   })
   .meta({ id: 'Stats' });

@@ -1160,6 +1160,8 @@ export interface components {
                 [key: string]: number;
             };
             deadLetters: number;
+            /** @description Webhooks whose circuit breaker is open or half-open now. */
+            circuitsOpen: number;
             stream: {
                 length: number;
                 /** @description Entries read but not yet acknowledged. */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+// Web Crypto's randomUUID (global in Node 20 and browsers), so the client also runs in browsers.
 import type { Event, EventDetail, EventInput, EventListQuery, PublishResult } from '../types';
 import { unwrap, type RequestContext } from './request';
 
@@ -11,7 +11,7 @@ export class EventsResource {
    * (after a 503 or a lost connection) is accepted once.
    */
   async publish(event: EventInput): Promise<PublishResult> {
-    const key = event.id ?? randomUUID();
+    const key = event.id ?? globalThis.crypto.randomUUID();
     return unwrap(
       await this.context.api.POST('/v1/events', {
         body: event,
@@ -23,7 +23,7 @@ export class EventsResource {
 
   /** Publishes 1 to 1,000 events at once, all or nothing; each gets an idempotency key (`id`) if it has none. */
   async publishBatch(events: readonly EventInput[]): Promise<PublishResult[]> {
-    const keyed = events.map((event) => (event.id === undefined ? { ...event, id: randomUUID() } : event));
+    const keyed = events.map((event) => (event.id === undefined ? { ...event, id: globalThis.crypto.randomUUID() } : event));
     const result = unwrap(await this.context.api.POST('/v1/events/batch', { body: { events: keyed }, fetch: this.context.fetchFor({ idempotent: true }) }));
     return result.events;
   }

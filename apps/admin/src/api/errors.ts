@@ -1,0 +1,32 @@
+// What the console says when the API refuses or cannot be reached: a sentence a person can act on.
+import { HeraldApiError, HeraldNetworkError, type FieldError } from '@herald/sdk/browser';
+
+export function describeError(error: unknown): string {
+  if (error instanceof HeraldNetworkError) {
+    return error.timedOut
+      ? 'The Herald API did not answer in time. Check that it is running, then try again.'
+      : 'Cannot reach the Herald API. Check that it is running and that this page is served by it, then try again.';
+  }
+  if (error instanceof HeraldApiError) {
+    const { status, problem } = error;
+    if (status === 401) return 'The API refused the token. Sign out and sign in again with a valid token.';
+    if (status === 403) return `Not allowed with this token: ${problem.detail ?? problem.title}.`;
+    if (status === 503) return 'The Herald API cannot reach its storage (Redis) right now. Try again shortly.';
+    const fields = problem.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
+    return `The API refused the request (${status} ${problem.title})${problem.detail ? `: ${problem.detail}` : ''}${fields && !problem.detail?.includes(fields) ? ` (${fields})` : ''}`;
+  }
+  return `Something went wrong: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** The problem+json `errors[]` of a refusal, or none. */
+export function fieldErrorsOf(error: unknown): FieldError[] {
+  return error instanceof HeraldApiError ? (error.problem.errors ?? []) : [];
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof HeraldApiError && error.status === 404;
+}
+
+export function isForbidden(error: unknown): boolean {
+  return error instanceof HeraldApiError && error.status === 403;
+}

@@ -1,0 +1,212 @@
+// The fields of the create/edit form: the common ones, then an Advanced section.
+import { useQuery } from '@tanstack/react-query';
+import { useSession } from '../session/SessionContext';
+import { Field } from './Field';
+import { splitEventTypes, type FormErrors, type FormValues } from '../lib/webhook-form';
+
+export interface WebhookFieldsProps {
+  values: FormValues;
+  errors: FormErrors;
+  onChange(patch: Partial<FormValues>): void;
+  editing: boolean;
+  showTenant: boolean;
+  advancedOpen: boolean;
+  onAdvancedToggle(open: boolean): void;
+}
+
+/** Event types seen recently, and their prefixes: what "Event types" suggests. */
+function useKnownEventTypes(): string[] {
+  const { client } = useSession();
+  const recent = useQuery({ queryKey: ['events', 'types'], queryFn: () => client.events.list({ limit: 200 }), staleTime: 60_000 });
+  const types = new Set<string>();
+  for (const event of recent.data ?? []) {
+    types.add(event.type);
+    const dot = event.type.indexOf('.');
+    if (dot > 0) types.add(`${event.type.slice(0, dot)}.*`);
+  }
+  return [...types].sort();
+}
+
+export function WebhookFields({ values, errors, onChange, editing, showTenant, advancedOpen, onAdvancedToggle }: WebhookFieldsProps) {
+  const known = useKnownEventTypes();
+  // A datalist completes the whole value: each suggestion is what is typed so far plus one more type.
+  const typed = splitEventTypes(values.events);
+  const before = values.events.includes(',') ? `${values.events.slice(0, values.events.lastIndexOf(',') + 1).trim()} ` : '';
+  const suggestions = known.filter((type) => !typed.includes(type)).map((type) => `${before}${type}`);
+  const input = (name: keyof FormValues) => ({
+    value: String(values[name]),
+    onChange: (event: { target: { value: string } }) => onChange({ [name]: event.target.value } as Partial<FormValues>),
+  });
+
+  return (
+    <>
+      <Field id="url" label="URL" error={errors.url} hint="Where deliveries are sent: an http(s) URL.">
+        {(control) => <input {...control} {...input('url')} type="url" inputMode="url" autoComplete="off" required />}
+      </Field>
+      <Field id="description" label="Description" error={errors.description}>
+        {(control) => <input {...control} {...input('description')} />}
+      </Field>
+      <Field id="events" label="Event types" error={errors.events} hint="Comma-separated: a type (order.created), a prefix (order.*), or * for every event.">
+        {(control) => <input {...control} {...input('events')} list="known-event-types" autoComplete="off" spellCheck={false} />}
+      </Field>
+      <datalist id="known-event-types">
+        {suggestions.map((value) => (
+          <option key={value} value={value} />
+        ))}
+      </datalist>
+      <div className="field-row">
+        <Field id="max-retries" label="Max retries" error={errors.maxRetries}>
+          {(control) => <input {...control} {...input('maxRetries')} type="number" min={0} max={10} />}
+        </Field>
+        <Field id="initial-delay" label="Initial delay (ms)" error={errors.initialDelayMs}>
+          {(control) => <input {...control} {...input('initialDelayMs')} type="number" min={0} />}
+        </Field>
+        <Field id="backoff-multiplier" label="Backoff multiplier" error={errors.backoffMultiplier}>
+          {(control) => <input {...control} {...input('backoffMultiplier')} type="number" min={1} max={10} step="0.1" />}
+        </Field>
+      </div>
+      <div className="field checkbox">
+        <input
+          id="enabled"
+          type="checkbox"
+          role="switch"
+          checked={values.enabled}
+          onChange={(event) => onChange({ enabled: event.target.checked })}
+          aria-invalid={errors.enabled ? true : undefined}
+        />
+        <label htmlFor="enabled">Enabled</label>
+        {errors.enabled ? <p className="field-error">{errors.enabled}</p> : null}
+      </div>
+      <Field id="name" label="Name" error={errors.name} hint="Optional: a stable name, unique in the tenant (for declarative configuration).">
+        {(control) => <input {...control} {...input('name')} autoComplete="off" />}
+      </Field>
+      {showTenant ? (
+        <Field id="tenant" label="Tenant" error={errors.tenant} hint="Empty: the default tenant.">
+          {(control) => <input {...control} {...input('tenant')} autoComplete="off" />}
+        </Field>
+      ) : null}
+
+      <details open={advancedOpen} onToggle={(event) => onAdvancedToggle(event.currentTarget.open)}>
+        <summary>Advanced</summary>
+        <Field id="method" label="Method" error={errors.method}>
+          {(control) => (
+            <select {...control} value={values.method} onChange={(event) => onChange({ method: event.target.value as FormValues['method'] })}>
+              <option value="POST">POST</option>
+              <option value="PUT">PUT</option>
+            </select>
+          )}
+        </Field>
+        <Field id="timeout" label="Timeout (ms)" error={errors.timeoutMs}>
+          {(control) => <input {...control} {...input('timeoutMs')} type="number" min={100} max={120000} />}
+        </Field>
+        <Field id="max-in-flight" label="Max in flight" error={errors.maxInFlight} hint="maxInFlight: deliveries in flight to this endpoint at once, per worker. Empty: the worker's default.">
+          {(control) => <input {...control} {...input('maxInFlight')} type="number" min={1} max={10000} />}
+        </Field>
+
+        <fieldset>
+          <legend>Authentication</legend>
+          <Field id="auth-type" label="Authentication type" error={errors.authType} hint={editing ? 'Stored credentials are never shown: type them again to change them.' : undefined}>
+            {(control) => (
+              <select {...control} value={values.authType} onChange={(event) => onChange({ authType: event.target.value as FormValues['authType'] })}>
+                <option value="none">None</option>
+                <option value="bearer">Bearer token</option>
+                <option value="api_key">API key</option>
+                <option value="hmac">HMAC signature</option>
+              </select>
+            )}
+          </Field>
+          {values.authType === 'bearer' ? (
+            <Field id="auth-token" label="Bearer token" error={errors.authToken}>
+              {(control) => <input {...control} {...input('authToken')} type="password" autoComplete="off" />}
+            </Field>
+          ) : null}
+          {values.authType === 'api_key' ? (
+            <>
+              <Field id="api-key" label="API key" error={errors.apiKey}>
+                {(control) => <input {...control} {...input('apiKey')} type="password" autoComplete="off" />}
+              </Field>
+              <Field id="api-key-header" label="API key header" error={errors.apiKeyHeader} hint="Default: x-api-key">
+                {(control) => <input {...control} {...input('apiKeyHeader')} autoComplete="off" />}
+              </Field>
+            </>
+          ) : null}
+          {values.authType === 'hmac' ? (
+            <>
+              <Field id="hmac-secret" label="HMAC secret" error={errors.hmacSecret}>
+                {(control) => <input {...control} {...input('hmacSecret')} type="password" autoComplete="off" />}
+              </Field>
+              <Field id="hmac-algorithm" label="HMAC algorithm" error={errors.hmacAlgorithm}>
+                {(control) => (
+                  <select {...control} value={values.hmacAlgorithm} onChange={(event) => onChange({ hmacAlgorithm: event.target.value as FormValues['hmacAlgorithm'] })}>
+                    <option value="sha256">sha256</option>
+                    <option value="sha512">sha512</option>
+                  </select>
+                )}
+              </Field>
+              <Field id="hmac-header" label="HMAC header" error={errors.hmacHeader} hint="Default: x-herald-signature-256">
+                {(control) => <input {...control} {...input('hmacHeader')} autoComplete="off" />}
+              </Field>
+            </>
+          ) : null}
+        </fieldset>
+
+        <Field id="headers" label="Custom headers" error={errors.headers} hint="One per line: name: value. Stored values are shown as ********.">
+          {(control) => <textarea {...control} {...input('headers')} rows={3} spellCheck={false} />}
+        </Field>
+
+        <Field id="template-kind" label="Template or preset" error={errors.templateKind}>
+          {(control) => (
+            <select {...control} value={values.templateKind} onChange={(event) => onChange({ templateKind: event.target.value as FormValues['templateKind'] })}>
+              <option value="none">None (the default envelope)</option>
+              <option value="slack">Slack preset</option>
+              <option value="discord">Discord preset</option>
+              <option value="pagerduty">PagerDuty preset</option>
+              <option value="custom">Custom template</option>
+            </select>
+          )}
+        </Field>
+        {values.templateKind === 'custom' ? (
+          <Field id="template" label="Template" error={errors.template} hint="JSON with placeholders such as {{id}}, {{type}}, {{data.order}}.">
+            {(control) => <textarea {...control} {...input('template')} rows={5} spellCheck={false} />}
+          </Field>
+        ) : errors.template ? (
+          <p className="field-error">{errors.template}</p>
+        ) : null}
+
+        <fieldset>
+          <legend>Rate limit</legend>
+          <div className="field-row">
+            <Field id="rate-per-second" label="Rate limit (per second)" error={errors.rateLimitPerSecond} hint="Empty: no limit.">
+              {(control) => <input {...control} {...input('rateLimitPerSecond')} type="number" min={0} step="any" />}
+            </Field>
+            <Field id="rate-burst" label="Burst" error={errors.rateLimitBurst}>
+              {(control) => <input {...control} {...input('rateLimitBurst')} type="number" min={1} />}
+            </Field>
+          </div>
+        </fieldset>
+
+        <fieldset>
+          <legend>Circuit breaker</legend>
+          <div className="field checkbox">
+            <input
+              id="circuit-enabled"
+              type="checkbox"
+              checked={values.circuitBreakerEnabled}
+              onChange={(event) => onChange({ circuitBreakerEnabled: event.target.checked })}
+            />
+            <label htmlFor="circuit-enabled">Circuit breaker on</label>
+            {errors.circuitBreakerEnabled ? <p className="field-error">{errors.circuitBreakerEnabled}</p> : null}
+          </div>
+          <div className="field-row">
+            <Field id="failure-threshold" label="Failure threshold" error={errors.failureThreshold} hint="Empty: the worker's default (5).">
+              {(control) => <input {...control} {...input('failureThreshold')} type="number" min={1} max={1000} />}
+            </Field>
+            <Field id="cooldown" label="Cooldown (ms)" error={errors.cooldownMs} hint="Empty: the worker's default (30000).">
+              {(control) => <input {...control} {...input('cooldownMs')} type="number" min={100} />}
+            </Field>
+          </div>
+        </fieldset>
+      </details>
+    </>
+  );
+}

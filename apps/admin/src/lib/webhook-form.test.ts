@@ -1,0 +1,109 @@
+import type { Webhook } from '@herald/sdk/browser';
+import { createBody, emptyForm, fieldForPath, formErrorsFromApi, formFromWebhook, splitEventTypes, updateBody } from './webhook-form';
+
+const stored: Webhook = {
+  id: 'wh_1',
+  tenant: 'default',
+  url: 'https://example.com/hook',
+  description: 'orders',
+  events: ['order.*', 'invoice.paid'],
+  enabled: true,
+  method: 'POST',
+  headers: { 'x-team': '********' },
+  auth: { type: 'bearer', hmacAlgorithm: 'sha256' },
+  retry: { strategy: 'exponential', maxRetries: 3, initialDelayMs: 1000, backoffMultiplier: 2, maxDelayMs: 604_800_000, jitter: 0.1 },
+  timeoutMs: 10_000,
+  includePayload: true,
+  rateLimit: { perSecond: 5, burst: 10 },
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
+
+describe('the create body', () => {
+  it('is what the form says, with the optional parts only when filled', () => {
+    const built = createBody({ ...emptyForm(), url: ' https://example.com/hook ', events: 'order.*, invoice.paid,', maxInFlight: '4', rateLimitPerSecond: '2' });
+    expect(built).toEqual({
+      ok: true,
+      body: {
+        url: 'https://example.com/hook',
+        events: ['order.*', 'invoice.paid'],
+        enabled: true,
+        method: 'POST',
+        retry: { maxRetries: 3, initialDelayMs: 1000, backoffMultiplier: 2 },
+        auth: { type: 'none' },
+        rateLimit: { perSecond: 2 },
+        circuitBreaker: { enabled: true },
+        timeoutMs: 10_000,
+        maxInFlight: 4,
+      },
+    });
+  });
+
+  it('carries credentials, headers and a preset', () => {
+    const built = createBody({ ...emptyForm(), url: 'https://x.test', authType: 'api_key', apiKey: 'k', headers: 'X-Team: billing\n\n', templateKind: 'slack' });
+    expect(built.ok && built.body).toMatchObject({ auth: { type: 'api_key', apiKey: 'k' }, headers: { 'X-Team': 'billing' }, template: 'slack' });
+  });
+
+  it('refuses numbers that are not numbers and headers that are not "name: value", naming the field', () => {
+    expect(createBody({ ...emptyForm(), url: 'https://x.test', maxRetries: 'three' })).toEqual({ ok: false, errors: { maxRetries: 'must be a number' } });
+    expect(createBody({ ...emptyForm(), url: 'https://x.test', headers: 'no colon here' })).toEqual({ ok: false, errors: { headers: '"no colon here" is not "name: value"' } });
+  });
+});
+
+describe('the update body', () => {
+  it('is empty when nothing changed', () => {
+    const initial = formFromWebhook(stored);
+    expect(updateBody(stored, initial, initial)).toEqual({ ok: true, body: {} });
+  });
+
+  it('holds only what changed; nested objects whole; cleared optional fields as null', () => {
+    const initial = formFromWebhook(stored);
+    const built = updateBody(stored, initial, { ...initial, description: '', maxRetries: '5', rateLimitPerSecond: '', rateLimitBurst: '' });
+    expect(built).toEqual({
+      ok: true,
+      body: { description: null, retry: { ...stored.retry, maxRetries: 5 }, rateLimit: null },
+    });
+  });
+
+  it('sends auth only when its type changed or a credential was typed (stored ones are never shown)', () => {
+    const initial = formFromWebhook(stored);
+    expect(initial.authToken).toBe('');
+    expect(updateBody(stored, initial, { ...initial, authToken: 'new-token' })).toEqual({ ok: true, body: { auth: { type: 'bearer', token: 'new-token' } } });
+    expect(updateBody(stored, initial, { ...initial, authType: 'none' })).toEqual({ ok: true, body: { auth: { type: 'none' } } });
+  });
+
+  it('will not send masked header values back as if they were values', () => {
+    const initial = formFromWebhook(stored);
+    expect(initial.headers).toBe('x-team: ********');
+    const built = updateBody(stored, initial, { ...initial, headers: 'x-team: ********\nx-more: 1' });
+    expect(built.ok).toBe(false);
+    expect(!built.ok && built.errors.headers).toMatch(/enter every header/);
+  });
+});
+
+describe('API field errors', () => {
+  it('land on the field they name, nested or indexed paths included', () => {
+    expect(fieldForPath('url')).toBe('url');
+    expect(fieldForPath('events.2')).toBe('events');
+    expect(fieldForPath('retry.maxRetries')).toBe('maxRetries');
+    expect(fieldForPath('auth.token')).toBe('authToken');
+    expect(fieldForPath('headers.x-herald-event')).toBe('headers');
+    expect(fieldForPath('circuitBreaker.cooldownMs')).toBe('cooldownMs');
+    expect(fieldForPath('maxInFlight')).toBe('maxInFlight');
+    expect(fieldForPath('colour')).toBeUndefined();
+  });
+
+  it('become the form\'s messages; those of no field are kept for the form as a whole', () => {
+    expect(
+      formErrorsFromApi([
+        { field: 'url', message: 'must be an http or https URL' },
+        { field: 'events.1', message: 'must be an event type' },
+        { field: '(body)', message: 'is not valid JSON' },
+      ]),
+    ).toEqual({ url: 'must be an http or https URL', events: 'events.1: must be an event type', form: ['(body): is not valid JSON'] });
+  });
+});
+
+it('splits comma-separated event types', () => {
+  expect(splitEventTypes(' a.b ,, c.* ,*')).toEqual(['a.b', 'c.*', '*']);
+});

@@ -1,0 +1,221 @@
+// The console's webhooks, in Debian's Chromium against a real API, worker, Redis and loopback
+// receivers: create (TC7.1), test send (TC7.2), signature verification with the copied secret
+// (TC7.3), multiple subscriptions (TC7.6), edit (TC7.7), delete (TC7.8), disable and enable (TC7.9),
+// copy secret (TC7.12), URL validation (TC7.13), event filtering (TC7.14).
+import type { Page } from 'playwright-core';
+import { verifyWebhook } from '@herald/sdk';
+import { publish, waitFor, type Receiver } from '@herald/testing';
+import { attributeBecomes, startConsole, type ConsoleRun } from './support/console';
+
+let run: ConsoleRun;
+let page: Page;
+
+beforeAll(async () => {
+  run = await startConsole('admin-webhooks');
+  ({ page } = await run.newPage());
+  await run.signIn(page);
+}, 120_000);
+
+afterAll(async () => {
+  await run?.close();
+});
+
+const webhooksTable = () => page.getByRole('table', { name: 'Webhooks' });
+const rowOf = (url: string) => webhooksTable().getByRole('row').filter({ has: page.getByRole('link', { name: url, exact: true }) });
+
+/** Creates a webhook through the form and returns the secret the dialog showed (read from the clipboard). */
+async function createThroughForm(fields: { url: string; events?: string; description?: string }): Promise<{ id: string; secret: string }> {
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await page.getByRole('button', { name: 'Create webhook' }).click();
+  await page.getByLabel('URL').fill(fields.url);
+  if (fields.description !== undefined) await page.getByLabel('Description').fill(fields.description);
+  if (fields.events !== undefined) await page.getByLabel('Event types').fill(fields.events);
+  await page.getByRole('button', { name: 'Create' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Webhook created' });
+  await dialog.getByRole('button', { name: 'Copy secret' }).click();
+  await dialog.getByText('Secret copied to the clipboard.').waitFor();
+  const secret = await page.evaluate(() => navigator.clipboard.readText());
+  expect(await dialog.getByLabel('Signing secret').inputValue()).toBe(secret);
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await page.waitForURL(/\/admin\/webhooks\/wh_[^/]+$/);
+  const id = new URL(page.url()).pathname.split('/').at(-1)!;
+  return { id, secret };
+}
+
+function bodyOf(receiver: Receiver, n: number): { type: string; data: Record<string, unknown> } {
+  return JSON.parse(receiver.requests[n]!.body) as { type: string; data: Record<string, unknown> };
+}
+
+it('creates a webhook (TC7.1), shows its secret once and copies it (TC7.12), which verifies its deliveries (TC7.3)', async () => {
+  const receiver = await run.receivers.start();
+  const { id, secret } = await createThroughForm({ url: receiver.url, events: 'order.*', description: 'orders' });
+  expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+
+  // The API has it as the form said.
+  const stored = (await run.herald.client.get(`/v1/webhooks/${id}`)).body;
+  expect(stored).toMatchObject({ url: receiver.url, events: ['order.*'], description: 'orders', enabled: true });
+
+  // A delivery, verified with the secret the console copied.
+  await publish(run.herald.client, { type: 'order.created', data: { order: 1 } });
+  const [request] = await receiver.waitForRequests(1);
+  const verified = verifyWebhook(secret, request!.body, request!.headers);
+  expect(verified).toMatchObject({ type: 'order.created', data: { order: 1 } });
+  expect(() => verifyWebhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`, request!.body, request!.headers)).toThrow();
+
+  // Shown once: the webhook's page and the list never show it again.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Statistics' }).waitFor();
+  expect(await page.content()).not.toContain(secret);
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await rowOf(receiver.url).waitFor();
+  expect(await page.content()).not.toContain(secret);
+  await run.screenshot(page, 'webhooks');
+});
+
+it('refuses a URL that is not http(s), with the message beside the URL field (TC7.13)', async () => {
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await page.getByRole('button', { name: 'Create webhook' }).click();
+  await page.getByLabel('URL').fill('ftp://example.com/hook');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const url = page.getByLabel('URL');
+  await attributeBecomes(url, 'aria-invalid', 'true');
+  const describedBy = (await url.getAttribute('aria-describedby'))!.split(' ');
+  const messages = await Promise.all(describedBy.map((each) => page.locator(`#${each}`).innerText()));
+  expect(messages.join(' ')).toMatch(/http or https/);
+  // The field keeps the focus for the keyboard user, and nothing was created.
+  await waitFor(() => page.evaluate(() => document.activeElement?.id === 'url'), { message: 'the URL field to be focused' });
+  const listed = (await run.herald.client.get('/v1/webhooks')).body.data as { url: string }[];
+  expect(listed.map((w) => w.url)).not.toContain('ftp://example.com/hook');
+
+  // An error inside the Advanced section opens it and sits beside its own field.
+  await page.getByLabel('URL').fill('https://example.com/hook');
+  await page.getByText('Advanced').click();
+  await page.getByLabel('Max in flight').fill('0');
+  await page.getByText('Advanced').click(); // closed again: the error must reopen it
+  await page.getByRole('button', { name: 'Create' }).click();
+  const maxInFlight = page.getByLabel('Max in flight');
+  await attributeBecomes(maxInFlight, 'aria-invalid', 'true');
+  expect(await maxInFlight.isVisible()).toBe(true);
+  expect(await page.locator('#max-in-flight-error').innerText()).toMatch(/1|greater|too small/i);
+  await run.screenshot(page, 'webhook-form');
+});
+
+it('sends a test event from the row and says how it went (TC7.2)', async () => {
+  const receiver = await run.receivers.start();
+  const { id } = await createThroughForm({ url: receiver.url, events: 'nothing.yet' });
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await rowOf(receiver.url).getByRole('button', { name: 'Send test' }).click();
+  await page.getByRole('status').filter({ hasText: 'Test delivered: HTTP 200' }).waitFor();
+  expect(receiver.requests).toHaveLength(1);
+  expect(receiver.requests[0]!.headers['x-herald-event']).toBe('herald.test');
+  expect(receiver.requests[0]!.headers['x-herald-delivery-id']).toContain(id);
+
+  // A failing endpoint is said to fail, with its status.
+  receiver.respond(() => ({ status: 500, body: 'down for maintenance' }));
+  await rowOf(receiver.url).getByRole('button', { name: 'Send test' }).click();
+  await page.getByRole('status').filter({ hasText: 'Test failed: HTTP 500' }).waitFor();
+});
+
+it('edits a webhook: the form starts from the stored one and saves what changed (TC7.7)', async () => {
+  const receiver = await run.receivers.start();
+  const other = await run.receivers.start();
+  const { id } = await createThroughForm({ url: receiver.url, events: 'invoice.paid', description: 'before' });
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await rowOf(receiver.url).getByRole('button', { name: 'Edit' }).click();
+  expect(await page.getByLabel('URL').inputValue()).toBe(receiver.url);
+  expect(await page.getByLabel('Event types').inputValue()).toBe('invoice.paid');
+  expect(await page.getByLabel('Max retries').inputValue()).toBe('3');
+  await page.getByLabel('URL').fill(other.url);
+  await page.getByLabel('Description').fill('after');
+  await page.getByLabel('Event types').fill('invoice.paid, invoice.sent');
+  await page.getByLabel('Max retries').fill('5');
+  await page.getByLabel('Initial delay (ms)').fill('250');
+  await page.getByLabel('Backoff multiplier').fill('3');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.waitForURL(new RegExp(`/admin/webhooks/${id}$`));
+  await page.getByText('after', { exact: true }).waitFor();
+  const stored = (await run.herald.client.get(`/v1/webhooks/${id}`)).body;
+  expect(stored).toMatchObject({ url: other.url, description: 'after', events: ['invoice.paid', 'invoice.sent'], retry: { maxRetries: 5, initialDelayMs: 250, backoffMultiplier: 3 } });
+
+  // Deliveries follow the edit: the new URL gets them, the old one does not.
+  await publish(run.herald.client, { type: 'invoice.sent', data: { invoice: 7 } });
+  await other.waitForRequests(1);
+  expect(bodyOf(other, 0)).toMatchObject({ type: 'invoice.sent', data: { invoice: 7 } });
+  expect(receiver.requests).toHaveLength(0);
+});
+
+it('disables and enables a webhook with its switch: disabled gets nothing, enabled gets deliveries again (TC7.9)', async () => {
+  const receiver = await run.receivers.start();
+  const { id } = await createThroughForm({ url: receiver.url, events: 'toggle.*' });
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  const toggle = rowOf(receiver.url).getByRole('switch', { name: 'Enabled' });
+  expect(await toggle.getAttribute('aria-checked')).toBe('true');
+  // Keyboard: the switch is a button, Space flips it.
+  await toggle.focus();
+  await page.keyboard.press('Space');
+  await attributeBecomes(toggle, 'aria-checked', 'false');
+  await rowOf(receiver.url).getByText('Disabled', { exact: true }).waitFor();
+  await waitFor(async () => (await run.herald.client.get(`/v1/webhooks/${id}`)).body.enabled === false, { message: 'the webhook to be disabled' });
+
+  const skipped = await publish(run.herald.client, { type: 'toggle.off', data: {} });
+  await toggle.click();
+  await attributeBecomes(toggle, 'aria-checked', 'true');
+  await publish(run.herald.client, { type: 'toggle.on', data: {} });
+  await receiver.waitForRequests(1);
+  // The event published while it was disabled was never delivered (the one after it was).
+  await run.herald.waitForIdleQueue();
+  expect(receiver.requests.map((r) => r.headers['webhook-id'])).not.toContain(skipped);
+  expect(receiver.requests.map((r) => r.headers['x-herald-event'])).toEqual(['toggle.on']);
+});
+
+it('deletes a webhook after confirming in a dialog; cancelling keeps it (TC7.8)', async () => {
+  const receiver = await run.receivers.start();
+  const { id } = await createThroughForm({ url: receiver.url, events: 'gone.*' });
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await rowOf(receiver.url).getByRole('button', { name: 'Delete' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete webhook?' });
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  expect((await run.herald.client.get(`/v1/webhooks/${id}`)).status).toBe(200);
+
+  await rowOf(receiver.url).getByRole('button', { name: 'Delete' }).click();
+  await dialog.getByRole('button', { name: 'Delete' }).click();
+  await rowOf(receiver.url).waitFor({ state: 'detached' });
+  await page.getByRole('status').filter({ hasText: `Deleted ${receiver.url}` }).waitFor();
+  expect((await run.herald.client.get(`/v1/webhooks/${id}`)).status).toBe(404);
+  await publish(run.herald.client, { type: 'gone.now', data: {} });
+  await run.herald.waitForIdleQueue();
+  expect(receiver.requests).toHaveLength(0);
+});
+
+it('delivers one event to every webhook subscribed to it (TC7.6) and to none that is not (TC7.14)', async () => {
+  const exact = await run.receivers.start();
+  const prefix = await run.receivers.start();
+  const all = await run.receivers.start();
+  const unrelated = await run.receivers.start();
+  await createThroughForm({ url: exact.url, events: 'shipment.sent' });
+  await createThroughForm({ url: prefix.url, events: 'shipment.*' });
+  await createThroughForm({ url: all.url, events: '*' });
+  await createThroughForm({ url: unrelated.url, events: 'refund.*, shipment.lost' });
+
+  const sent = await publish(run.herald.client, { type: 'shipment.sent', data: { parcel: 'p-1' } });
+  const returned = await publish(run.herald.client, { type: 'shipment.returned', data: { parcel: 'p-2' } });
+  await exact.waitForRequests(1);
+  await prefix.waitForRequests(2);
+  await waitFor(() => all.requests.filter((r) => [sent, returned].includes(String(r.headers['webhook-id']))).length === 2, { message: 'both events at the "*" webhook' });
+  await run.herald.waitForIdleQueue();
+  expect(exact.requests.map((r) => r.headers['webhook-id'])).toEqual([sent]);
+  expect(prefix.requests.map((r) => r.headers['webhook-id']).sort()).toEqual([sent, returned].sort());
+  expect(unrelated.requests).toHaveLength(0);
+
+  // The webhooks table lists each with its event types.
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  expect(await rowOf(unrelated.url).getByRole('cell').first().innerText()).toBe('refund.*, shipment.lost');
+});
+
+it('kept every token and secret out of the URLs it asked for, and ran without script errors or refusals', () => {
+  const secrets = [run.herald.api.token];
+  expect(run.requestedUrls.length).toBeGreaterThan(20);
+  expect(run.requestedUrls.filter((url) => secrets.some((s) => url.includes(s)) || url.includes('whsec_'))).toEqual([]);
+  expect(run.pageErrors.filter((text) => !/status of (4\d\d|5\d\d)/.test(text))).toEqual([]);
+});

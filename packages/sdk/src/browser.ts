@@ -1,0 +1,32 @@
+// @herald/sdk/browser: the API client alone, for web pages (Herald's admin console). Nothing it
+// imports needs Node; webhook verification (Node's crypto) and the Express middleware stay out.
+export { Herald, type HeraldOptions } from './client';
+export { HeraldError } from './errors/herald-error';
+export { HeraldApiError } from './errors/herald-api-error';
+export { HeraldNetworkError } from './errors/herald-network-error';
+export type { RetryOptions } from './retry';
+export type { DeadLetterListOptions } from './resources/dead-letters';
+export type {
+  CreatedWebhook,
+  DeadLetter,
+  DeadLetterDetail,
+  DeadLetterFilter,
+  DeliveriesQuery,
+  DeliveryAttempt,
+  Event,
+  EventDetail,
+  FieldError,
+  Page,
+  Problem,
+  ReplayInput,
+  ReplayResult,
+  RetryPolicy,
+  RetryPolicyInput,
+  RotatedWebhook,
+  Stats,
+  TestResult,
+  Webhook,
+  WebhookCreate,
+  WebhookStats,
+  WebhookUpdate,
+} from './types';
