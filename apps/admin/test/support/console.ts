@@ -1,20 +1,12 @@
 // One test file's console: a real Herald (API, worker, Redis), Debian's Chromium on the console's
 // page, and what the page did that it must not (script errors, CSP refusals, secrets in URLs).
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { receiverPool, startHerald, waitFor, type Herald, type HeraldOptions } from '@herald/testing';
 import { launchChromium } from './browser';
 
-/**
- * Where the tests save their screenshots: docs/screenshots when HERALD_UPDATE_SCREENSHOTS=1 (to refresh
- * the README's pictures), otherwise a temporary folder, so that a test run leaves the clone unchanged.
- */
-export const SCREENSHOTS =
-  process.env.HERALD_UPDATE_SCREENSHOTS === '1'
-    ? join(__dirname, '..', '..', '..', '..', 'docs', 'screenshots')
-    : join(tmpdir(), 'herald-screenshots');
+export const SCREENSHOTS = join(__dirname, '..', '..', '..', '..', 'docs', 'screenshots');
 /** How long a locator waits for the page: deliveries, retries and polling take seconds here. */
 export const UI_TIMEOUT_MS = 20_000;
 
