@@ -1,6 +1,6 @@
 // RFC 9457 problem details: the only error shape the API answers with.
 import type { ErrorRequestHandler, Response } from 'express';
-import { missingIsRequired, type Logger } from '@herald/shared';
+import { missingIsRequired, protoKeyIssues, type Logger } from '@herald/shared';
 import type { z } from 'zod';
 import type { FieldError } from './schemas/responses';
 
@@ -34,8 +34,12 @@ export function fieldErrors(error: z.ZodError, root?: string): FieldError[] {
  */
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, root?: string): z.output<S> {
   const result = schema.safeParse(value, { error: missingIsRequired });
-  if (result.success) return result.data;
-  const errors = fieldErrors(result.error, root);
+  // zod skips a "__proto__" key (in records too), which would drop it and its value silently.
+  const protoErrors = protoKeyIssues(value).map(({ path, message }) => ({ field: [...(root ? [root] : []), ...path.map(String)].join('.'), message }));
+  if (result.success && protoErrors.length === 0) return result.data;
+  const errors = [...protoErrors, ...(result.success ? [] : fieldErrors(result.error, root))].filter(
+    (error, index, all) => all.findIndex((other) => other.field === error.field) === index,
+  );
   throw new HttpProblem(400, 'Invalid request', `Invalid field(s): ${errors.map((e) => e.field).join(', ')}`, errors);
 }
 

@@ -71,6 +71,24 @@ describe('POST /v1/config/apply', () => {
     expect((await request(api.app).post('/v1/config/apply').set(adminAuth).send(apart)).status).toBe(200);
   });
 
+  it('answers 400 naming a "__proto__" key, which would otherwise vanish, in YAML and in JSON', async () => {
+    const yaml = ['webhooks:', '  - name: proto-headers', '    url: https://example.com/proto', '    headers:', '      __proto__: x'].join('\n');
+    const fromYaml = await request(api.app).post('/v1/config/apply').set(adminAuth).set('content-type', 'application/yaml').send(yaml);
+    expect(fromYaml.status).toBe(400);
+    expect(fromYaml.body.errors).toEqual([{ field: 'webhooks.0.headers.__proto__', message: expect.stringMatching(/named "__proto__"/) }]);
+    const fromJson = await request(api.app)
+      .post('/v1/config/apply')
+      .set(adminAuth)
+      .set('content-type', 'application/json')
+      .serialize((raw: unknown) => raw as string)
+      .send('{"webhooks":[{"name":"proto-vars","url":"https://example.com/proto","templateVars":{"__proto__":"x"}}]}');
+    expect(fromJson.status).toBe(400);
+    expect(fieldsOf(fromJson.body)).toEqual(['webhooks.0.templateVars.__proto__']);
+    const listed = await request(api.app).get('/v1/webhooks').set(adminAuth);
+    expect((listed.body.data as { name?: string }[]).map((w) => w.name)).not.toEqual(expect.arrayContaining(['proto-headers']));
+    expect((listed.body.data as { name?: string }[]).map((w) => w.name)).not.toEqual(expect.arrayContaining(['proto-vars']));
+  });
+
   it('answers 415 for a body that is neither JSON nor YAML', async () => {
     const response = await request(api.app).post('/v1/config/apply').set(adminAuth).set('content-type', 'text/plain').send('webhooks: []');
     expect(response.status).toBe(415);

@@ -119,3 +119,33 @@ describe('query strings', () => {
     expect((await request(api.app).get('/v1/dead-letters?limit=2').set(adminAuth)).status).toBe(200);
   });
 });
+
+describe('"__proto__" keys in headers, templateVars and eventTemplates', () => {
+  /** Sends JSON text as written: a "__proto__" key survives only in the text. */
+  const sendText = (method: 'post' | 'patch', path: string, json: string) =>
+    request(api.app)[method](path)
+      .set(adminAuth)
+      .set('content-type', 'application/json')
+      .serialize((raw: unknown) => raw as string)
+      .send(json);
+
+  it.each([
+    ['headers.__proto__', '"headers":{"__proto__":"x","x-kept":"1"}'],
+    ['templateVars.__proto__', '"template":"slack","templateVars":{"__proto__":"x"}'],
+    ['eventTemplates.__proto__', '"eventTemplates":{"__proto__":"{\\"a\\":1}"}'],
+  ])('are refused naming %s, on create and on PATCH, and nothing changes', async (field, members) => {
+    const before = await api.redis.hlen(api.keys.webhooks);
+    const created = await sendText('post', '/v1/webhooks', `{"url":"https://example.com/proto",${members}}`);
+    expect(created.status).toBe(400);
+    expect(created.body.errors).toContainEqual({ field, message: expect.stringMatching(/named "__proto__"/) });
+    expect(await api.redis.hlen(api.keys.webhooks)).toBe(before);
+
+    const existing = await create({ url: 'https://example.com/proto-patch' });
+    const id = existing.body.id as string;
+    const storedBefore = await stored(id);
+    const patched = await sendText('patch', `/v1/webhooks/${id}`, `{${members}}`);
+    expect(patched.status).toBe(400);
+    expect(patched.body.errors).toContainEqual({ field, message: expect.stringMatching(/named "__proto__"/) });
+    expect(await stored(id)).toEqual(storedBefore);
+  });
+});

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors/config-error';
 import { checkPresetVars, webhookCreateObject, webhookNameSchema } from './schemas/webhook';
-import { missingIsRequired } from './schemas/common';
+import { missingIsRequired, protoKeyIssues } from './schemas/common';
 
 export const configWebhookSchema = webhookCreateObject.extend({ name: webhookNameSchema }).superRefine(checkPresetVars);
 
@@ -78,10 +78,10 @@ export function loadConfigDocument(text: string, env: NodeJS.ProcessEnv, source 
 export function parseConfigFile(text: string, env: NodeJS.ProcessEnv, source = 'config'): ConfigFile {
   const resolved = loadConfigDocument(text, env, source);
   const result = configFileSchema.safeParse(resolved, { error: missingIsRequired });
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => ({ variable: `${source}: ${issue.path.map(String).join('.') || '(root)'}`, problem: issue.message })),
-    );
+  // zod skips a "__proto__" key, so it is looked for in the document itself.
+  const issues = [...protoKeyIssues(resolved), ...(result.success ? [] : result.error.issues)];
+  if (issues.length > 0) {
+    throw new ConfigError(issues.map((issue) => ({ variable: `${source}: ${issue.path.map(String).join('.') || '(root)'}`, problem: issue.message })));
   }
-  return result.data;
+  return result.data as ConfigFile;
 }

@@ -57,6 +57,7 @@ export {
   MAX_JSON_DEPTH,
   DEFAULT_TENANT,
   missingIsRequired,
+  protoKeyIssues,
 } from './schemas/common';
 export {
   eventInputSchema,

@@ -130,3 +130,13 @@ export function protoKeyPaths(value: unknown): (string | number)[][] {
   }
   return found;
 }
+
+export const PROTO_KEY_MESSAGE = 'is a key named "__proto__", which Herald cannot keep as sent; rename it';
+
+/**
+ * Every "__proto__" key in a parsed document as a zod-like issue. zod's records and objects skip
+ * such a key, so a body is checked with this before its schema, or the key would vanish silently.
+ */
+export function protoKeyIssues(value: unknown): { path: (string | number)[]; message: string }[] {
+  return protoKeyPaths(value).map((path) => ({ path, message: PROTO_KEY_MESSAGE }));
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_TENANT, MAX_JSON_DEPTH, eventTypeSchema, jsonDepth, protoKeyPaths, tenantSchema } from './common';
+import { DEFAULT_TENANT, MAX_JSON_DEPTH, eventTypeSchema, jsonDepth, protoKeyIssues, tenantSchema } from './common';
 
 /**
  * The largest event, as serialized JSON, in bytes (1 MiB): the API answers 413 beyond it, and
@@ -14,9 +14,7 @@ export const MAX_EVENT_BYTES = 1_048_576;
 const eventDataSchema = z
   .unknown()
   .superRefine((data, ctx) => {
-    for (const path of protoKeyPaths(data)) {
-      ctx.addIssue({ code: 'custom', path, message: 'is a key named "__proto__", which Herald cannot deliver as sent; rename it' });
-    }
+    for (const { path, message } of protoKeyIssues(data)) ctx.addIssue({ code: 'custom', path, message });
   })
   .pipe(
     z
