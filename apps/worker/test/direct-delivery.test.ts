@@ -167,3 +167,24 @@ it('sends a claimed delivery once when the worker that died had already queued i
   expect(ids(hook.requests)).toEqual([eventId]);
   expect(hook.requests[0]!.headers['x-herald-attempt']).toBe('2');
 });
+
+it('leaves nothing of a webhook deleted while its deliveries are in flight: no open circuit, log or counters', async () => {
+  await onlyWorker();
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  // Failures that would open the circuit at once, answered only after the webhook is deleted.
+  const failing = await receivers.start(async () => (await released, { status: 500 }));
+  const tenant = 'deleted-in-flight';
+  const webhook = await createWebhook(herald.client, { tenant, url: failing.url, circuitBreaker: { failureThreshold: 1 } });
+  await publishBatch(tenant, 'gone.event', 3);
+  await failing.waitForRequests(3);
+
+  const deleted = await herald.client.delete(`/v1/webhooks/${webhook.id}`);
+  expect(deleted.status).toBe(204);
+  release();
+  await waitFor(async () => (await pendingEntries()) === 0, { message: 'every entry settled' });
+  await herald.waitForIdleQueue(20_000);
+
+  expect(await herald.redis.sismember(herald.keys.openCircuits, webhook.id)).toBe(0);
+  expect(await herald.redis.exists(herald.keys.circuit(webhook.id), herald.keys.attempts(webhook.id), herald.keys.webhookStats(webhook.id))).toBe(0);
+}, 60_000);

@@ -94,6 +94,7 @@ export function settleArguments(keys: RedisKeys, batch: SettleBatch, limits: Set
   const k: string[] = [
     keys.globalStats, keys.deadLetters, keys.deadLettersByTime, keys.eventsStream, keys.invalidEventsStream,
     keys.eventTypeCounts, keys.eventsInMinute(minute), keys.openCircuits, keys.operationalStats, keys.operationalEventsInMinute(minute),
+    keys.webhooks,
   ];
   const a: LuaArg[] = [
     limits.logSize, limits.eventAttemptsKept, Math.ceil(limits.eventAttemptsTtlMs / 1000), limits.markerTtlMs,

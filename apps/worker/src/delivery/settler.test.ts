@@ -37,10 +37,17 @@ function settler(limits: Partial<SettleLimits> = {}): Settler {
   });
 }
 
-beforeAll(() => {
+/** The webhooks these tests settle deliveries for; only a webhook that exists keeps a log, counters and a circuit. */
+const WEBHOOK_IDS = [
+  'wh_circuit', 'wh_dead', 'wh_doomed', 'wh_fine', 'wh_fine2', 'wh_flaky', 'wh_log', 'wh_log2', 'wh_nolist', 'wh_ok_a', 'wh_ok_b', 'wh_one',
+  'wh_poison', 'wh_probe', 'wh_refused', 'wh_two',
+];
+
+beforeAll(async () => {
   redis = createRedis({ url: testRedisUrl(), cluster: false });
   queueConnection = createRedis({ url: testRedisUrl(), cluster: false });
   queue = createDeliveryQueue(queueConnection, prefix);
+  await redis.hset(keys.webhooks, Object.fromEntries(WEBHOOK_IDS.map((id) => [id, '{}'])));
 });
 
 afterAll(async () => {
@@ -250,4 +257,18 @@ it('writes each of a failing batch alone, so that one refused write does not sin
   // A script that fails keeps what it wrote before the error: the first may be logged twice.
   expect(await redis.llen(keys.attempts('wh_ok_a'))).toBeGreaterThanOrEqual(1);
   expect(await redis.llen(keys.attempts('wh_ok_b'))).toBe(1);
+});
+
+it('keeps no log, counters or circuit for a webhook deleted while its deliveries were in flight, and still finishes the entry', async () => {
+  const writer = settler();
+  const [entryId] = await pendingEntries(1);
+  const entry: EntryRef = { entryId: entryId!, eventId: 'evt_gone', countAs: 'default:order.created', operational: false, unsettled: 1, marked: false };
+  await writer.settle({ ...tried('wh_deleted', 'evt_gone', 'failure'), entry });
+  await writer.settle(tried('wh_deleted', 'evt_gone_2', 'failure'));
+  expect(changes.filter((c) => c.webhookId === 'wh_deleted')).toEqual([]);
+  expect(await redis.exists(keys.attempts('wh_deleted'), keys.webhookStats('wh_deleted'), keys.circuit('wh_deleted'))).toBe(0);
+  expect(await redis.sismember(keys.openCircuits, 'wh_deleted')).toBe(0);
+  // The event's own record and the totals still count the attempt; the entry is acknowledged.
+  expect(await redis.llen(keys.eventAttempts('evt_gone'))).toBe(1);
+  expect(await pendingIds()).not.toContain(entryId);
 });

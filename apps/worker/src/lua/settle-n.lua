@@ -11,6 +11,7 @@
   KEYS[3] dead letters by time (sorted set)             KEYS[8] webhooks with an open circuit (set)
   KEYS[4] events stream                                 KEYS[9] delivery counters, Herald's own events (hash)
   KEYS[5] invalid entries stream                        KEYS[10] Herald's own events fanned out this minute
+                                                        KEYS[11] webhooks (hash)
   then the keys of each section below, in order.
 
   ARGV[1] attempts kept per webhook                ARGV[5] approximate cap of the invalid stream
@@ -32,6 +33,9 @@
                the producers' events and Herald's own events among those finished
     invalid:   entry id, reason, fields JSON, time (ISO)
 
+  A webhook deleted while its deliveries were in flight keeps no attempt log, counters or circuit:
+  its deliveries count in the totals and the events' attempt lists only.
+
   Returns the circuit changes: { webhook id, transitions ('opened', 'closed', comma-joined, or
   ''), disable 1/0 } for each webhook where something changed.
 ]]
@@ -39,7 +43,7 @@
 --@include dead-letters
 
 local a = 8
-local k = 11
+local k = 12
 local function arg()
   a = a + 1
   return ARGV[a - 1]
@@ -77,7 +81,8 @@ for _ = 1, num() do
   for _, json in ipairs(attempts) do
     all_attempts[#all_attempts + 1] = json
   end
-  if #attempts > 0 then
+  local exists = redis.call('HEXISTS', KEYS[11], webhook_id) == 1
+  if exists and #attempts > 0 then
     redis.call('LPUSH', log_key, unpack(attempts))
     redis.call('LTRIM', log_key, 0, log_kept - 1)
   end
@@ -85,11 +90,13 @@ for _ = 1, num() do
   for _ = 1, num() do
     local outcome = arg()
     local count = num()
-    redis.call('HINCRBY', stats_key, outcome, count)
+    if exists then
+      redis.call('HINCRBY', stats_key, outcome, count)
+    end
     total = total + count
   end
   local duration = num()
-  if total > 0 then
+  if exists and total > 0 then
     redis.call('HINCRBY', stats_key, 'total', total)
     redis.call('HINCRBY', stats_key, 'durationMsTotal', duration)
   end
@@ -112,7 +119,7 @@ for _ = 1, num() do
       end
     end
     -- The common case: a healthy webhook has no circuit hash, and successes leave it so.
-    if not all_success or redis.call('EXISTS', circuit_key) == 1 then
+    if exists and (not all_success or redis.call('EXISTS', circuit_key) == 1) then
       -- The attempts are recorded above whatever happens here: the circuit update is best effort.
       local ok, transitions, disable = pcall(function()
         local c = circuit_load(circuit_key)
