@@ -222,6 +222,23 @@ it('signs a tenant in to its own webhooks only', async () => {
   await tenant.context.close();
 });
 
+it('says in words when a page\'s code cannot be loaded, instead of showing a blank page', async () => {
+  const { context, page: cut } = await run.newPage();
+  const provoked = run.pageErrors.length;
+  // The Dead letters page's code cannot be fetched (as when the API went away before it was loaded).
+  await cut.route(/\/admin\/assets\/DeadLettersPage-[^/]*\.js$/, (route) => route.abort('connectionrefused'));
+  await run.signIn(cut);
+  await cut.getByRole('link', { name: 'Dead letters', exact: true }).click();
+  await cut.getByRole('alert').filter({ hasText: 'Cannot reach the Herald API to load this page' }).waitFor();
+  // The rest of the console still works: another page opens, its error gone.
+  await cut.getByRole('link', { name: 'Events', exact: true }).click();
+  await cut.getByRole('table', { name: 'Recent events' }).waitFor();
+  expect(await cut.getByRole('alert').count()).toBe(0);
+  await context.close();
+  // What this test provoked on purpose is not held against the run below.
+  run.pageErrors.splice(provoked);
+});
+
 it('says in words when the API refuses an action, then when it cannot be reached at all', async () => {
   // Refused: the webhook was deleted behind the console's back.
   const receiver = await run.receivers.start();

@@ -15,6 +15,9 @@ export function describeError(error: unknown): string {
     const fields = problem.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
     return `The API refused the request (${status} ${problem.title})${problem.detail ? `: ${problem.detail}` : ''}${fields && !problem.detail?.includes(fields) ? ` (${fields})` : ''}`;
   }
+  if (isChunkLoadError(error)) {
+    return 'Cannot reach the Herald API to load this page. Check that it is running and that this page is served by it, then reload.';
+  }
   return `Something went wrong: ${error instanceof Error ? error.message : String(error)}`;
 }
 
@@ -29,4 +32,9 @@ export function isNotFound(error: unknown): boolean {
 
 export function isForbidden(error: unknown): boolean {
   return error instanceof HeraldApiError && error.status === 403;
+}
+
+/** A page's code that the browser could not fetch (Chromium, Firefox and Safari word it differently). */
+function isChunkLoadError(error: unknown): boolean {
+  return error instanceof TypeError && /dynamically imported module|module script failed|error loading dynamically imported/i.test(error.message);
 }

@@ -1,5 +1,7 @@
 // The frame of every page once signed in: navigation, who is signed in, sign out.
-import { NavLink, Outlet } from 'react-router';
+import { Suspense } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router';
+import { PageErrorBoundary } from './PageErrorBoundary';
 import { useSession } from '../session/SessionContext';
 
 const LINKS = [
@@ -11,6 +13,7 @@ const LINKS = [
 
 export function Layout() {
   const { role, signOut } = useSession();
+  const { pathname } = useLocation();
   return (
     <div className="layout">
       <a className="skip-link" href="#main">
@@ -41,7 +44,11 @@ export function Layout() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        <Outlet />
+        <PageErrorBoundary page={pathname}>
+          <Suspense fallback={<p role="status">Loading…</p>}>
+            <Outlet />
+          </Suspense>
+        </PageErrorBoundary>
       </main>
     </div>
   );
