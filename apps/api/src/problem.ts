@@ -1,6 +1,6 @@
 // RFC 9457 problem details: the only error shape the API answers with.
 import type { ErrorRequestHandler, Response } from 'express';
-import { missingIsRequired, protoKeyIssues, type Logger } from '@herald/shared';
+import { plainMessages, protoKeyIssues, type Logger } from '@herald/shared';
 import type { z } from 'zod';
 import type { FieldError } from './schemas/responses';
 
@@ -33,7 +33,7 @@ export function fieldErrors(error: z.ZodError, root?: string): FieldError[] {
  * field paths when `value` sits inside the body (`events.3`).
  */
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, root?: string): z.output<S> {
-  const result = schema.safeParse(value, { error: missingIsRequired });
+  const result = schema.safeParse(value, { error: plainMessages });
   // zod skips a "__proto__" key (in records too), which would drop it and its value silently.
   const protoErrors = protoKeyIssues(value).map(({ path, message }) => ({ field: [...(root ? [root] : []), ...path.map(String)].join('.'), message }));
   if (result.success && protoErrors.length === 0) return result.data;

@@ -57,7 +57,7 @@ describe('herald apply -f with a bad file', () => {
     const run = await cli(['apply', '-f', file]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/webhooks\.0\.url: /);
-    expect(run.stderr).toMatch(/webhooks\.1\.retry\.maxRetries: /);
+    expect(run.stderr).toMatch(/webhooks\.1\.retry\.maxRetries: must be at most 10/);
     expect((await herald.client.get('/v1/webhooks')).body.data).toEqual([]);
   });
 

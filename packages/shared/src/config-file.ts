@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors/config-error';
 import { checkPresetVars, webhookCreateObject, webhookNameSchema } from './schemas/webhook';
-import { missingIsRequired, protoKeyIssues } from './schemas/common';
+import { plainMessages, protoKeyIssues } from './schemas/common';
 
 export const configWebhookSchema = webhookCreateObject.extend({ name: webhookNameSchema }).superRefine(checkPresetVars);
 
@@ -77,7 +77,7 @@ export function loadConfigDocument(text: string, env: NodeJS.ProcessEnv, source 
 /** Reads, resolves and validates a config file's text; throws a ConfigError naming every problem. */
 export function parseConfigFile(text: string, env: NodeJS.ProcessEnv, source = 'config'): ConfigFile {
   const resolved = loadConfigDocument(text, env, source);
-  const result = configFileSchema.safeParse(resolved, { error: missingIsRequired });
+  const result = configFileSchema.safeParse(resolved, { error: plainMessages });
   // zod skips a "__proto__" key, so it is looked for in the document itself.
   const issues = [...protoKeyIssues(resolved), ...(result.success ? [] : result.error.issues)];
   if (issues.length > 0) {

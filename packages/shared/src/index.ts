@@ -56,7 +56,7 @@ export {
   jsonDepth,
   MAX_JSON_DEPTH,
   DEFAULT_TENANT,
-  missingIsRequired,
+  plainMessages,
   protoKeyIssues,
 } from './schemas/common';
 export {

@@ -2,7 +2,7 @@
 import { eventIdForStreamEntry } from './ids';
 import { isOperationalEventType } from './keys';
 import { MAX_EVENT_BYTES, eventInputSchema, type StoredEvent } from './schemas/event';
-import { EVENT_TYPE_MAX_LENGTH, EVENT_TYPE_PATTERN, TENANT_MAX_LENGTH, TENANT_PATTERN, missingIsRequired } from './schemas/common';
+import { EVENT_TYPE_MAX_LENGTH, EVENT_TYPE_PATTERN, TENANT_MAX_LENGTH, TENANT_PATTERN, plainMessages } from './schemas/common';
 
 /** Fields of an events stream entry. Producers writing directly set only `event`. */
 export const STREAM_FIELDS = {
@@ -71,7 +71,7 @@ export function decodeStreamEntry(entryId: string, fields: readonly string[]): D
   }
   const written = writtenByHerald(map, raw, json);
   if (written) return { ok: true, event: written, viaApi: true };
-  const parsed = eventInputSchema.safeParse(json, { error: missingIsRequired });
+  const parsed = eventInputSchema.safeParse(json, { error: plainMessages });
   if (!parsed.success) {
     const reason = parsed.error.issues
       .map((issue) => `${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`)

@@ -40,11 +40,27 @@ export const tenantSchema = z
 export const DEFAULT_TENANT = 'default';
 
 /**
- * Parse option `{ error: missingIsRequired }`: a missing field reads "required" instead of zod's
- * "expected string, received undefined". Messages a schema sets itself still win.
+ * Parse option `{ error: plainMessages }`: zod's default texts in plain words. A missing field reads
+ * "required" (not "expected string, received undefined"), a range "must be at most 10" (not "Too
+ * big: expected number to be <=10"). Messages a schema sets itself still win.
  */
-export const missingIsRequired: z.core.$ZodErrorMap = (issue) =>
-  issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined;
+export const plainMessages: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'required';
+  if (issue.code === 'too_big') return rangeMessage(issue.origin, 'most', issue.maximum, issue.inclusive !== false);
+  if (issue.code === 'too_small') return rangeMessage(issue.origin, 'least', issue.minimum, issue.inclusive !== false);
+  return undefined;
+};
+
+function rangeMessage(origin: string, side: 'most' | 'least', limit: number | bigint, inclusive: boolean): string | undefined {
+  const plural = (unit: string) => `${unit}${Number(limit) === 1 ? '' : 's'}`;
+  if (origin === 'number' || origin === 'int' || origin === 'bigint') {
+    if (inclusive) return `must be at ${side} ${limit}`;
+    return `must be ${side === 'most' ? 'less' : 'more'} than ${limit}`;
+  }
+  if (origin === 'string') return `must be at ${side} ${limit} ${plural('character')}`;
+  if (origin === 'array' || origin === 'set') return `must have at ${side} ${limit} ${plural('item')}`;
+  return undefined;
+}
 
 const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
