@@ -15,6 +15,7 @@ describe('API environment', () => {
     expect(() => parseEnv(apiEnvSchema, { ...base, HERALD_RETRY_SCHEDULE: '1m,soon' })).toThrow(/HERALD_RETRY_SCHEDULE: must be up to 10/);
     expect(() => parseEnv(apiEnvSchema, { ...base, HERALD_RETRY_MAX_RETRIES: '11' })).toThrow(/HERALD_RETRY_MAX_RETRIES: must be at most 10/);
     expect(() => parseEnv(apiEnvSchema, { ...base, HERALD_RETRY_INITIAL_DELAY: 'fast' })).toThrow(/HERALD_RETRY_INITIAL_DELAY/);
+    expect(() => parseEnv(apiEnvSchema, { ...base, HERALD_RETRY_MULTIPLIER: '50' })).toThrow(/HERALD_RETRY_MULTIPLIER: must be at most 10 \(got "50"\)/);
   });
 
   it('reads tenant tokens as tenant:token pairs and refuses malformed ones', () => {

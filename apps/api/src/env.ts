@@ -4,6 +4,7 @@ import {
   commonEnvShape,
   envDurationMsSchema,
   parseDurationMs,
+  plainMessages,
   envInt,
   envPort,
   hashToken,
@@ -87,7 +88,7 @@ export const apiEnvSchema = z
   })
   .superRefine((env, ctx) => {
     checkRedisSettings(env, ctx);
-    const result = retryPolicySchema.safeParse(env.retryDefaults);
+    const result = retryPolicySchema.safeParse(env.retryDefaults, { error: plainMessages });
     if (!result.success) {
       ctx.addIssue({ code: 'custom', path: ['HERALD_RETRY_*'], message: `do not make a valid retry policy: ${result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}` });
     }

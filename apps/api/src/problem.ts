@@ -37,9 +37,9 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, root?
   // zod skips a "__proto__" key (in records too), which would drop it and its value silently.
   const protoErrors = protoKeyIssues(value).map(({ path, message }) => ({ field: [...(root ? [root] : []), ...path.map(String)].join('.'), message }));
   if (result.success && protoErrors.length === 0) return result.data;
-  const errors = [...protoErrors, ...(result.success ? [] : fieldErrors(result.error, root))].filter(
-    (error, index, all) => all.findIndex((other) => other.field === error.field) === index,
-  );
+  // A key zod skipped may still be reported by it (an unknown field, say): it is named once.
+  const named = new Set(protoErrors.map((error) => error.field));
+  const errors = [...protoErrors, ...(result.success ? [] : fieldErrors(result.error, root).filter((error) => !named.has(error.field)))];
   throw new HttpProblem(400, 'Invalid request', `Invalid field(s): ${errors.map((e) => e.field).join(', ')}`, errors);
 }
 

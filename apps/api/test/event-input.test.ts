@@ -43,6 +43,17 @@ describe('invalid UTF-8', () => {
   });
 });
 
+describe('field errors', () => {
+  it('names every problem of a field, in plain words, not only the first', async () => {
+    const response = await postRaw('/v1/events', '{"type":""}');
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([
+      { field: 'type', message: 'must be at least 1 character' },
+      { field: 'type', message: 'must be dotted lowercase segments such as "invoice.paid"' },
+    ]);
+  });
+});
+
 describe('"__proto__" keys in event data', () => {
   it('are refused with 400 naming the key, wherever they are, and nothing is appended', async () => {
     const before = await streamLength();

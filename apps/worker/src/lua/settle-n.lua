@@ -34,7 +34,8 @@
     invalid:   entry id, reason, fields JSON, time (ISO)
 
   A webhook deleted while its deliveries were in flight keeps no attempt log, counters or circuit:
-  its deliveries count in the totals and the events' attempt lists only.
+  its deliveries count in the totals and the events' attempt lists, and one that fails for good is
+  still parked as a dead letter (dead letters outlive their webhook, for replay elsewhere or purge).
 
   Returns the circuit changes: { webhook id, transitions ('opened', 'closed', comma-joined, or
   ''), disable 1/0 } for each webhook where something changed.

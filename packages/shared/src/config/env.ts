@@ -1,6 +1,7 @@
 // Reads configuration from the environment with zod: one parse, clear errors naming the variable.
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors/config-error';
+import { plainMessages } from '../schemas/common';
 import type { RedisTarget } from '../redis-client';
 
 const SENSITIVE = /TOKEN|SECRET|PASSWORD|REDIS_URL/;
@@ -16,7 +17,7 @@ function describeValue(variable: string, value: unknown): string {
  * that names every bad variable and why; secrets are never echoed.
  */
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
-  const result = schema.safeParse(env);
+  const result = schema.safeParse(env, { error: plainMessages });
   if (result.success) return result.data;
   const problems: ConfigProblem[] = result.error.issues.map((issue) => {
     const variable = issue.path.map(String).join('.') || '(environment)';

@@ -46,19 +46,24 @@ export const DEFAULT_TENANT = 'default';
  */
 export const plainMessages: z.core.$ZodErrorMap = (issue) => {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'required';
-  if (issue.code === 'too_big') return rangeMessage(issue.origin, 'most', issue.maximum, issue.inclusive !== false);
-  if (issue.code === 'too_small') return rangeMessage(issue.origin, 'least', issue.minimum, issue.inclusive !== false);
+  if (issue.code === 'too_big') return rangeMessage(issue.origin, issue.exact ? 'exactly' : 'at most', issue.maximum, issue.inclusive !== false);
+  if (issue.code === 'too_small') return rangeMessage(issue.origin, issue.exact ? 'exactly' : 'at least', issue.minimum, issue.inclusive !== false);
+  // A record's key: what the key's own schema said of it (zod says only "Invalid key in record").
+  if (issue.code === 'invalid_key') {
+    const reasons = issue.issues.map((inner) => inner.message).filter(Boolean);
+    return `is not a valid name${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}`;
+  }
   return undefined;
 };
 
-function rangeMessage(origin: string, side: 'most' | 'least', limit: number | bigint, inclusive: boolean): string | undefined {
+function rangeMessage(origin: string, bound: 'at most' | 'at least' | 'exactly', limit: number | bigint, inclusive: boolean): string | undefined {
   const plural = (unit: string) => `${unit}${Number(limit) === 1 ? '' : 's'}`;
   if (origin === 'number' || origin === 'int' || origin === 'bigint') {
-    if (inclusive) return `must be at ${side} ${limit}`;
-    return `must be ${side === 'most' ? 'less' : 'more'} than ${limit}`;
+    if (inclusive) return `must be ${bound} ${limit}`;
+    return `must be ${bound === 'at most' ? 'less' : 'more'} than ${limit}`;
   }
-  if (origin === 'string') return `must be at ${side} ${limit} ${plural('character')}`;
-  if (origin === 'array' || origin === 'set') return `must have at ${side} ${limit} ${plural('item')}`;
+  if (origin === 'string') return `must be ${bound} ${limit} ${plural('character')}`;
+  if (origin === 'array' || origin === 'set') return `must have ${bound} ${limit} ${plural('item')}`;
   return undefined;
 }
 
@@ -130,18 +135,30 @@ export function jsonDepth(value: unknown): number {
  * prototype instead, so the key and its value would vanish without a word.
  */
 export function protoKeyPaths(value: unknown): (string | number)[][] {
+  // Each object or array met, with the one it sits in: a path is spelled out only for a hit.
+  interface Node {
+    value: object;
+    parent: Node | undefined;
+    key: string | number;
+  }
+  const pathTo = (node: Node | undefined, key: string): (string | number)[] => {
+    const path: (string | number)[] = [key];
+    for (let at = node; at?.parent; at = at.parent) path.unshift(at.key);
+    return path;
+  };
   const found: (string | number)[][] = [];
-  const stack: [unknown, (string | number)[]][] = [[value, []]];
+  if (value === null || typeof value !== 'object') return found;
+  const stack: Node[] = [{ value, parent: undefined, key: '' }];
   while (stack.length > 0) {
-    const [current, path] = stack.pop() as [unknown, (string | number)[]];
-    if (current === null || typeof current !== 'object') continue;
-    if (Array.isArray(current)) {
-      current.forEach((item, index) => stack.push([item, [...path, index]]));
-      continue;
-    }
-    for (const key of Object.keys(current)) {
-      if (key === '__proto__') found.push([...path, key]);
-      stack.push([(current as Record<string, unknown>)[key], [...path, key]]);
+    const node = stack.pop() as Node;
+    const current = node.value as Record<string, unknown>;
+    const keys = Array.isArray(current) ? undefined : Object.keys(current);
+    const length = keys ? keys.length : (current as unknown as unknown[]).length;
+    for (let i = 0; i < length; i++) {
+      const key = keys ? (keys[i] as string) : i;
+      if (key === '__proto__') found.push(pathTo(node, key));
+      const child = current[key];
+      if (child !== null && typeof child === 'object') stack.push({ value: child, parent: node, key });
     }
   }
   return found;

@@ -10,6 +10,7 @@ import { generateSigningSecret } from '../signing/secret';
 import { InvalidWebhookError } from '../errors/invalid-webhook-error';
 import { webhookCreateSchema, webhookSchema, type webhookUpdateSchema, type Webhook } from '../schemas/webhook';
 import { safeJson } from './safe-json';
+import { plainMessages } from '../schemas/common';
 
 export interface WebhookSnapshot {
   version: string;
@@ -46,7 +47,7 @@ function writeArgs(write: { id: string; mode: WriteMode; readJson: string; json:
  */
 function checkedAsNew(merged: Record<string, unknown>): Record<string, unknown> {
   const { id, secret, previousSecrets, createdAt, updatedAt, ...settings } = merged;
-  const result = webhookCreateSchema.safeParse(settings);
+  const result = webhookCreateSchema.safeParse(settings, { error: plainMessages });
   if (!result.success) throw new InvalidWebhookError(result.error);
   return { ...result.data, id, secret, previousSecrets, createdAt, updatedAt };
 }
