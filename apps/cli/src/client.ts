@@ -1,5 +1,5 @@
 // The CLI's errors and exit codes, and the SDK client it talks to the API with.
-import { Herald, HeraldApiError, HeraldNetworkError, type Problem } from '@herald/sdk';
+import { Herald, HeraldApiError, HeraldNetworkError, describeProblem } from '@herald/sdk';
 
 /** Exit codes: what a script calling `herald` can tell apart. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3, unauthorized: 4, notFound: 5 } as const;
@@ -8,8 +8,6 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number,
-    /** The API's HTTP status, when the API refused the request. */
-    readonly status?: number,
   ) {
     super(message);
   }
@@ -26,22 +24,15 @@ export function heraldClient(baseUrl: string, token: string): Herald {
   return new Herald({ baseUrl, token, timeoutMs: REQUEST_TIMEOUT_MS, retry: { maxRetries: 0 } });
 }
 
-/** "Invalid request: Invalid field(s): url" and one line per failing field. */
-export function describeProblem(problem: Problem): string {
-  const fields = problem.errors?.map((e) => `\n  ${e.field}: ${e.message}`).join('') ?? '';
-  return `${problem.title}${problem.detail ? `: ${problem.detail}` : ''}${fields}`;
-}
-
 /** The CliError (with its exit code) for what the SDK threw; undefined for anything else. */
 export function toCliError(error: unknown, baseUrl: string): CliError | undefined {
   if (error instanceof HeraldNetworkError) {
-    const cause = (error.cause as { cause?: { code?: string; errors?: { code?: string }[] }; message?: string } | undefined);
-    const reason = error.timedOut ? 'no answer in time' : (cause?.cause?.code ?? cause?.cause?.errors?.[0]?.code ?? cause?.message ?? error.message);
+    const reason = error.timedOut ? 'no answer in time' : error.reason;
     return new CliError(`cannot reach the Herald API at ${baseUrl} (${reason}); check HERALD_API_URL`, EXIT.unreachable);
   }
   if (!(error instanceof HeraldApiError)) return undefined;
-  const message = describeProblem(error.problem);
+  const message = describeProblem(error.problem, { fieldsOnLines: true });
   if (error.status === 401 || error.status === 403) return new CliError(`${message}\n(check HERALD_TOKEN)`, EXIT.unauthorized);
-  if (error.status === 404) return new CliError(message, EXIT.notFound, error.status);
-  return new CliError(message, EXIT.failed, error.status);
+  if (error.status === 404) return new CliError(message, EXIT.notFound);
+  return new CliError(message, EXIT.failed);
 }

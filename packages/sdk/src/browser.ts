@@ -2,11 +2,13 @@
 // imports needs Node; webhook verification (Node's crypto) and the Express middleware stay out.
 export { Herald, type HeraldOptions } from './client';
 export { HeraldError } from './errors/herald-error';
-export { HeraldApiError } from './errors/herald-api-error';
+export { HeraldApiError, describeProblem } from './errors/herald-api-error';
 export { HeraldNetworkError } from './errors/herald-network-error';
 export type { RetryOptions } from './retry';
 export type { DeadLetterListOptions } from './resources/dead-letters';
 export type {
+  ConfigApplyResult,
+  ConfigDocument,
   CreatedWebhook,
   DeadLetter,
   DeadLetterDetail,
@@ -15,9 +17,13 @@ export type {
   DeliveryAttempt,
   Event,
   EventDetail,
+  EventInput,
+  EventListQuery,
   FieldError,
   Page,
   Problem,
+  PublishResult,
+  RecoverInput,
   ReplayInput,
   ReplayResult,
   RetryPolicy,
@@ -25,8 +31,10 @@ export type {
   RotatedWebhook,
   Stats,
   TestResult,
+  TimeInput,
   Webhook,
   WebhookCreate,
+  WebhookEvent,
   WebhookStats,
   WebhookUpdate,
 } from './types';

@@ -53,9 +53,10 @@ function networkError(request: Request, error: unknown, timeoutMs: number): Hera
   const name = (error as Error | undefined)?.name;
   const where = `${request.method} ${new URL(request.url).origin}${new URL(request.url).pathname}`;
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new HeraldNetworkError(`${where}: no answer within ${timeoutMs} ms`, true, { cause: error });
+    return new HeraldNetworkError(`${where}: no answer within ${timeoutMs} ms`, true, 'timeout', { cause: error });
   }
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-  return new HeraldNetworkError(`${where}: cannot reach the Herald API (${reason})`, false, { cause: error });
+  // undici puts the system's code on the cause, or on the first of its errors when it tried several addresses.
+  const cause = (error as { cause?: { code?: string; errors?: { code?: string }[]; message?: string } }).cause;
+  const reason = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
+  return new HeraldNetworkError(`${where}: cannot reach the Herald API (${reason})`, false, reason, { cause: error });
 }

@@ -32,7 +32,7 @@ it('loads with require', async () => {
      console.log(JSON.stringify({ names: Object.keys(sdk).sort(), events: typeof herald.events.publish, api: new sdk.HeraldApiError(400, { type: 'about:blank', title: 'x', status: 400 }).name }));`,
   ]);
   expect(JSON.parse(stdout)).toEqual({
-    names: ['Herald', 'HeraldApiError', 'HeraldError', 'HeraldNetworkError', 'WebhookVerificationError', 'verifyWebhook', 'webhookMiddleware'],
+    names: ['Herald', 'HeraldApiError', 'HeraldError', 'HeraldNetworkError', 'WebhookVerificationError', 'describeProblem', 'verifyWebhook', 'webhookMiddleware'],
     events: 'function',
     api: 'HeraldApiError',
   });
@@ -104,5 +104,5 @@ it('has a browser entry that needs nothing from Node', () => {
   expect(offending).toEqual([]);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sdk = require(entry) as Record<string, unknown>;
-  expect(Object.keys(sdk).filter((name) => name !== '__esModule').sort()).toEqual(['Herald', 'HeraldApiError', 'HeraldError', 'HeraldNetworkError']);
+  expect(Object.keys(sdk).filter((name) => name !== '__esModule').sort()).toEqual(['Herald', 'HeraldApiError', 'HeraldError', 'HeraldNetworkError', 'describeProblem']);
 });

@@ -12,8 +12,8 @@ export function describeError(error: unknown): string {
     if (status === 401) return 'The API refused the token. Sign out and sign in again with a valid token.';
     if (status === 403) return `Not allowed with this token: ${problem.detail ?? problem.title}.`;
     if (status === 503) return 'The Herald API cannot reach its storage (Redis) right now. Try again shortly.';
-    const fields = problem.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
-    return `The API refused the request (${status} ${problem.title})${problem.detail ? `: ${problem.detail}` : ''}${fields && !problem.detail?.includes(fields) ? ` (${fields})` : ''}`;
+    // The error's message is the problem in words (title, detail and each failing field).
+    return `The API refused the request (${status}): ${error.message}`;
   }
   if (isChunkLoadError(error)) {
     return 'Cannot reach the Herald API to load this page. Check that it is running and that this page is served by it, then reload.';
@@ -24,10 +24,6 @@ export function describeError(error: unknown): string {
 /** The problem+json `errors[]` of a refusal, or none. */
 export function fieldErrorsOf(error: unknown): FieldError[] {
   return error instanceof HeraldApiError ? (error.problem.errors ?? []) : [];
-}
-
-export function isNotFound(error: unknown): boolean {
-  return error instanceof HeraldApiError && error.status === 404;
 }
 
 export function isForbidden(error: unknown): boolean {

@@ -90,7 +90,7 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
         <summary>Advanced</summary>
         <Field id="method" label="Method" error={errors.method}>
           {(control) => (
-            <select {...control} value={values.method} onChange={(event) => onChange({ method: event.target.value as FormValues['method'] })}>
+            <select {...control} {...input('method')}>
               <option value="POST">POST</option>
               <option value="PUT">PUT</option>
             </select>
@@ -107,7 +107,7 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
           <legend>Authentication</legend>
           <Field id="auth-type" label="Authentication type" error={errors.authType} hint={editing ? 'Stored credentials are never shown: type them again to change them.' : undefined}>
             {(control) => (
-              <select {...control} value={values.authType} onChange={(event) => onChange({ authType: event.target.value as FormValues['authType'] })}>
+              <select {...control} {...input('authType')}>
                 <option value="none">None</option>
                 <option value="bearer">Bearer token</option>
                 <option value="api_key">API key</option>
@@ -137,7 +137,7 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
               </Field>
               <Field id="hmac-algorithm" label="HMAC algorithm" error={errors.hmacAlgorithm}>
                 {(control) => (
-                  <select {...control} value={values.hmacAlgorithm} onChange={(event) => onChange({ hmacAlgorithm: event.target.value as FormValues['hmacAlgorithm'] })}>
+                  <select {...control} {...input('hmacAlgorithm')}>
                     <option value="sha256">sha256</option>
                     <option value="sha512">sha512</option>
                   </select>
@@ -156,7 +156,7 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
 
         <Field id="template-kind" label="Template or preset" error={errors.templateKind}>
           {(control) => (
-            <select {...control} value={values.templateKind} onChange={(event) => onChange({ templateKind: event.target.value as FormValues['templateKind'] })}>
+            <select {...control} {...input('templateKind')}>
               <option value="none">None (the default envelope)</option>
               <option value="slack">Slack preset</option>
               <option value="discord">Discord preset</option>

@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { DeadLetterFilter, ReplayResult } from '@herald/sdk/browser';
 import { useSession } from '../session/SessionContext';
+import { useWebhookUrl, useWebhooks } from '../api/webhooks';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ConfirmDialog } from '../components/Dialog';
 import { formatTime, localInputToIso } from '../lib/format';
@@ -48,8 +49,8 @@ export function DeadLettersPage() {
   const [message, setMessage] = useState('');
   const cursor = cursors.at(-1);
 
-  const webhooks = useQuery({ queryKey: ['webhooks'], queryFn: () => client.webhooks.list() });
-  const urlOf = (id: string) => webhooks.data?.find((w) => w.id === id)?.url ?? id;
+  const webhooks = useWebhooks();
+  const urlOf = useWebhookUrl();
   const page = useQuery({
     queryKey: ['dead-letters', filter, cursor],
     queryFn: () => client.deadLetters.list({ ...filter, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }),
@@ -194,7 +195,7 @@ export function DeadLettersPage() {
         <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
           Previous page
         </button>
-        <button type="button" disabled={!page.data?.next || items.length < PAGE_SIZE} onClick={() => page.data?.next && setCursors([...cursors, page.data.next])}>
+        <button type="button" disabled={!page.data?.next} onClick={() => page.data?.next && setCursors([...cursors, page.data.next])}>
           Next page
         </button>
       </div>

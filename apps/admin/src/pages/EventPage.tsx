@@ -2,6 +2,7 @@
 import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { useSession } from '../session/SessionContext';
+import { useWebhookUrl } from '../api/webhooks';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { attemptStatus } from '../components/DeliveryLog';
 import { formatMs, formatTime } from '../lib/format';
@@ -10,8 +11,7 @@ export function EventPage() {
   const { id } = useParams() as { id: string };
   const { client } = useSession();
   const detail = useQuery({ queryKey: ['event', id], queryFn: () => client.events.get(id), refetchInterval: 3_000 });
-  const webhooks = useQuery({ queryKey: ['webhooks'], queryFn: () => client.webhooks.list() });
-  const urlOf = (webhookId: string) => webhooks.data?.find((w) => w.id === webhookId)?.url ?? webhookId;
+  const urlOf = useWebhookUrl();
   if (detail.isPending) return <p role="status">Loading the event…</p>;
   if (detail.error) return <ErrorMessage error={detail.error} context="Could not load the event" />;
   const { event, deliveries } = detail.data;

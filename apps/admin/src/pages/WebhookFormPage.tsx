@@ -5,6 +5,7 @@ import { useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Webhook } from '@herald/sdk/browser';
 import { useSession } from '../session/SessionContext';
+import { storeWebhook } from '../api/webhooks';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { SecretDialog } from '../components/SecretDialog';
 import { WebhookFields } from '../components/WebhookFields';
@@ -52,10 +53,9 @@ function WebhookForm({ webhook }: { webhook?: Webhook }) {
       const { secret, ...saved } = await client.webhooks.create(built.body);
       return { kind: 'created' as const, webhook: saved as Webhook, secret };
     },
-    onSuccess: async (result) => {
+    onSuccess: (result) => {
       if (result.kind === 'invalid') return showErrors(result.errors);
-      await queryClient.invalidateQueries({ queryKey: ['webhooks'] });
-      queryClient.setQueryData(['webhook', result.webhook.id], result.webhook);
+      storeWebhook(queryClient, result.webhook);
       if (result.kind === 'created') setCreated({ id: result.webhook.id, secret: result.secret });
       else void navigate(`/webhooks/${result.webhook.id}`);
     },

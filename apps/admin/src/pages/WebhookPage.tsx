@@ -4,6 +4,7 @@ import { useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Webhook } from '@herald/sdk/browser';
 import { useSession } from '../session/SessionContext';
+import { storeWebhook } from '../api/webhooks';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ConfirmDialog } from '../components/Dialog';
 import { SecretDialog } from '../components/SecretDialog';
@@ -34,13 +35,12 @@ function WebhookView({ webhook }: { webhook: Webhook }) {
     onMutate: () => setMessage('Sending a test event…'),
     onSuccess: (result) => setMessage(describeTestResult(result)),
     onError: () => setMessage(''),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['webhook', webhook.id] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['webhook', webhook.id, 'stats'] }),
   });
   const toggle = useMutation({
     mutationFn: (enabled: boolean) => client.webhooks.update(webhook.id, { enabled }),
     onSuccess: (saved) => {
-      queryClient.setQueryData(['webhook', saved.id], saved);
-      void queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+      storeWebhook(queryClient, saved);
       setMessage(`The webhook is ${saved.enabled ? 'enabled' : 'disabled'}.`);
     },
   });

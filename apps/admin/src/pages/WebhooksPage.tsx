@@ -1,9 +1,10 @@
 // Every webhook the token may see, with its health and the actions on it.
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
 import type { Webhook, WebhookStats } from '@herald/sdk/browser';
 import { useSession } from '../session/SessionContext';
+import { forgetWebhook, storeWebhook, useWebhooks } from '../api/webhooks';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ConfirmDialog } from '../components/Dialog';
 import { Switch } from '../components/Switch';
@@ -13,7 +14,7 @@ import { formatMs, formatPercent } from '../lib/format';
 export function WebhooksPage() {
   const { client } = useSession();
   const navigate = useNavigate();
-  const webhooks = useQuery({ queryKey: ['webhooks'], queryFn: () => client.webhooks.list(), refetchInterval: 10_000 });
+  const webhooks = useWebhooks({ refetchInterval: 10_000 });
   const stats = useQueries({
     queries: (webhooks.data ?? []).map((webhook) => ({
       queryKey: ['webhook', webhook.id, 'stats'],
@@ -95,12 +96,12 @@ function WebhookRow({ webhook, stats, onMessage, onError, onDelete }: { webhook:
     onMutate: () => onMessage(`Sending a test event to ${webhook.url}…`),
     onSuccess: (result) => onMessage(`${webhook.url}: ${describeTestResult(result)}`),
     onError,
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['webhook', webhook.id] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['webhook', webhook.id, 'stats'] }),
   });
   const toggle = useMutation({
     mutationFn: (enabled: boolean) => client.webhooks.update(webhook.id, { enabled }),
     onSuccess: (saved) => {
-      queryClient.setQueryData<Webhook[]>(['webhooks'], (list) => list?.map((w) => (w.id === saved.id ? saved : w)));
+      storeWebhook(queryClient, saved);
       onMessage(`${saved.url} is ${saved.enabled ? 'enabled' : 'disabled'}.`);
     },
     onError,
@@ -138,10 +139,8 @@ export function DeleteWebhookDialog({ webhook, onDone }: { webhook: Webhook; onD
   const queryClient = useQueryClient();
   const remove = useMutation({
     mutationFn: () => client.webhooks.delete(webhook.id),
-    onSuccess: async () => {
-      queryClient.setQueryData<Webhook[]>(['webhooks'], (list) => list?.filter((w) => w.id !== webhook.id));
-      queryClient.removeQueries({ queryKey: ['webhook', webhook.id] });
-      await queryClient.invalidateQueries({ queryKey: ['webhooks'] });
+    onSuccess: () => {
+      forgetWebhook(queryClient, webhook.id);
       onDone(`Deleted ${webhook.url}.`);
     },
   });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfigDocument } from '@herald/shared';
-import { HeraldApiError, type ConfigDocument } from '@herald/sdk';
-import { CliError, EXIT, describeProblem } from '../client';
+import { HeraldApiError, describeProblem, type ConfigDocument } from '@herald/sdk';
+import { CliError, EXIT } from '../client';
 import { contextOf } from '../context';
 
 interface ApplyResult {
@@ -34,7 +34,7 @@ export function applyCommand(): Command {
       // The API checks the document (400 naming each field); the CLI sends it as the file has it.
       const result: ApplyResult = await herald.config.apply(document as ConfigDocument, { dryRun: Boolean(options.dryRun) }).catch((error: unknown) => {
         if (error instanceof HeraldApiError && BAD_FILE_STATUSES.has(error.status)) {
-          throw new CliError(`${options.file} was not applied: ${describeProblem(error.problem)}`, EXIT.usage, error.status);
+          throw new CliError(`${options.file} was not applied: ${describeProblem(error.problem, { fieldsOnLines: true })}`, EXIT.usage);
         }
         throw error;
       });

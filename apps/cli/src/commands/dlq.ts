@@ -11,12 +11,7 @@ interface FilterOptions {
 }
 
 function filterOf(options: FilterOptions): DeadLetterFilter {
-  return {
-    ...(options.webhook ? { webhookId: options.webhook } : {}),
-    ...(options.type ? { type: options.type } : {}),
-    ...(options.since ? { since: options.since } : {}),
-    ...(options.before ? { before: options.before } : {}),
-  };
+  return { webhookId: options.webhook, type: options.type, since: options.since, before: options.before };
 }
 
 function withFilters(command: Command): Command {

@@ -10,12 +10,17 @@ export class HeraldApiError extends HeraldError {
     /** RFC 9457 problem details; for invalid input, `errors` names each failing field. */
     readonly problem: Problem,
   ) {
-    super(HeraldApiError.describe(problem), 'api_error');
+    super(describeProblem(problem), 'api_error');
   }
+}
 
-  /** "Invalid request: Invalid field(s): url (url: required)". */
-  private static describe(problem: Problem): string {
-    const fields = problem.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
-    return `${problem.title}${problem.detail ? `: ${problem.detail}` : ''}${fields ? ` (${fields})` : ''}`;
-  }
+/**
+ * A problem in words: "Invalid request: Invalid field(s): url (url: required)"; with
+ * `{ fieldsOnLines: true }`, each failing field on a line of its own instead (for a terminal).
+ */
+export function describeProblem(problem: Problem, { fieldsOnLines = false } = {}): string {
+  const summary = `${problem.title}${problem.detail ? `: ${problem.detail}` : ''}`;
+  const fields = problem.errors?.map((e) => `${e.field}: ${e.message}`) ?? [];
+  if (fields.length === 0) return summary;
+  return fieldsOnLines ? `${summary}${fields.map((field) => `\n  ${field}`).join('')}` : `${summary} (${fields.join('; ')})`;
 }

@@ -8,6 +8,8 @@ export class HeraldNetworkError extends HeraldError {
     message: string,
     /** True when the request was abandoned after the client's `timeoutMs`. */
     readonly timedOut: boolean,
+    /** Why, in a word where the system gave one: `ECONNREFUSED`, `ENOTFOUND`, `timeout`, … */
+    readonly reason: string,
     options?: { cause?: unknown },
   ) {
     super(message, timedOut ? 'timeout' : 'network_error', options);

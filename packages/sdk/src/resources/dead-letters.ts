@@ -8,13 +8,9 @@ export interface DeadLetterListOptions extends DeadLetterFilter {
   cursor?: string;
 }
 
+/** The filter as sent: openapi-fetch leaves undefined query values out, JSON.stringify undefined body fields. */
 function filterFields(filter: DeadLetterFilter) {
-  return {
-    ...(filter.webhookId === undefined ? {} : { webhookId: filter.webhookId }),
-    ...(filter.type === undefined ? {} : { type: filter.type }),
-    ...(filter.since === undefined ? {} : { since: timeParam(filter.since) }),
-    ...(filter.before === undefined ? {} : { before: timeParam(filter.before) }),
-  };
+  return { webhookId: filter.webhookId, type: filter.type, since: timeParam(filter.since), before: timeParam(filter.before) };
 }
 
 export class DeadLettersResource {
@@ -22,11 +18,7 @@ export class DeadLettersResource {
 
   /** One page of dead letters, newest first: `{ items, next }`; pass `next` as `cursor` for the page after. */
   async list(options: DeadLetterListOptions = {}): Promise<Page<DeadLetter>> {
-    const query = {
-      ...filterFields(options),
-      ...(options.limit === undefined ? {} : { limit: options.limit }),
-      ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
-    };
+    const query = { ...filterFields(options), limit: options.limit, cursor: options.cursor };
     const page = unwrap(await this.context.api.GET('/v1/dead-letters', { params: { query } }));
     return { items: page.data, next: page.next };
   }
@@ -35,7 +27,7 @@ export class DeadLettersResource {
   async *pages(options: Omit<DeadLetterListOptions, 'cursor'> = {}): AsyncGenerator<Page<DeadLetter>, void, undefined> {
     let cursor: string | undefined;
     do {
-      const page = await this.list({ ...options, ...(cursor === undefined ? {} : { cursor }) });
+      const page = await this.list({ ...options, cursor });
       // A full last page still carries a `next`, whose page is empty: that one is not yielded.
       if (page.items.length === 0 && cursor !== undefined) return;
       yield page;
@@ -54,7 +46,7 @@ export class DeadLettersResource {
     if ('ids' in input) {
       return unwrap(await this.context.api.POST('/v1/dead-letters/replay', { body: { ids: input.ids }, fetch: this.context.fetchFor({ idempotent: true }) }));
     }
-    const body = { ...filterFields(input), ...(input.limit === undefined ? {} : { limit: input.limit }) };
+    const body = { ...filterFields(input), limit: input.limit };
     return unwrap(await this.context.api.POST('/v1/dead-letters/replay', { body }));
   }
 

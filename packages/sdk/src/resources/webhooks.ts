@@ -62,7 +62,7 @@ export class WebhooksResource {
     const { since, ...rest } = query;
     const page = unwrap(
       await this.context.api.GET('/v1/webhooks/{id}/deliveries', {
-        params: { path: { id }, query: { ...rest, ...(since === undefined ? {} : { since: timeParam(since) }) } },
+        params: { path: { id }, query: { ...rest, since: timeParam(since) } },
       }),
     );
     return { items: page.data, next: page.nextOffset };

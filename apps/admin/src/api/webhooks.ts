@@ -1,0 +1,34 @@
+// The console's webhooks in TanStack Query's cache: one list (['webhooks']) and one entry per
+// webhook (['webhook', id], under which its stats and log sit too). What an action returns is
+// written into both, so that no page asks the API again for what it was just told.
+import { useQuery, type QueryClient } from '@tanstack/react-query';
+import type { Webhook } from '@herald/sdk/browser';
+import { useSession } from '../session/SessionContext';
+
+const LIST_KEY = ['webhooks'];
+
+/** Every webhook the token may see; `refetchInterval` keeps a page that shows health up to date. */
+export function useWebhooks({ refetchInterval }: { refetchInterval?: number } = {}) {
+  const { client } = useSession();
+  return useQuery({ queryKey: LIST_KEY, queryFn: () => client.webhooks.list(), refetchInterval });
+}
+
+/** A webhook's URL by id, for tables that name webhooks (its id until the list is in, or if it is gone). */
+export function useWebhookUrl(): (id: string) => string {
+  const webhooks = useWebhooks();
+  return (id) => webhooks.data?.find((webhook) => webhook.id === id)?.url ?? id;
+}
+
+/** A webhook as the API just returned it (created or saved): into the list and its own entry. */
+export function storeWebhook(queryClient: QueryClient, saved: Webhook): void {
+  queryClient.setQueryData(['webhook', saved.id], saved);
+  queryClient.setQueryData<Webhook[]>(LIST_KEY, (list) =>
+    list && (list.some((webhook) => webhook.id === saved.id) ? list.map((webhook) => (webhook.id === saved.id ? saved : webhook)) : [...list, saved]),
+  );
+}
+
+/** A deleted webhook: out of the list, and its own entries (stats, log) dropped. */
+export function forgetWebhook(queryClient: QueryClient, id: string): void {
+  queryClient.setQueryData<Webhook[]>(LIST_KEY, (list) => list?.filter((webhook) => webhook.id !== id));
+  queryClient.removeQueries({ queryKey: ['webhook', id] });
+}
