@@ -28,6 +28,11 @@ export function fieldErrors(error: z.ZodError, root?: string): FieldError[] {
   });
 }
 
+/** The 400 for input that names its failing fields. */
+export function invalidFields(errors: FieldError[]): HttpProblem {
+  return new HttpProblem(400, 'Invalid request', `Invalid field(s): ${errors.map((e) => e.field).join(', ')}`, errors);
+}
+
 /**
  * Parses `value` with `schema` or throws a 400 naming every failing field; `root` prefixes the
  * field paths when `value` sits inside the body (`events.3`).
@@ -37,10 +42,10 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, root?
   // zod skips a "__proto__" key (in records too), which would drop it and its value silently.
   const protoErrors = protoKeyIssues(value).map(({ path, message }) => ({ field: [...(root ? [root] : []), ...path.map(String)].join('.'), message }));
   if (result.success && protoErrors.length === 0) return result.data;
-  // A key zod skipped may still be reported by it (an unknown field, say): it is named once.
+  // zod reports a "__proto__" key it skipped only as an unknown field, if at all: it is named once.
   const named = new Set(protoErrors.map((error) => error.field));
   const errors = [...protoErrors, ...(result.success ? [] : fieldErrors(result.error, root).filter((error) => !named.has(error.field)))];
-  throw new HttpProblem(400, 'Invalid request', `Invalid field(s): ${errors.map((e) => e.field).join(', ')}`, errors);
+  throw invalidFields(errors);
 }
 
 export function sendProblem(res: Response, problem: HttpProblem): void {

@@ -1,4 +1,5 @@
 // What POST /v1/events does with input it cannot keep exactly as sent: it refuses it, naming why.
+import { MAX_EVENT_BYTES } from '@herald/shared';
 import request from './support/checked-request';
 import { adminAuth, inProcessApi, type InProcessApi } from './support/in-process-api';
 
@@ -73,6 +74,30 @@ describe('"__proto__" keys in event data', () => {
     // Keys that merely look alike are data like any other.
     const alike = await postRaw('/v1/events', '{"type":"proto.key","data":{"proto":1,"constructor":2,"__proto":3}}');
     expect(alike.status).toBe(202);
+  });
+});
+
+describe('the 1 MiB limit', () => {
+  /** The text the last accepted event was stored as. */
+  const lastStored = async () => {
+    const [[, fields]] = (await api.redis.xrevrange(api.keys.eventsStream, '+', '-', 'COUNT', 1)) as [[string, string[]]];
+    return fields[fields.indexOf('event') + 1] as string;
+  };
+  const post = (s: string, key?: string) =>
+    request(api.app).post('/v1/events').set(adminAuth).set(key ? { 'idempotency-key': key } : {}).send({ type: 'size.edge', data: { s } });
+
+  it('applies to the event as stored, its id from the Idempotency-Key header included', async () => {
+    expect((await post('x')).status).toBe(202);
+    const overhead = Buffer.byteLength(await lastStored()) - 1;
+    // Stored 50 bytes under the limit: accepted, and stored at exactly that size.
+    const padding = 'x'.repeat(MAX_EVENT_BYTES - 50 - overhead);
+    expect((await post(padding)).status).toBe(202);
+    expect(Buffer.byteLength(await lastStored())).toBe(MAX_EVENT_BYTES - 50);
+    // The same body with a 256-character key is stored with "id" too: over the limit.
+    const before = await streamLength();
+    const keyed = await post(padding, 'k'.repeat(256));
+    expect(keyed.status).toBe(413);
+    expect(await streamLength()).toBe(before);
   });
 });
 

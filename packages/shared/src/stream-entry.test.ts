@@ -46,11 +46,19 @@ describe('decodeStreamEntry', () => {
       { type: 'Not Dotted', data: {}, tenant: 'acme' },
       { type: 'a.b', data: {}, tenant: 'no spaces' },
       { type: 'a.b', data: JSON.parse('{"__proto__":{"x":1}}'), tenant: 'acme' },
+      { type: 'a.b', data: JSON.parse(`${'{"a":'.repeat(100)}1${'}'.repeat(100)}`), tenant: 'acme' },
+      { type: 'a.b', data: {}, tenant: 'acme', occurredAt: 'yesterday' },
+      { type: 'a.b', data: {}, tenant: 'acme', id: 'k'.repeat(257) },
+      { type: 'a.b', data: {}, tenant: 'acme', id: '' },
+      { type: 'a.b', data: {}, tenant: 'acme', extra: 1 },
     ]) {
       const result = decodeStreamEntry('1700000000124-0', fields(odd));
       expect(result.ok).toBe(false);
     }
     expect(decodeStreamEntry('1700000000124-0', fields({ data: {}, tenant: 'acme' }))).toMatchObject({ ok: false, reason: /type: required/ });
+    // A "__proto__" key spelled with escapes in the entry's text is the same key once parsed.
+    const escaped = ['event', '{"type":"a.b","tenant":"acme","data":{"\\u005f_proto__":{"x":1}}}', 'eventId', 'evt_abc', 'receivedAt', '1700000000123'];
+    expect(decodeStreamEntry('1700000000124-0', escaped)).toMatchObject({ ok: false, reason: /data\.__proto__: is a key named "__proto__"/ });
   });
 
   it.each([

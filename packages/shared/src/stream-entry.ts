@@ -1,8 +1,18 @@
 // The events stream's entry format, written by the API (and producers) and read by fan-out.
 import { eventIdForStreamEntry } from './ids';
 import { isOperationalEventType } from './keys';
-import { MAX_EVENT_BYTES, eventInputSchema, type StoredEvent } from './schemas/event';
-import { EVENT_TYPE_MAX_LENGTH, EVENT_TYPE_PATTERN, TENANT_MAX_LENGTH, TENANT_PATTERN, plainMessages } from './schemas/common';
+import { EVENT_KEY_MAX_LENGTH, MAX_EVENT_BYTES, eventInputSchema, occurredAtSchema, type StoredEvent } from './schemas/event';
+import {
+  EVENT_TYPE_MAX_LENGTH,
+  EVENT_TYPE_PATTERN,
+  MAX_JSON_DEPTH,
+  TENANT_MAX_LENGTH,
+  TENANT_PATTERN,
+  jsonDepth,
+  plainMessages,
+  protoKeyIssues,
+  protoKeyPaths,
+} from './schemas/common';
 
 /** Fields of an events stream entry. Producers writing directly set only `event`. */
 export const STREAM_FIELDS = {
@@ -21,34 +31,46 @@ export type DecodedEntry =
   | { ok: true; event: StoredEvent; viaApi: boolean }
   | { ok: false; reason: string };
 
+interface CheckedInput {
+  type: string;
+  tenant: string;
+  data: Record<string, unknown>;
+  id?: string | undefined;
+  occurredAt?: string | undefined;
+}
+
+const INPUT_FIELDS = new Set(['type', 'tenant', 'data', 'id', 'occurredAt']);
+
 /**
  * An entry Herald wrote itself (the API, which validated the event with the same schema before
  * appending it, or a worker publishing an operational event) carries its `eventId` and
- * `receivedAt`: its event is taken as it is, after a check of its shape that costs a fraction of
- * the schema's (the hot path of every delivery). Anything else, or anything odd, goes through
- * the full schema.
+ * `receivedAt`: its event is checked by hand against the schema's rules, at a fraction of the
+ * schema's cost (the hot path of every delivery). A producer may write those fields too, so every
+ * rule holds here as well; anything odd goes through the full schema, which says what is wrong.
  */
-function writtenByHerald(fields: ReadonlyMap<string, string>, raw: string, json: unknown): StoredEvent | undefined {
-  const eventId = fields.get(STREAM_FIELDS.eventId);
-  const receivedAt = Number(fields.get(STREAM_FIELDS.receivedAt));
-  if (eventId === undefined || !EVENT_ID.test(eventId) || !(receivedAt > 0) || typeof json !== 'object' || json === null) return undefined;
+function checkedByHand(json: unknown): CheckedInput | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
   const input = json as Record<string, unknown>;
-  const data = input.data;
-  if (typeof input.type !== 'string' || typeof input.tenant !== 'string' || typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
-  // Producers may write these fields too: the rules that keep an event deliverable still hold.
-  const typeOk = input.type.length <= EVENT_TYPE_MAX_LENGTH && EVENT_TYPE_PATTERN.test(input.type);
-  const tenantOk = input.tenant.length <= TENANT_MAX_LENGTH && TENANT_PATTERN.test(input.tenant);
-  if (!typeOk || !tenantOk || raw.includes('"__proto__"')) return undefined;
-  if ((input.id !== undefined && typeof input.id !== 'string') || (input.occurredAt !== undefined && typeof input.occurredAt !== 'string')) return undefined;
+  const { type, tenant, data, id, occurredAt } = input;
+  if (typeof type !== 'string' || type.length > EVENT_TYPE_MAX_LENGTH || !EVENT_TYPE_PATTERN.test(type)) return undefined;
+  if (typeof tenant !== 'string' || tenant.length > TENANT_MAX_LENGTH || !TENANT_PATTERN.test(tenant)) return undefined;
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || jsonDepth(data) > MAX_JSON_DEPTH) return undefined;
+  if (id !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > EVENT_KEY_MAX_LENGTH)) return undefined;
+  if (occurredAt !== undefined && !occurredAtSchema.safeParse(occurredAt).success) return undefined;
+  if (!Object.keys(input).every((field) => INPUT_FIELDS.has(field)) || protoKeyPaths(data).length > 0) return undefined;
+  return input as unknown as CheckedInput;
+}
+
+function storedEvent(input: CheckedInput, id: string, receivedAt: number): StoredEvent {
   const event: StoredEvent = {
-    id: eventId,
+    id,
     type: input.type,
-    data: data as Record<string, unknown>,
+    data: input.data,
     tenant: input.tenant,
-    occurredAt: (input.occurredAt as string | undefined) ?? new Date(receivedAt).toISOString(),
+    occurredAt: input.occurredAt ?? new Date(receivedAt).toISOString(),
     receivedAt,
   };
-  if (input.id !== undefined) event.idempotencyKey = input.id as string;
+  if (input.id !== undefined) event.idempotencyKey = input.id;
   return event;
 }
 
@@ -69,35 +91,29 @@ export function decodeStreamEntry(entryId: string, fields: readonly string[]): D
   } catch (error) {
     return { ok: false, reason: `"event" is not valid JSON: ${(error as Error).message}` };
   }
-  const written = writtenByHerald(map, raw, json);
-  if (written) return { ok: true, event: written, viaApi: true };
+  const apiEventId = map.get(STREAM_FIELDS.eventId);
+  const receivedAtField = Number(map.get(STREAM_FIELDS.receivedAt));
+  if (apiEventId !== undefined && EVENT_ID.test(apiEventId) && receivedAtField > 0) {
+    const checked = checkedByHand(json);
+    if (checked) return { ok: true, event: storedEvent(checked, apiEventId, receivedAtField), viaApi: true };
+  }
   const parsed = eventInputSchema.safeParse(json, { error: plainMessages });
-  if (!parsed.success) {
-    const reason = parsed.error.issues
+  // zod skips a "__proto__" key, so the document itself is searched for one.
+  const protoIssues = protoKeyIssues(json);
+  if (!parsed.success || protoIssues.length > 0) {
+    const reason = [...protoIssues, ...(parsed.success ? [] : parsed.error.issues)]
       .map((issue) => `${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`)
       .join('; ');
     return { ok: false, reason: `invalid event: ${reason}` };
   }
   // Stream entry ids are "<ms>-<seq>"; a producer's own entry was received when it was added.
   const entryMs = Number(entryId.split('-')[0]);
-  const receivedAtField = Number(map.get(STREAM_FIELDS.receivedAt));
   const receivedAt = Number.isFinite(receivedAtField) && receivedAtField > 0 ? receivedAtField : entryMs;
-  const apiEventId = map.get(STREAM_FIELDS.eventId);
   if (apiEventId === undefined && isOperationalEventType(parsed.data.type)) {
     return { ok: false, reason: `type "${parsed.data.type}" is reserved for Herald's own events` };
   }
   if (apiEventId !== undefined && !EVENT_ID.test(apiEventId)) {
     return { ok: false, reason: `"${STREAM_FIELDS.eventId}" must look like evt_… (letters, digits, "_", "-")` };
   }
-  const input = parsed.data;
-  const event: StoredEvent = {
-    id: apiEventId ?? eventIdForStreamEntry(entryId),
-    type: input.type,
-    data: input.data,
-    tenant: input.tenant,
-    occurredAt: input.occurredAt ?? new Date(receivedAt).toISOString(),
-    receivedAt,
-  };
-  if (input.id !== undefined) event.idempotencyKey = input.id;
-  return { ok: true, event, viaApi: apiEventId !== undefined };
+  return { ok: true, event: storedEvent(parsed.data, apiEventId ?? eventIdForStreamEntry(entryId), receivedAt), viaApi: apiEventId !== undefined };
 }

@@ -8,7 +8,7 @@ import type { Queue } from 'bullmq';
 import { parse as parseCookies } from 'cookie';
 import { Router, type Request, type RequestHandler } from 'express';
 import { constantTimeEqual } from '@herald/shared';
-import { requireAdmin, requireBearer, type TokenCheck } from '../middleware/auth';
+import { bearerToken, requireAdmin, requireBearer, type TokenCheck } from '../middleware/auth';
 import { HttpProblem } from '../problem';
 import { QUEUES_COOKIE, QUEUES_PATH, QUEUES_SESSION_MS, issueQueuesSession, isValidQueuesSession } from './queues-session';
 
@@ -65,7 +65,7 @@ export function queuesRouter(options: QueuesRouterOptions): Router {
 
   const admitted: RequestHandler = (req, res, next) => {
     const cookie = parseCookies(req.get('cookie') ?? '')[QUEUES_COOKIE];
-    const bearer = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    const bearer = bearerToken(req);
     if (isValidQueuesSession(cookie, adminToken, now()) || (bearer !== undefined && constantTimeEqual(bearer, adminToken))) return next();
     if (req.accepts(['html', 'json']) === 'html') {
       res.status(401).type('html').send(SIGN_IN_FIRST);

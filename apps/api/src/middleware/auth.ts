@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { constantTimeEqual, hashToken, type TokenStore } from '@herald/shared';
 import { HttpProblem } from '../problem';
 
@@ -26,19 +26,22 @@ export interface TokenCheck {
   tokenStore: Pick<TokenStore, 'findByHash'>;
 }
 
+/** The token of an `Authorization: Bearer <token>` header, if the request has one. */
+export function bearerToken(req: Request): string | undefined {
+  return /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1];
+}
+
 /**
  * Requires `Authorization: Bearer <token>`: the admin token (compared in constant time) or a tenant
  * token (looked up by its SHA-256, so the token itself is never compared byte by byte).
  */
 export function requireBearer(check: TokenCheck): RequestHandler {
   return async (req, res, next) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match) {
+    const token = bearerToken(req);
+    if (token === undefined) {
       res.set('www-authenticate', 'Bearer');
       throw new HttpProblem(401, 'Unauthorized', 'Send Authorization: Bearer <token>');
     }
-    const token = match[1] as string;
     if (constantTimeEqual(token, check.adminToken)) {
       res.locals.principal = { kind: 'admin' };
       return next();

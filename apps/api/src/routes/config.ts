@@ -1,7 +1,7 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { ConfigError, configFileSchema, envReferencePaths, parseConfigYaml, type TargetPolicy, type WebhookStore } from '@herald/shared';
-import { HttpProblem, parseOr400 } from '../problem';
+import { HttpProblem, invalidFields, parseOr400 } from '../problem';
 import { applyConfig, ConfigApplyError } from '../services/config-apply';
 
 /** The YAML media types in use; a config file is YAML, so a body may be too. */
@@ -41,7 +41,7 @@ function refuseEnvReferences(document: unknown): void {
   const paths = envReferencePaths(document);
   if (paths.length === 0) return;
   const errors = paths.map((field) => ({ field, message: 'holds a ${env.NAME} reference: `herald apply -f <file>` resolves those before sending' }));
-  throw new HttpProblem(400, 'Invalid request', `Invalid field(s): ${paths.join(', ')}`, errors);
+  throw invalidFields(errors);
 }
 
 /** POST /v1/config/apply (admin): declarative webhooks, `?dryRun=true` to see what would change. */

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { MAX_EVENT_BYTES, eventInputSchema, eventTypeSchema, isOperationalEventType, numberFromText, type ParsedEventInput } from '@herald/shared';
 import { HISTORY_SIZE, type EventHistory } from '../services/event-history';
 import type { AttemptLog } from '../services/attempt-log';
-import type { EventIngest } from '../services/event-ingest';
-import { HttpProblem, describeLimit, parseOr400 } from '../problem';
+import type { AcceptedEvent, EventIngest } from '../services/event-ingest';
+import { HttpProblem, describeLimit, invalidFields, parseOr400 } from '../problem';
 import { tenantScope, type Principal } from '../middleware/auth';
 import type { ApiMetrics } from '../metrics';
 
@@ -60,17 +60,22 @@ export function eventsRouter(ingest: EventIngest, metrics: ApiMetrics, history: 
     res.json({ id: req.params.id, event, deliveries: shown });
   });
 
-  /** Pins a validated event to the caller's tenant and checks its size. */
-  function acceptEvent(event: ParsedEventInput, raw: unknown, principal: Principal, field_?: string): ParsedEventInput {
-    if (isOperationalEventType(event.type)) {
+  /**
+   * Pins a validated event to the caller's tenant (and to the Idempotency-Key header's id, when the
+   * body has none), and checks the size of the text that is then stored.
+   */
+  function acceptEvent(parsed: ParsedEventInput, raw: unknown, principal: Principal, field_?: string, headerId?: string): AcceptedEvent {
+    if (isOperationalEventType(parsed.type)) {
       const field = field_ ? `${field_}.type` : 'type';
-      throw new HttpProblem(400, 'Invalid request', `Invalid field(s): ${field}`, [{ field, message: "is reserved for Herald's own events" }]);
+      throw invalidFields([{ field, message: "is reserved for Herald's own events" }]);
     }
-    const tenant = tenantScope(principal, (raw as { tenant?: string }).tenant) ?? event.tenant;
-    if (Buffer.byteLength(JSON.stringify(event)) > MAX_EVENT_BYTES) {
+    const tenant = tenantScope(principal, (raw as { tenant?: string }).tenant) ?? parsed.tenant;
+    const event = { ...parsed, tenant, ...(parsed.id === undefined && headerId !== undefined ? { id: headerId } : {}) };
+    const json = JSON.stringify(event);
+    if (Buffer.byteLength(json) > MAX_EVENT_BYTES) {
       throw new HttpProblem(413, 'Payload too large', `${field_ ?? 'The event'} exceeds the limit of ${describeLimit(MAX_EVENT_BYTES)}`);
     }
-    return { ...event, tenant };
+    return { event, json };
   }
 
   router.post('/', async (req, res) => {
@@ -81,9 +86,7 @@ export function eventsRouter(ingest: EventIngest, metrics: ApiMetrics, history: 
         { field: '(body)', message: 'must be a JSON object' },
       ]);
     }
-    const event = acceptEvent(parseOr400(eventInputSchema, body), body, res.locals.principal);
-    if (event.id === undefined && header !== undefined) event.id = header;
-    const [result] = await ingest.ingest([event]);
+    const [result] = await ingest.ingest([acceptEvent(parseOr400(eventInputSchema, body), body, res.locals.principal, undefined, header)]);
     if (result && !result.duplicate) metrics.eventsIngested.inc({ source: 'http' });
     res.status(202).json(result);
   });

@@ -15,7 +15,7 @@ import {
   type Webhook,
   type WebhookStore,
 } from '@herald/shared';
-import { HttpProblem, fieldErrors, parseOr400 } from '../problem';
+import { HttpProblem, fieldErrors, invalidFields, parseOr400 } from '../problem';
 import { tenantScope, type Principal } from '../middleware/auth';
 import type { AttemptLog } from '../services/attempt-log';
 import type { TestDelivery } from '../services/test-delivery';
@@ -89,7 +89,7 @@ export function webhooksRouter(
   async function checkTarget(url: string | undefined): Promise<void> {
     if (url === undefined) return;
     const refused = await refusedTargetUrl(url, targetPolicy);
-    if (refused) throw new HttpProblem(400, 'Invalid request', `Invalid field(s): url`, [{ field: 'url', message: refused }]);
+    if (refused) throw invalidFields([{ field: 'url', message: refused }]);
   }
 
   /** The webhook, if it exists and the caller may see it; a 404 otherwise (never a 403 that leaks existence). */
@@ -147,8 +147,7 @@ export function webhooksRouter(
     await checkNameFree(patch.name, existing.tenant, existing.id);
     const updated = await store.update(req.params.id, patch).catch((error: unknown) => {
       if (!(error instanceof InvalidWebhookError)) throw error;
-      const errors = fieldErrors(error.validation);
-      throw new HttpProblem(400, 'Invalid request', `Invalid field(s): ${errors.map((e) => e.field).join(', ')}`, errors);
+      throw invalidFields(fieldErrors(error.validation));
     });
     if (!updated) throw new HttpProblem(404, 'Not found', `No webhook ${req.params.id}`);
     res.json(toPublicWebhook(updated));

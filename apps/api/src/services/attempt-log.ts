@@ -10,8 +10,6 @@ export interface AttemptFilter {
   sinceMs?: number;
 }
 
-export type { WebhookStats };
-
 const PAGE = 1000;
 
 function matches(attempt: DeliveryAttempt, filter: AttemptFilter): boolean {

@@ -10,8 +10,6 @@ import {
 } from '@herald/shared';
 import type { ReplayResult } from '../schemas/responses';
 
-export type { ReplayResult };
-
 const CHUNK = 500;
 
 export class DeadLetterReplay {

@@ -1,7 +1,7 @@
 // EventIngest against the run's real redis-server: what a consumer of the stream sees of a batch.
 import { createRedis, redisKeys, type ParsedEventInput, type RedisClient } from '@herald/shared';
 import { testRedisUrl, uniquePrefix, waitFor } from '@herald/testing';
-import { EventIngest } from './event-ingest';
+import { EventIngest, type AcceptedEvent } from './event-ingest';
 
 const keys = redisKeys(uniquePrefix('event-ingest'));
 const readerName = `event-ingest-reader-${process.pid}`;
@@ -18,8 +18,10 @@ afterAll(() => {
   reader.disconnect();
 });
 
-const event = (n: number, id?: string): ParsedEventInput =>
-  ({ type: 'order.created', tenant: 'default', data: { n }, ...(id ? { id } : {}) }) as ParsedEventInput;
+const event = (n: number, id?: string): AcceptedEvent => {
+  const input = { type: 'order.created', tenant: 'default', data: { n }, ...(id ? { id } : {}) } as ParsedEventInput;
+  return { event: input, json: JSON.stringify(input) };
+};
 
 it('appends a batch at once: a reader blocked on the stream wakes with every event of it', async () => {
   await redis.xgroup('CREATE', keys.eventsStream, 'readers', '$', 'MKSTREAM');

@@ -5,8 +5,11 @@ import type { PublishResult } from '../schemas/responses';
 
 const INGEST_EVENTS = new LuaScript(join(__dirname, '..', 'lua', 'ingest-events-n.lua'));
 
-/** Herald's event id (for a duplicate, the id its idempotency key was first accepted as) and whether it was one. */
-export type IngestResult = PublishResult;
+/** An event ready to append: its tenant and id settled, and `json` the text that is stored. */
+export interface AcceptedEvent {
+  event: ParsedEventInput;
+  json: string;
+}
 
 export interface EventIngestOptions {
   streamMaxLen: number;
@@ -26,13 +29,13 @@ export class EventIngest {
    * blocked on the stream wakes once with the whole batch rather than with its first event, and
    * another client's entries never land inside it.
    */
-  async ingest(events: readonly ParsedEventInput[], nowMs: number = Date.now()): Promise<IngestResult[]> {
+  async ingest(events: readonly AcceptedEvent[], nowMs: number = Date.now()): Promise<PublishResult[]> {
     const keys = [this.keys.eventsStream];
     const args: (string | number)[] = [
       this.options.streamMaxLen, this.options.idempotencyTtlSeconds, nowMs, STREAM_FIELDS.event, STREAM_FIELDS.eventId, STREAM_FIELDS.receivedAt,
     ];
-    for (const event of events) {
-      args.push(newEventId(nowMs), JSON.stringify(event), event.id === undefined ? 0 : 1);
+    for (const { event, json } of events) {
+      args.push(newEventId(nowMs), json, event.id === undefined ? 0 : 1);
       if (event.id !== undefined) keys.push(this.keys.idempotency(event.tenant, event.id));
     }
     const reply = (await INGEST_EVENTS.run(this.redis, keys, args)) as (number | string)[];

@@ -840,6 +840,7 @@ export interface components {
             type: string;
             /**
              * @description A JSON object, delivered exactly as sent; nested at most 64 levels. A key named "__proto__" anywhere in it is refused (400).
+             * @default {}
              * @example {
              *       "invoice": 42,
              *       "amount": 1200

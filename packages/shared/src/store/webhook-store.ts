@@ -62,11 +62,15 @@ const CHANGES_KEPT = 10_000;
  * webhook each recent version changed (every write goes through lua/write-webhook-4.lua).
  */
 export class WebhookStore {
+  private readonly circuits: CircuitBreaker;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly changesKept: number = CHANGES_KEPT,
-  ) {}
+  ) {
+    this.circuits = new CircuitBreaker(redis, keys);
+  }
 
   async create(input: z.output<typeof webhookCreateSchema>, nowMs: number = Date.now()): Promise<Webhook> {
     const now = new Date(nowMs).toISOString();
@@ -177,14 +181,13 @@ export class WebhookStore {
       }
       return checkedAsNew(merged);
     });
-    const circuits = new CircuitBreaker(this.redis, this.keys);
     // A webhook switched back on starts with a closed circuit and a full bucket.
     if (updated && reEnabled) {
-      await execOrThrow(circuits.queueForget(this.redis.multi().del(this.keys.rateLimit(id)), id, { keepStreak: false }));
+      await execOrThrow(this.circuits.queueForget(this.redis.multi().del(this.keys.rateLimit(id)), id, { keepStreak: false }));
     } else if (updated && breakerSwitchedOff) {
       // No breaker, no open circuit: the state goes (and the open-circuits gauge with it); the
       // failure streak stays, since a webhook failing continuously is disabled either way.
-      await execOrThrow(circuits.queueForget(this.redis.multi(), id, { keepStreak: true }));
+      await execOrThrow(this.circuits.queueForget(this.redis.multi(), id, { keepStreak: true }));
     }
     return updated;
   }
@@ -236,7 +239,7 @@ export class WebhookStore {
     WRITE_WEBHOOK.define(this.redis);
     const transaction = WRITE_WEBHOOK.queue(this.redis.multi(), this.writeKeys(), writeArgs({ id, mode: 'delete', readJson: '', json: '', changesKept: this.changesKept }))
       .del(this.keys.attempts(id), this.keys.webhookStats(id), this.keys.rateLimit(id));
-    const [removed] = await execOrThrow(new CircuitBreaker(this.redis, this.keys).queueForget(transaction, id, { keepStreak: false }));
+    const [removed] = await execOrThrow(this.circuits.queueForget(transaction, id, { keepStreak: false }));
     return removed === 1;
   }
 }
