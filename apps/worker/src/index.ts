@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     },
     onCircuitChanges: (webhook, changes, reason) => void effects.circuitChanged(webhook, changes, reason),
   });
-  const direct = new DirectDelivery({ http, slots, settler, policies, effects, metrics, logger });
+  const direct = new DirectDelivery({ http, slots, settler, policies, effects, metrics });
   const processor = new DeliveryProcessor({
     webhooks,
     http,
@@ -92,7 +92,6 @@ async function main(): Promise<void> {
     effects,
     events,
     metrics,
-    logger,
     webhookCacheMs: env.HERALD_WEBHOOK_CACHE_MS,
     rateLimitEventWindowMs: env.HERALD_RATE_LIMIT_EVENT_WINDOW_MS,
   });

@@ -139,5 +139,4 @@ export {
   type CircuitDefaults,
   type CircuitEffect,
   type CircuitSettings,
-  type CircuitState,
 } from './circuit/circuit-breaker';

@@ -1,11 +1,13 @@
 // One attempt at one delivery, the same whichever way it came (straight from the stream or from the
 // queue): build and sign the request, send it, classify the answer; then what the attempt leaves to
-// write (settlementFor) and to count (countAttempt).
-import type { CircuitSettings, DeadLetter, DeliveryAttempt, StoredEvent, Webhook } from '@herald/shared';
+// write (settlementFor) and what follows once it is written (afterSettled).
+import type { CircuitSettings, DeadLetter, DeliveryAttempt, RetryPolicy, StoredEvent, Webhook } from '@herald/shared';
 import type { WorkerMetrics } from '../metrics';
+import type { SlotLease } from '../policies/delivery-slots';
+import { AttemptEffects } from './attempt-effects';
 import { classify, type Verdict } from './classify';
-import type { Decision } from './decide';
-import { RENDER_FAILED, type HttpClient, type HttpResult } from './http-client';
+import { decide, type Decision } from './decide';
+import { RENDER_FAILED, isTimeout, type HttpClient, type HttpResult } from './http-client';
 import { buildRequest } from './request-builder';
 import type { Settlement } from './settler';
 
@@ -41,9 +43,42 @@ export async function runAttempt(http: HttpClient, target: DeliveryTarget): Prom
   return { result, verdict: classify(result, finishedMs), startedMs, finishedMs, durationMs };
 }
 
-/** Whether the attempt ran out of time, answering or connecting: its endpoint's cap shrinks. */
-export function timedOut(run: AttemptRun): boolean {
-  return run.result.kind === 'error' && (run.result.code === 'TIMEOUT' || run.result.code === 'UND_ERR_CONNECT_TIMEOUT');
+/**
+ * One attempt in the slot `lease` holds: `admit` first when given (the queue's circuit and rate
+ * checks), then the request; the lease goes back with what the attempt said of its endpoint, and
+ * the attempt is decided under `policy`.
+ */
+export async function attemptInSlot(
+  http: HttpClient,
+  lease: SlotLease,
+  target: DeliveryTarget,
+  policy: RetryPolicy,
+  admit?: () => Promise<void>,
+): Promise<{ run: AttemptRun; decision: Decision }> {
+  let run: AttemptRun;
+  try {
+    await admit?.();
+    run = await runAttempt(http, target);
+  } catch (error) {
+    lease.releaseUnused();
+    throw error;
+  }
+  const answered = run.result.kind === 'response';
+  // An endpoint that lets its attempts time out gets a smaller cap.
+  lease.release({ timedOut: isTimeout(run.result), answered, durationMs: run.durationMs });
+  const decision = decide({ verdict: run.verdict, answered, attempt: target.attempt, maxAttempts: target.maxAttempts, policy });
+  return { run, decision };
+}
+
+/** Once the attempt is written: counted in the metrics, and its operational effects followed. */
+export async function afterSettled(
+  deps: { metrics: WorkerMetrics; effects: AttemptEffects },
+  target: DeliveryTarget,
+  run: AttemptRun,
+  decision: Decision,
+): Promise<void> {
+  countAttempt(deps.metrics, run, decision, target.event);
+  if (AttemptEffects.follow(decision)) await deps.effects.attempted(target.webhook, { deliveryId: target.deliveryId, event: target.event }, decision);
 }
 
 /**
@@ -115,7 +150,7 @@ export function deadLetterFor(
 }
 
 /** The attempt in the worker's Prometheus metrics. */
-export function countAttempt(metrics: WorkerMetrics, run: AttemptRun, decision: Decision, event: StoredEvent): void {
+function countAttempt(metrics: WorkerMetrics, run: AttemptRun, decision: Decision, event: StoredEvent): void {
   metrics.deliveries.inc({ outcome: decision.outcome });
   metrics.deliveryDuration.observe(run.durationMs / 1000);
   if (decision.outcome === 'success') metrics.eventToDelivery.observe(Math.max(0, run.finishedMs - event.receivedAt) / 1000);

@@ -1,13 +1,12 @@
 // Delivers straight from the stream: a delivery the fan-out admitted is attempted at once in this
 // worker, and only what must wait becomes a job — its retry after a failed attempt, or the
 // delivery itself when its webhook cannot take it now (deferred, no attempt spent).
-import { deliveryIdFor, deliveryJob, maxAttempts, type Logger, type StoredEvent, type Webhook } from '@herald/shared';
+import { deliveryIdFor, deliveryJob, maxAttempts, type StoredEvent, type Webhook } from '@herald/shared';
 import type { WorkerMetrics } from '../metrics';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots, SlotLease } from '../policies/delivery-slots';
-import { countAttempt, runAttempt, settlementFor, timedOut, type DeliveryTarget } from './attempt';
-import { AttemptEffects } from './attempt-effects';
-import { decide } from './decide';
+import { afterSettled, attemptInSlot, settlementFor, type DeliveryTarget } from './attempt';
+import type { AttemptEffects } from './attempt-effects';
 import type { HttpClient } from './http-client';
 import type { EntryRef, Settler } from './settler';
 
@@ -36,7 +35,6 @@ export interface DirectDeliveryDeps {
   policies: DeliveryPolicies;
   effects: AttemptEffects;
   metrics: WorkerMetrics;
-  logger: Logger;
 }
 
 export class DirectDelivery {
@@ -59,20 +57,11 @@ export class DirectDelivery {
     const { webhook, event, entry } = planned;
     const deliveryId = deliveryIdFor(event.id, webhook.id);
     const target: DeliveryTarget = { webhook, event, deliveryId, runId: deliveryId, attempt: 1, maxAttempts: maxAttempts(webhook.retry), replay: 0 };
-    let run;
-    try {
-      run = await runAttempt(this.deps.http, target);
-    } catch (error) {
-      lease.releaseUnused();
-      throw error;
-    }
-    lease.release({ timedOut: timedOut(run), answered: run.result.kind === 'response', durationMs: run.durationMs });
-    const decision = decide({ verdict: run.verdict, answered: run.result.kind === 'response', attempt: 1, maxAttempts: target.maxAttempts, policy: webhook.retry });
+    const { run, decision } = await attemptInSlot(this.deps.http, lease, target, webhook.retry);
     const settlement = settlementFor(target, run, decision, { settings: this.deps.policies.circuit(webhook), token: deliveryId });
     if (decision.outcome === 'retry') settlement.job = deliveryJob(event, webhook, { attemptsBefore: 1, delayMs: decision.delayMs });
     await this.deps.settler.settle({ ...settlement, entry });
-    countAttempt(this.deps.metrics, run, decision, event);
-    if (AttemptEffects.follow(decision)) await this.deps.effects.attempted(webhook, { deliveryId, event }, decision);
+    await afterSettled(this.deps, target, run, decision);
   }
 
   private async defer(planned: PlannedDelivery, deferral: { reason: DeferReason; delayMs: number }): Promise<void> {

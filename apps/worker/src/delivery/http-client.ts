@@ -8,6 +8,13 @@ import { refusedAddress, type TargetPolicy } from '@herald/shared';
 export const TARGET_REFUSED = 'TARGET_REFUSED';
 /** The error code of a delivery whose body could not be built (its template failed). */
 export const RENDER_FAILED = 'RENDER_FAILED';
+/** The code of an attempt that got no (whole) answer within the webhook's timeout. */
+export const TIMEOUT = 'TIMEOUT';
+
+/** Whether an attempt ran out of time, answering or connecting. */
+export function isTimeout(result: HttpResult): boolean {
+  return result.kind === 'error' && (result.code === TIMEOUT || result.code === 'UND_ERR_CONNECT_TIMEOUT');
+}
 
 /** Bytes of a response body kept for the attempt log; larger bodies are not buffered. */
 export const RESPONSE_BODY_LIMIT = 1024;
@@ -174,7 +181,7 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
     if (this.statusCode > 0) return this.answer(`[response body unreadable: ${error.message}]`);
     const err = error as Error & { code?: string; cause?: { code?: string } };
     const timedOut = err.name === 'TimeoutError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT';
-    this.settle({ kind: 'error', code: timedOut ? 'TIMEOUT' : (err.code ?? err.cause?.code ?? err.name), message: err.message });
+    this.settle({ kind: 'error', code: timedOut ? TIMEOUT : (err.code ?? err.cause?.code ?? err.name), message: err.message });
   }
 
   private expire(timeoutMs: number): void {

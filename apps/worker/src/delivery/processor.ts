@@ -9,7 +9,6 @@ import {
   retryDelayMs,
   retryPolicySchema,
   type DeliveryJobData,
-  type Logger,
   type Webhook,
 } from '@herald/shared';
 import type { WebhookCache } from '../webhook-cache';
@@ -17,9 +16,8 @@ import type { WorkerMetrics } from '../metrics';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots } from '../policies/delivery-slots';
 import type { OperationalEvents } from '../policies/operational-events';
-import { countAttempt, runAttempt, settlementFor, timedOut, type DeliveryTarget } from './attempt';
-import { AttemptEffects } from './attempt-effects';
-import { decide } from './decide';
+import { afterSettled, attemptInSlot, settlementFor, type DeliveryTarget } from './attempt';
+import type { AttemptEffects } from './attempt-effects';
 import { DeadLetteredError, RetryableDeliveryError, UnreadableJobError } from './errors';
 import type { HttpClient } from './http-client';
 import type { Settler } from './settler';
@@ -37,7 +35,6 @@ export interface ProcessorDeps {
   effects: AttemptEffects;
   events: OperationalEvents;
   metrics: WorkerMetrics;
-  logger: Logger;
   /** How stale the cached webhook may be, in ms. */
   webhookCacheMs: number;
   /** rate_limit.exceeded goes out at most once per webhook in this window. */
@@ -55,7 +52,7 @@ export function deliveryBackoff(attemptsMade: number, _type?: string, error?: Er
 }
 
 /** The job's data, or UnreadableJobError (BullMQ fails it at once; the worker dead-letters what it can). */
-export function readJob(job: Job): DeliveryJobData {
+function readJob(job: Job): DeliveryJobData {
   const parsed = deliveryJobDataSchema.safeParse(job.data);
   if (!parsed.success) throw new UnreadableJobError(`unreadable delivery job: ${parsed.error.message}`);
   return parsed.data;
@@ -84,21 +81,11 @@ export class DeliveryProcessor {
       maxAttempts: data.attemptsBefore + (job.opts.attempts ?? 1),
       replay: data.replay,
     };
-    let run;
-    try {
-      // A token taken for it before it was queued counts for its first attempt.
-      await this.admit(webhook, job, token, { rate: !(data.rateAdmitted && job.attemptsMade === 0) });
-      run = await runAttempt(this.deps.http, target);
-    } catch (error) {
-      grant.lease.releaseUnused();
-      throw error;
-    }
-    grant.lease.release({ timedOut: timedOut(run), answered: run.result.kind === 'response', durationMs: run.durationMs });
-
-    const decision = decide({ verdict: run.verdict, answered: run.result.kind === 'response', attempt: target.attempt, maxAttempts: target.maxAttempts, policy: data.retry });
+    // A token taken for it before it was queued counts for its first attempt.
+    const admit = () => this.admit(webhook, job, token, { rate: !(data.rateAdmitted && job.attemptsMade === 0) });
+    const { run, decision } = await attemptInSlot(this.deps.http, grant.lease, target, data.retry, admit);
     await this.deps.settler.settle(settlementFor(target, run, decision, { settings: this.deps.policies.circuit(webhook), token: String(job.id) }));
-    countAttempt(this.deps.metrics, run, decision, data.event);
-    if (AttemptEffects.follow(decision)) await this.deps.effects.attempted(webhook, { deliveryId: data.deliveryId, event: data.event }, decision);
+    await afterSettled(this.deps, target, run, decision);
 
     if (decision.outcome === 'success' && run.result.kind === 'response') {
       return { outcome: 'success', statusCode: run.result.statusCode, attempt: target.attempt };

@@ -89,7 +89,7 @@ export async function settle(redis: RedisClient, keys: RedisKeys, batch: SettleB
   return changes;
 }
 
-export function settleArguments(keys: RedisKeys, batch: SettleBatch, limits: SettleLimits, nowMs: number): { keys: string[]; args: LuaArg[] } {
+function settleArguments(keys: RedisKeys, batch: SettleBatch, limits: SettleLimits, nowMs: number): { keys: string[]; args: LuaArg[] } {
   const minute = Math.floor(nowMs / 60_000);
   const k: string[] = [
     keys.globalStats, keys.deadLetters, keys.deadLettersByTime, keys.eventsStream, keys.invalidEventsStream,

@@ -194,12 +194,12 @@ export class Settler implements Service {
   private async write(items: readonly Pending[]): Promise<void> {
     const jobs = items.flatMap((item) => (item.kind === 'delivery' && item.settlement.job ? [item.settlement.job] : []));
     if (jobs.length > 0) await this.tried('add delivery jobs', () => this.deps.queue.addBulk(jobs));
-    const { batch, webhooks, failures, commit } = this.build(items);
+    const { batch, groups, commit } = this.build(items);
     const changes = await this.tried('settle deliveries', () => settle(this.deps.redis, this.deps.keys, batch, this.deps.limits));
     commit();
     for (const [webhookId, change] of changes) {
-      const webhook = webhooks.get(webhookId);
-      if (webhook) this.deps.onCircuitChanges(webhook, change, failures.get(webhookId));
+      const group = groups.get(webhookId);
+      if (group) this.deps.onCircuitChanges({ id: webhookId, tenant: group.tenant }, change, group.failureReason);
     }
   }
 
@@ -229,9 +229,7 @@ export class Settler implements Service {
    */
   private build(items: readonly Pending[]) {
     const batch: SettleBatch = emptyBatch();
-    const groups = new Map<string, WebhookSettlements & { index: number }>();
-    const webhooks = new Map<string, { id: string; tenant: string }>();
-    const failures = new Map<string, string>();
+    const groups = new Map<string, Group>();
     /** Per entry: its settlements in this batch, and whether this batch marks some of them. */
     const counted = new Map<EntryRef, { settled: number; marks: boolean }>();
 
@@ -269,18 +267,20 @@ export class Settler implements Service {
         continue;
       }
       const s = item.settlement;
-      webhooks.set(s.webhookId, { id: s.webhookId, tenant: s.tenant });
-      let group = groups.get(s.webhookId);
-      if (!group) {
-        group = { webhookId: s.webhookId, attempts: [], outcomes: new Map(), durationMsTotal: 0, index: groups.size };
-        groups.set(s.webhookId, group);
+      // A deferral (a job, no attempt) writes nothing for its webhook.
+      if (s.attempt || s.circuit) {
+        let group = groups.get(s.webhookId);
+        if (!group) {
+          group = { webhookId: s.webhookId, tenant: s.tenant, attempts: [], outcomes: new Map(), durationMsTotal: 0, index: groups.size };
+          groups.set(s.webhookId, group);
+        }
+        if (s.attempt) addAttempt(batch, group, s.attempt, s);
+        if (s.circuit) {
+          group.circuit ??= { settings: s.circuit.settings, records: [] };
+          group.circuit.records.push(s.circuit.record);
+        }
+        if (s.failureReason) group.failureReason = s.failureReason;
       }
-      if (s.attempt) addAttempt(batch, group, s.attempt, s);
-      if (s.circuit) {
-        group.circuit ??= { settings: s.circuit.settings, records: [] };
-        group.circuit.records.push(s.circuit.record);
-      }
-      if (s.failureReason) failures.set(s.webhookId, s.failureReason);
       if (s.deadLetter) batch.park.push(s.deadLetter);
       if (s.entry) settleEntry(s.entry, s.webhookId);
     }
@@ -291,12 +291,15 @@ export class Settler implements Service {
         if (count.marks) entry.marked = true;
       }
     };
-    return { batch, webhooks, failures, commit };
+    return { batch, groups, commit };
   }
 }
 
+/** A webhook's settlements in one batch, with what the circuit changes it causes are reported with. */
+type Group = WebhookSettlements & { index: number; tenant: string; failureReason?: string };
+
 /** One attempt into its webhook's group, the totals and its event's attempt list. */
-function addAttempt(batch: SettleBatch, group: WebhookSettlements & { index: number }, attempt: DeliveryAttempt, s: Settlement): void {
+function addAttempt(batch: SettleBatch, group: Group, attempt: DeliveryAttempt, s: Settlement): void {
   const at: [number, number] = [group.index, group.attempts.push(JSON.stringify(attempt)) - 1];
   group.outcomes.set(attempt.outcome, (group.outcomes.get(attempt.outcome) ?? 0) + 1);
   group.durationMsTotal += attempt.durationMs;

@@ -69,7 +69,7 @@ interface BatchView {
 const READ_ENTRIES = new LuaScript(join(__dirname, '..', 'lua', 'read-entries-3.lua'));
 
 /** The webhooks `event` goes to: enabled, subscribed to its type, and (for Herald's own events) not the webhook it is about. */
-export function matchingWebhooks(event: StoredEvent, webhooks: readonly Webhook[]): Webhook[] {
+function matchingWebhooks(event: StoredEvent, webhooks: readonly Webhook[]): Webhook[] {
   return webhooks.filter(
     (webhook) =>
       webhook.enabled &&
@@ -282,7 +282,7 @@ export class FanoutConsumer implements Service {
    * circuit is open or its rate limit has no token. A claimed entry skips the deliveries a crashed
    * consumer had settled.
    */
-  async handle(entries: readonly StreamEntry[], { claimed, view }: { claimed: boolean; view?: BatchView }): Promise<void> {
+  private async handle(entries: readonly StreamEntry[], { claimed, view }: { claimed: boolean; view?: BatchView }): Promise<void> {
     const openCircuits = await this.viewOf(view);
     const events = this.decode(entries);
     const byEntry = await this.plan(events, claimed);
@@ -415,7 +415,8 @@ export class FanoutConsumer implements Service {
           // Each waits for its own token, spread out: held-back deliveries must not all return at once.
           plan.deferral = { reason: 'rate', delayMs: waitMs + Math.floor((i * 1000) / rate + Math.random() * Math.min(1000, 1000 / rate)) };
         });
-        await this.deps.events.emit('rate_limit.exceeded', webhook, { ...webhook.rateLimit }, this.options.rateLimitEventWindowMs);
+        // Not waited for: the batch's deliveries need not wait for news of the limit.
+        this.track(this.deps.events.emit('rate_limit.exceeded', webhook, { ...webhook.rateLimit }, this.options.rateLimitEventWindowMs));
       }),
     );
   }

@@ -3,7 +3,13 @@
 // subscribe to them. Fan-out never sends an event about a webhook to that same webhook.
 import { STREAM_FIELDS, newEventId, type Logger, type OperationalEventType, type RedisKeys, type RedisClient } from '@herald/shared';
 
+/** How long a worker that found another's gate closed leaves it be, at most, in ms. */
+const CLOSED_GATE_RECHECK_MS = 1000;
+
 export class OperationalEvents {
+  /** Per webhook and type, until when the gate is known to be closed: no call to Redis till then. */
+  private readonly closedUntil = new Map<string, number>();
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
@@ -22,11 +28,8 @@ export class OperationalEvents {
     onceEveryMs?: number,
   ): Promise<void> {
     try {
-      if (onceEveryMs !== undefined) {
-        const first = await this.redis.set(this.keys.operationalGate(webhook.id, type), '1', 'PX', onceEveryMs, 'NX');
-        if (first !== 'OK') return;
-      }
       const now = Date.now();
+      if (onceEveryMs !== undefined && !(await this.openGate(webhook.id, type, onceEveryMs, now))) return;
       const event = { type, tenant: webhook.tenant, data: { webhookId: webhook.id, ...data } };
       await this.redis.xadd(
         this.keys.eventsStream, 'MAXLEN', '~', this.streamMaxLen, '*',
@@ -36,5 +39,19 @@ export class OperationalEvents {
     } catch (error) {
       this.logger.warn({ err: (error as Error).message, type, webhookId: webhook.id }, 'could not publish an operational event');
     }
+  }
+
+  /**
+   * Whether this call is the first in its window across all workers (it then closes the gate).
+   * A gate known closed is not asked again: during a rate-limit storm every refused delivery
+   * would otherwise cost a Redis call.
+   */
+  private async openGate(webhookId: string, type: OperationalEventType, windowMs: number, now: number): Promise<boolean> {
+    const gate = `${webhookId}:${type}`;
+    if ((this.closedUntil.get(gate) ?? 0) > now) return false;
+    const first = (await this.redis.set(this.keys.operationalGate(webhookId, type), '1', 'PX', windowMs, 'NX')) === 'OK';
+    // Another worker's gate may have opened any time before its window ends: looked at again soon.
+    this.closedUntil.set(gate, now + (first ? windowMs : Math.min(windowMs, CLOSED_GATE_RECHECK_MS)));
+    return first;
   }
 }

@@ -6,11 +6,6 @@ import type { RedisKeys } from '../keys';
 import type { RedisClient } from '../redis-client';
 import type { Webhook } from '../schemas/webhook';
 
-/** The fields of a circuit hash (circuit.lua describes each). */
-export const CIRCUIT_FIELDS = [
-  'state', 'failures', 'firstFailureAt', 'windowAt', 'calls', 'fails', 'prevCalls', 'prevFails', 'openedAt', 'openUntil', 'probe', 'probeUntil',
-] as const;
-
 /**
  * Besides its streak of failures, a circuit opens only when at least this share of the attempts in
  * the last CIRCUIT_WINDOW_MS failed: an endpoint that fails now and then at random never opens it
@@ -20,8 +15,6 @@ export const CIRCUIT_FAILURE_RATIO = 0.5;
 export const CIRCUIT_WINDOW_MS = 10_000;
 /** The fields that make a circuit open or half-open; the rest is the failure streak and window. */
 const OPEN_STATE_FIELDS = ['state', 'openedAt', 'openUntil', 'probe', 'probeUntil'] as const;
-
-export type CircuitState = 'closed' | 'open' | 'half_open';
 
 /** What one attempt says about the endpoint: it answered, it failed, or nothing (never reached). */
 export type CircuitEffect = 'success' | 'failure' | 'neutral';
@@ -83,12 +76,6 @@ export class CircuitBreaker {
   /** How many circuits are open or half-open. */
   openCount(): Promise<number> {
     return this.redis.scard(this.keys.openCircuits);
-  }
-
-  /** The state of one webhook's circuit, and its failure streak. */
-  async read(webhookId: string): Promise<{ state: CircuitState; failures: number }> {
-    const [state, failures] = await this.redis.hmget(this.keys.circuit(webhookId), 'state', 'failures');
-    return { state: state === 'open' || state === 'half_open' ? state : 'closed', failures: Number(failures ?? 0) };
   }
 
   /**
