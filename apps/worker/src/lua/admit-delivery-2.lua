@@ -22,7 +22,7 @@
 --@include circuit
 --@include token-bucket
 
-local now = circuit_now()
+local now = clock_ms()
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 
@@ -43,7 +43,7 @@ if rate > 0 then
   if tokens < 1 then
     wait = bucket_wait(tokens, rate)
     if tokens <= -1 or wait > tonumber(ARGV[6]) then
-      redis.call('HSET', KEYS[2], 'tokens', tostring(tokens), 'ts', now)
+      -- Nothing to store: below a whole token the bucket only refills, the same from its stored state.
       return { 'rate', wait, '' }
     end
     verdict = 'reserved'

@@ -68,7 +68,7 @@ local log_kept = tonumber(ARGV[1])
 local event_kept = tonumber(ARGV[2])
 local event_ttl = tonumber(ARGV[3])
 local marker_ttl = tonumber(ARGV[4])
-local now = circuit_now()
+local now = clock_ms()
 local changes = {}
 local all_attempts = {}
 

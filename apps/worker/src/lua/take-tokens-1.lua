@@ -10,10 +10,10 @@
   Returns { granted, waitMs }: how many were taken, and (when fewer than n) the ms until the
   bucket holds a token again.
 ]]
+--@include clock
 --@include token-bucket
 
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = clock_ms()
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local tokens = bucket_tokens(KEYS[1], now, rate, burst)

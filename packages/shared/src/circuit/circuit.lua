@@ -22,10 +22,7 @@
   alone, and the streak decides, as it would without the window.
 ]]
 
-local function circuit_now()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+--@include clock
 
 -- Whether a delivery may go out now, without writing anything (a delivery that must wait for
 -- another reason must not become the probe). Returns 'go', 'wait' (with the wait in ms),
