@@ -84,12 +84,13 @@ it('shows every retry in the delivery log, each waiting about twice as long as t
   expect(rows.slice(0, 3).every((r) => /^Failed, will retry · HTTP 500 · next attempt in /.test(r.status))).toBe(true);
   expect(rows[3]!.status).toBe('Failed, dead-lettered · HTTP 500');
   // The log says when each retry is due, from the attempt's start: its duration, then 400, 800 and
-  // 1600 ms (±10 % jitter; a few ms for writing it down)...
+  // 1600 ms (±10 % jitter; the display rounds to 10 ms, and the attempt's start is taken before
+  // its request is signed, which a busy machine may take tens of ms over)...
   const scheduled = rows.slice(0, 3).map((row) => parseDuration(row.status.replace(/^.*next attempt in /, '')));
   scheduled.forEach((due, i) => {
     const delay = due - rows[i]!.durationMs;
     expect(delay).toBeGreaterThanOrEqual(400 * 2 ** i * 0.9 - 10);
-    expect(delay).toBeLessThanOrEqual(400 * 2 ** i * 1.1 + 40);
+    expect(delay).toBeLessThanOrEqual(400 * 2 ** i * 1.1 + 100);
   });
   // ...and each retry came no earlier than it was due (later only by the machine's own delays).
   const gaps = rows.slice(1).map((row, i) => row.time - rows[i]!.time);
@@ -132,6 +133,7 @@ it('filters the delivery log by outcome and event type, pages through it, and ex
   for (let i = 0; i < 22; i++) good.push(await publish(run.herald.client, { type: 'log.good', data: { i } }));
   const bad = await publish(run.herald.client, { type: 'log.bad', data: {} });
   await receiver.waitForRequests(23);
+  expect(new Set(receiver.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([...good, bad]));
 
   // Page 1: the newest 20; page 2: the rest.
   await page.getByText('Attempts 1–20').waitFor();
@@ -169,7 +171,6 @@ it('filters the delivery log by outcome and event type, pages through it, and ex
   await run.screenshot(page, 'delivery-log');
   await details.click();
   await page.getByLabel('Response body').waitFor({ state: 'detached' });
-  expect(good).toHaveLength(22);
 });
 
 it('delivers concurrently, never more at once than the webhook\'s Max in flight (TC7.15)', async () => {

@@ -158,12 +158,14 @@ it('disables and enables a webhook with its switch: disabled gets nothing, enabl
   await waitFor(async () => (await run.herald.client.get(`/v1/webhooks/${id}`)).body.enabled === false, { message: 'the webhook to be disabled' });
 
   const skipped = await publish(run.herald.client, { type: 'toggle.off', data: {} });
+  // Fanned out (to no one) before the webhook is enabled again.
+  await run.herald.waitForSettled();
   await toggle.click();
   await attributeBecomes(toggle, 'aria-checked', 'true');
   await publish(run.herald.client, { type: 'toggle.on', data: {} });
   await receiver.waitForRequests(1);
   // The event published while it was disabled was never delivered (the one after it was).
-  await run.herald.waitForIdleQueue();
+  await run.herald.waitForSettled();
   expect(receiver.requests.map((r) => r.headers['webhook-id'])).not.toContain(skipped);
   expect(receiver.requests.map((r) => r.headers['x-herald-event'])).toEqual(['toggle.on']);
 });
@@ -184,7 +186,7 @@ it('deletes a webhook after confirming in a dialog; cancelling keeps it (TC7.8)'
   await page.getByRole('status').filter({ hasText: `Deleted ${receiver.url}` }).waitFor();
   expect((await run.herald.client.get(`/v1/webhooks/${id}`)).status).toBe(404);
   await publish(run.herald.client, { type: 'gone.now', data: {} });
-  await run.herald.waitForIdleQueue();
+  await run.herald.waitForSettled();
   expect(receiver.requests).toHaveLength(0);
 });
 
@@ -203,7 +205,7 @@ it('delivers one event to every webhook subscribed to it (TC7.6) and to none tha
   await exact.waitForRequests(1);
   await prefix.waitForRequests(2);
   await waitFor(() => all.requests.filter((r) => [sent, returned].includes(String(r.headers['webhook-id']))).length === 2, { message: 'both events at the "*" webhook' });
-  await run.herald.waitForIdleQueue();
+  await run.herald.waitForSettled();
   expect(exact.requests.map((r) => r.headers['webhook-id'])).toEqual([sent]);
   expect(prefix.requests.map((r) => r.headers['webhook-id']).sort()).toEqual([sent, returned].sort());
   expect(unrelated.requests).toHaveLength(0);

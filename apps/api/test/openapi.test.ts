@@ -38,6 +38,8 @@ describe('docs/openapi.json', () => {
   it('documents the bearer scheme, and which token each /v1 operation takes', () => {
     const document = openApiDocument();
     expect(document.components?.securitySchemes?.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    // The loop below checks something only if there are /v1 routes to check.
+    expect(Object.keys(document.paths ?? {}).filter((path) => path.startsWith('/v1/')).length).toBeGreaterThan(15);
     for (const [path, item] of Object.entries(document.paths ?? {})) {
       for (const [method, operation] of Object.entries(item as Record<string, { security?: unknown[]; description?: string; responses: Record<string, unknown> }>)) {
         const name = `${method.toUpperCase()} ${path}`;

@@ -77,7 +77,7 @@ it('walks an operator from a failing receiver through dead letters and replay to
   expect(replayed.stdout).toContain('replayed 1');
   await hook.waitForRequests(3);
   expect(hook.requests[2]!.headers['webhook-id']).toBe(eventId);
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   expect(await cliJson<unknown[]>(['dlq', 'ls', '--webhook', webhookId])).toEqual([]);
 
   const log = await cliJson<{ outcome: string }[]>(['deliveries', webhookId, '--limit', '100']);

@@ -50,7 +50,7 @@ it('retries a receiver that fails twice, then stops after exactly 3 attempts wit
   const eventId = await publish(herald.client, { tenant: 'flaky', type: 'order.created' });
 
   const requests = await hook.waitForRequests(3);
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   expect(hook.requests).toHaveLength(3);
   expect(requests.map((r) => r.headers['webhook-id'])).toEqual([eventId, eventId, eventId]);
   expect(requests.map((r) => r.headers['x-herald-attempt'])).toEqual(['1', '2', '3']);
@@ -78,7 +78,7 @@ it('dead-letters after 1 + maxRetries attempts, and a replay delivers it once th
   const replay = await herald.client.post('/v1/dead-letters/replay', { ids: [deadLetter.id] });
   expect(replay.body.replayed).toEqual([deadLetter.id]);
   await hook.waitForRequests(4);
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   expect(hook.requests).toHaveLength(4);
   expect(hook.requests[3]!.headers['webhook-id']).toBe(eventId);
   expect(hook.requests[3]!.headers['x-herald-delivery-id']).toBe(deadLetter.id);
@@ -93,7 +93,7 @@ it('does not retry a 400: one attempt, straight to dead letters', async () => {
   const deadLetter = await waitFor(async () => (await herald.client.get(`/v1/dead-letters?webhookId=${webhookId}`)).body.data[0], {
     message: 'the dead letter',
   });
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   expect(deadLetter).toMatchObject({ attempts: 1, lastStatusCode: 400 });
   expect(hook.requests).toHaveLength(1);
 });
@@ -111,7 +111,7 @@ it('disables a webhook that answers 410 Gone', async () => {
   const { id } = await createWebhook(herald.client, { tenant: 'gone', url: hook.url, retry: FAST_RETRY });
   await publish(herald.client, { tenant: 'gone', type: 'order.created' });
   await waitFor(async () => (await herald.client.get(`/v1/webhooks/${id}`)).body.enabled === false, { message: 'the webhook to be disabled' });
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   expect(hook.requests).toHaveLength(1);
 });
 
@@ -129,7 +129,7 @@ it('routes by exact type, prefix.* and * across several webhooks', async () => {
     await publish(herald.client, { tenant, type });
   }
   await all.waitForRequests(4);
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   const types = (r: Receiver) => r.requests.map((q) => q.headers['x-herald-event']).sort();
   expect(types(exact)).toEqual(['order.created']);
   expect(types(prefix)).toEqual(['order.created', 'order.refunded.partial']);
@@ -148,7 +148,7 @@ it('sends nothing to a disabled or deleted webhook', async () => {
   expect((await herald.client.delete(`/v1/webhooks/${doomed.id}`)).status).toBe(204);
   for (let i = 0; i < 3; i++) await publish(herald.client, { tenant, type: 'order.created', data: { i } });
   await control.waitForRequests(3);
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   expect(disabled.requests).toHaveLength(0);
   expect(deleted.requests).toHaveLength(0);
 });
@@ -174,7 +174,7 @@ it('delivers one event to five webhooks concurrently, all with the same webhook-
   for (const hook of hooks) await createWebhook(herald.client, { tenant, url: hook.url });
   const eventId = await publish(herald.client, { tenant, type: 'fan.out' });
   await Promise.all(hooks.map((hook) => hook.waitForRequests(1)));
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   const requests = hooks.flatMap((hook) => hook.requests);
   expect(requests).toHaveLength(5);
   expect(new Set(requests.map((r) => r.headers['webhook-id']))).toEqual(new Set([eventId]));
@@ -202,7 +202,7 @@ it('accepts a directly written idempotency key once', async () => {
   await write(2);
   await publish(herald.client, { tenant: 'direct-idem', type: 'direct.sentinel' });
   await waitFor(() => hook.requests.some((r) => r.headers['x-herald-event'] === 'direct.sentinel'), { message: 'the sentinel event' });
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   const direct = hook.requests.filter((r) => r.headers['x-herald-event'] === 'direct.write');
   expect(direct.map((r) => r.headers['webhook-id'])).toEqual([`evt_s${first}`]);
 });
@@ -220,7 +220,7 @@ it('replays by filter only what was dead before the call, even when the replay f
     const list = await herald.client.get(`/v1/dead-letters?webhookId=${webhookId}`);
     return list.body.data[0]?.replays === 1 && list.body.data;
   }, { message: 'the replay to fail again' });
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   expect(again).toHaveLength(1);
   expect(hook.requests).toHaveLength(2);
 });

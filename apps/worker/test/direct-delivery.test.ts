@@ -4,6 +4,7 @@
 import { deliveryJob } from '@herald/shared';
 import {
   createWebhook,
+  publishBatch,
   receiverPool,
   startHerald,
   waitFor,
@@ -30,12 +31,6 @@ function gate() {
   return { open, responder: async () => (await opened, { status: 200 }) };
 }
 
-async function publishBatch(tenant: string, type: string, count: number): Promise<string[]> {
-  const events = Array.from({ length: count }, (_, i) => ({ tenant, type, data: { i } }));
-  const response = await herald.client.post('/v1/events/batch', { events });
-  expect(response.status).toBe(202);
-  return (response.body.events as { id: string }[]).map((e) => e.id);
-}
 
 const pendingEntries = async () => ((await herald.redis.xpending(herald.keys.eventsStream, 'fanout')) as [number])[0];
 const ids = (requests: readonly ReceivedRequest[]) => requests.map((r) => String(r.headers['webhook-id']));
@@ -54,7 +49,7 @@ it('keeps delivering to a healthy endpoint while another hangs, holding no more 
   // Deliveries it cannot take wait in the queue until its oldest request times out (5 s).
   await createWebhook(herald.client, { tenant, url: stuck.url, timeoutMs: 5000, circuitBreaker: { enabled: false } });
   await createWebhook(herald.client, { tenant, url: healthy.url });
-  const published = await publishBatch(tenant, 'burst.event', 100);
+  const published = await publishBatch(herald.client, tenant, 'burst.event', 100);
 
   // All 100 reach the healthy endpoint while the hanging one still holds its first requests.
   await healthy.waitForRequests(100, { timeoutMs: 20_000 });
@@ -65,7 +60,7 @@ it('keeps delivering to a healthy endpoint while another hangs, holding no more 
 
   hanging.open();
   await stuck.waitForRequests(100, { timeoutMs: 40_000 });
-  await herald.waitForIdleQueue(40_000);
+  await herald.waitForSettled(40_000);
   expect(new Set(ids(stuck.requests))).toEqual(new Set(published));
   expect(stuck.requests.map((r) => r.headers['x-herald-attempt'])).toEqual(stuck.requests.map(() => '1'));
   await waitFor(async () => (await pendingEntries()) === 0, { message: 'every entry acknowledged' });
@@ -77,7 +72,7 @@ it('loses nothing when a worker is killed with deliveries in flight; only those 
   const hook = await receivers.start(held.responder);
   const tenant = 'killed';
   await createWebhook(herald.client, { tenant, url: hook.url });
-  const published = await publishBatch(tenant, 'crash.event', 30);
+  const published = await publishBatch(herald.client, tenant, 'crash.event', 30);
   // Up to the default cap is in flight at the receiver (held there), the rest waits in the worker or the queue.
   await hook.waitForRequests(10);
   victim.child.kill('SIGKILL');
@@ -92,7 +87,7 @@ it('loses nothing when a worker is killed with deliveries in flight; only those 
   await herald.startWorker();
   // Deliveries the killed worker deferred wait in the queue until its stalled requests' timeout (10 s).
   await waitFor(() => new Set(ids(hook.requests)).size >= published.length, { timeoutMs: 40_000, message: 'every event at the receiver' });
-  await herald.waitForIdleQueue(30_000);
+  await herald.waitForSettled(30_000);
   await waitFor(async () => (await pendingEntries()) === 0, { message: 'every entry acknowledged' });
   const received = ids(hook.requests);
   expect(new Set(received)).toEqual(new Set(published));
@@ -107,7 +102,7 @@ it('skips, when it claims an entry, the deliveries the consumer that died had se
   const tenant = 'half-done';
   const first = await createWebhook(herald.client, { tenant, url: settled.url });
   await createWebhook(herald.client, { tenant, url: unsettled.url });
-  const [eventId] = await publishBatch(tenant, 'half.event', 1);
+  const [eventId] = await publishBatch(herald.client, tenant, 'half.event', 1);
   // A consumer reads the entry, settles the delivery to the first webhook, and dies.
   const read = (await herald.redis.xreadgroup('GROUP', 'fanout', 'ghost', 'COUNT', 10, 'STREAMS', herald.keys.eventsStream, '>')) as [string, unknown[]][];
   expect(read[0]![1]).toHaveLength(1);
@@ -129,7 +124,7 @@ it('keeps an entry whose endpoint is slower than the claim delay from being clai
     return { status: 200 };
   });
   await createWebhook(herald.client, { tenant: 'slow', url: slow.url, circuitBreaker: { enabled: false } });
-  const published = await publishBatch('slow', 'slow.event', 3);
+  const published = await publishBatch(herald.client, 'slow', 'slow.event', 3);
   await slow.waitForRequests(3);
   // Meanwhile the test claims as another worker would, as often as it can.
   const claimedByOther: string[] = [];
@@ -150,7 +145,7 @@ it('sends a claimed delivery once when the worker that died had already queued i
   const hook = await receivers.start();
   const tenant = 'queued-then-died';
   const webhook = await createWebhook(herald.client, { tenant, url: hook.url });
-  const [eventId] = await publishBatch(tenant, 'queued.event', 1);
+  const [eventId] = await publishBatch(herald.client, tenant, 'queued.event', 1);
   // A consumer reads the entry, queues the delivery's retry (its attempt failed), and dies before
   // it could write that down and acknowledge the entry.
   const read = (await herald.redis.xreadgroup('GROUP', 'fanout', 'ghost-2', 'COUNT', 10, 'STREAMS', herald.keys.eventsStream, '>')) as [string, unknown[]][];
@@ -162,7 +157,7 @@ it('sends a claimed delivery once when the worker that died had already queued i
 
   await herald.startWorker();
   await hook.waitForRequests(1, { timeoutMs: 15_000 });
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   await waitFor(async () => (await pendingEntries()) === 0, { message: 'the claimed entry acknowledged' });
   expect(ids(hook.requests)).toEqual([eventId]);
   expect(hook.requests[0]!.headers['x-herald-attempt']).toBe('2');
@@ -176,14 +171,14 @@ it('leaves nothing of a webhook deleted while its deliveries are in flight: no o
   const failing = await receivers.start(async () => (await released, { status: 500 }));
   const tenant = 'deleted-in-flight';
   const webhook = await createWebhook(herald.client, { tenant, url: failing.url, circuitBreaker: { failureThreshold: 1 } });
-  await publishBatch(tenant, 'gone.event', 3);
+  await publishBatch(herald.client, tenant, 'gone.event', 3);
   await failing.waitForRequests(3);
 
   const deleted = await herald.client.delete(`/v1/webhooks/${webhook.id}`);
   expect(deleted.status).toBe(204);
   release();
   await waitFor(async () => (await pendingEntries()) === 0, { message: 'every entry settled' });
-  await herald.waitForIdleQueue(20_000);
+  await herald.waitForSettled(20_000);
 
   expect(await herald.redis.sismember(herald.keys.openCircuits, webhook.id)).toBe(0);
   expect(await herald.redis.exists(herald.keys.circuit(webhook.id), herald.keys.attempts(webhook.id), herald.keys.webhookStats(webhook.id))).toBe(0);

@@ -42,7 +42,7 @@ it('keeps a delivery log whose statistics agree with it exactly', async () => {
   await waitFor(async () => (await herald.client.get(`/v1/webhooks/${id}/deliveries?outcome=success`)).body.data.length === 4, {
     message: 'four successful deliveries',
   });
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
 
   const log = (await herald.client.get(`/v1/webhooks/${id}/deliveries?limit=1000`)).body.data as Attempt[];
   expect(log).toHaveLength(hook.requests.length);
@@ -101,7 +101,7 @@ it('shows recent events with their deliveries, and counts by type', async () => 
   const first = await publish(herald.client, { tenant: 'history', type: 'history.one', data: { n: 1 } });
   const second = await publish(herald.client, { tenant: 'history', type: 'history.two' });
   await hook.waitForRequests(2);
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   const recent = (await herald.client.get('/v1/events?limit=50')).body.data as { id: string }[];
   expect(recent.findIndex((e) => e.id === second)).toBeLessThan(recent.findIndex((e) => e.id === first));
   expect((await herald.client.get('/v1/events?type=history.one')).body.data.map((e: { id: string }) => e.id)).toEqual([first]);
@@ -133,7 +133,7 @@ it('shows a dead letter with all its attempts, recovers a webhook since a time, 
   await hook.waitForRequests(4);
   expect(hook.requests[3]!.headers['webhook-id']).toBe(eventId);
 
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   const stats = (await herald.client.get('/v1/stats')).body;
   expect(stats.events.lastHour).toBeGreaterThanOrEqual(1);
   expect(stats.deliveries.attempts).toBe(stats.deliveries.success + stats.deliveries.retry + stats.deliveries.deadLetter);

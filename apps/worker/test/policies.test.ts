@@ -94,7 +94,7 @@ it('keeps a rate limit across two workers, delays instead of failing, and says s
   // 5 per second with a burst of 1: any 6 consecutive deliveries span at least a second (less timer slack).
   for (let i = 0; i + 5 < times.length; i++) expect(times[i + 5]! - times[i]!).toBeGreaterThanOrEqual(900);
   expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(2600);
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   expect(requests.map((r) => r.headers['x-herald-attempt'])).toEqual(requests.map(() => '1'));
   await ops.waitForRequests(1);
   expect(bodies(ops).map((b) => [b.type, b.data.webhookId])).toEqual([['rate_limit.exceeded', id]]);
@@ -130,7 +130,7 @@ it('opens the circuit after consecutive failures, holds deliveries while open, p
     timeoutMs: 15_000,
     message: 'the held deliveries after recovery',
   });
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   // Held deliveries spent no attempts while held: at most the one that served as a probe failed once.
   const attempts = flaky.requests.filter((r) => r.headers['x-herald-event'] === 'work.more').map((r) => Number(r.headers['x-herald-attempt']));
   expect(attempts.filter((n) => n > 1).length).toBeLessThanOrEqual(1);
@@ -179,7 +179,7 @@ it('does not let tenant A read, change or trigger tenant B\'s webhooks', async (
   await createWebhook(asA, { url: hookA.url, events: ['*'] });
   const fromA = (await asA.post('/v1/events', { type: 'cross.tenant' })).body.id;
   await hookA.waitForRequests(1);
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   expect(hookA.requests[0]!.headers['webhook-id']).toBe(fromA);
   expect(hookB.requests).toHaveLength(0);
 });

@@ -37,7 +37,7 @@ it('delivers events published through the API and written straight to the stream
 
   const expected = [...published, `evt_s${entryId}`];
   await hook.waitForRequests(expected.length, { timeoutMs: 30_000 });
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   const ids = hook.requests.map((request) => request.headers['webhook-id']);
   expect(ids.sort()).toEqual(expected.sort());
   for (const request of hook.requests) {
@@ -62,7 +62,7 @@ it('retries, dead-letters, and replays a delivery', async () => {
   healthy = true;
   expect((await herald.client.post('/v1/dead-letters/replay', { ids: [deadLetter.id] })).body.replayed).toEqual([deadLetter.id]);
   await hook.waitForRequests(4);
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   expect(hook.requests[3]!.headers['webhook-id']).toBe(eventId);
   const log = await herald.client.get(`/v1/webhooks/${webhookId}/deliveries`);
   expect(log.body.data.map((attempt: { outcome: string }) => attempt.outcome)).toEqual(['success', 'dead_letter', 'retry', 'retry']);

@@ -6,6 +6,7 @@ import {
   receiverPool,
   apiClient,
   createWebhook,
+  publishBatch,
   spawnApp,
   startApi,
   startHerald,
@@ -26,18 +27,12 @@ afterAll(async () => {
   await receivers.closeAll();
 });
 
-async function publishBatch(tenant: string, type: string, count: number, offset = 0): Promise<string[]> {
-  const events = Array.from({ length: count }, (_, i) => ({ tenant, type, data: { n: offset + i } }));
-  const response = await herald.client.post('/v1/events/batch', { events });
-  expect(response.status).toBe(202);
-  return (response.body.events as { id: string }[]).map((e) => e.id);
-}
 
 it('claims and delivers an entry that a consumer read and never acknowledged', async () => {
   const hook = await receivers.start();
   await createWebhook(herald.client, { tenant: 'orphan', url: hook.url });
   // No worker runs yet: a "ghost" consumer takes the entry and dies without acknowledging it.
-  const [eventId] = await publishBatch('orphan', 'orphan.event', 1);
+  const [eventId] = await publishBatch(herald.client, 'orphan', 'orphan.event', 1);
   const read = (await herald.redis.xreadgroup(
     'GROUP', 'fanout', 'ghost', 'COUNT', 10, 'STREAMS', herald.keys.eventsStream, '>',
   )) as [string, [string, string[]][]][];
@@ -58,11 +53,11 @@ it('delivers all of 2,000 events while one of two workers is killed with SIGKILL
   const victim = await herald.startWorker();
   if (herald.workers.length < 2) await herald.startWorker();
 
-  const published = await publishBatch('crash', 'load.test', 1000);
+  const published = await publishBatch(herald.client, 'crash', 'load.test', 1000);
   await hook.waitForRequests(200, { timeoutMs: 30_000 });
   victim.child.kill('SIGKILL');
   expect(await victim.exited).toBeNull();
-  published.push(...(await publishBatch('crash', 'load.test', 1000, 1000)));
+  published.push(...(await publishBatch(herald.client, 'crash', 'load.test', 1000, 1000)));
 
   const expected = new Set(published);
   const distinct = () => new Set(hook.requests.map((r) => String(r.headers['webhook-id'])));
@@ -86,7 +81,7 @@ it('drains on SIGTERM: in-flight deliveries finish, then the worker exits 0', as
   await Promise.all(herald.workers.splice(0).map((w) => w.stop('SIGTERM')));
   const { id: webhookId } = await createWebhook(herald.client, { tenant: 'drain', url: hook.url });
   const worker = await herald.startWorker();
-  await publishBatch('drain', 'slow.receiver', 5);
+  await publishBatch(herald.client, 'drain', 'slow.receiver', 5);
   await hook.waitForRequests(5);
 
   worker.child.kill('SIGTERM');

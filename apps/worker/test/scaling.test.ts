@@ -40,7 +40,7 @@ it('delivers every one of 5,000 events exactly once while one of two workers is 
   expect(leaving.logs().some((line) => line.msg === 'herald worker stopped' && line.drained === true)).toBe(true);
 
   await hook.waitForRequests(5000, { timeoutMs: 60_000 });
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   const ids = hook.requests.map((r) => String(r.headers['webhook-id']));
   expect(ids).toHaveLength(5000);
   expect(new Set(ids).size).toBe(5000);
@@ -57,7 +57,7 @@ it('a worker added during a run picks up part of the load', async () => {
   await hook.waitForRequests(200, { timeoutMs: 30_000 });
   const added = await herald.startWorker();
   await hook.waitForRequests(4000, { timeoutMs: 60_000 });
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   expect(new Set(hook.requests.map((r) => r.headers['webhook-id'])).size).toBe(4000);
   const byAdded = await delivered(added.metricsUrl);
   const byFirst = await delivered(first.metricsUrl);

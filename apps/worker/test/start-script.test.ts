@@ -92,7 +92,7 @@ it('keeps the API and the other worker running when one worker exits, and report
   scriptExited = new Promise((resolve) => script!.once('exit', (code) => resolve(code)));
   const pid = script.pid as number;
 
-  await waitFor(() => output.includes('Herald is running.'), { timeoutMs: 120_000, message: `start.sh to say Herald runs; output:\n${output}` });
+  await waitFor(() => output.includes('Herald is running.'), { timeoutMs: 120_000, message: () => `start.sh to say Herald runs; output:\n${output}` });
   const [api] = childrenRunning(pid, 'apps/api/dist/index.js');
   const workers = childrenRunning(pid, 'apps/worker/dist/index.js');
   started = [...(api ? [api] : []), ...workers];
@@ -102,7 +102,7 @@ it('keeps the API and the other worker running when one worker exits, and report
 
   process.kill(leaving, 'SIGTERM');
   await waitFor(() => !alive(leaving), { timeoutMs: 30_000, message: 'the worker to drain and exit' });
-  await waitFor(() => /worker .*exited/i.test(output), { message: `start.sh to report the exit; output:\n${output}` });
+  await waitFor(() => /worker .*exited/i.test(output), { message: () => `start.sh to report the exit; output:\n${output}` });
   expect(output).toMatch(new RegExp(`pid ${leaving}\\b.*status 0`));
 
   expect(script.exitCode).toBeNull();

@@ -36,7 +36,7 @@ it('parks an event over 1 MiB written to the stream, naming the limit, and deliv
 
   expect((await invalidEntry(bigId)).reason).toMatch(/limit is 1048576 bytes \(1 MiB\)/);
   await hook.waitForRequests(1);
-  await herald.waitForIdleQueue();
+  await herald.waitForSettled();
   expect(hook.requests.map((r) => r.headers['x-herald-event'])).toEqual(['big.after']);
   expect(hook.requests[0]?.headers['webhook-id']).toBe(`evt_s${smallId}`);
 });

@@ -1,6 +1,6 @@
 // Starts a real Herald (API and worker child processes) on the run's redis-server, under a prefix of its own.
 import { type Queue } from 'bullmq';
-import { createDeliveryQueue, createRedis, redisKeys, type RedisClient, type RedisKeys, type RedisTarget } from '@herald/shared';
+import { FANOUT_GROUP, createDeliveryQueue, createRedis, redisKeys, type RedisClient, type RedisKeys, type RedisTarget } from '@herald/shared';
 import { apiClient, type ApiClient } from './api-client';
 import { startApi, startWorker, type RunningApi, type RunningWorker } from './processes';
 import { testRedisUrl, uniquePrefix } from './prefix';
@@ -24,8 +24,12 @@ export interface Herald {
   redis: RedisClient;
   queue: Queue;
   startWorker(env?: Record<string, string>): Promise<RunningWorker>;
-  /** Resolves once no delivery job is waiting, delayed or active. */
-  waitForIdleQueue(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once every event in the stream has been read and acknowledged (all its deliveries
+   * settled: attempted straight from the stream, or queued) and no delivery job is waiting,
+   * delayed or active: what was published before has been done, and nothing more will come of it.
+   */
+  waitForSettled(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,13 +73,16 @@ export async function startHerald(name: string, options: HeraldOptions = {}): Pr
       workers.push(worker);
       return worker;
     },
-    async waitForIdleQueue(timeoutMs = 20_000) {
+    async waitForSettled(timeoutMs = 20_000) {
+      const keys = redisKeys(prefix);
       await waitFor(
         async () => {
+          // The stream first: settling an entry may queue a job, never the other way round.
+          if (!(await streamSettled(redis, keys.eventsStream))) return false;
           const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children');
           return Object.values(counts).every((count) => count === 0);
         },
-        { timeoutMs, message: 'the delivery queue to be idle' },
+        { timeoutMs, message: 'every event settled and the delivery queue idle' },
       );
     },
     async stop() {
@@ -101,4 +108,23 @@ export async function publish(client: ApiClient, event: Record<string, unknown>)
   const response = await client.post('/v1/events', event);
   if (response.status !== 202) throw new Error(`publish failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body.id as string;
+}
+
+/** Publishes `count` events of `type` for `tenant` in one batch (data `{ n }`, from `offset`); their ids, in order. */
+export async function publishBatch(client: ApiClient, tenant: string, type: string, count: number, offset = 0): Promise<string[]> {
+  const events = Array.from({ length: count }, (_, i) => ({ tenant, type, data: { n: offset + i } }));
+  const response = await client.post('/v1/events/batch', { events });
+  if (response.status !== 202) throw new Error(`publish failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return (response.body.events as { id: string }[]).map((e) => e.id);
+}
+
+/** Whether the fan-out group has read every entry of the stream and acknowledged them all. */
+async function streamSettled(redis: RedisClient, stream: string): Promise<boolean> {
+  const field = (flat: unknown[], name: string) => flat[flat.indexOf(name) + 1];
+  if ((await redis.exists(stream)) === 0) return true;
+  const info = (await redis.xinfo('STREAM', stream)) as unknown[];
+  const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+  const fanout = groups.find((group) => field(group, 'name') === FANOUT_GROUP);
+  if (!fanout) return field(info, 'length') === 0;
+  return field(fanout, 'pending') === 0 && field(fanout, 'last-delivered-id') === field(info, 'last-generated-id');
 }

@@ -1,8 +1,8 @@
 export interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;
-  /** Says what was awaited, in the error when the deadline passes. */
-  message?: string;
+  /** Says what was awaited, in the error when the deadline passes (a function: worded then). */
+  message?: string | (() => string);
 }
 
 /** Thrown by a condition to stop waiting at once (the awaited thing can no longer happen). */
@@ -26,7 +26,8 @@ export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitO
     }
     if (Date.now() > deadline) {
       const cause = lastError ? ` (last error: ${(lastError as Error).message})` : '';
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${options.message ?? 'a condition'}${cause}`);
+      const awaited = typeof options.message === 'function' ? options.message() : (options.message ?? 'a condition');
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${awaited}${cause}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
