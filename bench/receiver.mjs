@@ -8,6 +8,8 @@ let latencies = [];
 let firstAt = 0;
 let lastAt = 0;
 let requests = 0;
+/** The webhook-id of every request answered 200, repeats included. */
+let received = [];
 
 const server = createServer((req, res) => {
   const chunks = [];
@@ -21,6 +23,7 @@ const server = createServer((req, res) => {
     const now = Date.now();
     requests += 1;
     const id = req.headers['webhook-id'] ?? `${requests}`;
+    received.push(id);
     const key = `${id}|${req.url}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -46,9 +49,12 @@ process.on('message', (message) => {
     firstAt = 0;
     lastAt = 0;
     requests = 0;
+    received = [];
     process.send?.({ type: 'reset' });
   } else if (message === 'report') {
     process.send?.({ type: 'report', delivered: seen.size, requests, firstAt, lastAt });
+  } else if (message === 'ids') {
+    process.send?.({ type: 'ids', ids: received });
   } else if (message === 'latencies') {
     process.send?.({ type: 'latencies', latencies });
   }

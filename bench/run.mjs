@@ -61,6 +61,7 @@ const SCENARIO_NOTES = {
   'neighbour-alone': '1 worker at default settings, a burst of 400 events to one healthy endpoint',
   'neighbour-hang': 'the same burst, each event also to an endpoint that never answers',
   'memory-per-queued-delivery': 'Redis memory a queued (waiting) delivery takes',
+  'workers-down-cap-1000': 'workers down, HERALD_STREAM_MAXLEN=1000, 3,000 events published: every 202 delivered once a worker starts',
   'ingest-everysec': 'the API accepting events into a Redis with appendonly yes, appendfsync everysec (batches, and single events)',
   'ingest-always': 'the same with appendfsync always: every accepted event is on disk before the 202',
   'memory-soak': 'Redis memory over 3 min at 200 events/s to a healthy and a 20 %-failing webhook, retention scaled down: it levels off',
@@ -325,12 +326,12 @@ async function measureLoad({ events, fanOut = 1, rate = 0, warmupEvents = 0, pub
 }
 
 /** Starts Herald's API (on its own prefix) and makes `webhooks` default webhooks to `targets` (cycled). */
-async function startApi({ webhooks = 1, targets = [TARGET], webhookSettings = {} } = {}) {
+async function startApi({ webhooks = 1, targets = [TARGET], webhookSettings = {}, extraEnv = {} } = {}) {
   const prefix = `bench${++prefixCounter}`;
   const apiPort = await freePort();
   const env = {
     REDIS_URL, HERALD_PREFIX: prefix, HERALD_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn', HERALD_ALLOW_PRIVATE_TARGETS: 'true',
-    HERALD_WORKER_CONCURRENCY: String(CONCURRENCY),
+    HERALD_WORKER_CONCURRENCY: String(CONCURRENCY), ...extraEnv,
   };
   const api = start(join(root, 'apps/api/dist/index.js'), [], { ...env, HERALD_API_PORT: String(apiPort), HERALD_API_HOST: '127.0.0.1' }, { nodeArgs: apiNodeArgs() });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -343,11 +344,16 @@ async function startApi({ webhooks = 1, targets = [TARGET], webhookSettings = {}
     });
     if (response.status !== 201) throw new Error(await response.text());
   }
-  const publish = async (batch) => {
+  /** Publishes a batch; its event ids when accepted, else the status (a 503 where `refusals` allows). */
+  const post = async (batch) => {
     const response = await fetch(`${apiUrl}/v1/events/batch`, { method: 'POST', headers, body: JSON.stringify({ events: batch }) });
-    if (response.status !== 202) throw new Error(`publish: ${response.status}`);
+    return response.status === 202 ? (await response.json()).events.map((e) => e.id) : response.status;
   };
-  return { prefix, env, api, publish };
+  const publish = async (batch) => {
+    const accepted = await post(batch);
+    if (!Array.isArray(accepted)) throw new Error(`publish: ${accepted}`);
+  };
+  return { prefix, env, api, publish, post };
 }
 
 /** Starts `count` Herald workers with `env` at once (as the bare workers are), and waits until all are ready. */
@@ -558,6 +564,35 @@ async function memorySoak({ seconds, rate = 200 }) {
   };
 }
 
+/**
+ * The workers are down (a deploy, a crash loop) with the stream's limit at 1,000: producers publish
+ * `events` events in batches of 100 through the API, then one worker starts. Every event answered
+ * 202 must be delivered, exactly once; the rest were refused with 503 and never accepted.
+ */
+async function workersDown({ events, limit }) {
+  const { env, api, post } = await startApi({ extraEnv: { HERALD_STREAM_MAXLEN: String(limit) } });
+  await resetReceiver(receiver);
+  const accepted = [];
+  const refusals = {};
+  for (let i = 0; i < events; i += 100) {
+    const result = await post(Array.from({ length: Math.min(100, events - i) }, (_, k) => ({ type: 'bench.event', data: { sentAt: Date.now(), n: i + k } })));
+    if (Array.isArray(result)) accepted.push(...result);
+    else refusals[result] = (refusals[result] ?? 0) + 1;
+  }
+  const workers = await startWorkers(1, env);
+  await waitForDeliveries(receiver, accepted.length, 120_000);
+  // Time for anything more (a duplicate, an event never accepted) to arrive before counting.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  receiver.send('ids');
+  const { ids } = await message(receiver, 'ids');
+  await stop([...workers, api]);
+  const delivered = new Set(ids);
+  return {
+    published: events, streamLimit: limit, accepted: accepted.length, refusedBatches: refusals,
+    delivered: ids.length, lost: accepted.filter((id) => !delivered.has(id)).length, duplicates: ids.length - delivered.size,
+  };
+}
+
 /** Redis memory one queued delivery takes (an event of ~200 bytes of data), for sizing. */
 async function memoryPerQueuedJob(jobs) {
   const prefix = `bench${++prefixCounter}`;
@@ -663,6 +698,7 @@ const SCENARIOS = {
   'neighbour-alone': () => neighbour({ events: 400, hanging: false }),
   'neighbour-hang': () => neighbour({ events: 400, hanging: true }),
   'memory-per-queued-delivery': () => memoryPerQueuedJob(SIZE(20_000)),
+  'workers-down-cap-1000': () => workersDown({ events: 3000, limit: 1000 }),
   'ingest-everysec': () => ingestDurability({ appendfsync: 'everysec', events: SIZE(20_000) }),
   'ingest-always': () => ingestDurability({ appendfsync: 'always', events: SIZE(20_000) }),
   'memory-soak': () => memorySoak({ seconds: options.quick ? 60 : 180 }),
@@ -715,7 +751,7 @@ try {
   console.log(line(columns));
   for (const row of rows) console.log(line(columns.map((c) => row[c])));
   for (const text of summary) console.log(text);
-  for (const r of results.filter((r) => r.webhooks || r.deadLetters || r.memoryMiB || r.singleEventsPerSecond)) {
+  for (const r of results.filter((r) => r.webhooks || r.deadLetters || r.memoryMiB || r.singleEventsPerSecond || r.lost !== undefined)) {
     const { scenario, ...figures } = r;
     console.log(`${scenario}: ${JSON.stringify(figures)}`);
   }

@@ -11,7 +11,7 @@ import {
   createRedis,
   waitUntilConnected,
   redisTargetFromEnv,
-  ensureFanoutGroup,
+  EventsStream,
   parseConfigFile,
   redisKeys,
   targetPolicyFromEnv,
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const deliveryQueue = createDeliveryQueue(queueConnection, env.HERALD_PREFIX);
   deliveryQueue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
 
-  await ensureFanoutGroup(redis, keys);
+  await new EventsStream(redis, keys).ensureGroup();
   // Dead letters parked before the per-webhook and per-tenant indexes existed are indexed once, in
   // the background; listings use the index of all dead letters until that is done.
   void new DeadLetterStore(redis, keys)
@@ -76,7 +76,10 @@ async function main(): Promise<void> {
     streamMaxLen: env.HERALD_STREAM_MAXLEN,
     idempotencyTtlSeconds: env.HERALD_IDEMPOTENCY_TTL_SECONDS,
   });
-  const gauges = new SystemGauges(metrics.registry, redis, keys, deliveryQueue, env.HERALD_METRICS_INTERVAL_MS);
+  const gauges = new SystemGauges(
+    { registry: metrics.registry, redis, keys, queue: deliveryQueue },
+    { intervalMs: env.HERALD_METRICS_INTERVAL_MS, streamLagLimit: env.HERALD_STREAM_MAXLEN },
+  );
   await gauges.start();
   const server = app.listen(env.HERALD_API_PORT, env.HERALD_API_HOST, () => {
     const address = server.address();

@@ -1,6 +1,6 @@
 // RFC 9457 problem details: the only error shape the API answers with.
 import type { ErrorRequestHandler, Response } from 'express';
-import { plainMessages, protoKeyIssues, type Logger } from '@herald/shared';
+import { BacklogFullError, plainMessages, protoKeyIssues, type Logger } from '@herald/shared';
 import type { z } from 'zod';
 import type { FieldError } from './schemas/responses';
 
@@ -61,6 +61,9 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
     });
 }
 
+/** What a producer refused for a full backlog is told to wait: workers drain thousands of events a second once back. */
+const BACKLOG_RETRY_AFTER_SECONDS = 5;
+
 interface BodyParserError extends Error {
   type?: string;
   status?: number;
@@ -89,6 +92,11 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     // Errors from Express's own layers (body parser, router: a malformed %-escape) carry a 4xx status.
     if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
       return sendProblem(res, new HttpProblem(parserError.status, 'Bad request', parserError.message));
+    }
+    if (error instanceof BacklogFullError) {
+      logger.warn({ unread: error.unread, limit: error.limit }, 'events refused: the unread backlog is full');
+      res.set('retry-after', String(BACKLOG_RETRY_AFTER_SECONDS));
+      return sendProblem(res, new HttpProblem(503, 'Backlog full', `${error.message}; nothing was accepted, retry later`));
     }
     if (isRedisUnavailable(error)) {
       logger.warn({ err: (error as Error).message, path: req.path }, 'redis unavailable');

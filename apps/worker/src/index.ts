@@ -2,6 +2,7 @@
 // Run as many as load needs.
 import {
   CircuitBreaker,
+  EventsStream,
   SystemGauges,
   WebhookStore,
   createBullMQConnection,
@@ -16,6 +17,7 @@ import { loadWorkerEnv } from './env';
 import { createWorkerMetrics } from './metrics';
 import { WebhookCache } from './webhook-cache';
 import { FanoutConsumer } from './fanout/fanout-consumer';
+import { StreamTrimmer } from './fanout/stream-trimmer';
 import { HttpClient } from './delivery/http-client';
 import { Settler } from './delivery/settler';
 import { AttemptEffects } from './delivery/attempt-effects';
@@ -35,6 +37,8 @@ const EVENT_ATTEMPTS_KEPT = 200;
  * delay, so that an entry claimed after a long outage still skips what was settled.
  */
 const SETTLED_MARKER_TTL_MS = 86_400_000;
+/** How often each worker trims the events stream (only what the workers have read and acknowledged). */
+const STREAM_TRIM_EVERY_MS = 1000;
 
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
@@ -65,7 +69,7 @@ async function main(): Promise<void> {
     webhookCap: env.HERALD_WEBHOOK_MAX_IN_FLIGHT,
     waitMs: env.HERALD_SLOT_WAIT_MS,
   });
-  const events = new OperationalEvents(redis, keys, env.HERALD_STREAM_MAXLEN, logger);
+  const events = new OperationalEvents(redis, keys, logger);
   const effects = new AttemptEffects({ events, webhookStore, logger });
   const settler = new Settler({
     redis,
@@ -110,10 +114,14 @@ async function main(): Promise<void> {
       rateLimitEventWindowMs: env.HERALD_RATE_LIMIT_EVENT_WINDOW_MS,
     },
   );
-  const gauges = new SystemGauges(metrics.registry, redis, keys, queue, env.HERALD_METRICS_INTERVAL_MS);
+  const gauges = new SystemGauges(
+    { registry: metrics.registry, redis, keys, queue },
+    { intervalMs: env.HERALD_METRICS_INTERVAL_MS, streamLagLimit: env.HERALD_STREAM_MAXLEN },
+  );
+  const trimmer = new StreamTrimmer({ stream: new EventsStream(redis, keys), logger }, { kept: env.HERALD_STREAM_MAXLEN, intervalMs: STREAM_TRIM_EVERY_MS });
   // Stopped in reverse: the fan-out stops reading and settles what it started, the queue's worker
   // finishes its jobs, then the settler writes what is left.
-  const supervisor = new Supervisor([health, gauges, settler, delivery, fanout], logger);
+  const supervisor = new Supervisor([health, gauges, trimmer, settler, delivery, fanout], logger);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

@@ -1,7 +1,6 @@
 import { Cluster, Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
 import { Queue } from 'bullmq';
-import { DELIVERY_QUEUE, FANOUT_GROUP, type RedisKeys } from './keys';
-import { redisReplyCode } from './errors/redis-reply';
+import { DELIVERY_QUEUE } from './keys';
 import { defineLuaScripts } from './lua/lua-script';
 import type { RedisClient, RedisTarget } from './redis-client';
 
@@ -99,17 +98,5 @@ export async function pingWithin(redis: RedisClient, timeoutMs: number): Promise
     await Promise.race([redis.ping(), deadline]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/**
- * Creates the `fanout` consumer group (and the stream) if missing. It starts at the beginning of
- * the stream, so events published before any worker ever ran are still delivered.
- */
-export async function ensureFanoutGroup(redis: RedisClient, keys: RedisKeys): Promise<void> {
-  try {
-    await redis.xgroup('CREATE', keys.eventsStream, FANOUT_GROUP, '0', 'MKSTREAM');
-  } catch (error) {
-    if (redisReplyCode(error) !== 'BUSYGROUP') throw error;
   }
 }

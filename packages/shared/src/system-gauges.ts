@@ -1,12 +1,28 @@
-// Gauges of Herald's state as a whole (queue depths, dead letters, stream pending, open circuits),
-// read from Redis on a timer, never per scrape, and served by the API and every worker.
+// Gauges of Herald's state as a whole (queue depths, dead letters, the stream's backlog and pending
+// entries, open circuits), read from Redis on a timer, never per scrape, and served by the API and
+// every worker.
 import { Gauge, type Registry } from 'prom-client';
 import type { RedisClient } from './redis-client';
 import type { Queue } from 'bullmq';
 import { FANOUT_GROUP, type RedisKeys } from './keys';
 import { CircuitBreaker } from './circuit/circuit-breaker';
+import { EventsStream } from './stream/events-stream';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
+
+export interface SystemGaugesDeps {
+  registry: Registry;
+  redis: RedisClient;
+  keys: RedisKeys;
+  queue: Queue;
+}
+
+export interface SystemGaugesOptions {
+  /** How often the gauges are read, in ms. */
+  intervalMs: number;
+  /** The most unread events the stream may hold (HERALD_STREAM_MAXLEN), exported beside the backlog. */
+  streamLagLimit: number;
+}
 
 export class SystemGauges {
   readonly name = 'system-gauges';
@@ -15,15 +31,15 @@ export class SystemGauges {
   private readonly deadLetters: Gauge;
   private readonly streamPending: Gauge;
   private readonly circuitsOpen: Gauge;
+  private readonly streamLag: Gauge;
+  private readonly stream: EventsStream;
 
   constructor(
-    registry: Registry,
-    private readonly redis: RedisClient,
-    private readonly keys: RedisKeys,
-    private readonly queue: Queue,
-    private readonly intervalMs: number,
+    private readonly deps: SystemGaugesDeps,
+    private readonly options: SystemGaugesOptions,
   ) {
-    const registers = [registry];
+    this.stream = new EventsStream(deps.redis, deps.keys);
+    const registers = [deps.registry];
     this.queueJobs = new Gauge({ name: 'herald_queue_jobs', help: 'Delivery jobs by state.', labelNames: ['state'], registers });
     this.deadLetters = new Gauge({ name: 'herald_dead_letters', help: 'Deliveries parked in dead letters.', registers });
     this.streamPending = new Gauge({
@@ -32,11 +48,21 @@ export class SystemGauges {
       registers,
     });
     this.circuitsOpen = new Gauge({ name: 'herald_circuits_open', help: 'Webhooks whose circuit is open or half-open.', registers });
+    this.streamLag = new Gauge({
+      name: 'herald_stream_lag',
+      help: 'Events in the stream no worker has read yet (absent before Redis 7, which cannot tell).',
+      registers,
+    });
+    new Gauge({
+      name: 'herald_stream_lag_limit',
+      help: 'The most unread events the stream may hold (HERALD_STREAM_MAXLEN): at it, publishing answers 503 backlog full.',
+      registers,
+    }).set(options.streamLagLimit);
   }
 
   async start(): Promise<void> {
     await this.refresh().catch(() => undefined);
-    this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.intervalMs);
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.options.intervalMs);
     this.timer.unref();
   }
 
@@ -46,15 +72,17 @@ export class SystemGauges {
 
   /** One reading of every gauge. */
   async refresh(): Promise<void> {
-    const [counts, deadLetters, pending, circuits] = await Promise.all([
-      this.queue.getJobCounts(...QUEUE_STATES),
-      this.redis.zcard(this.keys.deadLettersByTime),
-      (this.redis.xpending(this.keys.eventsStream, FANOUT_GROUP) as Promise<[number, ...unknown[]]>).catch(() => [0] as [number]),
-      new CircuitBreaker(this.redis, this.keys).openCount(),
+    const [counts, deadLetters, pending, circuits, lag] = await Promise.all([
+      this.deps.queue.getJobCounts(...QUEUE_STATES),
+      this.deps.redis.zcard(this.deps.keys.deadLettersByTime),
+      (this.deps.redis.xpending(this.deps.keys.eventsStream, FANOUT_GROUP) as Promise<[number, ...unknown[]]>).catch(() => [0] as [number]),
+      new CircuitBreaker(this.deps.redis, this.deps.keys).openCount(),
+      this.stream.unread(),
     ]);
     for (const state of QUEUE_STATES) this.queueJobs.set({ state }, counts[state] ?? 0);
     this.deadLetters.set(deadLetters);
     this.streamPending.set(Number(pending[0] ?? 0));
     this.circuitsOpen.set(circuits);
+    if (lag !== undefined) this.streamLag.set(lag);
   }
 }

@@ -18,7 +18,7 @@ export interface V1Route extends Omit<RouteConfig, 'responses' | 'security'> {
   access: Access;
   /** Success answers. */
   responses: Record<string, ResponseConfig>;
-  /** Error answers besides 401 and 503, which every /v1 route may give. */
+  /** Error answers besides 401 and 503, which every /v1 route may give (a text given for 503 replaces the usual one). */
   errors?: Partial<Record<ProblemStatus, string | true>>;
 }
 
@@ -36,7 +36,7 @@ export function registerV1(registry: OpenAPIRegistry, route: V1Route): void {
     'x-herald-token': access,
     responses: {
       ...responses,
-      ...problems({ ...implicit, 401: true, ...(access === 'admin' ? { 403: 'Not the admin token.' } : {}), ...errors, 503: true }),
+      ...problems({ ...implicit, 401: true, ...(access === 'admin' ? { 403: 'Not the admin token.' } : {}), 503: true, ...errors }),
     },
   });
 }

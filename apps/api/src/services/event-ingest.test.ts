@@ -1,5 +1,5 @@
 // EventIngest against the run's real redis-server: what a consumer of the stream sees of a batch.
-import { createRedis, redisKeys, type ParsedEventInput, type RedisClient } from '@herald/shared';
+import { BacklogFullError, EventsStream, FANOUT_GROUP, createRedis, redisKeys, type ParsedEventInput, type RedisClient } from '@herald/shared';
 import { testRedisUrl, uniquePrefix, waitFor } from '@herald/testing';
 import { EventIngest, type AcceptedEvent } from './event-ingest';
 
@@ -37,4 +37,23 @@ it('appends a batch at once: a reader blocked on the stream wakes with every eve
   const entries = (await read)?.[0]?.[1] ?? [];
   const eventOf = (fields: string[]) => JSON.parse(fields[fields.indexOf('event') + 1] as string);
   expect(entries.map(([, fields]) => eventOf(fields).data.n)).toEqual([1, 2, 3, 5]);
+});
+
+it('accepts nothing while the workers\' unread backlog is at the limit, and accepts again once they read', async () => {
+  const backlogKeys = redisKeys(uniquePrefix('event-ingest-backlog'));
+  await new EventsStream(redis, backlogKeys).ensureGroup();
+  const ingest = new EventIngest(redis, backlogKeys, { streamMaxLen: 1000, idempotencyTtlSeconds: 60 });
+  await ingest.ingest(Array.from({ length: 1000 }, (_, n) => event(n)));
+
+  const refused = ingest.ingest([event(1000), event(1001, 'key-b')]);
+  await expect(refused).rejects.toBeInstanceOf(BacklogFullError);
+  await expect(refused).rejects.toMatchObject({ unread: 1000, limit: 1000 });
+  // Nothing of the refused request was kept: neither its events nor its idempotency key.
+  expect(await redis.xlen(backlogKeys.eventsStream)).toBe(1000);
+  expect(await redis.exists(backlogKeys.idempotency('default', 'key-b'))).toBe(0);
+
+  await redis.xreadgroup('GROUP', FANOUT_GROUP, 'worker', 'COUNT', 10, 'STREAMS', backlogKeys.eventsStream, '>');
+  const accepted = await ingest.ingest([event(1000), event(1001, 'key-b')]);
+  expect(accepted.map((result) => result.duplicate)).toEqual([false, false]);
+  expect(await redis.xlen(backlogKeys.eventsStream)).toBe(1002);
 });

@@ -1,6 +1,6 @@
 // Accepts validated events: idempotency check and XADD to the events stream, one script call per request.
 import { join } from 'node:path';
-import { LuaScript, newEventId, STREAM_FIELDS, type ParsedEventInput, type RedisKeys, type RedisClient } from '@herald/shared';
+import { BacklogFullError, FANOUT_GROUP, LuaScript, newEventId, STREAM_FIELDS, type ParsedEventInput, type RedisKeys, type RedisClient } from '@herald/shared';
 import type { PublishResult } from '../schemas/responses';
 
 const INGEST_EVENTS = new LuaScript(join(__dirname, '..', 'lua', 'ingest-events-n.lua'));
@@ -12,6 +12,7 @@ export interface AcceptedEvent {
 }
 
 export interface EventIngestOptions {
+  /** The most events the stream may hold unread by the workers; past it, nothing is accepted. */
   streamMaxLen: number;
   idempotencyTtlSeconds: number;
 }
@@ -27,18 +28,21 @@ export class EventIngest {
    * Appends the events in order; an event with an idempotency key already seen is not appended
    * again. A request's events are appended by one script call (ingest-events-n.lua): a consumer
    * blocked on the stream wakes once with the whole batch rather than with its first event, and
-   * another client's entries never land inside it.
+   * another client's entries never land inside it. Throws BacklogFullError, having accepted
+   * nothing, while the workers' unread backlog is at `streamMaxLen`.
    */
   async ingest(events: readonly AcceptedEvent[], nowMs: number = Date.now()): Promise<PublishResult[]> {
     const keys = [this.keys.eventsStream];
     const args: (string | number)[] = [
       this.options.streamMaxLen, this.options.idempotencyTtlSeconds, nowMs, STREAM_FIELDS.event, STREAM_FIELDS.eventId, STREAM_FIELDS.receivedAt,
+      FANOUT_GROUP,
     ];
     for (const { event, json } of events) {
       args.push(newEventId(nowMs), json, event.id === undefined ? 0 : 1);
       if (event.id !== undefined) keys.push(this.keys.idempotency(event.tenant, event.id));
     }
     const reply = (await INGEST_EVENTS.run(this.redis, keys, args)) as (number | string)[];
+    if (reply[0] === 'backlog_full') throw new BacklogFullError(Number(reply[1]), this.options.streamMaxLen);
     return events.map((_, i) => ({ id: String(reply[2 * i + 1]), duplicate: Number(reply[2 * i]) === 0 }));
   }
 }

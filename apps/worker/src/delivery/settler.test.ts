@@ -7,7 +7,7 @@ import {
   createLogger,
   createRedis,
   deliveryJob,
-  ensureFanoutGroup,
+  EventsStream,
   redisKeys,
   type CircuitChanges,
   type DeadLetter,
@@ -76,7 +76,7 @@ function tried(webhookId: string, eventId: string, effect: 'success' | 'failure'
 
 /** Entries read (and so pending) by a consumer of the fan-out group. */
 async function pendingEntries(count: number): Promise<string[]> {
-  await ensureFanoutGroup(redis, keys);
+  await new EventsStream(redis, keys).ensureGroup();
   for (let i = 0; i < count; i++) await redis.xadd(keys.eventsStream, '*', 'event', '{}');
   const read = (await redis.xreadgroup('GROUP', FANOUT_GROUP, 'test', 'COUNT', count, 'STREAMS', keys.eventsStream, '>')) as [string, [string, string[]][]][];
   return read[0]![1].map(([id]) => id);

@@ -12,7 +12,7 @@ import {
   FANOUT_GROUP,
   LuaScript,
   decodeStreamEntry,
-  ensureFanoutGroup,
+  EventsStream,
   isOperationalEventType,
   matchesAnyPattern,
   redisReplyCode,
@@ -125,7 +125,7 @@ export class FanoutConsumer implements Service {
   }
 
   private ensureGroup(): Promise<void> {
-    return ensureFanoutGroup(this.deps.redis, this.deps.keys);
+    return new EventsStream(this.deps.redis, this.deps.keys).ensureGroup();
   }
 
   /**

@@ -18,7 +18,7 @@ const webhook = { id: 'wh_gated', tenant: 'default' };
 const published = async () => (await redis.xrange(keys.eventsStream, '-', '+')).length;
 
 it('publishes once per window across workers, and stops asking Redis while the gate is known closed', async () => {
-  const workers = [new OperationalEvents(redis, keys, 1000, logger), new OperationalEvents(redis, keys, 1000, logger)];
+  const workers = [new OperationalEvents(redis, keys, logger), new OperationalEvents(redis, keys, logger)];
   const gateCalls = jest.spyOn(redis, 'set');
   for (let i = 0; i < 20; i++) {
     for (const worker of workers) await worker.emit('rate_limit.exceeded', webhook, { perSecond: 1 }, 60_000);

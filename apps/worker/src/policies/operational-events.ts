@@ -13,7 +13,6 @@ export class OperationalEvents {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-    private readonly streamMaxLen: number,
     private readonly logger: Logger,
   ) {}
 
@@ -32,7 +31,8 @@ export class OperationalEvents {
       if (onceEveryMs !== undefined && !(await this.openGate(webhook.id, type, onceEveryMs, now))) return;
       const event = { type, tenant: webhook.tenant, data: { webhookId: webhook.id, ...data } };
       await this.redis.xadd(
-        this.keys.eventsStream, 'MAXLEN', '~', this.streamMaxLen, '*',
+        // Not trimmed here: the workers trim only what they have read (EventsStream.trim).
+        this.keys.eventsStream, '*',
         STREAM_FIELDS.event, JSON.stringify(event), STREAM_FIELDS.eventId, newEventId(now), STREAM_FIELDS.receivedAt, String(now),
       );
       this.logger.info({ type, webhookId: webhook.id, ...data }, 'operational event');

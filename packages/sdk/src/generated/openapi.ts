@@ -1663,7 +1663,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description Nothing was accepted; retry after `Retry-After` seconds. `title` says why: "Backlog full" (as many events wait unread by the workers as the stream may hold, HERALD_STREAM_MAXLEN: workers are down or behind), or "Service unavailable" (Redis does not answer). */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1736,7 +1736,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description Nothing was accepted; retry after `Retry-After` seconds. `title` says why: "Backlog full" (as many events wait unread by the workers as the stream may hold, HERALD_STREAM_MAXLEN: workers are down or behind), or "Service unavailable" (Redis does not answer). */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */

@@ -11,7 +11,7 @@ import type { RedisClient } from '../redis-client';
 export type LuaArg = string | number;
 
 /** Folders searched for `--@include` files after the script's own. */
-const SHARED_INCLUDE_DIRS = [__dirname, join(__dirname, '..', 'circuit'), join(__dirname, '..', 'store')];
+const SHARED_INCLUDE_DIRS = [__dirname, join(__dirname, '..', 'circuit'), join(__dirname, '..', 'store'), join(__dirname, '..', 'stream')];
 
 type Command = (...args: LuaArg[]) => Promise<unknown>;
 type QueuedCommand = (...args: LuaArg[]) => ChainableCommander;

@@ -7,6 +7,10 @@ import { idParam, json, registerV1 } from '../route';
 
 const TAG = 'Events';
 
+const PUBLISH_UNAVAILABLE =
+  'Nothing was accepted; retry after `Retry-After` seconds. `title` says why: "Backlog full" (as many events wait unread by the workers as the stream may hold, HERALD_STREAM_MAXLEN: ' +
+  'workers are down or behind), or "Service unavailable" (Redis does not answer).';
+
 export function registerEventPaths(registry: OpenAPIRegistry): void {
   registerV1(registry, {
     method: 'post',
@@ -28,6 +32,7 @@ export function registerEventPaths(registry: OpenAPIRegistry): void {
       400: 'Invalid event: `errors` names each field (`type`, `data.a.__proto__`, …); a reserved operational type; a body that is not a UTF-8 JSON object.',
       403: 'A tenant token naming another tenant.',
       413: 'The event is over 1 MiB (1,048,576 bytes) as serialized JSON.',
+      503: PUBLISH_UNAVAILABLE,
     },
   });
 
@@ -47,6 +52,7 @@ export function registerEventPaths(registry: OpenAPIRegistry): void {
       400: 'An invalid event (fields named as `events.<index>.<field>`), or no events, or more than 1,000.',
       403: 'A tenant token naming another tenant.',
       413: 'The request is over 16 MiB, or one event over 1 MiB.',
+      503: PUBLISH_UNAVAILABLE,
     },
   });
 
