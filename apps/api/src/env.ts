@@ -74,6 +74,16 @@ export const apiEnvSchema = z
    * this the request gets 503 with Retry-After.
    */
   HERALD_REDIS_COMMAND_TIMEOUT_MS: envInt(100, 60_000).default(2000),
+  /**
+   * The share of Redis's maxmemory past which new events are refused (503 Storage full), leaving
+   * the rest for the deliveries, retries and settlements of what was accepted; 1 refuses only what
+   * Redis itself does.
+   */
+  HERALD_REDIS_MEMORY_HIGH_WATER: z.coerce
+    .number({ error: 'must be a number' })
+    .gt(0, 'must be more than 0')
+    .max(1, 'must be at most 1 (a share of maxmemory)')
+    .default(0.9),
 })
   .transform((env) => {
     const retryDefaults: RetryPolicyInput = {

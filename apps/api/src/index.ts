@@ -20,9 +20,12 @@ import { applyConfig, ConfigApplyError } from './services/config-apply';
 import { loadApiEnv } from './env';
 import { createApiMetrics } from './metrics';
 import { createServer } from './server';
+import { StorageGuard } from './services/storage-guard';
 
 /** How long the API waits for Redis at start before giving up (it exits 1, saying so). */
 const STARTUP_WAIT_MS = 15_000;
+/** How often the API reads Redis's memory, to refuse new events past the high-water mark. */
+const STORAGE_CHECK_EVERY_MS = 1000;
 
 async function main(): Promise<void> {
   const env = loadApiEnv();
@@ -60,6 +63,8 @@ async function main(): Promise<void> {
   }
 
   const metrics = createApiMetrics();
+  const storage = new StorageGuard({ redis, logger }, { highWater: env.HERALD_REDIS_MEMORY_HIGH_WATER, intervalMs: STORAGE_CHECK_EVERY_MS });
+  await storage.start();
   const app = createServer({
     redis,
     keys,
@@ -75,6 +80,7 @@ async function main(): Promise<void> {
     tenantTokens: env.HERALD_TENANT_TOKENS,
     streamMaxLen: env.HERALD_STREAM_MAXLEN,
     idempotencyTtlSeconds: env.HERALD_IDEMPOTENCY_TTL_SECONDS,
+    storage,
   });
   const gauges = new SystemGauges(
     { registry: metrics.registry, redis, keys, queue: deliveryQueue },
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'herald api stopping');
     await gauges.stop();
+    storage.stop();
     // New connections are refused at once; requests in flight (a POST …/test waiting on its
     // endpoint, say) get until the deadline, then their connections are cut.
     let drained = true;

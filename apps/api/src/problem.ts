@@ -1,6 +1,6 @@
 // RFC 9457 problem details: the only error shape the API answers with.
 import type { ErrorRequestHandler, Response } from 'express';
-import { BacklogFullError, plainMessages, protoKeyIssues, type Logger } from '@herald/shared';
+import { BacklogFullError, StorageFullError, isRedisOutOfMemory, plainMessages, protoKeyIssues, type Logger } from '@herald/shared';
 import type { z } from 'zod';
 import type { FieldError } from './schemas/responses';
 
@@ -64,6 +64,9 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
 /** What a producer refused for a full backlog is told to wait: workers drain thousands of events a second once back. */
 const BACKLOG_RETRY_AFTER_SECONDS = 5;
 
+/** Redis frees memory as deliveries settle and retention expires: a while, not a moment. */
+const STORAGE_RETRY_AFTER_SECONDS = 30;
+
 interface BodyParserError extends Error {
   type?: string;
   status?: number;
@@ -97,6 +100,12 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       logger.warn({ unread: error.unread, limit: error.limit }, 'events refused: the unread backlog is full');
       res.set('retry-after', String(BACKLOG_RETRY_AFTER_SECONDS));
       return sendProblem(res, new HttpProblem(503, 'Backlog full', `${error.message}; nothing was accepted, retry later`));
+    }
+    if (error instanceof StorageFullError || isRedisOutOfMemory(error)) {
+      const full = error instanceof StorageFullError ? error : new StorageFullError('redis_oom');
+      logger.warn({ err: full.message, path: req.path }, 'refused: Redis is full');
+      res.set('retry-after', String(STORAGE_RETRY_AFTER_SECONDS));
+      return sendProblem(res, new HttpProblem(503, 'Storage full', `${full.message}; nothing was written, retry later`));
     }
     if (isRedisUnavailable(error)) {
       logger.warn({ err: (error as Error).message, path: req.path }, 'redis unavailable');

@@ -38,6 +38,8 @@ export interface ServerDeps {
   consoleDirectory?: string;
   streamMaxLen: number;
   idempotencyTtlSeconds: number;
+  /** Refuses new events while Redis is too full (StorageGuard); none: only Redis's own refusals. */
+  storage?: { assertRoom(): void };
 }
 
 /** Body limit of a single event request: the event limit (1 MiB, 413 beyond). */
@@ -61,7 +63,7 @@ export function createServer(deps: ServerDeps): Express {
   const ingest = new EventIngest(deps.redis, deps.keys, {
     streamMaxLen: deps.streamMaxLen,
     idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
-  });
+  }, deps.storage);
   const replay = new DeadLetterReplay(deadLetters, webhooks, deps.deliveryQueue);
   const tokens = new TokenStore(deps.redis, deps.keys);
   const attempts = new AttemptLog(deps.redis, deps.keys);

@@ -2,6 +2,7 @@ export { AppError } from './errors/app-error';
 export { ConfigError, type ConfigProblem } from './errors/config-error';
 export { InvalidWebhookError } from './errors/invalid-webhook-error';
 export { BacklogFullError } from './errors/backlog-full-error';
+export { StorageFullError } from './errors/storage-full-error';
 export {
   parseEnv,
   loadEnvOrExit,
@@ -32,7 +33,8 @@ export { createRedis, createBullMQConnection, createDeliveryQueue, execOrThrow, 
 export { EventsStream, TRIM_SCAN_LIMIT } from './stream/events-stream';
 export type { RedisClient, RedisTarget } from './redis-client';
 export { LuaScript, type LuaArg } from './lua/lua-script';
-export { redisReplyCode } from './errors/redis-reply';
+export { redisReplyCode, isRedisOutOfMemory } from './errors/redis-reply';
+export { memoryRatio, redisMemoryRatio } from './redis-memory';
 export {
   DELIVERY_JOB_NAME,
   DELIVERY_BACKOFF_TYPE,

@@ -7,6 +7,7 @@ import type { Queue } from 'bullmq';
 import { FANOUT_GROUP, type RedisKeys } from './keys';
 import { CircuitBreaker } from './circuit/circuit-breaker';
 import { EventsStream } from './stream/events-stream';
+import { redisMemoryRatio } from './redis-memory';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 
@@ -32,6 +33,7 @@ export class SystemGauges {
   private readonly streamPending: Gauge;
   private readonly circuitsOpen: Gauge;
   private readonly streamLag: Gauge;
+  private readonly memoryRatio: Gauge;
   private readonly stream: EventsStream;
 
   constructor(
@@ -58,6 +60,11 @@ export class SystemGauges {
       help: 'The most unread events the stream may hold (HERALD_STREAM_MAXLEN): at it, publishing answers 503 backlog full.',
       registers,
     }).set(options.streamLagLimit);
+    this.memoryRatio = new Gauge({
+      name: 'herald_redis_memory_ratio',
+      help: "Redis's used memory as a share of its maxmemory (0 without a limit); past HERALD_REDIS_MEMORY_HIGH_WATER the API refuses new events.",
+      registers,
+    });
   }
 
   async start(): Promise<void> {
@@ -72,17 +79,19 @@ export class SystemGauges {
 
   /** One reading of every gauge. */
   async refresh(): Promise<void> {
-    const [counts, deadLetters, pending, circuits, lag] = await Promise.all([
+    const [counts, deadLetters, pending, circuits, lag, memory] = await Promise.all([
       this.deps.queue.getJobCounts(...QUEUE_STATES),
       this.deps.redis.zcard(this.deps.keys.deadLettersByTime),
       (this.deps.redis.xpending(this.deps.keys.eventsStream, FANOUT_GROUP) as Promise<[number, ...unknown[]]>).catch(() => [0] as [number]),
       new CircuitBreaker(this.deps.redis, this.deps.keys).openCount(),
       this.stream.unread(),
+      redisMemoryRatio(this.deps.redis),
     ]);
     for (const state of QUEUE_STATES) this.queueJobs.set({ state }, counts[state] ?? 0);
     this.deadLetters.set(deadLetters);
     this.streamPending.set(Number(pending[0] ?? 0));
     this.circuitsOpen.set(circuits);
     if (lag !== undefined) this.streamLag.set(lag);
+    this.memoryRatio.set(memory);
   }
 }

@@ -11,7 +11,8 @@ export function describeError(error: unknown): string {
     const { status, problem } = error;
     if (status === 401) return 'The API refused the token. Sign out and sign in again with a valid token.';
     if (status === 403) return `Not allowed with this token: ${problem.detail ?? problem.title}.`;
-    if (status === 503) return 'The Herald API cannot reach its storage (Redis) right now. Try again shortly.';
+    // Other 503s (Storage full, Backlog full) say why in their own words, below.
+    if (status === 503 && problem.title === 'Service unavailable') return 'The Herald API cannot reach its storage (Redis) right now. Try again shortly.';
     // The error's message is the problem in words (title, detail and each failing field).
     return `The API refused the request (${status}): ${error.message}`;
   }

@@ -14,7 +14,7 @@ const DEFAULT_TEXT: Record<ProblemStatus, string> = {
   409: 'A conflict with the current state.',
   413: 'The body is over its limit; `detail` names the limit.',
   415: 'The body is of a media type this route does not take.',
-  503: 'Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds.',
+  503: '`title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written.',
 };
 
 const HEADERS: Partial<Record<ProblemStatus, ResponseConfig['headers']>> = {

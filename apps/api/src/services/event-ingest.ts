@@ -22,16 +22,19 @@ export class EventIngest {
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly options: EventIngestOptions,
+    private readonly storage?: { assertRoom(): void },
   ) {}
 
   /**
    * Appends the events in order; an event with an idempotency key already seen is not appended
    * again. A request's events are appended by one script call (ingest-events-n.lua): a consumer
    * blocked on the stream wakes once with the whole batch rather than with its first event, and
-   * another client's entries never land inside it. Throws BacklogFullError, having accepted
-   * nothing, while the workers' unread backlog is at `streamMaxLen`.
+   * another client's entries never land inside it. Throws, having accepted nothing,
+   * StorageFullError while Redis is too full, and BacklogFullError while the workers' unread
+   * backlog is at `streamMaxLen`.
    */
   async ingest(events: readonly AcceptedEvent[], nowMs: number = Date.now()): Promise<PublishResult[]> {
+    this.storage?.assertRoom();
     const keys = [this.keys.eventsStream];
     const args: (string | number)[] = [
       this.options.streamMaxLen, this.options.idempotencyTtlSeconds, nowMs, STREAM_FIELDS.event, STREAM_FIELDS.eventId, STREAM_FIELDS.receivedAt,

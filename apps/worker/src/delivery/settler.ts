@@ -5,6 +5,7 @@
 import type { Queue } from 'bullmq';
 import {
   isOperationalEventType,
+  isRedisOutOfMemory,
   redisReplyCode,
   type CircuitChanges,
   type CircuitSettings,
@@ -204,9 +205,10 @@ export class Settler implements Service {
   }
 
   /**
-   * Runs `write` until it succeeds or gives up: while Redis is away (the connection not ready) it
-   * waits for it; an error while connected (an error reply, no reply in time) is tried WRITE_TRIES
-   * times.
+   * Runs `write` until it succeeds or gives up: while Redis is away (the connection not ready) or
+   * full (an OOM reply: nothing of the write was kept) it waits for it, however long; the fan-out
+   * stops reading meanwhile, as the settlements pile up. Any other error while connected (an error
+   * reply, no reply in time) is tried WRITE_TRIES times.
    */
   private async tried<T>(what: string, write: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -215,8 +217,10 @@ export class Settler implements Service {
       } catch (error) {
         const { tries, firstWaitMs } = this.deps.retry ?? { tries: WRITE_TRIES, firstWaitMs: FIRST_RETRY_WAIT_MS };
         const away = this.deps.redis.status !== 'ready';
-        if (!away && attempt >= tries) throw error;
-        this.deps.logger.warn({ err: (error as Error).message, code: redisReplyCode(error), attempt }, `could not ${what}; trying again`);
+        const full = isRedisOutOfMemory(error);
+        if (!away && !full && attempt >= tries) throw error;
+        const why = full ? 'Redis is out of memory (maxmemory)' : (error as Error).message;
+        this.deps.logger.warn({ err: why, code: redisReplyCode(error), attempt }, `could not ${what}; trying again`);
         await new Promise((resolve) => setTimeout(resolve, Math.min(firstWaitMs * 2 ** (attempt - 1), MAX_RETRY_WAIT_MS)));
       }
     }

@@ -1587,7 +1587,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1663,7 +1663,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was accepted; retry after `Retry-After` seconds. `title` says why: "Backlog full" (as many events wait unread by the workers as the stream may hold, HERALD_STREAM_MAXLEN: workers are down or behind), or "Service unavailable" (Redis does not answer). */
+            /** @description Nothing was accepted; retry after `Retry-After` seconds. `title` says why: "Backlog full" (as many events wait unread by the workers as the stream may hold, HERALD_STREAM_MAXLEN: workers are down or behind); "Storage full" (Redis memory is past HERALD_REDIS_MEMORY_HIGH_WATER of its maxmemory, or Redis refused the write: deliveries of what was accepted go on and free room); or "Service unavailable" (Redis does not answer: such a publish may still have been appended, so retry it with an `id`). */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1736,7 +1736,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing was accepted; retry after `Retry-After` seconds. `title` says why: "Backlog full" (as many events wait unread by the workers as the stream may hold, HERALD_STREAM_MAXLEN: workers are down or behind), or "Service unavailable" (Redis does not answer). */
+            /** @description Nothing was accepted; retry after `Retry-After` seconds. `title` says why: "Backlog full" (as many events wait unread by the workers as the stream may hold, HERALD_STREAM_MAXLEN: workers are down or behind); "Storage full" (Redis memory is past HERALD_REDIS_MEMORY_HIGH_WATER of its maxmemory, or Redis refused the write: deliveries of what was accepted go on and free room); or "Service unavailable" (Redis does not answer: such a publish may still have been appended, so retry it with an `id`). */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1778,7 +1778,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1841,7 +1841,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1904,7 +1904,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1988,7 +1988,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2051,7 +2051,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2112,7 +2112,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2197,7 +2197,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2287,7 +2287,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2363,7 +2363,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2437,7 +2437,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2500,7 +2500,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2576,7 +2576,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2640,7 +2640,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2703,7 +2703,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2764,7 +2764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2828,7 +2828,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2879,7 +2879,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2930,7 +2930,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3003,7 +3003,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3073,7 +3073,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3272,7 +3272,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */

@@ -1,9 +1,21 @@
 import { ReplyError } from 'ioredis';
 
 /**
- * The code Redis opens an error reply with (`NOGROUP`, `BUSYGROUP`, `WRONGTYPE`, …), when `error`
- * is an error reply: Redis's own machine-readable code, not free text.
+ * The code Redis opens an error reply with (`NOGROUP`, `BUSYGROUP`, `WRONGTYPE`, `OOM`, …), when
+ * `error` is an error reply: Redis's own machine-readable code, not free text.
  */
 export function redisReplyCode(error: unknown): string | undefined {
   return error instanceof ReplyError ? /^[A-Z]+(?= )/.exec((error as Error).message)?.[0] : undefined;
+}
+
+/**
+ * Redis refused a write because it is at `maxmemory` (with `noeviction`, as Herald's Redis must be).
+ * Inside MULTI it refuses every command, reads too, and EXEC then aborts: ioredis keeps the
+ * refusals as the abort's `previousErrors`.
+ */
+export function isRedisOutOfMemory(error: unknown): boolean {
+  const code = redisReplyCode(error);
+  if (code === 'OOM') return true;
+  const previous = (error as { previousErrors?: unknown[] } | undefined)?.previousErrors;
+  return code === 'EXECABORT' && Array.isArray(previous) && previous.some((cause) => redisReplyCode(cause) === 'OOM');
 }

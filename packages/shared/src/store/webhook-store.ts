@@ -32,6 +32,7 @@ export function oldestWebhookFirst(a: Webhook, b: Webhook): number {
 
 const WRITE_WEBHOOK = new LuaScript(join(__dirname, '..', 'lua', 'write-webhook-4.lua'));
 const WEBHOOK_CHANGES = new LuaScript(join(__dirname, '..', 'lua', 'webhook-changes-4.lua'));
+const READ_WEBHOOKS = new LuaScript(join(__dirname, '..', 'lua', 'read-webhooks-2.lua'));
 
 type WriteMode = 'create' | 'replace' | 'delete';
 
@@ -111,19 +112,18 @@ export class WebhookStore {
 
   /** All webhooks and the version they are at, read atomically. */
   async snapshot(): Promise<WebhookSnapshot> {
-    const [version, all] = (await execOrThrow(
-      this.redis.multi().get(this.keys.webhooksVersion).hgetall(this.keys.webhooks),
-    )) as [string | null, Record<string, string>];
+    const [version, flat] = (await READ_WEBHOOKS.run(this.redis, [this.keys.webhooksVersion, this.keys.webhooks], [])) as [string, string[]];
     const webhooks: Webhook[] = [];
     const unreadable: string[] = [];
-    for (const [id, json] of Object.entries(all)) {
-      const parsed = safeJson(json);
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const id = flat[i] as string;
+      const parsed = safeJson(flat[i + 1] as string);
       const result = webhookSchema.safeParse(parsed);
       if (result.success) webhooks.push(result.data);
       else unreadable.push(id);
     }
     webhooks.sort(oldestWebhookFirst);
-    return { version: version ?? '0', webhooks, unreadable };
+    return { version: String(version), webhooks, unreadable };
   }
 
   async version(): Promise<string> {

@@ -9,7 +9,8 @@ const TAG = 'Events';
 
 const PUBLISH_UNAVAILABLE =
   'Nothing was accepted; retry after `Retry-After` seconds. `title` says why: "Backlog full" (as many events wait unread by the workers as the stream may hold, HERALD_STREAM_MAXLEN: ' +
-  'workers are down or behind), or "Service unavailable" (Redis does not answer).';
+  'workers are down or behind); "Storage full" (Redis memory is past HERALD_REDIS_MEMORY_HIGH_WATER of its maxmemory, or Redis refused the write: deliveries of what was accepted go on and free room); ' +
+  'or "Service unavailable" (Redis does not answer: such a publish may still have been appended, so retry it with an `id`).';
 
 export function registerEventPaths(registry: OpenAPIRegistry): void {
   registerV1(registry, {
