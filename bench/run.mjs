@@ -62,6 +62,7 @@ const SCENARIO_NOTES = {
   'neighbour-hang': 'the same burst, each event also to an endpoint that never answers',
   'memory-per-queued-delivery': 'Redis memory a queued (waiting) delivery takes',
   'workers-down-cap-1000': 'workers down, HERALD_STREAM_MAXLEN=1000, 3,000 events published: every 202 delivered once a worker starts',
+  'redis-full': 'Redis past the high-water mark, then at maxmemory, under load: only 202 or 503, processes up, every 202 delivered',
   'ingest-everysec': 'the API accepting events into a Redis with appendonly yes, appendfsync everysec (batches, and single events)',
   'ingest-always': 'the same with appendfsync always: every accepted event is on disk before the 202',
   'memory-soak': 'Redis memory over 3 min at 200 events/s to a healthy and a 20 %-failing webhook, retention scaled down: it levels off',
@@ -593,6 +594,46 @@ async function workersDown({ events, limit }) {
   };
 }
 
+/**
+ * Redis filling up under load (noeviction): 600 batches of 20 events are published through the API
+ * while Redis is first roomy, then past the high-water mark (0.95 of maxmemory), then at maxmemory,
+ * then roomy again. Every answer must be 202 or 503 (never a 500), the API and the worker must stay
+ * up, and every event answered 202 must be delivered.
+ */
+async function redisFull({ batches = 600, size = 20 } = {}) {
+  const { env, api, post } = await startApi();
+  const workers = await startWorkers(1, env);
+  await resetReceiver(receiver);
+  const used = async () => Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1]);
+  const ballast = redis.pipeline();
+  for (let i = 0; i < 300; i++) ballast.set(`bench-ballast:${i}`, 'x'.repeat(100_000));
+  await ballast.exec();
+  const statuses = {};
+  const accepted = [];
+  try {
+    for (let b = 0; b < batches; b++) {
+      if (b === batches / 6) await redis.config('SET', 'maxmemory', String(Math.floor((await used()) / 0.95)));
+      if (b === (batches * 3) / 6) await redis.config('SET', 'maxmemory', String(Math.floor((await used()) * 0.9)));
+      if (b === (batches * 5) / 6) await redis.config('SET', 'maxmemory', '0');
+      const result = await post(Array.from({ length: size }, (_, k) => ({ type: 'bench.event', data: { sentAt: Date.now(), n: b * size + k } })));
+      const status = Array.isArray(result) ? 202 : result;
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      if (Array.isArray(result)) accepted.push(...result);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    await redis.config('SET', 'maxmemory', '0');
+    await redis.eval("for _, k in ipairs(redis.call('KEYS', 'bench-ballast:*')) do redis.call('DEL', k) end", 0);
+  }
+  await waitForDeliveries(receiver, accepted.length, 120_000);
+  receiver.send('ids');
+  const { ids } = await message(receiver, 'ids');
+  const delivered = new Set(ids);
+  const up = [api, ...workers].every((child) => child.exitCode === null && child.signalCode === null);
+  await stop([...workers, api]);
+  return { batches, statuses, accepted: accepted.length, delivered: delivered.size, lost: accepted.filter((id) => !delivered.has(id)).length, processesUp: up };
+}
+
 /** Redis memory one queued delivery takes (an event of ~200 bytes of data), for sizing. */
 async function memoryPerQueuedJob(jobs) {
   const prefix = `bench${++prefixCounter}`;
@@ -699,6 +740,7 @@ const SCENARIOS = {
   'neighbour-hang': () => neighbour({ events: 400, hanging: true }),
   'memory-per-queued-delivery': () => memoryPerQueuedJob(SIZE(20_000)),
   'workers-down-cap-1000': () => workersDown({ events: 3000, limit: 1000 }),
+  'redis-full': () => redisFull(),
   'ingest-everysec': () => ingestDurability({ appendfsync: 'everysec', events: SIZE(20_000) }),
   'ingest-always': () => ingestDurability({ appendfsync: 'always', events: SIZE(20_000) }),
   'memory-soak': () => memorySoak({ seconds: options.quick ? 60 : 180 }),
