@@ -18,7 +18,8 @@ const { createDeliveryQueue, deliveryJob, newEventId, redisKeys, DeadLetterStore
   require('@herald/shared');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { WebhookCache } = require(join(root, 'apps/worker/dist/webhook-cache.js'));
+const { WebhookRegistry } = require(join(root, 'apps/worker/dist/webhooks/webhook-registry.js'));
+const silentLogger = { info() {}, warn() {}, error() {}, debug() {} };
 const USAGE = `Usage: pnpm bench [options]   (after pnpm build; needs redis-server on PATH)
 
   --scenarios a,b,…   run only these (default: all, in order; listed below)
@@ -67,6 +68,10 @@ const SCENARIO_NOTES = {
   'ingest-always': 'the same with appendfsync always: every accepted event is on disk before the 202',
   'memory-soak': 'Redis memory over 3 min at 200 events/s to a healthy and a 20 %-failing webhook, retention scaled down: it levels off',
   'webhook-change-10k': 'what one webhook change costs a worker with 10,000 webhooks',
+  'tenant-10k-webhooks-drain-2w': 'as herald-drain-2w, the webhook\'s tenant also holding 10,000 webhooks that match nothing',
+  'tenant-100k-webhooks-drain-2w': 'the same with 100,000',
+  'worker-memory-100k-webhooks': 'a worker\'s resident memory per webhook, 100,000 webhooks over 10,000 tenants',
+  'new-webhook-among-100k': 'among 100,000 webhooks, a webhook created through the API: time from the create call to its first delivery',
   'dead-letter-filter-100k': 'a filtered page among 100,000 dead letters',
 };
 if (options.help) {
@@ -354,7 +359,12 @@ async function startApi({ webhooks = 1, targets = [TARGET], webhookSettings = {}
     const accepted = await post(batch);
     if (!Array.isArray(accepted)) throw new Error(`publish: ${accepted}`);
   };
-  return { prefix, env, api, publish, post };
+  /** Any API call: its status and JSON body. */
+  const request = async (method, path, body) => {
+    const response = await fetch(`${apiUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: response.status, body: await response.json().catch(() => undefined) };
+  };
+  return { prefix, env, api, publish, post, request };
 }
 
 /** Starts `count` Herald workers with `env` at once (as the bare workers are), and waits until all are ready. */
@@ -389,6 +399,11 @@ async function herald({ events, webhooks = 1, workers = 1, via = 'api', rate = 0
 async function heraldDrain({ events, workers }) {
   const { prefix, env, api } = await startApi();
   await stop([api]);
+  return heraldDrainPrepared({ prefix, env, events, workers });
+}
+
+/** heraldDrain on an installation already made (its webhooks in place, the API stopped). */
+async function heraldDrainPrepared({ prefix, env, events, workers }) {
   const stream = `${prefix}:events`;
   for (let i = 0; i < events; i += 1000) {
     const pipeline = redis.pipeline();
@@ -659,6 +674,94 @@ async function memoryPerQueuedJob(jobs) {
   return { bytesPerQueuedDelivery: Math.round(bytes / jobs) };
 }
 
+/** Deletes every key matching `pattern` (a scenario's own keys, once it is done). */
+async function deleteKeys(pattern) {
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 10_000);
+    cursor = next;
+    if (found.length > 0) await redis.unlink(...found);
+  } while (cursor !== '0');
+}
+
+/** Makes `count` webhooks under `keys` with `make(i)`'s settings (through the store: as the API would, faster). */
+async function makeWebhooks(keys, count, make) {
+  const store = new WebhookStore(redis, keys);
+  for (let i = 0; i < count; i += 500) {
+    await Promise.all(Array.from({ length: Math.min(500, count - i) }, (_, k) => store.create(webhookCreateSchema.parse(make(i + k)))));
+  }
+  return store;
+}
+
+/**
+ * Herald draining events for one webhook whose tenant also has `others` webhooks, each subscribed
+ * to a type of its own (they match nothing): compared with herald-drain-2w in the same run, what a
+ * tenant's size costs the fan-out.
+ */
+async function manyWebhooksDrain({ events, workers, others }) {
+  const { prefix, env, api } = await startApi();
+  await stop([api]);
+  const keys = redisKeys(prefix);
+  await makeWebhooks(keys, others, (i) => ({ url: `${TARGET}?other=${i}`, events: [`other.type${i}`] }));
+  const result = await heraldDrainPrepared({ prefix, env, events, workers });
+  await deleteKeys(`${prefix}:*`);
+  return { ...result, webhooksInTenant: others + 1 };
+}
+
+/**
+ * A worker's memory for `count` webhooks over `tenants` tenants: its resident memory once it has
+ * loaded them and settled, less that of a worker with none, per webhook.
+ */
+async function workerMemoryPerWebhook({ count, tenants }) {
+  const residentMiB = async (env) => {
+    const [worker] = await startWorkers(1, env);
+    // Settled: loaded, and what loading made collected.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${worker.pid}/status`, 'utf8'))?.[1]);
+    await stop([worker]);
+    return kb / 1024;
+  };
+  const empty = await startApi({ webhooks: 0 });
+  await stop([empty.api]);
+  const baseline = await residentMiB(empty.env);
+  const full = await startApi({ webhooks: 0 });
+  await stop([full.api]);
+  const keys = redisKeys(full.prefix);
+  await makeWebhooks(keys, count, (i) => ({ url: `${TARGET}?w=${i}`, tenant: `tenant-${i % tenants}`, events: ['order.*', `invoice.${i % 7}`] }));
+  const loaded = await residentMiB(full.env);
+  await deleteKeys(`${full.prefix}:*`);
+  return {
+    webhooks: count, tenants, workerRssMiB: { none: round(baseline), loaded: round(loaded) },
+    bytesPerWebhook: Math.round(((loaded - baseline) * 1024 * 1024) / count),
+  };
+}
+
+/**
+ * Among `count` webhooks, a webhook is created through the API and an event published for it at
+ * once: the time from the create call to the delivery, `tries` times (each a new webhook and type).
+ */
+async function newWebhookFirstDelivery({ count, tries }) {
+  const { prefix, env, api, request } = await startApi({ webhooks: 0 });
+  const keys = redisKeys(prefix);
+  await makeWebhooks(keys, count, (i) => ({ url: `${TARGET}?w=${i}`, tenant: `tenant-${i % 1000}`, events: [`order.${i}`] }));
+  const workers = await startWorkers(1, env);
+  const times = [];
+  for (let t = 0; t < tries; t++) {
+    await resetReceiver(receiver);
+    const started = performance.now();
+    const created = await request('POST', '/v1/webhooks', { url: `${TARGET}?new=${t}`, tenant: 'newcomer', events: [`fresh.type${t}`] });
+    if (created.status !== 201) throw new Error(`create: ${created.status}`);
+    const published = await request('POST', '/v1/events', { tenant: 'newcomer', type: `fresh.type${t}`, data: { sentAt: Date.now() } });
+    if (published.status !== 202) throw new Error(`publish: ${published.status}`);
+    await waitForDeliveries(receiver, 1, 30_000);
+    times.push(round(performance.now() - started));
+  }
+  await stop([...workers, api]);
+  await deleteKeys(`${prefix}:*`);
+  const sorted = [...times].sort((a, b) => a - b);
+  return { webhooks: count, tries, createToDeliveryMs: { median: sorted[Math.floor(sorted.length / 2)], max: sorted.at(-1) } };
+}
+
 /**
  * What one webhook change costs each worker, with `count` webhooks: the first load (all of them),
  * then the catch-up after each of a few changes (only what changed). Milliseconds, median of 5.
@@ -674,16 +777,21 @@ async function webhookChangeCost(count) {
   const timed = async (fn) => { const started = performance.now(); await fn(); return performance.now() - started; };
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const firstLoads = [];
-  for (let i = 0; i < 5; i++) firstLoads.push(await timed(() => new WebhookCache(store).refresh(0)));
-  const cache = new WebhookCache(store);
-  await cache.refresh(0);
+  for (let i = 0; i < 5; i++) firstLoads.push(await timed(() => new WebhookRegistry(store, silentLogger).refresh(0)));
+  const registry = new WebhookRegistry(store, silentLogger);
+  await registry.refresh(0);
   const catchUps = [];
   for (let i = 0; i < 5; i++) {
-    await store.update(made[i].id, { url: `https://example.com/changed-${i}` });
-    catchUps.push(await timed(() => cache.refresh(0)));
+    await store.update(made[i].id, { events: [`order.changed-${i}`] });
+    catchUps.push(await timed(() => registry.refresh(0)));
   }
-  await redis.del(keys.webhooks, keys.webhooksVersion, keys.webhookChanges, keys.webhookChangesTrimmed);
-  return { webhooks: count, allWebhooksLoadMs: round(median(firstLoads)), oneChangeCatchUpMs: round(median(catchUps)), fullReloads: cache.fullReloads };
+  const digestChecks = [];
+  for (let i = 0; i < 5; i++) digestChecks.push(await timed(() => registry.checkDigests()));
+  await deleteKeys(`${keys.bullPrefix}:webhooks*`);
+  return {
+    webhooks: count, allRoutesLoadMs: round(median(firstLoads)), oneChangeCatchUpMs: round(median(catchUps)),
+    digestCheckMs: round(median(digestChecks)), fullLoads: registry.fullLoads, tenantReloads: registry.tenantReloads,
+  };
 }
 
 /**
@@ -745,6 +853,10 @@ const SCENARIOS = {
   'ingest-always': () => ingestDurability({ appendfsync: 'always', events: SIZE(20_000) }),
   'memory-soak': () => memorySoak({ seconds: options.quick ? 60 : 180 }),
   'webhook-change-10k': () => webhookChangeCost(SIZE(10_000)),
+  'tenant-10k-webhooks-drain-2w': () => manyWebhooksDrain({ events: SIZE(20_000), workers: 2, others: 10_000 }),
+  'tenant-100k-webhooks-drain-2w': () => manyWebhooksDrain({ events: SIZE(20_000), workers: 2, others: 100_000 }),
+  'worker-memory-100k-webhooks': () => workerMemoryPerWebhook({ count: 100_000, tenants: 10_000 }),
+  'new-webhook-among-100k': () => newWebhookFirstDelivery({ count: 100_000, tries: 10 }),
   'dead-letter-filter-100k': () => deadLetterFilterCost(SIZE(100_000)),
 };
 const chosen = options.scenarios ? options.scenarios.split(',') : Object.keys(SCENARIOS);
@@ -758,6 +870,11 @@ function ratios(results) {
     if (base) result.ratioToCeiling = Math.round((result.deliveriesPerSecond / base) * 100) / 100;
   }
   const lines = [];
+  const oneWebhook = find('herald-drain-2w')?.deliveriesPerSecond;
+  for (const name of ['tenant-10k-webhooks-drain-2w', 'tenant-100k-webhooks-drain-2w']) {
+    const rate = find(name)?.deliveriesPerSecond;
+    if (oneWebhook && rate) lines.push(`${name}: ${rate}/s = ${Math.round((rate / oneWebhook) * 100) / 100} × herald-drain-2w's ${oneWebhook}/s (one webhook alone)`);
+  }
   const bareP99 = find('bare-queue-500eps-latency')?.latencyMs?.p99;
   for (const name of ['herald-500eps-latency', 'herald-500eps-latency-stream']) {
     const p99 = find(name)?.latencyMs?.p99;
@@ -793,7 +910,7 @@ try {
   console.log(line(columns));
   for (const row of rows) console.log(line(columns.map((c) => row[c])));
   for (const text of summary) console.log(text);
-  for (const r of results.filter((r) => r.webhooks || r.deadLetters || r.memoryMiB || r.singleEventsPerSecond || r.lost !== undefined)) {
+  for (const r of results.filter((r) => r.webhooks || r.webhooksInTenant || r.deadLetters || r.memoryMiB || r.singleEventsPerSecond || r.lost !== undefined)) {
     const { scenario, ...figures } = r;
     console.log(`${scenario}: ${JSON.stringify(figures)}`);
   }

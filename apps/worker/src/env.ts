@@ -35,6 +35,12 @@ export const workerEnvSchema = z
     HERALD_JOB_LOCK_MS: envInt(1000, 600_000).default(30_000),
     /** How stale the worker's copy of the webhooks may be for queued deliveries, in ms (fan-out always checks). */
     HERALD_WEBHOOK_CACHE_MS: envInt(0, 60_000).default(250),
+    /**
+     * Whole webhook documents a worker keeps (those delivered to most recently; the others are read
+     * when a delivery needs them). Every webhook's route — what matching events needs — is kept in
+     * any case, at a few hundred bytes each.
+     */
+    HERALD_WEBHOOK_DOCUMENTS_KEPT: envInt(1, 1_000_000).default(10_000),
     /** Delivery attempts kept per webhook in the attempt log. */
     HERALD_ATTEMPT_LOG_SIZE: envInt(1, 1_000_000).default(10_000),
     /**

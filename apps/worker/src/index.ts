@@ -15,7 +15,8 @@ import {
 } from '@herald/shared';
 import { loadWorkerEnv } from './env';
 import { createWorkerMetrics } from './metrics';
-import { WebhookCache } from './webhook-cache';
+import { WebhookRegistry } from './webhooks/webhook-registry';
+import { WebhookDocuments } from './webhooks/webhook-documents';
 import { FanoutConsumer } from './fanout/fanout-consumer';
 import { StreamTrimmer } from './fanout/stream-trimmer';
 import { HttpClient } from './delivery/http-client';
@@ -37,6 +38,8 @@ const EVENT_ATTEMPTS_KEPT = 200;
  * delay, so that an entry claimed after a long outage still skips what was settled.
  */
 const SETTLED_MARKER_TTL_MS = 86_400_000;
+/** How long a worker uses a webhook's document before reading it again, whatever the routes say (a hand edit shows in none). */
+const WEBHOOK_DOCUMENT_MAX_AGE_MS = 5 * 60_000;
 /** How often each worker trims the events stream (only what the workers have read and acknowledged). */
 const STREAM_TRIM_EVERY_MS = 1000;
 
@@ -55,7 +58,8 @@ async function main(): Promise<void> {
 
   const metrics = createWorkerMetrics();
   const webhookStore = new WebhookStore(redis, keys);
-  const webhooks = new WebhookCache(webhookStore);
+  const webhooks = new WebhookRegistry(webhookStore, logger);
+  const documents = new WebhookDocuments(webhookStore, logger, { size: env.HERALD_WEBHOOK_DOCUMENTS_KEPT, maxAgeMs: WEBHOOK_DOCUMENT_MAX_AGE_MS });
   const queue = createDeliveryQueue(queueConnection, env.HERALD_PREFIX);
   queue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
   const http = new HttpClient(targetPolicyFromEnv(env));
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
   const direct = new DirectDelivery({ http, slots, settler, policies, effects, metrics });
   const processor = new DeliveryProcessor({
     webhooks,
+    documents,
     http,
     slots,
     settler,
@@ -106,7 +111,7 @@ async function main(): Promise<void> {
     { prefix: env.HERALD_PREFIX, concurrency: env.HERALD_WORKER_CONCURRENCY, lockDurationMs: env.HERALD_JOB_LOCK_MS },
   );
   const fanout = new FanoutConsumer(
-    { blocking, redis, keys, webhooks, circuits: new CircuitBreaker(redis, keys), policies, slots, direct, settler, events, metrics, logger },
+    { blocking, redis, keys, webhooks, documents, circuits: new CircuitBreaker(redis, keys), policies, slots, direct, settler, events, metrics, logger },
     {
       batchSize: env.HERALD_FANOUT_BATCH,
       claimIdleMs: env.HERALD_CLAIM_IDLE_MS,
@@ -121,7 +126,7 @@ async function main(): Promise<void> {
   const trimmer = new StreamTrimmer({ stream: new EventsStream(redis, keys), logger }, { kept: env.HERALD_STREAM_MAXLEN, intervalMs: STREAM_TRIM_EVERY_MS });
   // Stopped in reverse: the fan-out stops reading and settles what it started, the queue's worker
   // finishes its jobs, then the settler writes what is left.
-  const supervisor = new Supervisor([health, gauges, trimmer, settler, delivery, fanout], logger);
+  const supervisor = new Supervisor([health, gauges, trimmer, webhooks, settler, delivery, fanout], logger);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

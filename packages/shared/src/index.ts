@@ -102,7 +102,8 @@ export {
   type DeliveryAttempt,
   type DeadLetter,
 } from './schemas/delivery';
-export { WebhookStore, oldestWebhookFirst, type WebhookSnapshot, type WebhookChanges } from './store/webhook-store';
+export { WebhookStore, oldestWebhookFirst, type WebhookSnapshot, type WebhookChanges, type RouteSnapshot } from './store/webhook-store';
+export { parseRoute, routeHash, tenantDigest, type WebhookRoute } from './store/webhook-routes';
 export {
   DeadLetterStore,
   encodeCursor,

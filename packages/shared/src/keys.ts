@@ -20,6 +20,13 @@ export interface RedisKeys {
   readonly webhookChanges: string;
   /** String: the highest version trimmed from `webhookChanges`; a worker behind it reloads every webhook. */
   readonly webhookChangesTrimmed: string;
+  /**
+   * Hash: webhook id → its route, what fan-out needs of it (`{"e":enabled,"p":[patterns],"r":version}`),
+   * for one tenant's webhooks: workers hold routes, not whole documents.
+   */
+  webhookRoutes(tenant: string): string;
+  /** Hash: tenant → the digest of its routes (`<count>:<xor of their hashes>`), which workers compare theirs with. */
+  readonly webhookTenants: string;
   /** Hash: dead letter id (the delivery id) → dead letter JSON. */
   readonly deadLetters: string;
   /** Sorted set of dead letter ids by the time they were dead-lettered. */
@@ -77,6 +84,8 @@ export function redisKeys(prefix: string): RedisKeys {
     webhooksVersion: `${prefix}:webhooks:version`,
     webhookChanges: `${prefix}:webhooks:changes`,
     webhookChangesTrimmed: `${prefix}:webhooks:changes:trimmed`,
+    webhookRoutes: (tenant) => `${prefix}:webhooks:routes:${tenant}`,
+    webhookTenants: `${prefix}:webhooks:tenants`,
     deadLetters: `${prefix}:dead-letters`,
     deadLettersByTime: `${prefix}:dead-letters:by-time`,
     deadLettersOfWebhook: (webhookId) => `${prefix}:dead-letters:by-webhook:${webhookId}`,

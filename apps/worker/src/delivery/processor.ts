@@ -11,7 +11,8 @@ import {
   type DeliveryJobData,
   type Webhook,
 } from '@herald/shared';
-import type { WebhookCache } from '../webhook-cache';
+import type { WebhookRegistry } from '../webhooks/webhook-registry';
+import type { WebhookDocuments } from '../webhooks/webhook-documents';
 import type { WorkerMetrics } from '../metrics';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots } from '../policies/delivery-slots';
@@ -27,7 +28,8 @@ export type DeliveryOutcome =
   | { outcome: 'skipped'; reason: string };
 
 export interface ProcessorDeps {
-  webhooks: WebhookCache;
+  webhooks: WebhookRegistry;
+  documents: WebhookDocuments;
   http: HttpClient;
   slots: DeliverySlots;
   settler: Settler;
@@ -35,7 +37,7 @@ export interface ProcessorDeps {
   effects: AttemptEffects;
   events: OperationalEvents;
   metrics: WorkerMetrics;
-  /** How stale the cached webhook may be, in ms. */
+  /** How stale the webhooks' routes may be, in ms. */
   webhookCacheMs: number;
   /** rate_limit.exceeded goes out at most once per webhook in this window. */
   rateLimitEventWindowMs: number;
@@ -96,16 +98,18 @@ export class DeliveryProcessor {
   };
 
   /**
-   * The webhook as it is now. The cached copy may be a little stale; before skipping a delivery
-   * because its webhook looks deleted or disabled, the cache is reloaded, so that a webhook created
-   * or enabled a moment ago (seen fresh by the fan-out of another worker) is not missed.
+   * The webhook as it is now. The routes may be a little stale; before skipping a delivery because
+   * its webhook looks deleted or disabled, they are brought up to date, so that a webhook created or
+   * enabled a moment ago (seen fresh by the fan-out of another worker) is not missed.
    */
   private async currentWebhook(id: string): Promise<Webhook | undefined> {
     await this.deps.webhooks.refresh(this.deps.webhookCacheMs);
-    const cached = this.deps.webhooks.get(id);
-    if (cached?.enabled) return cached;
-    await this.deps.webhooks.refresh(0);
-    return this.deps.webhooks.get(id);
+    let route = this.deps.webhooks.get(id);
+    if (!route?.enabled) {
+      await this.deps.webhooks.refresh(0);
+      route = this.deps.webhooks.get(id);
+    }
+    return route ? (await this.deps.documents.get([route])).get(id) : undefined;
   }
 
   /**

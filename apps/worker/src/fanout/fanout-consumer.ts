@@ -14,7 +14,6 @@ import {
   decodeStreamEntry,
   EventsStream,
   isOperationalEventType,
-  matchesAnyPattern,
   redisReplyCode,
   type CircuitBreaker,
   type Logger,
@@ -22,8 +21,10 @@ import {
   type RedisKeys,
   type StoredEvent,
   type Webhook,
+  type WebhookRoute,
 } from '@herald/shared';
-import type { WebhookCache } from '../webhook-cache';
+import type { WebhookRegistry } from '../webhooks/webhook-registry';
+import type { WebhookDocuments } from '../webhooks/webhook-documents';
 import type { WorkerMetrics } from '../metrics';
 import type { Service } from '../service';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
@@ -47,7 +48,8 @@ export interface FanoutDeps {
   blocking: RedisClient;
   redis: RedisClient;
   keys: RedisKeys;
-  webhooks: WebhookCache;
+  webhooks: WebhookRegistry;
+  documents: WebhookDocuments;
   circuits: CircuitBreaker;
   policies: DeliveryPolicies;
   slots: DeliverySlots;
@@ -67,17 +69,6 @@ interface BatchView {
 }
 
 const READ_ENTRIES = new LuaScript(join(__dirname, '..', 'lua', 'read-entries-3.lua'));
-
-/** The webhooks `event` goes to: enabled, subscribed to its type, and (for Herald's own events) not the webhook it is about. */
-function matchingWebhooks(event: StoredEvent, webhooks: readonly Webhook[]): Webhook[] {
-  return webhooks.filter(
-    (webhook) =>
-      webhook.enabled &&
-      matchesAnyPattern(webhook.events, event.type) &&
-      // A failing endpoint must not feed itself its own alarms.
-      !(isOperationalEventType(event.type) && event.data.webhookId === webhook.id),
-  );
-}
 
 const BLOCK_MS = 1000;
 /**
@@ -317,7 +308,8 @@ export class FanoutConsumer implements Service {
   }
 
   /**
-   * Each entry and its deliveries: an event × each matching webhook, none for a duplicate of an
+   * Each entry and its deliveries: an event × each matching webhook (found by the tenant's index,
+   * their documents read in one round trip for those not kept), none for a duplicate of an
    * idempotency key; for a claimed entry, not those marked settled, and the others through the
    * queue (its job may have been made already, before the crash: BullMQ makes it once).
    */
@@ -326,11 +318,25 @@ export class FanoutConsumer implements Service {
     const duplicates = await this.findDuplicates(direct);
     const settledBefore = claimed ? await this.settledDeliveries(events.map(({ event }) => event.id)) : new Map<string, Set<string>>();
     if (direct.length > duplicates.size) this.deps.metrics.eventsIngested.inc({ source: 'stream' }, direct.length - duplicates.size);
+    const routesOf = new Map<StoredEvent, WebhookRoute[]>();
+    const needed = new Map<string, WebhookRoute>();
+    for (const { event } of events) {
+      if (duplicates.has(event)) continue;
+      const settled = settledBefore.get(event.id);
+      const routes = this.deps.webhooks.match(event).filter((route) => !settled?.has(route.id));
+      routesOf.set(event, routes);
+      for (const route of routes) needed.set(route.id, route);
+    }
+    const documents = await this.deps.documents.get(needed.values());
     const byEntry = new Map<EntryRef, PlannedDelivery[]>();
     for (const { entryId, event } of events) {
       const duplicate = duplicates.has(event);
       const settled = settledBefore.get(event.id);
-      const targets = duplicate ? [] : matchingWebhooks(event, this.deps.webhooks.forTenant(event.tenant)).filter((w) => !settled?.has(w.id));
+      // A document read since the routes (disabled a moment ago) has the last word.
+      const targets = (routesOf.get(event) ?? []).flatMap((route) => {
+        const webhook = documents.get(route.id);
+        return webhook?.enabled ? [webhook] : [];
+      });
       const entry: EntryRef = {
         entryId,
         eventId: event.id,

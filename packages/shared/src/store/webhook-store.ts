@@ -11,6 +11,7 @@ import { InvalidWebhookError } from '../errors/invalid-webhook-error';
 import { webhookCreateSchema, webhookSchema, type webhookUpdateSchema, type Webhook } from '../schemas/webhook';
 import { safeJson } from './safe-json';
 import { plainMessages } from '../schemas/common';
+import { parseRoute, type WebhookRoute } from './webhook-routes';
 
 export interface WebhookSnapshot {
   version: string;
@@ -19,10 +20,16 @@ export interface WebhookSnapshot {
   unreadable: string[];
 }
 
-/** What changed since a version: each changed webhook, or null for one deleted (or unreadable). */
+/** What changed since a version: each changed webhook's route, or null for one deleted (or unreadable). */
 export interface WebhookChanges {
   version: string;
-  changed: Map<string, Webhook | null>;
+  changed: Map<string, WebhookRoute | null>;
+}
+
+/** Every webhook's route, by tenant, and the version they are at at least (changes since then may show too). */
+export interface RouteSnapshot {
+  version: string;
+  routes: Map<string, WebhookRoute[]>;
 }
 
 /** The order webhooks are listed and fanned out in: oldest first, ties by id. */
@@ -30,16 +37,21 @@ export function oldestWebhookFirst(a: Webhook, b: Webhook): number {
   return a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 }
 
-const WRITE_WEBHOOK = new LuaScript(join(__dirname, '..', 'lua', 'write-webhook-4.lua'));
+const WRITE_WEBHOOK = new LuaScript(join(__dirname, '..', 'lua', 'write-webhook-6.lua'));
 const WEBHOOK_CHANGES = new LuaScript(join(__dirname, '..', 'lua', 'webhook-changes-4.lua'));
 const READ_WEBHOOKS = new LuaScript(join(__dirname, '..', 'lua', 'read-webhooks-2.lua'));
+const READ_TENANT_DIGESTS = new LuaScript(join(__dirname, '..', 'lua', 'read-tenant-digests-2.lua'));
+const INDEX_ROUTES = new LuaScript(join(__dirname, '..', 'lua', 'index-webhook-routes-n.lua'));
 
 type WriteMode = 'create' | 'replace' | 'delete';
 
-/** write-webhook-4.lua's arguments, by name. */
-function writeArgs(write: { id: string; mode: WriteMode; readJson: string; json: string; changesKept: number }): (string | number)[] {
-  return [write.id, write.mode, write.readJson, write.json, write.changesKept];
+/** write-webhook-6.lua's arguments, by name. */
+function writeArgs(write: { id: string; mode: WriteMode; readJson: string; json: string; changesKept: number; tenant: string }): (string | number)[] {
+  return [write.id, write.mode, write.readJson, write.json, write.changesKept, write.tenant];
 }
+
+/** Tenants whose routes one pipeline reads, and documents one route rebuild call looks at. */
+const ROUTE_BATCH = 500;
 
 /**
  * A patched webhook's settings pass every check a new webhook's do (a preset's variables, an auth
@@ -60,7 +72,8 @@ const CHANGES_KEPT = 10_000;
 
 /**
  * Webhooks in Redis: one hash of JSON documents, a version counter bumped on each change, and which
- * webhook each recent version changed (every write goes through lua/write-webhook-4.lua).
+ * webhook each recent version changed, and each webhook's route by tenant with a digest per tenant
+ * (every write goes through lua/write-webhook-6.lua).
  */
 export class WebhookStore {
   private readonly circuits: CircuitBreaker;
@@ -83,7 +96,7 @@ export class WebhookStore {
       createdAt: now,
       updatedAt: now,
     });
-    await this.write(webhook.id, 'create', '', JSON.stringify(webhook));
+    await this.write({ id: webhook.id, tenant: webhook.tenant }, 'create', '', JSON.stringify(webhook));
     return webhook;
   }
 
@@ -100,6 +113,20 @@ export class WebhookStore {
     const found = new Map<string, Webhook>();
     jsons.forEach((json, index) => {
       if (json) found.set(unique[index] as string, webhookSchema.parse(JSON.parse(json)));
+    });
+    return found;
+  }
+
+  /** The documents of `ids` by id: null for one that does not read as a webhook; absent when there is none. */
+  async readMany(ids: readonly string[]): Promise<Map<string, Webhook | null>> {
+    const unique = [...new Set(ids)];
+    const found = new Map<string, Webhook | null>();
+    if (unique.length === 0) return found;
+    const jsons = await this.redis.hmget(this.keys.webhooks, ...unique);
+    jsons.forEach((json, index) => {
+      if (json === null) return;
+      const parsed = webhookSchema.safeParse(safeJson(json));
+      found.set(unique[index] as string, parsed.success ? parsed.data : null);
     });
     return found;
   }
@@ -131,36 +158,117 @@ export class WebhookStore {
   }
 
   /**
-   * The webhooks changed since `version`, read atomically with the current version; null when only
-   * a full `snapshot()` can tell (too far behind, more than `max` changes, or the store was reset).
+   * The routes of the webhooks changed since `version`, read atomically with the current version;
+   * or, when they cannot be listed, what to do instead: 'reload' every route (more than `max`
+   * changed), or 'rebuild' the routes from the documents first (the changes cannot tell what
+   * happened: too far behind, Redis reset, or a writer that keeps no changes nor routes).
    */
-  async changesSince(version: string, max = 1000): Promise<WebhookChanges | null> {
-    const reply = (await WEBHOOK_CHANGES.run(this.redis, this.changeKeys(), [version, max])) as (
-      | string
-      | number
-      | null
-    )[];
-    if (reply[1] !== 'delta') return null;
-    const changed = new Map<string, Webhook | null>();
-    for (let i = 2; i + 1 < reply.length; i += 2) {
-      const json = reply[i + 1];
-      const result = typeof json === 'string' ? webhookSchema.safeParse(safeJson(json)) : undefined;
-      changed.set(String(reply[i]), result?.success ? result.data : null);
+  async changesSince(version: string, max = 1000): Promise<WebhookChanges | 'reload' | 'rebuild'> {
+    const reply = (await WEBHOOK_CHANGES.run(this.redis, this.changeKeys(), [version, max])) as (string | number | null)[];
+    if (reply[1] !== 'delta') return reply[2] === 'many' ? 'reload' : 'rebuild';
+    const changed = new Map<string, WebhookRoute | null>();
+    for (let i = 2; i + 2 < reply.length; i += 3) {
+      const [id, tenant, route] = [String(reply[i]), reply[i + 1], reply[i + 2]];
+      changed.set(id, typeof tenant === 'string' && typeof route === 'string' ? parseRoute(id, tenant, route) : null);
     }
     return { version: String(reply[0]), changed };
+  }
+
+  /**
+   * Every route, by tenant, without reading a document: the version first, then each tenant's
+   * routes (a few hundred tenants a round trip). Changes made while this reads may or may not show;
+   * apply `changesSince(version)` after it.
+   */
+  async routeSnapshot(): Promise<RouteSnapshot> {
+    const { version, digests } = await this.tenantDigests();
+    return { version, routes: await this.routesOf([...digests.keys()]) };
+  }
+
+  /** The routes of these tenants' webhooks. */
+  async routesOf(tenants: readonly string[]): Promise<Map<string, WebhookRoute[]>> {
+    const routes = new Map<string, WebhookRoute[]>();
+    for (let i = 0; i < tenants.length; i += ROUTE_BATCH) {
+      const batch = tenants.slice(i, i + ROUTE_BATCH);
+      const pipeline = this.redis.pipeline();
+      for (const tenant of batch) pipeline.hgetall(this.keys.webhookRoutes(tenant));
+      const replies = (await execOrThrow(pipeline)) as Record<string, string>[];
+      batch.forEach((tenant, n) => {
+        const list: WebhookRoute[] = [];
+        for (const [id, value] of Object.entries(replies[n] ?? {})) {
+          const route = parseRoute(id, tenant, value);
+          if (route) list.push(route);
+        }
+        routes.set(tenant, list);
+      });
+    }
+    return routes;
+  }
+
+  /** Each tenant's route digest (`<count>:<xor>`), read atomically with the webhooks' version. */
+  async tenantDigests(): Promise<{ version: string; digests: Map<string, string> }> {
+    const [version, flat] = (await READ_TENANT_DIGESTS.run(this.redis, [this.keys.webhooksVersion, this.keys.webhookTenants], [])) as [string, string[]];
+    const digests = new Map<string, string>();
+    for (let i = 0; i + 1 < flat.length; i += 2) digests.set(flat[i] as string, flat[i + 1] as string);
+    return { version: String(version), digests };
+  }
+
+  /**
+   * Makes every route agree with its webhook's document, and drops routes whose document is gone:
+   * for webhooks written before routes existed, or by a writer that does not keep them. It reads
+   * every document (a few hundred a call); safe to run again, and beside writers. Returns how many
+   * routes it wrote or removed.
+   */
+  async rebuildRoutes(): Promise<number> {
+    let changed = 0;
+    const fix = async (pairs: [id: string, tenant: string][]) => {
+      if (pairs.length === 0) return;
+      const keys = [this.keys.webhooks, this.keys.webhooksVersion, this.keys.webhookChanges, this.keys.webhookTenants, ...pairs.map(([, tenant]) => this.keys.webhookRoutes(tenant))];
+      changed += Number(await INDEX_ROUTES.run(this.redis, keys, pairs.flat()));
+    };
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys.webhooks, cursor, 'COUNT', ROUTE_BATCH);
+      cursor = next;
+      const pairs: [string, string][] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const tenant = (safeJson(flat[i + 1] as string) as { tenant?: unknown } | undefined)?.tenant;
+        if (typeof tenant === 'string') pairs.push([flat[i] as string, tenant]);
+      }
+      await fix(pairs);
+    } while (cursor !== '0');
+    // Routes whose document is gone (deleted by a writer that does not keep routes).
+    const { digests } = await this.tenantDigests();
+    for (const [tenant, routes] of await this.routesOf([...digests.keys()])) {
+      const ids = routes.map((route) => route.id);
+      for (let i = 0; i < ids.length; i += ROUTE_BATCH) {
+        const batch = ids.slice(i, i + ROUTE_BATCH);
+        const exists = await Promise.all(batch.map((id) => this.redis.hexists(this.keys.webhooks, id)));
+        await fix(batch.filter((_, n) => exists[n] === 0).map((id) => [id, tenant]));
+      }
+    }
+    return changed;
+  }
+
+  /** Whether every webhook has a route: the tenants' digests count as many as there are documents. */
+  async routesComplete(): Promise<boolean> {
+    const [{ digests }, documents] = await Promise.all([this.tenantDigests(), this.redis.hlen(this.keys.webhooks)]);
+    let routes = 0;
+    for (const digest of digests.values()) routes += Number(digest.split(':')[0]);
+    return routes === documents;
   }
 
   private changeKeys(): string[] {
     return [this.keys.webhooksVersion, this.keys.webhookChanges, this.keys.webhookChangesTrimmed, this.keys.webhooks];
   }
 
-  private writeKeys(): string[] {
-    return [this.keys.webhooks, this.keys.webhooksVersion, this.keys.webhookChanges, this.keys.webhookChangesTrimmed];
+  private writeKeys(tenant: string): string[] {
+    return [this.keys.webhooks, this.keys.webhooksVersion, this.keys.webhookChanges, this.keys.webhookChangesTrimmed, this.keys.webhookRoutes(tenant), this.keys.webhookTenants];
   }
 
   /** 1 written, 0 changed meanwhile (replace), -1 no such webhook (replace, delete). */
-  private async write(id: string, mode: 'create' | 'replace', readJson: string, json: string): Promise<number> {
-    return Number(await WRITE_WEBHOOK.run(this.redis, this.writeKeys(), writeArgs({ id, mode, readJson, json, changesKept: this.changesKept })));
+  private async write(webhook: { id: string; tenant: string }, mode: 'create' | 'replace', readJson: string, json: string): Promise<number> {
+    const args = writeArgs({ id: webhook.id, mode, readJson, json, changesKept: this.changesKept, tenant: webhook.tenant });
+    return Number(await WRITE_WEBHOOK.run(this.redis, this.writeKeys(webhook.tenant), args));
   }
 
   /**
@@ -225,9 +333,10 @@ export class WebhookStore {
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const currentJson = await this.redis.hget(this.keys.webhooks, id);
       if (!currentJson) return null;
-      const changed = change(webhookSchema.parse(JSON.parse(currentJson)));
-      const webhook = webhookSchema.parse({ ...changed, updatedAt: new Date(nowMs).toISOString() });
-      const replaced = await this.write(id, 'replace', currentJson, JSON.stringify(webhook));
+      const current = webhookSchema.parse(JSON.parse(currentJson));
+      // A webhook never changes tenant: its routes stay where they are.
+      const webhook = webhookSchema.parse({ ...change(current), tenant: current.tenant, updatedAt: new Date(nowMs).toISOString() });
+      const replaced = await this.write(current, 'replace', currentJson, JSON.stringify(webhook));
       if (replaced === 1) return webhook;
       if (replaced === -1) return null;
     }
@@ -236,8 +345,14 @@ export class WebhookStore {
 
   /** Deletes a webhook with its attempt log and counters. */
   async delete(id: string): Promise<boolean> {
+    const json = await this.redis.hget(this.keys.webhooks, id);
+    if (json === null) return false;
+    // A document that is not JSON has no route; any tenant's routes will do to find none there.
+    const tenant = (safeJson(json) as { tenant?: unknown } | undefined)?.tenant;
+    const owner = typeof tenant === 'string' ? tenant : '';
     WRITE_WEBHOOK.define(this.redis);
-    const transaction = WRITE_WEBHOOK.queue(this.redis.multi(), this.writeKeys(), writeArgs({ id, mode: 'delete', readJson: '', json: '', changesKept: this.changesKept }))
+    const args = writeArgs({ id, mode: 'delete', readJson: '', json: '', changesKept: this.changesKept, tenant: owner });
+    const transaction = WRITE_WEBHOOK.queue(this.redis.multi(), this.writeKeys(owner), args)
       .del(this.keys.attempts(id), this.keys.webhookStats(id), this.keys.rateLimit(id));
     const [removed] = await execOrThrow(this.circuits.queueForget(transaction, id, { keepStreak: false }));
     return removed === 1;

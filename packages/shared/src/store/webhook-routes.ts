@@ -1,0 +1,45 @@
+// Webhook routes: what fan-out needs of a webhook (enabled, its event patterns, the version of its
+// latest change), kept per tenant beside the documents, with a digest per tenant. The Lua side
+// (lua/webhook-routes.lua) writes them; this reads them, and computes the same digest.
+import { createHash } from 'node:crypto';
+
+export interface WebhookRoute {
+  id: string;
+  tenant: string;
+  enabled: boolean;
+  /** Its event patterns (`order.created`, `order.*`, `*`). */
+  events: readonly string[];
+  /** The webhooks' version at its latest change: a document read at an older one is stale. */
+  revision: number;
+  /** Its share of its tenant's digest. */
+  hash: number;
+}
+
+/** A stored route as the worker holds it; null for one that does not read as a route. */
+export function parseRoute(id: string, tenant: string, value: string): WebhookRoute | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return null;
+  }
+  const { e, p, r } = (parsed ?? {}) as { e?: unknown; p?: unknown; r?: unknown };
+  if (typeof e !== 'boolean' || typeof r !== 'number' || !Array.isArray(p) || !p.every((pattern) => typeof pattern === 'string')) return null;
+  return { id, tenant, enabled: e, events: p as string[], revision: r, hash: routeHash(id, value) };
+}
+
+/** The first 32 bits of the SHA-1 of `<id> <route>`, as a signed integer: what webhook-routes.lua XORs into a tenant's digest. */
+export function routeHash(id: string, value: string): number {
+  return Number.parseInt(createHash('sha1').update(`${id} ${value}`).digest('hex').slice(0, 8), 16) | 0;
+}
+
+/** A tenant's digest over its routes, as `:webhooks:tenants` keeps it: `<count>:<xor of their hashes>`. */
+export function tenantDigest(routes: Iterable<Pick<WebhookRoute, 'hash'>>): string {
+  let count = 0;
+  let xor = 0;
+  for (const route of routes) {
+    count += 1;
+    xor ^= route.hash;
+  }
+  return `${count}:${xor}`;
+}
