@@ -56,6 +56,11 @@ export class WebhookRegistry implements Service {
   private version: string | undefined;
   private readonly tenants = new Map<string, Tenant>();
   private readonly byId = new Map<string, WebhookRoute>();
+  /**
+   * One copy of each tenant name and event pattern, however many routes name it: most webhooks
+   * share a few patterns, and each route parsed brings its own copy of the text.
+   */
+  private readonly strings = new Map<string, string>();
   private checkedAt = 0;
   /** The reload in flight, and the count of reloads begun (this one included). */
   private refreshing: Promise<void> | undefined;
@@ -161,7 +166,7 @@ export class WebhookRegistry implements Service {
     );
     if (differing.length === 0) return;
     this.logger.warn({ tenants: differing.length }, 'webhook routes differed from Redis; reading those tenants again');
-    const routes = await this.store.routesOf(differing);
+    const routes = await this.store.routesOf(differing, this.intern);
     for (const tenant of differing) this.replaceTenant(tenant, routes.get(tenant) ?? []);
     this.tenantReloads += differing.length;
     // What changed while they were read is applied again, as it is now.
@@ -181,7 +186,7 @@ export class WebhookRegistry implements Service {
 
   /** Applies what changed since `version`, or reads everything when the changes cannot say. */
   private async catchUp(version: string): Promise<void> {
-    const changes = await this.store.changesSince(version, this.options.maxChanges);
+    const changes = await this.store.changesSince(version, this.options.maxChanges, this.intern);
     if (typeof changes === 'object') this.apply(changes);
     else await this.loadAll({ rebuild: changes === 'rebuild' });
   }
@@ -196,13 +201,13 @@ export class WebhookRegistry implements Service {
       const rebuilt = await this.store.rebuildRoutes();
       if (rebuilt > 0) this.logger.info({ rebuilt }, 'webhook routes made from their documents');
     }
-    const snapshot = await this.store.routeSnapshot();
+    const snapshot = await this.store.routeSnapshot(this.intern);
     this.tenants.clear();
     this.byId.clear();
     for (const [tenant, routes] of snapshot.routes) this.replaceTenant(tenant, routes);
     this.version = snapshot.version;
     this.fullLoads += 1;
-    const changes = await this.store.changesSince(snapshot.version, this.options.maxChanges);
+    const changes = await this.store.changesSince(snapshot.version, this.options.maxChanges, this.intern);
     // Too much changed again meanwhile: the next refresh reads everything once more.
     if (typeof changes === 'object') this.apply(changes);
     else this.version = undefined;
@@ -219,6 +224,14 @@ export class WebhookRegistry implements Service {
     if (tenant.routes.size > 0) this.tenants.set(name, tenant);
     else this.tenants.delete(name);
   }
+
+  /** The one shared copy of a tenant's name or an event pattern. */
+  private readonly intern = (text: string): string => {
+    const known = this.strings.get(text);
+    if (known !== undefined) return known;
+    this.strings.set(text, text);
+    return text;
+  };
 
   private apply(changes: WebhookChanges): void {
     for (const [id, route] of changes.changed) {

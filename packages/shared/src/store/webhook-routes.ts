@@ -15,8 +15,11 @@ export interface WebhookRoute {
   hash: number;
 }
 
-/** A stored route as the worker holds it; null for one that does not read as a route. */
-export function parseRoute(id: string, tenant: string, value: string): WebhookRoute | null {
+/**
+ * A stored route as the worker holds it; null for one that does not read as a route. `intern`
+ * returns one shared copy of a text (a tenant's name, an event pattern) for every route naming it.
+ */
+export function parseRoute(id: string, tenant: string, value: string, intern: (text: string) => string = (text) => text): WebhookRoute | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -25,7 +28,7 @@ export function parseRoute(id: string, tenant: string, value: string): WebhookRo
   }
   const { e, p, r } = (parsed ?? {}) as { e?: unknown; p?: unknown; r?: unknown };
   if (typeof e !== 'boolean' || typeof r !== 'number' || !Array.isArray(p) || !p.every((pattern) => typeof pattern === 'string')) return null;
-  return { id, tenant, enabled: e, events: p as string[], revision: r, hash: routeHash(id, value) };
+  return { id, tenant: intern(tenant), enabled: e, events: (p as string[]).map(intern), revision: r, hash: routeHash(id, value) };
 }
 
 /** The first 32 bits of the SHA-1 of `<id> <route>`, as a signed integer: what webhook-routes.lua XORs into a tenant's digest. */

@@ -163,13 +163,13 @@ export class WebhookStore {
    * changed), or 'rebuild' the routes from the documents first (the changes cannot tell what
    * happened: too far behind, Redis reset, or a writer that keeps no changes nor routes).
    */
-  async changesSince(version: string, max = 1000): Promise<WebhookChanges | 'reload' | 'rebuild'> {
+  async changesSince(version: string, max = 1000, intern?: (text: string) => string): Promise<WebhookChanges | 'reload' | 'rebuild'> {
     const reply = (await WEBHOOK_CHANGES.run(this.redis, this.changeKeys(), [version, max])) as (string | number | null)[];
     if (reply[1] !== 'delta') return reply[2] === 'many' ? 'reload' : 'rebuild';
     const changed = new Map<string, WebhookRoute | null>();
     for (let i = 2; i + 2 < reply.length; i += 3) {
       const [id, tenant, route] = [String(reply[i]), reply[i + 1], reply[i + 2]];
-      changed.set(id, typeof tenant === 'string' && typeof route === 'string' ? parseRoute(id, tenant, route) : null);
+      changed.set(id, typeof tenant === 'string' && typeof route === 'string' ? parseRoute(id, tenant, route, intern) : null);
     }
     return { version: String(reply[0]), changed };
   }
@@ -179,13 +179,13 @@ export class WebhookStore {
    * routes (a few hundred tenants a round trip). Changes made while this reads may or may not show;
    * apply `changesSince(version)` after it.
    */
-  async routeSnapshot(): Promise<RouteSnapshot> {
+  async routeSnapshot(intern?: (text: string) => string): Promise<RouteSnapshot> {
     const { version, digests } = await this.tenantDigests();
-    return { version, routes: await this.routesOf([...digests.keys()]) };
+    return { version, routes: await this.routesOf([...digests.keys()], intern) };
   }
 
-  /** The routes of these tenants' webhooks. */
-  async routesOf(tenants: readonly string[]): Promise<Map<string, WebhookRoute[]>> {
+  /** The routes of these tenants' webhooks (`intern`: as for parseRoute). */
+  async routesOf(tenants: readonly string[], intern?: (text: string) => string): Promise<Map<string, WebhookRoute[]>> {
     const routes = new Map<string, WebhookRoute[]>();
     for (let i = 0; i < tenants.length; i += ROUTE_BATCH) {
       const batch = tenants.slice(i, i + ROUTE_BATCH);
@@ -195,7 +195,7 @@ export class WebhookStore {
       batch.forEach((tenant, n) => {
         const list: WebhookRoute[] = [];
         for (const [id, value] of Object.entries(replies[n] ?? {})) {
-          const route = parseRoute(id, tenant, value);
+          const route = parseRoute(id, tenant, value, intern);
           if (route) list.push(route);
         }
         routes.set(tenant, list);
