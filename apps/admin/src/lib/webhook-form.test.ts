@@ -10,7 +10,7 @@ const stored: Webhook = {
   enabled: true,
   method: 'POST',
   headers: { 'x-team': '********' },
-  auth: { type: 'bearer', hmacAlgorithm: 'sha256' },
+  auth: { type: 'bearer' },
   retry: { strategy: 'exponential', maxRetries: 3, initialDelayMs: 1000, backoffMultiplier: 2, maxDelayMs: 604_800_000, jitter: 0.1 },
   timeoutMs: 10_000,
   includePayload: true,

@@ -59,11 +59,11 @@ export const eventStatsSchema = z
 const publicAuthSchema = z
   .strictObject({
     type: z.enum(['none', 'bearer', 'api_key', 'hmac']),
-    hmacAlgorithm: z.enum(['sha256', 'sha512']),
-    apiKeyHeader: z.string().optional(),
-    hmacHeader: z.string().optional(),
+    hmacAlgorithm: z.enum(['sha256', 'sha512']).optional().meta({ description: 'Type `hmac` only.' }),
+    apiKeyHeader: z.string().optional().meta({ description: 'Type `api_key` only, when set.' }),
+    hmacHeader: z.string().optional().meta({ description: 'Type `hmac` only, when set.' }),
   })
-  .meta({ id: 'WebhookAuth', description: 'How deliveries authenticate; credentials are never shown.' });
+  .meta({ id: 'WebhookAuth', description: 'How deliveries authenticate: the fields of its type only; credentials are never shown.' });
 
 /** A retry policy as stored: every field resolved to a number. */
 export const retryPolicyOutputSchema = z

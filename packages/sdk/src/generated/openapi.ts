@@ -1281,13 +1281,18 @@ export interface components {
             retry: components["schemas"]["RetryPolicy"];
             circuitBreaker?: components["schemas"]["CircuitBreaker"];
         };
-        /** @description How deliveries authenticate; credentials are never shown. */
+        /** @description How deliveries authenticate: the fields of its type only; credentials are never shown. */
         WebhookAuth: {
             /** @enum {string} */
             type: "none" | "bearer" | "api_key" | "hmac";
-            /** @enum {string} */
-            hmacAlgorithm: "sha256" | "sha512";
+            /**
+             * @description Type `hmac` only.
+             * @enum {string}
+             */
+            hmacAlgorithm?: "sha256" | "sha512";
+            /** @description Type `api_key` only, when set. */
             apiKeyHeader?: string;
+            /** @description Type `hmac` only, when set. */
             hmacHeader?: string;
         };
         /** @description A new webhook. Fields left out take their defaults (the retry and timeout defaults come from the API's HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS). */
