@@ -100,6 +100,39 @@ it('walks an operator from a failing receiver through dead letters and replay to
   expect((await cli(['webhooks', 'show', webhookId])).code).toBe(5);
 });
 
+it('lists recent events (filtered by type, limited) and shows one with its attempts, as a table and as JSON', async () => {
+  const receiver = await startReceiver(() => ({ status: 200, body: 'ok' }));
+  try {
+    const added = await cliJson<{ id: string }>(['webhooks', 'add', receiver.url, '--events', 'shipment.*']);
+    const first = (await cli(['publish', 'shipment.sent', '{"shipment":1}'])).stdout.trim();
+    const second = (await cli(['publish', 'shipment.sent', '{"shipment":2}'])).stdout.trim();
+    const other = (await cli(['publish', 'parcel.lost', '{}'])).stdout.trim();
+    await receiver.waitForRequests(2);
+    await herald.waitForSettled();
+
+    const listed = await cliJson<{ id: string; type: string }[]>(['events', 'ls', '--type', 'shipment.sent']);
+    expect(listed.map((e) => e.id)).toEqual([second, first]);
+    const limited = await cliJson<{ id: string }[]>(['events', 'ls', '--limit', '1']);
+    expect(limited.map((e) => e.id)).toEqual([other]);
+    const table = await cli(['events', 'ls', '--type', 'shipment.sent']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^ID\s+TYPE\s+TENANT\s+RECEIVED/);
+    expect(table.stdout).toContain(first);
+    expect(table.stdout).not.toContain(other);
+
+    const shown = await cliJson<{ id: string; event: { data: unknown }; deliveries: { webhookId: string; outcome: string }[] }>(['events', 'show', first]);
+    expect(shown).toMatchObject({ id: first, event: { data: { shipment: 1 } }, deliveries: [{ webhookId: added.id, outcome: 'success' }] });
+    const human = await cli(['events', 'show', first]);
+    expect(human.stdout).toMatch(/type\s+shipment\.sent/);
+    expect(human.stdout).toMatch(/TIMESTAMP\s+WEBHOOKID\s+ATTEMPT\s+OUTCOME/);
+    expect(human.stdout).toContain(added.id);
+    expect((await cli(['events', 'show', 'evt_nothing_here'])).code).toBe(5);
+    await cli(['webhooks', 'rm', added.id]);
+  } finally {
+    await receiver.close();
+  }
+});
+
 it('applies a config file idempotently, resolving ${env.NAME}, and names a missing variable', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
   const file = join(dir, 'herald.yaml');

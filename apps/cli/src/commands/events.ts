@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { DeliveriesQuery, EventInput } from '@herald/sdk';
+import type { DeliveriesQuery, EventInput, EventListQuery } from '@herald/sdk';
 import { contextOf, parseJsonArgument } from '../context';
 import { details, table } from '../output';
 
@@ -22,6 +22,49 @@ export function publishCommand(): Command {
       const result = await herald.events.publish(event);
       out.print(result, () => (result.duplicate ? `${result.id} (duplicate: already accepted)` : result.id));
     });
+}
+
+export function eventsCommand(): Command {
+  const events = new Command('events').description('recent events (the newest 1,000 in the stream) and their deliveries');
+
+  events
+    .command('ls')
+    .description('recent events, newest first')
+    .option('--type <eventType>', 'only this event type')
+    .option('--limit <n>', 'at most this many (1-1000)', '50')
+    .action(async (options: { type?: string; limit: string }, command: Command) => {
+      const { herald, out } = contextOf(command);
+      const query: EventListQuery = { limit: Number(options.limit), ...(options.type ? { type: options.type } : {}) };
+      const items = await herald.events.list(query);
+      out.print(items, () =>
+        table(
+          items.map((e) => ({ ...e, received: new Date(e.receivedAt).toISOString() })),
+          ['id', 'type', 'tenant', 'received', 'idempotencyKey'],
+        ),
+      );
+    });
+
+  events
+    .command('show')
+    .description('one event, with every attempt at delivering it')
+    .argument('<id>', 'the event id (evt_...)')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { herald, out } = contextOf(command);
+      const detail = await herald.events.get(id);
+      out.print(detail, () => {
+        const { event, deliveries } = detail;
+        const head = event
+          ? details({ id: event.id, type: event.type, tenant: event.tenant, occurredAt: event.occurredAt, received: new Date(event.receivedAt).toISOString(), data: event.data })
+          : details({ id: detail.id, event: 'no longer among the newest 1,000 in the stream' });
+        const attempts = table(
+          deliveries.map((a) => ({ ...a, status: a.statusCode ?? a.error, ms: Math.round(a.durationMs) })),
+          ['timestamp', 'webhookId', 'attempt', 'outcome', 'status', 'ms'],
+        );
+        return `${head}\n\n${attempts}`;
+      });
+    });
+
+  return events;
 }
 
 export function deliveriesCommand(): Command {
