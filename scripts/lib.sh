@@ -64,3 +64,10 @@ build_all() {
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
+
+# Runs jest from the repository's root with the given arguments: jest's own report, then one plain
+# closing line (scripts/jest-closing-line.js); returns jest's status. jest's global setup starts one
+# redis-server for the whole run and stops it afterwards.
+run_jest() {
+  (cd "$REPO_ROOT" && pnpm exec jest --ci --testResultsProcessor="$REPO_ROOT/scripts/jest-closing-line.js" "$@")
+}
