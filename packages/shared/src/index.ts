@@ -126,6 +126,7 @@ export {
   parseConfigFile,
   loadConfigDocument,
   parseConfigYaml,
+  refuseDeepDocument,
   envReferencePaths,
   resolveEnvReferences,
   type ConfigFile,
