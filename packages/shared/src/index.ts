@@ -1,6 +1,7 @@
 export { AppError } from './errors/app-error';
 export { ConfigError, type ConfigProblem } from './errors/config-error';
 export { InvalidWebhookError } from './errors/invalid-webhook-error';
+export { RedisUnreachableError, type RedisUnreachableReason } from './errors/redis-unreachable-error';
 export {
   parseEnv,
   loadEnvOrExit,
@@ -27,7 +28,8 @@ export { newEventId, newWebhookId, eventIdForStreamEntry, deliveryIdFor, replayJ
 export { matchesEventType, matchesAnyPattern } from './patterns';
 export { maxAttempts, retryDelayMs, type RandomSource } from './retry';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger';
-export { createRedis, createBullMQConnection, createDeliveryQueue, execOrThrow, pingWithin, waitUntilConnected, ensureFanoutGroup } from './redis';
+export { createRedis, createBullMQConnection, createDeliveryQueue, execOrThrow, waitUntilConnected, ensureFanoutGroup } from './redis';
+export { RedisProbe, describeRedisFailure, type RedisFailure } from './redis-probe';
 export type { RedisClient, RedisTarget } from './redis-client';
 export { LuaScript, type LuaArg } from './lua/lua-script';
 export { redisReplyCode } from './errors/redis-reply';

@@ -89,19 +89,6 @@ export async function waitUntilConnected(redis: RedisClient, timeoutMs: number):
   }
 }
 
-/** PING with a deadline: readiness checks must answer even while Redis does not. */
-export async function pingWithin(redis: RedisClient, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    await Promise.race([redis.ping(), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * Creates the `fanout` consumer group (and the stream) if missing. It starts at the beginning of
  * the stream, so events published before any worker ever ran are still delivered.

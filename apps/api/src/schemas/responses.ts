@@ -246,7 +246,13 @@ export type ConfigApplyResult = z.infer<typeof configApplyResultSchema>;
 export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 export const readySchema = z.object({ status: z.literal('ready'), redis: z.literal('ok') }).meta({ id: 'Ready' });
 export const notReadySchema = z
-  .object({ status: z.literal('unavailable'), redis: z.string().meta({ description: 'Why Redis is not usable.' }) })
+  .object({
+    status: z.literal('unavailable'),
+    redis: z.string().meta({
+      description: 'Why Redis is not usable, in words, with where it was expected.',
+      example: 'Redis refused the connection at 127.0.0.1:6379',
+    }),
+  })
   .meta({ id: 'NotReady' });
 
 /** The body Herald POSTs to an endpoint by default (a template replaces it). */

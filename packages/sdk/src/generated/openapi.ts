@@ -889,7 +889,10 @@ export interface components {
         NotReady: {
             /** @enum {string} */
             status: "unavailable";
-            /** @description Why Redis is not usable. */
+            /**
+             * @description Why Redis is not usable, in words, with where it was expected.
+             * @example Redis refused the connection at 127.0.0.1:6379
+             */
             redis: string;
         };
         /** @description An error, as RFC 9457 problem details (`application/problem+json`). */
