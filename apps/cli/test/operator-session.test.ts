@@ -89,7 +89,12 @@ it('walks an operator from a failing receiver through dead letters and replay to
   });
   expect(stats).toMatchObject({ total: 3, succeeded: 1, failed: 2 });
   const overall = await cli(['stats']);
-  expect(overall.stdout).toMatch(/success rate\s+0\.\d+/);
+  expect(overall.stdout).toMatch(/^delivered\s+\d+(\.\d)? %$/m);
+  expect(overall.stdout).toMatch(/^attempts succeeded\s+\d+(\.\d)? %$/m);
+  // The one delivery settled (dead-lettered, then replayed and delivered): one of two deliveries, one of three attempts.
+  const human = await cli(['stats', webhookId]);
+  expect(human.stdout).toMatch(/^deliveryRate\s+50 %$/m);
+  expect(human.stdout).toMatch(/^successRate\s+33\.3 %$/m);
 
   const tested = await cli(['webhooks', 'test', webhookId]);
   expect(tested.code).toBe(0);

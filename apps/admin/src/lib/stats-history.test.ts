@@ -5,8 +5,8 @@ function stats(deliveries: { success: number; retry: number; deadLetter: number 
   const attempts = deliveries.success + deliveries.retry + deliveries.deadLetter;
   return {
     events: { perMinute: 0, currentMinute: 0, lastHour: 0, series: [] },
-    deliveries: { ...deliveries, attempts, successRate: attempts ? deliveries.success / attempts : null },
-    operational: { events: { perMinute: 0, currentMinute: 0, lastHour: 0, series: [] }, deliveries: { attempts: 0, success: 0, retry: 0, deadLetter: 0, successRate: null } },
+    deliveries: { ...deliveries, attempts, successRate: attempts ? deliveries.success / attempts : null, deliveryRate: null },
+    operational: { events: { perMinute: 0, currentMinute: 0, lastHour: 0, series: [] }, deliveries: { attempts: 0, success: 0, retry: 0, deadLetter: 0, successRate: null, deliveryRate: null } },
     queue: { waiting: 2, active: 1, delayed: 3, prioritized: 1 },
     deadLetters: 4,
     circuitsOpen: 1,

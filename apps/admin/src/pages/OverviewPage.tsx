@@ -56,7 +56,11 @@ export function OverviewPage() {
               <dd>{formatCount(s.deliveries.attempts)}</dd>
             </div>
             <div>
-              <dt>Success rate</dt>
+              <dt>Delivered</dt>
+              <dd>{formatPercent(s.deliveries.deliveryRate)}</dd>
+            </div>
+            <div>
+              <dt>Attempts succeeded</dt>
               <dd>{formatPercent(s.deliveries.successRate)}</dd>
             </div>
             <div>
@@ -142,7 +146,11 @@ export function OverviewPage() {
                 <dd>{formatCount(s.operational.deliveries.attempts)}</dd>
               </div>
               <div>
-                <dt>Operational success rate</dt>
+                <dt>Operational events delivered</dt>
+                <dd>{formatPercent(s.operational.deliveries.deliveryRate)}</dd>
+              </div>
+              <div>
+                <dt>Operational attempts succeeded</dt>
                 <dd>{formatPercent(s.operational.deliveries.successRate)}</dd>
               </div>
             </dl>

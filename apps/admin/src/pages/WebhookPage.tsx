@@ -150,7 +150,11 @@ function WebhookStatistics({ webhookId }: { webhookId: string }) {
       <ErrorMessage error={stats.error} context="Could not load the statistics" />
       <dl className="stat-grid">
         <div>
-          <dt>Success rate</dt>
+          <dt>Delivered</dt>
+          <dd>{formatPercent(s?.deliveryRate)}</dd>
+        </div>
+        <div>
+          <dt>Attempts succeeded</dt>
           <dd>{formatPercent(s?.successRate)}</dd>
         </div>
         <div>

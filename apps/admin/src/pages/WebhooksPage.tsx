@@ -49,7 +49,8 @@ export function WebhooksPage() {
               <th scope="col">URL</th>
               <th scope="col">Events</th>
               <th scope="col">Status</th>
-              <th scope="col">Success rate</th>
+              <th scope="col">Delivered</th>
+              <th scope="col">Attempts succeeded</th>
               <th scope="col">Average latency</th>
               <th scope="col">Actions</th>
             </tr>
@@ -116,6 +117,7 @@ function WebhookRow({ webhook, stats, onMessage, onError, onDelete }: { webhook:
       <td>
         <span className={`badge ${webhook.enabled ? 'ok' : 'off'}`}>{webhook.enabled ? 'Enabled' : 'Disabled'}</span>
       </td>
+      <td>{formatPercent(stats?.deliveryRate)}</td>
       <td>{formatPercent(stats?.successRate)}</td>
       <td>{formatMs(stats?.averageDurationMs)}</td>
       <td className="actions">

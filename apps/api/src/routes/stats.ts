@@ -16,13 +16,19 @@ function eventRates(perMinute: (string | null)[]) {
   };
 }
 
-/** Delivery attempts by outcome, from a counters hash. */
+const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 10_000) / 10_000 : null);
+
+/**
+ * Delivery attempts by outcome, from a counters hash, with two rates: of the attempts, how many
+ * succeeded; of the deliveries settled (delivered or dead-lettered), how many were delivered. A
+ * delivery that succeeds at its fourth attempt is one of four attempts, and one delivery of one.
+ */
 function deliveryTotals(totals: Record<string, string>) {
   const success = Number(totals.success ?? 0);
   const retry = Number(totals.retry ?? 0);
   const deadLetter = Number(totals.dead_letter ?? 0);
   const attempts = success + retry + deadLetter;
-  return { attempts, success, retry, deadLetter, successRate: attempts ? Math.round((success / attempts) * 10_000) / 10_000 : null };
+  return { attempts, success, retry, deadLetter, successRate: rate(success, attempts), deliveryRate: rate(success, success + deadLetter) };
 }
 
 /**

@@ -136,7 +136,14 @@ export const webhookStatsSchema = z
     total: z.number().int().meta({ description: 'Attempts in the log (the newest HERALD_ATTEMPT_LOG_SIZE): every figure but `lifetime` is computed from them.' }),
     succeeded: z.number().int(),
     failed: z.number().int(),
-    successRate: z.number().nullable().meta({ description: 'succeeded / total, 0–1; null without attempts.' }),
+    successRate: z.number().nullable().meta({ description: 'Attempts that succeeded: succeeded / total, 0–1; null without attempts.' }),
+    deliveryRate: z
+      .number()
+      .nullable()
+      .meta({
+        description:
+          'Deliveries delivered, of those settled in the log: successes / (successes + dead letters), 0–1; null before any settled. A delivery that succeeds at its fourth attempt counts once here, and as one success in four attempts in successRate.',
+      }),
     averageDurationMs: z.number().nullable(),
     p95DurationMs: z.number().nullable(),
     lastSuccessAt: isoTime('The newest successful attempt.').nullable(),
@@ -203,7 +210,11 @@ const deliveryTotalsSchema = z.object({
   success: z.number().int(),
   retry: z.number().int(),
   deadLetter: z.number().int(),
-  successRate: z.number().nullable().meta({ description: 'success / attempts, 0–1; null without attempts.' }),
+  successRate: z.number().nullable().meta({ description: 'Attempts that succeeded: success / attempts, 0–1; null without attempts.' }),
+  deliveryRate: z
+    .number()
+    .nullable()
+    .meta({ description: 'Deliveries delivered, of those settled: success / (success + deadLetter), 0–1; null before any settled. Retries do not lower it.' }),
 });
 
 export const statsSchema = z

@@ -93,6 +93,11 @@ export function deliveriesCommand(): Command {
     });
 }
 
+/** A rate of 0–1 as people read it: "97.5 %"; none yet: "-". */
+function percent(rate: number | null | undefined): string | null {
+  return rate === null || rate === undefined ? null : `${Math.round(rate * 1000) / 10} %`;
+}
+
 export function statsCommand(): Command {
   return new Command('stats')
     .description('overall statistics, or one webhook\'s')
@@ -101,7 +106,7 @@ export function statsCommand(): Command {
       const { herald, out } = contextOf(command);
       if (webhookId) {
         const stats = await herald.webhooks.stats(webhookId);
-        out.print(stats, () => details(stats));
+        out.print(stats, () => details({ ...stats, deliveryRate: percent(stats.deliveryRate), successRate: percent(stats.successRate) }));
         return;
       }
       const stats = await herald.stats();
@@ -113,11 +118,14 @@ export function statsCommand(): Command {
           succeeded: stats.deliveries.success,
           retried: stats.deliveries.retry,
           'dead-lettered': stats.deliveries.deadLetter,
-          'success rate': stats.deliveries.successRate,
+          // Of the deliveries settled, those delivered; of the attempts, those that succeeded.
+          delivered: percent(stats.deliveries.deliveryRate),
+          'attempts succeeded': percent(stats.deliveries.successRate),
           // Herald's own alarms (circuit_breaker.*, …), apart from the producers' events above.
           'operational events last hour': stats.operational?.events.lastHour ?? 0,
           'operational deliveries': stats.operational?.deliveries.attempts ?? 0,
-          'operational success rate': stats.operational?.deliveries.successRate ?? null,
+          'operational delivered': percent(stats.operational?.deliveries.deliveryRate),
+          'operational attempts succeeded': percent(stats.operational?.deliveries.successRate),
           'queue waiting': stats.queue.waiting,
           'queue delayed': stats.queue.delayed,
           'queue active': stats.queue.active,

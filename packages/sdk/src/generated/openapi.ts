@@ -1137,8 +1137,10 @@ export interface components {
                 success: number;
                 retry: number;
                 deadLetter: number;
-                /** @description success / attempts, 0–1; null without attempts. */
+                /** @description Attempts that succeeded: success / attempts, 0–1; null without attempts. */
                 successRate: number | null;
+                /** @description Deliveries delivered, of those settled: success / (success + deadLetter), 0–1; null before any settled. Retries do not lower it. */
+                deliveryRate: number | null;
             };
             /** @description Herald's own operational events (circuit_breaker.*, …) and their deliveries, counted apart from producers'. */
             operational: {
@@ -1155,8 +1157,10 @@ export interface components {
                     success: number;
                     retry: number;
                     deadLetter: number;
-                    /** @description success / attempts, 0–1; null without attempts. */
+                    /** @description Attempts that succeeded: success / attempts, 0–1; null without attempts. */
                     successRate: number | null;
+                    /** @description Deliveries delivered, of those settled: success / (success + deadLetter), 0–1; null before any settled. Retries do not lower it. */
+                    deliveryRate: number | null;
                 };
             };
             /** @description Jobs in the BullMQ queue `deliveries`, by state. */
@@ -1436,8 +1440,10 @@ export interface components {
             total: number;
             succeeded: number;
             failed: number;
-            /** @description succeeded / total, 0–1; null without attempts. */
+            /** @description Attempts that succeeded: succeeded / total, 0–1; null without attempts. */
             successRate: number | null;
+            /** @description Deliveries delivered, of those settled in the log: successes / (successes + dead letters), 0–1; null before any settled. A delivery that succeeds at its fourth attempt counts once here, and as one success in four attempts in successRate. */
+            deliveryRate: number | null;
             averageDurationMs: number | null;
             p95DurationMs: number | null;
             /**
