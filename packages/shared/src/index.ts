@@ -142,4 +142,5 @@ export {
   type CircuitDefaults,
   type CircuitEffect,
   type CircuitSettings,
+  type CircuitStatus,
 } from './circuit/circuit-breaker';

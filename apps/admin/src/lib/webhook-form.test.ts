@@ -15,6 +15,7 @@ const stored: Webhook = {
   timeoutMs: 10_000,
   includePayload: true,
   rateLimit: { perSecond: 5, burst: 10 },
+  circuit: { state: 'closed' },
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 };

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
+  type CircuitBreaker,
+  type CircuitStatus,
   InvalidWebhookError,
   durationMsSchema,
   numberFromText,
@@ -20,7 +22,7 @@ import { tenantScope, type Principal } from '../middleware/auth';
 import type { AttemptLog } from '../services/attempt-log';
 import type { TestDelivery } from '../services/test-delivery';
 import type { DeadLetterReplay } from '../services/dead-letter-replay';
-import type { createdWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookListSchema } from '../schemas/responses';
+import type { createdWebhookSchema, publicWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookListSchema } from '../schemas/responses';
 
 const DEFAULT_ROTATION_GRACE_MS = 24 * 3_600_000;
 export const rotateSecretSchema = z
@@ -68,6 +70,7 @@ export interface WebhookServices {
   attempts: AttemptLog;
   testDelivery: TestDelivery;
   replay: DeadLetterReplay;
+  circuits: CircuitBreaker;
 }
 
 export function webhooksRouter(
@@ -90,6 +93,11 @@ export function webhooksRouter(
     if (url === undefined) return;
     const refused = await refusedTargetUrl(url, targetPolicy);
     if (refused) throw invalidFields([{ field: 'url', message: refused }]);
+  }
+
+  /** A webhook as the API shows it: no secrets, and its circuit now (read, unless known). */
+  async function present(webhook: Webhook, circuit?: CircuitStatus): Promise<z.input<typeof publicWebhookSchema>> {
+    return { ...toPublicWebhook(webhook), circuit: circuit ?? (await services.circuits.status(webhook.id)) };
   }
 
   /** The webhook, if it exists and the caller may see it; a 404 otherwise (never a 403 that leaks existence). */
@@ -126,18 +134,21 @@ export function webhooksRouter(
     res
       .status(201)
       .location(`/v1/webhooks/${webhook.id}`)
-      .json({ ...toPublicWebhook(webhook), secret: webhook.secret } satisfies z.input<typeof createdWebhookSchema>);
+      // A new webhook's circuit is closed: nothing has been attempted yet.
+      .json({ ...(await present(webhook, { state: 'closed' })), secret: webhook.secret } satisfies z.input<typeof createdWebhookSchema>);
   });
 
   router.get('/', async (req, res) => {
     const query = parseOr400(webhookListQuerySchema, req.query);
     const tenant = tenantScope(res.locals.principal, query.tenant);
     const webhooks = await store.list(tenant);
-    res.json({ data: webhooks.map(toPublicWebhook) } satisfies z.input<typeof webhookListSchema>);
+    const circuits = await services.circuits.statuses(webhooks.map((w) => w.id));
+    const data = await Promise.all(webhooks.map((webhook) => present(webhook, circuits.get(webhook.id))));
+    res.json({ data } satisfies z.input<typeof webhookListSchema>);
   });
 
   router.get('/:id', async (req, res) => {
-    res.json(toPublicWebhook(await findVisible(req.params.id, res.locals.principal)));
+    res.json(await present(await findVisible(req.params.id, res.locals.principal)));
   });
 
   router.patch('/:id', async (req, res) => {
@@ -150,7 +161,7 @@ export function webhooksRouter(
       throw invalidFields(fieldErrors(error.validation));
     });
     if (!updated) throw new HttpProblem(404, 'Not found', `No webhook ${req.params.id}`);
-    res.json(toPublicWebhook(updated));
+    res.json(await present(updated));
   });
 
   router.post('/:id/rotate-secret', async (req, res) => {
@@ -160,7 +171,7 @@ export function webhooksRouter(
     if (!rotated) throw new HttpProblem(404, 'Not found', `No webhook ${req.params.id}`);
     // Like creation, the only response that shows the (new) secret.
     res.json({
-      ...toPublicWebhook(rotated),
+      ...(await present(rotated)),
       secret: rotated.secret,
       previousSecretExpiresAt: rotated.previousSecrets[0] ? new Date(rotated.previousSecrets[0].expiresAt).toISOString() : null,
     } satisfies z.input<typeof rotatedWebhookSchema>);

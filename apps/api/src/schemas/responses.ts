@@ -86,6 +86,14 @@ const circuitBreakerOutputSchema = z
   })
   .meta({ id: 'CircuitBreaker', description: 'Fields left out take the worker defaults (on, 5, 30 s).' });
 
+export const circuitStatusSchema = z
+  .strictObject({
+    state: z.enum(['closed', 'open', 'half_open']).meta({ description: '`open`: deliveries wait; `half_open`: one probe is out; `closed`: deliveries go.' }),
+    openedAt: isoTime('When the circuit last opened (open and half-open only).').optional(),
+    nextProbeAt: isoTime('From when one delivery may go through as a probe (open only; when it has passed, the next delivery is the probe).').optional(),
+  })
+  .meta({ id: 'CircuitStatus', description: "The webhook's circuit breaker now, shared by all workers." });
+
 const { secret: _secret, previousSecrets: _previousSecrets, auth: _auth, retry: _retry, circuitBreaker: _circuit, ...publicShape } = webhookSchema.shape;
 
 /** A webhook as the API shows it: no signing secret, no credentials, custom header and template variable values masked. */
@@ -97,6 +105,7 @@ export const publicWebhookSchema = z
     auth: publicAuthSchema,
     retry: retryPolicyOutputSchema,
     circuitBreaker: circuitBreakerOutputSchema.optional(),
+    circuit: circuitStatusSchema,
     createdAt: isoTime('When it was created.'),
     updatedAt: isoTime('When it last changed.'),
   })

@@ -591,6 +591,24 @@ export interface components {
             failureThreshold?: number;
             cooldownMs?: number;
         };
+        /** @description The webhook's circuit breaker now, shared by all workers. */
+        CircuitStatus: {
+            /**
+             * @description `open`: deliveries wait; `half_open`: one probe is out; `closed`: deliveries go.
+             * @enum {string}
+             */
+            state: "closed" | "open" | "half_open";
+            /**
+             * Format: date-time
+             * @description When the circuit last opened (open and half-open only).
+             */
+            openedAt?: string;
+            /**
+             * Format: date-time
+             * @description From when one delivery may go through as a probe (open only; when it has passed, the next delivery is the probe).
+             */
+            nextProbeAt?: string;
+        };
         ConfigApplyResult: {
             dryRun: boolean;
             /** @description Names of the webhooks created. */
@@ -695,6 +713,7 @@ export interface components {
             auth: components["schemas"]["WebhookAuth"];
             retry: components["schemas"]["RetryPolicy"];
             circuitBreaker?: components["schemas"]["CircuitBreaker"];
+            circuit: components["schemas"]["CircuitStatus"];
             /**
              * @description The signing secret (`whsec_` and the base64 of 32 random bytes): shown only in this response. Receivers verify `webhook-signature` with it.
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
@@ -1105,6 +1124,7 @@ export interface components {
             auth: components["schemas"]["WebhookAuth"];
             retry: components["schemas"]["RetryPolicy"];
             circuitBreaker?: components["schemas"]["CircuitBreaker"];
+            circuit: components["schemas"]["CircuitStatus"];
             /**
              * @description The signing secret (`whsec_` and the base64 of 32 random bytes): shown only in this response. Receivers verify `webhook-signature` with it.
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
@@ -1287,6 +1307,7 @@ export interface components {
             auth: components["schemas"]["WebhookAuth"];
             retry: components["schemas"]["RetryPolicy"];
             circuitBreaker?: components["schemas"]["CircuitBreaker"];
+            circuit: components["schemas"]["CircuitStatus"];
         };
         /** @description How deliveries authenticate: the fields of its type only; credentials are never shown. */
         WebhookAuth: {
