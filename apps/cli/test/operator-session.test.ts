@@ -138,6 +138,32 @@ it('lists recent events (filtered by type, limited) and shows one with its attem
   }
 });
 
+it('shows an open circuit in `webhooks show`, `webhooks ls` and `stats`', async () => {
+  const down = await startReceiver(() => ({ status: 503 }));
+  try {
+    const breaker = '{"retry":{"maxRetries":5,"initialDelayMs":20,"backoffMultiplier":1,"jitter":0},"circuitBreaker":{"failureThreshold":2,"cooldownMs":600000}}';
+    const added = await cliJson<{ id: string }>(['webhooks', 'add', down.url, '--events', 'breaker.*', '--set', breaker]);
+    expect((await cliJson<{ circuit: { state: string } }>(['webhooks', 'show', added.id])).circuit).toEqual({ state: 'closed' });
+    await cli(['publish', 'breaker.tripped']);
+    const circuit = await waitFor(async () => {
+      const shown = await cliJson<{ circuit: { state: string; openedAt?: string; nextProbeAt?: string } }>(['webhooks', 'show', added.id]);
+      return shown.circuit.state === 'open' && shown.circuit;
+    }, { message: 'the circuit open in `herald webhooks show --json`' });
+
+    const shown = await cli(['webhooks', 'show', added.id]);
+    expect(shown.stdout).toMatch(new RegExp(`^circuit\\s+open since ${circuit.openedAt!.replace(/\./g, '\\.')}, next probe at ${circuit.nextProbeAt!.replace(/\./g, '\\.')}$`, 'm'));
+    const listed = await cli(['webhooks', 'ls']);
+    expect(listed.stdout).toMatch(/^ID\s+NAME\s+TENANT\s+ENABLED\s+CIRCUIT\s+EVENTS\s+URL$/m);
+    expect(listed.stdout.split('\n').find((line) => line.startsWith(added.id))).toMatch(/\sopen\s/);
+    expect((await cli(['stats'])).stdout).toMatch(/^open circuits\s+1$/m);
+    expect((await cliJson<{ circuitsOpen: number }>(['stats'])).circuitsOpen).toBe(1);
+    await cli(['webhooks', 'rm', added.id]);
+    expect((await cli(['stats'])).stdout).toMatch(/^open circuits\s+0$/m);
+  } finally {
+    await down.close();
+  }
+});
+
 it('applies a config file idempotently, resolving ${env.NAME}, and names a missing variable', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
   const file = join(dir, 'herald.yaml');

@@ -130,6 +130,8 @@ export function statsCommand(): Command {
           'queue delayed': stats.queue.delayed,
           'queue active': stats.queue.active,
           'dead letters': stats.deadLetters,
+          // Webhooks whose deliveries wait for their endpoint (`herald webhooks ls` shows which).
+          'open circuits': stats.circuitsOpen,
           'stream pending': stats.stream.pending,
         }),
       );
