@@ -215,6 +215,49 @@ it('delivers one event to every webhook subscribed to it (TC7.6) and to none tha
   expect(await rowOf(unrelated.url).getByRole('cell').first().innerText()).toBe('refund.*, shipment.lost');
 });
 
+// Last but one: the held delivery waits in the queue for the circuit's ten-minute cool-down, so a
+// later test waiting for the queue to settle would wait for it too.
+it('shows "Circuit open" in the webhook\'s row and on its page once a worker opens it, and the held retry waits for it', async () => {
+  const receiver = await run.receivers.start(() => ({ status: 500, body: 'down' }));
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await page.getByRole('button', { name: 'Create webhook' }).click();
+  await page.getByLabel('URL').fill(receiver.url);
+  await page.getByLabel('Event types').fill('breaker.*');
+  await page.getByLabel('Max retries').fill('5');
+  await page.getByLabel('Initial delay (ms)').fill('100');
+  await page.getByText('Advanced').click();
+  await page.getByLabel('Failure threshold').fill('2');
+  await page.getByLabel('Cooldown (ms)').fill('600000');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('dialog', { name: 'Webhook created' }).getByRole('button', { name: 'Done' }).click();
+  await page.waitForURL(/\/admin\/webhooks\/wh_[^/]+$/);
+  const id = new URL(page.url()).pathname.split('/').at(-1)!;
+  const status = page.locator('dl.settings dt:text-is("Status") + dd');
+  expect(await status.innerText()).toBe('Enabled');
+
+  // Two failed attempts in a row open the circuit (a real worker, a failing loopback receiver).
+  const eventId = await publish(run.herald.client, { type: 'breaker.tripped', data: {} });
+  await receiver.waitForRequests(2);
+  await status.getByText('Circuit open', { exact: true }).waitFor();
+  const circuit = (await run.herald.client.get(`/v1/webhooks/${id}`)).body.circuit as { state: string };
+  expect(circuit.state).toBe('open');
+  expect(await status.innerText()).toMatch(/deliveries wait, and one goes through as a probe from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+
+  // The second attempt's retry waits for the circuit, not for its own delay.
+  const log = page.getByRole('table', { name: 'Delivery log' });
+  const second = log.getByRole('row').filter({ hasText: eventId }).filter({ has: page.getByRole('cell', { name: '2', exact: true }) });
+  await second.getByText('Failed, will retry · HTTP 500 · waiting: circuit open').waitFor();
+  const first = log.getByRole('row').filter({ hasText: eventId }).filter({ has: page.getByRole('cell', { name: '1', exact: true }) });
+  expect(await first.getByRole('cell').nth(3).innerText()).toBe('Failed, will retry · HTTP 500');
+  expect(receiver.requests).toHaveLength(2);
+
+  // The webhooks table says it in the webhook's row.
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await rowOf(receiver.url).getByText('Circuit open', { exact: true }).waitFor();
+  expect(await rowOf(receiver.url).getByRole('cell').nth(1).innerText()).toMatch(/^Enabled\s*Circuit open$/);
+  await run.screenshot(page, 'webhooks-circuit-open');
+});
+
 it('kept every token and secret out of the URLs it asked for, and ran without script errors or refusals', () => {
   const secrets = [run.herald.api.token];
   expect(run.requestedUrls.length).toBeGreaterThan(20);

@@ -13,6 +13,18 @@ export function useWebhooks({ refetchInterval }: { refetchInterval?: number } = 
   return useQuery({ queryKey: LIST_KEY, queryFn: () => client.webhooks.list(), refetchInterval });
 }
 
+/** One webhook (its circuit too); `refetchInterval` keeps a page that shows its circuit up to date. */
+export function useWebhook(id: string | undefined, { refetchInterval }: { refetchInterval?: number } = {}) {
+  const { client } = useSession();
+  return useQuery({ queryKey: ['webhook', id], queryFn: () => client.webhooks.get(id as string), enabled: id !== undefined, refetchInterval });
+}
+
+/** A webhook's circuit by id, from the list (closed until the list is in, or if it is gone). */
+export function useCircuits(): (id: string) => Webhook['circuit'] {
+  const webhooks = useWebhooks();
+  return (id) => webhooks.data?.find((webhook) => webhook.id === id)?.circuit ?? { state: 'closed' };
+}
+
 /** A webhook's URL by id, for tables that name webhooks (its id until the list is in, or if it is gone). */
 export function useWebhookUrl(): (id: string) => string {
   const webhooks = useWebhooks();

@@ -8,7 +8,7 @@ import { useSession } from '../session/SessionContext';
 import { useWebhookUrl, useWebhooks } from '../api/webhooks';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ConfirmDialog } from '../components/Dialog';
-import { formatTime, localInputToIso } from '../lib/format';
+import { formatTime, localInputToIso, timeZoneName } from '../lib/format';
 
 const PAGE_SIZE = 50;
 type Action = 'replay' | 'purge' | 'replay-all';
@@ -111,11 +111,11 @@ export function DeadLettersPage() {
           <input id="dl-type" value={form.type} spellCheck={false} onChange={(event) => setForm({ ...form, type: event.target.value })} />
         </div>
         <div className="field">
-          <label htmlFor="dl-since">Since</label>
+          <label htmlFor="dl-since">Since ({timeZoneName()})</label>
           <input id="dl-since" type="datetime-local" value={form.since} onChange={(event) => setForm({ ...form, since: event.target.value })} />
         </div>
         <div className="field">
-          <label htmlFor="dl-before">Before</label>
+          <label htmlFor="dl-before">Before ({timeZoneName()})</label>
           <input id="dl-before" type="datetime-local" value={form.before} onChange={(event) => setForm({ ...form, before: event.target.value })} />
         </div>
         <button type="submit">Filter</button>
