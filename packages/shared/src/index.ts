@@ -77,6 +77,7 @@ export {
   type RetryPolicyInput,
 } from './schemas/retry-policy';
 export {
+  webhookCreateObject,
   webhookCreateSchema,
   webhookUpdateSchema,
   webhookSchema,

@@ -12,6 +12,7 @@ import {
   toPublicWebhook,
   type RetryPolicyInput,
   type TargetPolicy,
+  webhookCreateObject,
   webhookCreateSchema,
   webhookUpdateSchema,
   type Webhook,
@@ -22,7 +23,7 @@ import { tenantScope, type Principal } from '../middleware/auth';
 import type { AttemptLog } from '../services/attempt-log';
 import type { TestDelivery } from '../services/test-delivery';
 import type { DeadLetterReplay } from '../services/dead-letter-replay';
-import type { createdWebhookSchema, publicWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookListSchema } from '../schemas/responses';
+import type { createdWebhookSchema, publicWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookDefaultsSchema, webhookListSchema } from '../schemas/responses';
 
 const DEFAULT_ROTATION_GRACE_MS = 24 * 3_600_000;
 export const rotateSecretSchema = z
@@ -65,6 +66,22 @@ export const recoverSchema = z
     limit: z.number().int().min(1).max(100_000).default(10_000).meta({ description: 'At most this many (1–100,000).' }),
   })
   .meta({ id: 'Recover' });
+
+/**
+ * A new webhook's body with the configured defaults (HERALD_RETRY_*, HERALD_DEFAULT_TIMEOUT_MS) where
+ * it sets nothing; a retry object it sends is filled in field by field. Anything that is not an
+ * object goes to validation as sent.
+ */
+function withDefaults(body: unknown, defaults: WebhookDefaults): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const fields = body as Record<string, unknown>;
+  const retry = fields.retry;
+  return {
+    ...(defaults.timeoutMs === undefined ? {} : { timeoutMs: defaults.timeoutMs }),
+    ...fields,
+    retry: retry === undefined ? defaults.retry : typeof retry === 'object' && retry !== null && !Array.isArray(retry) ? { ...defaults.retry, ...retry } : retry,
+  };
+}
 
 export interface WebhookServices {
   attempts: AttemptLog;
@@ -109,23 +126,19 @@ export function webhooksRouter(
     return webhook;
   }
 
+  // What a webhook created with nothing but its URL gets: the schema's defaults under the configured ones.
+  const unset = webhookCreateObject.omit({ url: true }).parse(withDefaults({}, defaults));
+
+  router.get('/defaults', (_req, res) => {
+    const { events, enabled, method, retry, timeoutMs, includePayload } = unset;
+    res.json({
+      tenant: tenantScope(res.locals.principal) ?? unset.tenant,
+      events, enabled, method, retry, timeoutMs, includePayload,
+    } satisfies z.input<typeof webhookDefaultsSchema>);
+  });
+
   router.post('/', async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const withDefaults =
-      typeof body === 'object' && !Array.isArray(body)
-        ? {
-            ...(defaults.timeoutMs === undefined ? {} : { timeoutMs: defaults.timeoutMs }),
-            ...body,
-            // Defaults fill in only around a retry object; anything else goes to validation as sent.
-            retry:
-              body.retry === undefined
-                ? defaults.retry
-                : typeof body.retry === 'object' && body.retry !== null && !Array.isArray(body.retry)
-                  ? { ...defaults.retry, ...body.retry }
-                  : body.retry,
-          }
-        : body;
-    const input = parseOr400(webhookCreateSchema, withDefaults);
+    const input = parseOr400(webhookCreateSchema, withDefaults(req.body ?? {}, defaults));
     await checkTarget(input.url);
     await checkNameFree(input.name, input.tenant);
     const tenant = tenantScope(res.locals.principal, (req.body as { tenant?: string }).tenant) ?? input.tenant;

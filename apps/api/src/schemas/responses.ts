@@ -111,6 +111,22 @@ export const publicWebhookSchema = z
   })
   .meta({ id: 'Webhook', description: 'A webhook: one endpoint subscription. Never shows its secret or credentials.' });
 
+export const webhookDefaultsSchema = z
+  .strictObject({
+    tenant: z.string().meta({ description: 'The tenant a webhook is created in without `tenant`: a tenant token\'s own, else "default".' }),
+    events: publicShape.events,
+    enabled: publicShape.enabled,
+    method: publicShape.method,
+    retry: retryPolicyOutputSchema,
+    timeoutMs: publicShape.timeoutMs,
+    includePayload: publicShape.includePayload,
+  })
+  .meta({
+    id: 'WebhookDefaults',
+    description:
+      "What a new webhook gets for each field it leaves out: the API's HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS where set (a retry object sent is filled in field by field), else Herald's own. Forms show these as placeholders and send only what the person typed. The circuit breaker's and in-flight defaults are the workers' (not shown here).",
+  });
+
 export const webhookListSchema = z.object({ data: z.array(publicWebhookSchema).meta({ description: 'Oldest first.' }) }).meta({ id: 'WebhookList' });
 
 const signingSecret = z

@@ -126,6 +126,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Defaults of new webhooks
+         * @description What `POST /v1/webhooks` gives each field a new webhook leaves out, as this API is configured (HERALD_RETRY_*, HERALD_DEFAULT_TIMEOUT_MS). A form shows them as placeholders and sends only what was typed, so that the configuration applies.
+         *
+         *     **Token:** the admin token, or a tenant token (which sees and changes only its own tenant's).
+         */
+        get: operations["getWebhookDefaults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/{id}": {
         parameters: {
             query?: never;
@@ -1436,6 +1458,31 @@ export interface components {
              */
             tenant?: string;
         };
+        /** @description What a new webhook gets for each field it leaves out: the API's HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS where set (a retry object sent is filled in field by field), else Herald's own. Forms show these as placeholders and send only what the person typed. The circuit breaker's and in-flight defaults are the workers' (not shown here). */
+        WebhookDefaults: {
+            /** @description The tenant a webhook is created in without `tenant`: a tenant token's own, else "default". */
+            tenant: string;
+            /**
+             * @description 1–100 event types or patterns this webhook receives.
+             * @example [
+             *       "invoice.*",
+             *       "payment.failed"
+             *     ]
+             */
+            events: string[];
+            /** @description Disabled webhooks get no deliveries; deliveries already queued are skipped. */
+            enabled: boolean;
+            /**
+             * @description The HTTP method of deliveries.
+             * @enum {string}
+             */
+            method: "POST" | "PUT";
+            retry: components["schemas"]["RetryPolicy"];
+            /** @description The whole attempt, connection included, in ms (100–120,000). */
+            timeoutMs: number;
+            /** @description `false` sends no `data`. */
+            includePayload: boolean;
+        };
         /** @description The default body of a delivery. */
         WebhookEvent: {
             /** @description The event id (`evt_…`), also the `webhook-id` header. */
@@ -2017,6 +2064,48 @@ export interface operations {
             /** @description The body is over 1 MiB; `detail` names the limit. */
             413: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The defaults. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDefaults"];
+                };
+            };
+            /** @description No bearer token, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description `Bearer`, when no token was sent. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
