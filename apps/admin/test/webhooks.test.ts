@@ -10,8 +10,11 @@ import { attributeBecomes, startConsole, type ConsoleRun } from './support/conso
 let run: ConsoleRun;
 let page: Page;
 
+/** The API's defaults for new webhooks: the form must leave them to the API, not send its own. */
+const SERVER_DEFAULTS = { HERALD_RETRY_MAX_RETRIES: '4', HERALD_RETRY_INITIAL_DELAY: '1500', HERALD_DEFAULT_TIMEOUT_MS: '7000' };
+
 beforeAll(async () => {
-  run = await startConsole('admin-webhooks');
+  run = await startConsole('admin-webhooks', { env: SERVER_DEFAULTS });
   ({ page } = await run.newPage());
   await run.signIn(page);
 }, 120_000);
@@ -72,6 +75,31 @@ it('creates a webhook (TC7.1), shows its secret once and copies it (TC7.12), whi
   await run.screenshot(page, 'webhooks');
 });
 
+it('shows the server\'s defaults as placeholders and sends only what was typed, so HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS apply', async () => {
+  const receiver = await run.receivers.start();
+  await page.goto('/admin/webhooks/new');
+  const placeholder = (label: string) => page.getByLabel(label, { exact: true }).getAttribute('placeholder');
+  await waitFor(async () => (await placeholder('Max retries')) === '4', { message: 'the server\'s max retries as the placeholder' });
+  expect(await page.getByLabel('Max retries').inputValue()).toBe('');
+  expect(await placeholder('Initial delay (ms)')).toBe('1500');
+  expect(await placeholder('Backoff multiplier')).toBe('2');
+  expect(await placeholder('Event types')).toBe('*');
+  await page.getByText('Advanced').click();
+  expect(await placeholder('Timeout (ms)')).toBe('7000');
+  expect(await page.getByLabel('Timeout (ms)').inputValue()).toBe('');
+
+  // Only the URL typed: every other field is the server's (a form sending its own would store 3, 1000 and 10000).
+  await page.getByLabel('URL').fill(receiver.url);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('dialog', { name: 'Webhook created' }).getByRole('button', { name: 'Done' }).click();
+  await page.waitForURL(/\/admin\/webhooks\/wh_[^/]+$/);
+  const id = new URL(page.url()).pathname.split('/').at(-1)!;
+  expect((await run.herald.client.get(`/v1/webhooks/${id}`)).body).toMatchObject({
+    events: ['*'], method: 'POST', enabled: true, auth: { type: 'none' },
+    retry: { maxRetries: 4, initialDelayMs: 1500, backoffMultiplier: 2 }, timeoutMs: 7000,
+  });
+});
+
 it('refuses a URL that is not http(s), with the message beside the URL field (TC7.13)', async () => {
   await page.getByRole('link', { name: 'Webhooks' }).click();
   await page.getByRole('button', { name: 'Create webhook' }).click();
@@ -124,7 +152,7 @@ it('edits a webhook: the form starts from the stored one and saves what changed 
   await rowOf(receiver.url).getByRole('button', { name: 'Edit' }).click();
   expect(await page.getByLabel('URL').inputValue()).toBe(receiver.url);
   expect(await page.getByLabel('Event types').inputValue()).toBe('invoice.paid');
-  expect(await page.getByLabel('Max retries').inputValue()).toBe('3');
+  expect(await page.getByLabel('Max retries').inputValue()).toBe('4');
   await page.getByLabel('URL').fill(other.url);
   await page.getByLabel('Description').fill('after');
   await page.getByLabel('Event types').fill('invoice.paid, invoice.sent');

@@ -2,7 +2,7 @@
 // webhook (['webhook', id], under which its stats and log sit too). What an action returns is
 // written into both, so that no page asks the API again for what it was just told.
 import { useQuery, type QueryClient } from '@tanstack/react-query';
-import type { Webhook } from '@herald/sdk/browser';
+import type { Webhook, WebhookDefaults } from '@herald/sdk/browser';
 import { useSession } from '../session/SessionContext';
 
 const LIST_KEY = ['webhooks'];
@@ -11,6 +11,12 @@ const LIST_KEY = ['webhooks'];
 export function useWebhooks({ refetchInterval }: { refetchInterval?: number } = {}) {
   const { client } = useSession();
   return useQuery({ queryKey: LIST_KEY, queryFn: () => client.webhooks.list(), refetchInterval });
+}
+
+/** What a new webhook gets for the fields it leaves out (the API's configuration): a form's placeholders. */
+export function useWebhookDefaults() {
+  const { client } = useSession();
+  return useQuery<WebhookDefaults>({ queryKey: ['webhook-defaults'], queryFn: () => client.webhooks.defaults(), staleTime: 5 * 60_000 });
 }
 
 /** One webhook (its circuit too); `refetchInterval` keeps a page that shows its circuit up to date. */
