@@ -149,6 +149,12 @@ it('shows a dead letter with all its attempts, recovers a webhook since a time, 
   expect(totals.deliveryRate).toBe(Math.round((totals.success / (totals.success + totals.deadLetter)) * 10_000) / 10_000);
   expect(stats.deliveries.deliveryRate).toBeGreaterThan(stats.deliveries.successRate);
   expect(stats.operational.deliveries).toHaveProperty('deliveryRate');
+  // Every delivery of this file happened within the hour: the per-minute series adds up to the totals.
+  const series = totals.series as { success: number; retry: number; deadLetter: number }[];
+  expect(series).toHaveLength(60);
+  const add = (outcome: 'success' | 'retry' | 'deadLetter') => series.reduce((sum, minute) => sum + minute[outcome], 0);
+  expect({ success: add('success'), retry: add('retry'), deadLetter: add('deadLetter') }).toEqual({ success: totals.success, retry: totals.retry, deadLetter: totals.deadLetter });
+  expect(series.at(-1)!.success + series.at(-2)!.success).toBeGreaterThan(0);
   expect(stats.queue).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
   expect(stats.stream.pending).toBe(0);
   // The only dead letter of this file was recovered and delivered.

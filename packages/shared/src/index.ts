@@ -18,6 +18,7 @@ export {
 export {
   FANOUT_GROUP,
   DELIVERY_QUEUE,
+  DELIVERIES_PER_MINUTE_TTL_SECONDS,
   OPERATIONAL_EVENT_TYPES,
   isOperationalEventType,
   redisKeys,

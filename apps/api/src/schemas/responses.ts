@@ -242,10 +242,16 @@ const deliveryTotalsSchema = z.object({
     .meta({ description: 'Deliveries delivered, of those settled: success / (success + deadLetter), 0–1; null before any settled. Retries do not lower it.' }),
 });
 
+const deliveryMinuteSchema = z.object({ success: z.number().int(), retry: z.number().int(), deadLetter: z.number().int() });
+
 export const statsSchema = z
   .object({
     events: eventRatesSchema,
-    deliveries: deliveryTotalsSchema,
+    deliveries: deliveryTotalsSchema.extend({
+      series: z
+        .array(deliveryMinuteSchema)
+        .meta({ description: "Producers' delivery attempts per minute over the last hour, by outcome, oldest first (the last one still filling). Kept for 24 h." }),
+    }),
     operational: z
       .object({ events: eventRatesSchema, deliveries: deliveryTotalsSchema })
       .meta({ description: "Herald's own operational events (circuit_breaker.*, …) and their deliveries, counted apart from producers'." }),

@@ -1183,6 +1183,12 @@ export interface components {
                 successRate: number | null;
                 /** @description Deliveries delivered, of those settled: success / (success + deadLetter), 0–1; null before any settled. Retries do not lower it. */
                 deliveryRate: number | null;
+                /** @description Producers' delivery attempts per minute over the last hour, by outcome, oldest first (the last one still filling). Kept for 24 h. */
+                series: {
+                    success: number;
+                    retry: number;
+                    deadLetter: number;
+                }[];
             };
             /** @description Herald's own operational events (circuit_breaker.*, …) and their deliveries, counted apart from producers'. */
             operational: {
