@@ -20,6 +20,7 @@ export function TimeChart({
   unit,
   summary,
   yDomain,
+  dots = false,
 }: {
   title: string;
   /** Points over time: `xKey` holds unix ms, each series' `key` a number (or null for none). */
@@ -30,6 +31,8 @@ export function TimeChart({
   unit?: string;
   summary: ReactNode;
   yDomain?: [number, number];
+  /** Marks each point of a line: for series with gaps, where a lone minute would draw no line. */
+  dots?: boolean;
 }) {
   const id = `chart-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
   const axes = (
@@ -61,7 +64,7 @@ export function TimeChart({
               <LineChart data={data}>
                 {axes}
                 {series.map((s) => (
-                  <Line key={s.key} type="monotone" dataKey={s.key} name={s.name} stroke={s.color} dot={false} connectNulls isAnimationActive={false} />
+                  <Line key={s.key} type="monotone" dataKey={s.key} name={s.name} stroke={s.color} dot={dots ? { r: 2 } : false} connectNulls isAnimationActive={false} />
                 ))}
               </LineChart>
             )}

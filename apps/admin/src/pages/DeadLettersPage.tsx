@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { DeadLetterFilter, ReplayResult } from '@herald/sdk/browser';
 import { useSession } from '../session/SessionContext';
+import { FailedJobsNote } from '../components/FailedJobsNote';
 import { useWebhookUrl, useWebhooks } from '../api/webhooks';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ConfirmDialog } from '../components/Dialog';
@@ -39,7 +40,7 @@ function replayMessage(result: ReplayResult): string {
 }
 
 export function DeadLettersPage() {
-  const { client } = useSession();
+  const { client, role } = useSession();
   const queryClient = useQueryClient();
   const [form, setForm] = useState<FilterForm>(EMPTY);
   const [filter, setFilter] = useState<DeadLetterFilter>({});
@@ -94,6 +95,8 @@ export function DeadLettersPage() {
   return (
     <section>
       <h1>Dead letters</h1>
+      {/* Bull Board is the admin's: a tenant token never sees its counts. */}
+      {role === 'admin' ? <FailedJobsNote onDeadLetterPage /> : null}
       <form className="filters" onSubmit={applyFilter} aria-label="Dead letter filters">
         <div className="field">
           <label htmlFor="dl-webhook">Webhook</label>
