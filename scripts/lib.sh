@@ -66,8 +66,13 @@ free_port() {
 }
 
 # Runs jest from the repository's root with the given arguments: jest's own report, then one plain
-# closing line (scripts/jest-closing-line.js); returns jest's status. jest's global setup starts one
-# redis-server for the whole run and stops it afterwards.
+# closing line (scripts/jest-closing-line.js), printed after jest has exited so that it is the last;
+# returns jest's status. jest's global setup starts one redis-server for the whole run and stops it.
 run_jest() {
-  (cd "$REPO_ROOT" && pnpm exec jest --ci --testResultsProcessor="$REPO_ROOT/scripts/jest-closing-line.js" "$@")
+  local summary status=0
+  summary="$(mktemp)"
+  (cd "$REPO_ROOT" && HERALD_JEST_SUMMARY="$summary" pnpm exec jest --ci --testResultsProcessor="$REPO_ROOT/scripts/jest-closing-line.js" "$@") || status=$?
+  cat "$summary"
+  rm -f "$summary"
+  return "$status"
 }
