@@ -64,3 +64,15 @@ build_all() {
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
+
+# Runs jest from the repository's root with the given arguments: jest's own report, then one plain
+# closing line (scripts/jest-closing-line.js), printed after jest has exited so that it is the last;
+# returns jest's status. jest's global setup starts one redis-server for the whole run and stops it.
+run_jest() {
+  local summary status=0
+  summary="$(mktemp)"
+  (cd "$REPO_ROOT" && HERALD_JEST_SUMMARY="$summary" pnpm exec jest --ci --testResultsProcessor="$REPO_ROOT/scripts/jest-closing-line.js" "$@") || status=$?
+  cat "$summary"
+  rm -f "$summary"
+  return "$status"
+}

@@ -15,15 +15,4 @@ log "type-checking and linting"
 (cd "$REPO_ROOT" && pnpm typecheck --output-logs=errors-only && pnpm lint --output-logs=errors-only)
 
 log "running the tests"
-cd "$REPO_ROOT"
-# jest's global setup starts one redis-server for the whole run and stops it afterwards.
-results="$(mktemp)"
-status=0
-pnpm exec jest --ci --json --outputFile="$results" "$@" || status=$?
-# One plain closing line for whoever reads the log (CI included).
-node -e '
-  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
-' "$results" || true
-rm -f "$results"
-exit "$status"
+run_jest "$@"

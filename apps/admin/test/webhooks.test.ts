@@ -10,8 +10,11 @@ import { attributeBecomes, startConsole, type ConsoleRun } from './support/conso
 let run: ConsoleRun;
 let page: Page;
 
+/** The API's defaults for new webhooks: the form must leave them to the API, not send its own. */
+const SERVER_DEFAULTS = { HERALD_RETRY_MAX_RETRIES: '4', HERALD_RETRY_INITIAL_DELAY: '1500', HERALD_DEFAULT_TIMEOUT_MS: '7000' };
+
 beforeAll(async () => {
-  run = await startConsole('admin-webhooks');
+  run = await startConsole('admin-webhooks', { env: SERVER_DEFAULTS });
   ({ page } = await run.newPage());
   await run.signIn(page);
 }, 120_000);
@@ -72,6 +75,31 @@ it('creates a webhook (TC7.1), shows its secret once and copies it (TC7.12), whi
   await run.screenshot(page, 'webhooks');
 });
 
+it('shows the server\'s defaults as placeholders and sends only what was typed, so HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS apply', async () => {
+  const receiver = await run.receivers.start();
+  await page.goto('/admin/webhooks/new');
+  const placeholder = (label: string) => page.getByLabel(label, { exact: true }).getAttribute('placeholder');
+  await waitFor(async () => (await placeholder('Max retries')) === '4', { message: 'the server\'s max retries as the placeholder' });
+  expect(await page.getByLabel('Max retries').inputValue()).toBe('');
+  expect(await placeholder('Initial delay (ms)')).toBe('1500');
+  expect(await placeholder('Backoff multiplier')).toBe('2');
+  expect(await placeholder('Event types')).toBe('*');
+  await page.getByText('Advanced').click();
+  expect(await placeholder('Timeout (ms)')).toBe('7000');
+  expect(await page.getByLabel('Timeout (ms)').inputValue()).toBe('');
+
+  // Only the URL typed: every other field is the server's (a form sending its own would store 3, 1000 and 10000).
+  await page.getByLabel('URL').fill(receiver.url);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('dialog', { name: 'Webhook created' }).getByRole('button', { name: 'Done' }).click();
+  await page.waitForURL(/\/admin\/webhooks\/wh_[^/]+$/);
+  const id = new URL(page.url()).pathname.split('/').at(-1)!;
+  expect((await run.herald.client.get(`/v1/webhooks/${id}`)).body).toMatchObject({
+    events: ['*'], method: 'POST', enabled: true, auth: { type: 'none' },
+    retry: { maxRetries: 4, initialDelayMs: 1500, backoffMultiplier: 2 }, timeoutMs: 7000,
+  });
+});
+
 it('refuses a URL that is not http(s), with the message beside the URL field (TC7.13)', async () => {
   await page.getByRole('link', { name: 'Webhooks' }).click();
   await page.getByRole('button', { name: 'Create webhook' }).click();
@@ -124,7 +152,7 @@ it('edits a webhook: the form starts from the stored one and saves what changed 
   await rowOf(receiver.url).getByRole('button', { name: 'Edit' }).click();
   expect(await page.getByLabel('URL').inputValue()).toBe(receiver.url);
   expect(await page.getByLabel('Event types').inputValue()).toBe('invoice.paid');
-  expect(await page.getByLabel('Max retries').inputValue()).toBe('3');
+  expect(await page.getByLabel('Max retries').inputValue()).toBe('4');
   await page.getByLabel('URL').fill(other.url);
   await page.getByLabel('Description').fill('after');
   await page.getByLabel('Event types').fill('invoice.paid, invoice.sent');
@@ -213,6 +241,48 @@ it('delivers one event to every webhook subscribed to it (TC7.6) and to none tha
   // The webhooks table lists each with its event types.
   await page.getByRole('link', { name: 'Webhooks' }).click();
   expect(await rowOf(unrelated.url).getByRole('cell').first().innerText()).toBe('refund.*, shipment.lost');
+});
+
+// Last but one: the held delivery waits in the queue for the circuit's ten-minute cool-down, so a
+// later test waiting for the queue to settle would wait for it too.
+it('shows "Circuit open" in the webhook\'s row and on its page once a worker opens it, and the held retry waits for it', async () => {
+  const receiver = await run.receivers.start(() => ({ status: 500, body: 'down' }));
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await page.getByRole('button', { name: 'Create webhook' }).click();
+  await page.getByLabel('URL').fill(receiver.url);
+  await page.getByLabel('Event types').fill('breaker.*');
+  await page.getByLabel('Max retries').fill('5');
+  await page.getByLabel('Initial delay (ms)').fill('100');
+  await page.getByText('Advanced').click();
+  await page.getByLabel('Failure threshold').fill('2');
+  await page.getByLabel('Cooldown (ms)').fill('600000');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('dialog', { name: 'Webhook created' }).getByRole('button', { name: 'Done' }).click();
+  await page.waitForURL(/\/admin\/webhooks\/wh_[^/]+$/);
+  const id = new URL(page.url()).pathname.split('/').at(-1)!;
+  const status = page.locator('dl.settings dt:text-is("Status") + dd');
+  expect(await status.innerText()).toBe('Enabled');
+
+  // Two failed attempts in a row open the circuit (a real worker, a failing loopback receiver).
+  const eventId = await publish(run.herald.client, { type: 'breaker.tripped', data: {} });
+  await receiver.waitForRequests(2);
+  await status.getByText('Circuit open', { exact: true }).waitFor();
+  const circuit = (await run.herald.client.get(`/v1/webhooks/${id}`)).body.circuit as { state: string };
+  expect(circuit.state).toBe('open');
+  expect(await status.innerText()).toMatch(/deliveries wait, and one goes through as a probe from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+
+  // The second attempt's retry waits for the circuit, not for its own delay.
+  const log = page.getByRole('table', { name: 'Delivery log' });
+  const second = log.getByRole('row').filter({ hasText: eventId }).filter({ has: page.getByRole('cell', { name: '2', exact: true }) });
+  await second.getByText('Failed, will retry · HTTP 500 · waiting: circuit open').waitFor();
+  const first = log.getByRole('row').filter({ hasText: eventId }).filter({ has: page.getByRole('cell', { name: '1', exact: true }) });
+  expect(await first.getByRole('cell').nth(3).innerText()).toBe('Failed, will retry · HTTP 500');
+  expect(receiver.requests).toHaveLength(2);
+
+  // The webhooks table says it in the webhook's row.
+  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await rowOf(receiver.url).getByText('Circuit open', { exact: true }).waitFor();
+  expect(await rowOf(receiver.url).getByRole('cell').nth(1).innerText()).toMatch(/^Enabled\s*Circuit open$/);
 });
 
 it('kept every token and secret out of the URLs it asked for, and ran without script errors or refusals', () => {

@@ -18,6 +18,13 @@ describe('API environment', () => {
     expect(() => parseEnv(apiEnvSchema, { ...base, HERALD_RETRY_MULTIPLIER: '50' })).toThrow(/HERALD_RETRY_MULTIPLIER: must be at most 10 \(got "50"\)/);
   });
 
+  it('keeps idle connections 65 s by default (above the usual 60 s of a load balancer), and names a bad value', () => {
+    expect(parseEnv(apiEnvSchema, base).HERALD_HTTP_KEEPALIVE_TIMEOUT_MS).toBe(65_000);
+    expect(parseEnv(apiEnvSchema, { ...base, HERALD_HTTP_KEEPALIVE_TIMEOUT_MS: '120000' }).HERALD_HTTP_KEEPALIVE_TIMEOUT_MS).toBe(120_000);
+    expect(() => parseEnv(apiEnvSchema, { ...base, HERALD_HTTP_KEEPALIVE_TIMEOUT_MS: 'forever' })).toThrow(/HERALD_HTTP_KEEPALIVE_TIMEOUT_MS/);
+    expect(() => parseEnv(apiEnvSchema, { ...base, HERALD_HTTP_KEEPALIVE_TIMEOUT_MS: '10' })).toThrow(/HERALD_HTTP_KEEPALIVE_TIMEOUT_MS: must be at least 1000/);
+  });
+
   it('reads tenant tokens as tenant:token pairs and refuses malformed ones', () => {
     const env = parseEnv(apiEnvSchema, { ...base, HERALD_TENANT_TOKENS: 'acme:aaaaaaaaaaaaaaaa1, globex:bbbbbbbbbbbbbbbb2' });
     expect([...env.HERALD_TENANT_TOKENS.values()]).toEqual(['acme', 'globex']);

@@ -42,6 +42,13 @@ export const apiEnvSchema = z
   ...commonEnvShape,
   HERALD_API_PORT: envPort.default(8080),
   HERALD_API_HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * How long an idle keep-alive connection stays open (ms). Above the idle timeout of a load
+   * balancer in front (commonly 60 s): if the API closed first, the balancer could send a request
+   * on a connection being closed, and answer 502.
+   * @defaultValue 65000
+   */
+  HERALD_HTTP_KEEPALIVE_TIMEOUT_MS: envInt(1000, 3_600_000).default(65_000),
   /** The token that sees and does everything under /v1. */
   HERALD_ADMIN_TOKEN: z
     .string({ error: 'is required: the bearer token for the /v1 API' })

@@ -1,5 +1,6 @@
 // Herald API process: wires configuration, Redis and the Express app, listens, drains on SIGTERM.
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import {
   ConfigError,
   DeadLetterStore,
@@ -21,6 +22,18 @@ import { loadApiEnv } from './env';
 import { createApiMetrics } from './metrics';
 import { createServer } from './server';
 import { StorageGuard } from './services/storage-guard';
+
+/**
+ * Idle keep-alive connections stay open `keepAliveMs` (Node says so in `Keep-Alive: timeout=…`).
+ * The headers of a request on such a connection may take a moment longer: were headersTimeout
+ * shorter, a request arriving just before the idle timeout could be cut off halfway instead.
+ * Requests as a whole get at least Node's 5 minutes, and never less than their headers.
+ */
+function keepConnectionsAlive(server: Server, keepAliveMs: number): void {
+  server.keepAliveTimeout = keepAliveMs;
+  server.headersTimeout = keepAliveMs + 1000;
+  server.requestTimeout = Math.max(server.requestTimeout, server.headersTimeout + 1000);
+}
 
 /** How long the API waits for Redis at start before giving up (it exits 1, saying so). */
 const STARTUP_WAIT_MS = 15_000;
@@ -92,6 +105,7 @@ async function main(): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : env.HERALD_API_PORT;
     logger.info({ port, prefix: env.HERALD_PREFIX }, 'herald api listening');
   });
+  keepConnectionsAlive(server, env.HERALD_HTTP_KEEPALIVE_TIMEOUT_MS);
 
   let stopping = false;
   const stop = async (signal: string) => {

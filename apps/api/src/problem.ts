@@ -28,9 +28,10 @@ export function fieldErrors(error: z.ZodError, root?: string): FieldError[] {
   });
 }
 
-/** The 400 for input that names its failing fields. */
+/** The 400 for input that names its failing fields: `errors` has each problem, the detail each field once. */
 export function invalidFields(errors: FieldError[]): HttpProblem {
-  return new HttpProblem(400, 'Invalid request', `Invalid field(s): ${errors.map((e) => e.field).join(', ')}`, errors);
+  const fields = [...new Set(errors.map((e) => e.field))];
+  return new HttpProblem(400, 'Invalid request', `Invalid field(s): ${fields.join(', ')}`, errors);
 }
 
 /**

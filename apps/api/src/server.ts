@@ -2,7 +2,7 @@
 import { isUtf8 } from 'node:buffer';
 import express, { type Express } from 'express';
 import type { Queue } from 'bullmq';
-import { DeadLetterStore, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy, type RedisClient } from '@herald/shared';
+import { CircuitBreaker, DeadLetterStore, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy, type RedisClient } from '@herald/shared';
 import { requireAdmin, requireBearer } from './middleware/auth';
 import { tokensRouter } from './routes/tokens';
 import { statsRouter } from './routes/stats';
@@ -69,6 +69,7 @@ export function createServer(deps: ServerDeps): Express {
   const attempts = new AttemptLog(deps.redis, deps.keys);
   const history = new EventHistory(deps.redis, deps.keys);
   const testDelivery = new TestDelivery(deps.deliveryQueue, attempts);
+  const circuits = new CircuitBreaker(deps.redis, deps.keys);
 
   const app = express();
   app.disable('x-powered-by');
@@ -84,7 +85,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use('/events/batch', express.json({ limit: BATCH_BODY_LIMIT, verify: requireUtf8 }));
   v1.use(express.json({ limit: EVENT_BODY_LIMIT, verify: requireUtf8 }));
   v1.use('/events', eventsRouter(ingest, deps.metrics, history, attempts));
-  v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy, deps.webhookDefaults ?? { retry: {} }, { attempts, testDelivery, replay }));
+  v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy, deps.webhookDefaults ?? { retry: {} }, { attempts, testDelivery, replay, circuits }));
   v1.use('/dead-letters', deadLettersRouter(deadLetters, replay, attempts));
   v1.use('/stats', statsRouter(deps.redis, deps.keys, deps.deliveryQueue, deadLetters));
   v1.use('/tokens', requireAdmin, tokensRouter(tokens));

@@ -262,6 +262,25 @@ describe('webhooks', () => {
     expect(exponential.body.retry.strategy).toBe('exponential');
   });
 
+  it('says what a new webhook gets for the fields it leaves out: the configured defaults, as creating one applies them', async () => {
+    const configured = createServer({ ...deps, webhookDefaults: { retry: { maxRetries: 6, initialDelayMs: 30_000, jitter: 0 }, timeoutMs: 2500 } });
+    const defaults = await request(configured).get('/v1/webhooks/defaults').set(auth);
+    expect(defaults.status).toBe(200);
+    expect(defaults.body).toEqual({
+      tenant: 'default',
+      events: ['*'],
+      enabled: true,
+      method: 'POST',
+      retry: { strategy: 'exponential', maxRetries: 6, initialDelayMs: 30_000, backoffMultiplier: 2, maxDelayMs: 604_800_000, jitter: 0 },
+      timeoutMs: 2500,
+      includePayload: true,
+    });
+    const created = await request(configured).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/defaults' });
+    expect(created.body).toMatchObject({ retry: defaults.body.retry, timeoutMs: 2500, events: ['*'], method: 'POST' });
+    // Without configuration, the built-in ones; no "defaults" webhook is looked for.
+    expect((await request(app).get('/v1/webhooks/defaults').set(auth)).body).toMatchObject({ retry: { maxRetries: 3, initialDelayMs: 1000 }, timeoutMs: 10_000 });
+  });
+
   it('answers 400 naming fields for a bad webhook', async () => {
     const response = await request(app).post('/v1/webhooks').set(auth).send({ url: 'not a url', events: [], timeoutMs: 5 });
     expect(response.status).toBe(400);

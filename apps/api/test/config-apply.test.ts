@@ -89,6 +89,39 @@ describe('POST /v1/config/apply', () => {
     expect((listed.body.data as { name?: string }[]).map((w) => w.name)).not.toEqual(expect.arrayContaining(['proto-vars']));
   });
 
+  it('answers 400 naming the nesting, not 500, for a document nested 100,000 deep, as JSON and as YAML', async () => {
+    const deepJson = `{"webhooks":[${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}]}`;
+    const json = await request(api.app)
+      .post('/v1/config/apply')
+      .set(adminAuth)
+      .set('content-type', 'application/json')
+      .serialize((raw: unknown) => raw as string)
+      .send(deepJson);
+    expect(json.status).toBe(400);
+    expect(json.headers['content-type']).toMatch(/problem\+json/);
+    expect(json.body.errors).toEqual([{ field: '(body)', message: 'nests deeper than 64 levels' }]);
+    // A bare array, as deep.
+    const array = await request(api.app)
+      .post('/v1/config/apply')
+      .set(adminAuth)
+      .set('content-type', 'application/json')
+      .serialize((raw: unknown) => raw as string)
+      .send(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    expect(array.status).toBe(400);
+    expect(array.body.errors).toEqual([{ field: '(body)', message: 'nests deeper than 64 levels' }]);
+
+    for (const yaml of [
+      `webhooks: ${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+      ['webhooks:', ...Array.from({ length: 1000 }, (_, i) => `${' '.repeat(i + 1)}- `)].join('\n'),
+      `webhooks: ${'['.repeat(200)}${']'.repeat(200)}`,
+    ]) {
+      const response = await request(api.app).post('/v1/config/apply').set(adminAuth).set('content-type', 'application/yaml').send(yaml);
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toMatch(/problem\+json/);
+      expect(response.body.errors).toEqual([{ field: '(body)', message: expect.stringMatching(/nests deeper than 64 levels/) }]);
+    }
+  });
+
   it('answers 415 for a body that is neither JSON nor YAML', async () => {
     const response = await request(api.app).post('/v1/config/apply').set(adminAuth).set('content-type', 'text/plain').send('webhooks: []');
     expect(response.status).toBe(415);

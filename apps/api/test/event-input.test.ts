@@ -53,6 +53,15 @@ describe('field errors', () => {
       { field: 'type', message: 'must be dotted lowercase segments such as "invoice.paid"' },
     ]);
   });
+
+  it('names each failing field once in the detail, however many problems it has', async () => {
+    const one = await postRaw('/v1/events', '{"type":""}');
+    expect(one.body.detail).toBe('Invalid field(s): type');
+    const batch = await postRaw('/v1/events/batch', '{"events":[{"type":"a.b"},{"type":""},{"type":"","id":""}]}');
+    expect(batch.status).toBe(400);
+    expect(batch.body.errors).toHaveLength(5);
+    expect(batch.body.detail).toBe('Invalid field(s): events.1.type, events.2.type, events.2.id');
+  });
 });
 
 describe('"__proto__" keys in event data', () => {

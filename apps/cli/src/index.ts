@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT, toCliError } from './client';
 import { apiUrlOf } from './context';
 import { webhooksCommand } from './commands/webhooks';
-import { deliveriesCommand, publishCommand, statsCommand } from './commands/events';
+import { deliveriesCommand, eventsCommand, publishCommand, statsCommand } from './commands/events';
 import { dlqCommand } from './commands/dlq';
 import { applyCommand } from './commands/apply';
 
@@ -19,7 +19,7 @@ export function buildProgram(): Command {
     .option('--token <token>', 'API token (overrides HERALD_TOKEN)')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [webhooksCommand(), publishCommand(), deliveriesCommand(), dlqCommand(), statsCommand(), applyCommand()]) {
+  for (const command of [webhooksCommand(), publishCommand(), eventsCommand(), deliveriesCommand(), dlqCommand(), statsCommand(), applyCommand()]) {
     program.addCommand(command);
   }
   // Every subcommand inherits the exit override, so usage errors end with code 2, not a stack trace.

@@ -89,7 +89,12 @@ it('walks an operator from a failing receiver through dead letters and replay to
   });
   expect(stats).toMatchObject({ total: 3, succeeded: 1, failed: 2 });
   const overall = await cli(['stats']);
-  expect(overall.stdout).toMatch(/success rate\s+0\.\d+/);
+  expect(overall.stdout).toMatch(/^delivered\s+\d+(\.\d)? %$/m);
+  expect(overall.stdout).toMatch(/^attempts succeeded\s+\d+(\.\d)? %$/m);
+  // The one delivery settled (dead-lettered, then replayed and delivered): one of two deliveries, one of three attempts.
+  const human = await cli(['stats', webhookId]);
+  expect(human.stdout).toMatch(/^deliveryRate\s+50 %$/m);
+  expect(human.stdout).toMatch(/^successRate\s+33\.3 %$/m);
 
   const tested = await cli(['webhooks', 'test', webhookId]);
   expect(tested.code).toBe(0);
@@ -98,6 +103,65 @@ it('walks an operator from a failing receiver through dead letters and replay to
   expect((await cliJson<{ enabled: boolean }>(['webhooks', 'show', webhookId])).enabled).toBe(false);
   expect((await cli(['webhooks', 'rm', webhookId])).code).toBe(0);
   expect((await cli(['webhooks', 'show', webhookId])).code).toBe(5);
+});
+
+it('lists recent events (filtered by type, limited) and shows one with its attempts, as a table and as JSON', async () => {
+  const receiver = await startReceiver(() => ({ status: 200, body: 'ok' }));
+  try {
+    const added = await cliJson<{ id: string }>(['webhooks', 'add', receiver.url, '--events', 'shipment.*']);
+    const first = (await cli(['publish', 'shipment.sent', '{"shipment":1}'])).stdout.trim();
+    const second = (await cli(['publish', 'shipment.sent', '{"shipment":2}'])).stdout.trim();
+    const other = (await cli(['publish', 'parcel.lost', '{}'])).stdout.trim();
+    await receiver.waitForRequests(2);
+    await herald.waitForSettled();
+
+    const listed = await cliJson<{ id: string; type: string }[]>(['events', 'ls', '--type', 'shipment.sent']);
+    expect(listed.map((e) => e.id)).toEqual([second, first]);
+    const limited = await cliJson<{ id: string }[]>(['events', 'ls', '--limit', '1']);
+    expect(limited.map((e) => e.id)).toEqual([other]);
+    const table = await cli(['events', 'ls', '--type', 'shipment.sent']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^ID\s+TYPE\s+TENANT\s+RECEIVED/);
+    expect(table.stdout).toContain(first);
+    expect(table.stdout).not.toContain(other);
+
+    const shown = await cliJson<{ id: string; event: { data: unknown }; deliveries: { webhookId: string; outcome: string }[] }>(['events', 'show', first]);
+    expect(shown).toMatchObject({ id: first, event: { data: { shipment: 1 } }, deliveries: [{ webhookId: added.id, outcome: 'success' }] });
+    const human = await cli(['events', 'show', first]);
+    expect(human.stdout).toMatch(/type\s+shipment\.sent/);
+    expect(human.stdout).toMatch(/TIMESTAMP\s+WEBHOOKID\s+ATTEMPT\s+OUTCOME/);
+    expect(human.stdout).toContain(added.id);
+    expect((await cli(['events', 'show', 'evt_nothing_here'])).code).toBe(5);
+    await cli(['webhooks', 'rm', added.id]);
+  } finally {
+    await receiver.close();
+  }
+});
+
+it('shows an open circuit in `webhooks show`, `webhooks ls` and `stats`', async () => {
+  const down = await startReceiver(() => ({ status: 503 }));
+  try {
+    const breaker = '{"retry":{"maxRetries":5,"initialDelayMs":20,"backoffMultiplier":1,"jitter":0},"circuitBreaker":{"failureThreshold":2,"cooldownMs":600000}}';
+    const added = await cliJson<{ id: string }>(['webhooks', 'add', down.url, '--events', 'breaker.*', '--set', breaker]);
+    expect((await cliJson<{ circuit: { state: string } }>(['webhooks', 'show', added.id])).circuit).toEqual({ state: 'closed' });
+    await cli(['publish', 'breaker.tripped']);
+    const circuit = await waitFor(async () => {
+      const shown = await cliJson<{ circuit: { state: string; openedAt?: string; nextProbeAt?: string } }>(['webhooks', 'show', added.id]);
+      return shown.circuit.state === 'open' && shown.circuit;
+    }, { message: 'the circuit open in `herald webhooks show --json`' });
+
+    const shown = await cli(['webhooks', 'show', added.id]);
+    expect(shown.stdout).toMatch(new RegExp(`^circuit\\s+open since ${circuit.openedAt!.replace(/\./g, '\\.')}, next probe at ${circuit.nextProbeAt!.replace(/\./g, '\\.')}$`, 'm'));
+    const listed = await cli(['webhooks', 'ls']);
+    expect(listed.stdout).toMatch(/^ID\s+NAME\s+TENANT\s+ENABLED\s+CIRCUIT\s+EVENTS\s+URL$/m);
+    expect(listed.stdout.split('\n').find((line) => line.startsWith(added.id))).toMatch(/\sopen\s/);
+    expect((await cli(['stats'])).stdout).toMatch(/^open circuits\s+1$/m);
+    expect((await cliJson<{ circuitsOpen: number }>(['stats'])).circuitsOpen).toBe(1);
+    await cli(['webhooks', 'rm', added.id]);
+    expect((await cli(['stats'])).stdout).toMatch(/^open circuits\s+0$/m);
+  } finally {
+    await down.close();
+  }
 });
 
 it('applies a config file idempotently, resolving ${env.NAME}, and names a missing variable', async () => {

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { pingWithin, type Logger, type RedisClient } from '@herald/shared';
+import { RedisProbe, type Logger, type RedisClient } from '@herald/shared';
 import type { Service } from './service';
 
 /** Ports after HERALD_METRICS_PORT tried when it is taken. */
@@ -30,14 +30,17 @@ export class HealthServer implements Service {
   readonly name = 'health';
   private server: Server | undefined;
   private ready = false;
+  private readonly probe: RedisProbe;
 
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly registry: Registry,
     private readonly logger: Logger,
     private readonly host: string,
     private readonly port: number,
-  ) {}
+  ) {
+    this.probe = new RedisProbe(redis);
+  }
 
   /** Readiness also needs the worker itself to be running; the supervisor sets it. */
   setReady(ready: boolean): void {
@@ -84,7 +87,7 @@ export class HealthServer implements Service {
     if (path === '/readyz') {
       if (!this.ready) return json(503, { status: 'starting' });
       try {
-        await pingWithin(this.redis, 1000);
+        await this.probe.ping(1000);
         return json(200, { status: 'ready', redis: 'ok' });
       } catch (error) {
         return json(503, { status: 'unavailable', redis: (error as Error).message });

@@ -75,7 +75,11 @@ it('keeps a delivery log whose statistics agree with it exactly', async () => {
     lastSuccessAt: log.find((a) => a.outcome === 'success')!.timestamp,
     lastFailureAt: failures[0]!.timestamp,
     lifetime: { total: log.length, success: 4 },
+    // Every event was delivered, though not every attempt succeeded.
+    deliveryRate: 1,
+    successRate: Math.round((4 / log.length) * 1000) / 1000,
   });
+  expect(stats.successRate).toBeLessThan(1);
   expect(stats.averageDurationMs).toBeCloseTo(durations.reduce((s, d) => s + d, 0) / durations.length, 2);
   expect(stats.p95DurationMs).toBe(durations[Math.ceil(durations.length * 0.95) - 1]);
 });
@@ -134,10 +138,23 @@ it('shows a dead letter with all its attempts, recovers a webhook since a time, 
   expect(hook.requests[3]!.headers['webhook-id']).toBe(eventId);
 
   await herald.waitForSettled();
+  // Its log: three failed attempts (the last dead-lettered), then the replay delivered. Of the
+  // deliveries settled, one of two was delivered; of the attempts, one of four succeeded.
+  expect((await herald.client.get(`/v1/webhooks/${id}/stats`)).body).toMatchObject({ total: 4, succeeded: 1, successRate: 0.25, deliveryRate: 0.5 });
   const stats = (await herald.client.get('/v1/stats')).body;
   expect(stats.events.lastHour).toBeGreaterThanOrEqual(1);
   expect(stats.deliveries.attempts).toBe(stats.deliveries.success + stats.deliveries.retry + stats.deliveries.deadLetter);
   expect(stats.deliveries.successRate).toBeGreaterThan(0);
+  const totals = stats.deliveries;
+  expect(totals.deliveryRate).toBe(Math.round((totals.success / (totals.success + totals.deadLetter)) * 10_000) / 10_000);
+  expect(stats.deliveries.deliveryRate).toBeGreaterThan(stats.deliveries.successRate);
+  expect(stats.operational.deliveries).toHaveProperty('deliveryRate');
+  // Every delivery of this file happened within the hour: the per-minute series adds up to the totals.
+  const series = totals.series as { success: number; retry: number; deadLetter: number }[];
+  expect(series).toHaveLength(60);
+  const add = (outcome: 'success' | 'retry' | 'deadLetter') => series.reduce((sum, minute) => sum + minute[outcome], 0);
+  expect({ success: add('success'), retry: add('retry'), deadLetter: add('deadLetter') }).toEqual({ success: totals.success, retry: totals.retry, deadLetter: totals.deadLetter });
+  expect(series.at(-1)!.success + series.at(-2)!.success).toBeGreaterThan(0);
   expect(stats.queue).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
   expect(stats.stream.pending).toBe(0);
   // The only dead letter of this file was recovered and delivered.

@@ -155,6 +155,52 @@ it('opens the circuit after consecutive failures, holds deliveries while open, p
   expect(events.every((b) => b.data.webhookId === id)).toBe(true);
 });
 
+it('shows each webhook\'s circuit: open (since, next probe), half-open while the probe is out, closed again', async () => {
+  let release: () => void = () => undefined;
+  const probing = new Promise<void>((resolve) => (release = resolve));
+  // Two failures open the circuit; the third request is the probe, held until the test lets it go.
+  const hook = await receivers.start(async (_request, n) => {
+    if (n <= 2) return { status: 503 };
+    await probing;
+    return { status: 200 };
+  });
+  const tenant = 'circuit-state';
+  const { id } = await createWebhook(herald.client, {
+    tenant, url: hook.url, events: ['state.*'], timeoutMs: 30_000,
+    retry: { maxRetries: 5, initialDelayMs: 20, backoffMultiplier: 1, jitter: 0 },
+    circuitBreaker: { failureThreshold: 2, cooldownMs: 2000 },
+  });
+  type Circuit = { state: string; openedAt?: string; nextProbeAt?: string };
+  const circuitOf = async () => (await herald.client.get(`/v1/webhooks/${id}`)).body.circuit as Circuit;
+  expect(await circuitOf()).toEqual({ state: 'closed' });
+
+  const published = Date.now();
+  await publish(herald.client, { tenant, type: 'state.changed' });
+  const open = await waitFor(async () => {
+    const circuit = await circuitOf();
+    return circuit.state === 'open' && circuit;
+  }, { message: 'the circuit open in GET /v1/webhooks/:id' });
+  const openedAt = Date.parse(open.openedAt!);
+  expect(openedAt).toBeGreaterThanOrEqual(published - 1000);
+  expect(Date.parse(open.nextProbeAt!) - openedAt).toBe(2000);
+  // The list says the same, and so does a webhook's answer to a change.
+  const listed = (await herald.client.get(`/v1/webhooks?tenant=${tenant}`)).body.data as { id: string; circuit: Circuit }[];
+  expect(listed.find((w) => w.id === id)!.circuit).toEqual(open);
+  expect((await herald.client.patch(`/v1/webhooks/${id}`, { description: 'watched' })).body.circuit).toEqual(open);
+
+  // After the cool-down the probe goes out, and is held: half-open, since the same opening.
+  await hook.waitForRequests(3, { timeoutMs: 10_000 });
+  const halfOpen = await waitFor(async () => {
+    const circuit = await circuitOf();
+    return circuit.state === 'half_open' && circuit;
+  }, { message: 'the circuit half-open while the probe is out' });
+  expect(halfOpen).toEqual({ state: 'half_open', openedAt: open.openedAt });
+
+  release();
+  await waitFor(async () => (await circuitOf()).state === 'closed', { message: 'the circuit closed after the probe succeeded' });
+  expect(await circuitOf()).toEqual({ state: 'closed' });
+});
+
 it('signs with both secrets during a rotation grace period, each verifying alone', async () => {
   const hook = await receivers.start();
   const { id, secret: oldSecret } = await createWebhook(herald.client, { tenant: 'rotation', url: hook.url });

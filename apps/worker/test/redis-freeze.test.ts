@@ -63,6 +63,11 @@ it('delivers events published after Redis thaws, in the same worker process', as
   // Each readiness check waits 1 s for PING: by the second, the freeze has outlasted the 1 s lock.
   await waitFor(async () => (await status(`${worker!.metricsUrl}/readyz`)) === 503, { message: 'the worker to report not ready' });
   await waitFor(async () => (await status(`${api!.url}/readyz`)) === 503, { message: 'the API to report not ready' });
+  // Both say why in words: a Redis that holds the connection but does not answer.
+  for (const url of [`${worker!.metricsUrl}/readyz`, `${api!.url}/readyz`]) {
+    const body = (await (await fetch(url, { signal: AbortSignal.timeout(5000) })).json()) as { redis?: string };
+    expect(body).toEqual({ status: 'unavailable', redis: `Redis did not answer within 1000 ms at 127.0.0.1:${redis.port}` });
+  }
   // The delivery in flight ends while Redis is frozen: recording it has to wait for the thaw.
   release();
   redis.process.kill('SIGCONT');

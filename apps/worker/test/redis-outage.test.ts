@@ -43,6 +43,12 @@ it('reports not ready while Redis is down, and delivers again once it is back', 
   await redis.stop();
   await waitFor(async () => (await fetch(`${worker.metricsUrl}/readyz`)).status === 503, { message: 'the worker to report not ready' });
   await waitFor(async () => (await fetch(`${api.url}/readyz`)).status === 503, { message: 'the API to report not ready' });
+  // Both say why in words, naming where Redis was (while it reconnects, each refusal is the reason).
+  const refusedAt = `Redis refused the connection at 127.0.0.1:${redis.port}`;
+  for (const url of [`${worker.metricsUrl}/readyz`, `${api.url}/readyz`]) {
+    await waitFor(async () => ((await (await fetch(url)).json()) as { redis?: string }).redis === refusedAt, { message: `${url} to say "${refusedAt}"` });
+    expect(await (await fetch(url)).json()).toEqual({ status: 'unavailable', redis: refusedAt });
+  }
   expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
   const refused = await client.post('/v1/events', { type: 'during.outage' });
   expect(refused.status).toBe(503);

@@ -34,6 +34,7 @@ export type {
   TimeInput,
   Webhook,
   WebhookCreate,
+  WebhookDefaults,
   WebhookEvent,
   WebhookStats,
   WebhookUpdate,

@@ -20,6 +20,7 @@ export type EventListQuery = Query<operations['listEvents']>;
 export type Webhook = Schemas['Webhook'];
 export type WebhookCreate = Schemas['WebhookCreate'];
 export type WebhookUpdate = Schemas['WebhookUpdate'];
+export type WebhookDefaults = Schemas['WebhookDefaults'];
 export type CreatedWebhook = Schemas['CreatedWebhook'];
 export type RotatedWebhook = Schemas['RotatedWebhook'];
 export type RetryPolicy = Schemas['RetryPolicy'];

@@ -89,7 +89,9 @@ describe('webhooks', () => {
 
     const deliveries = await client.webhooks.deliveries(created.id, { limit: 1, since: new Date(Date.now() - 60_000) });
     expect(deliveries).toEqual({ items: [expect.objectContaining({ eventType: 'herald.test', outcome: 'success' })], next: null });
-    expect(await client.webhooks.stats(created.id)).toMatchObject({ total: 1, succeeded: 1, successRate: 1, lifetime: { success: 1 } });
+    expect(await client.webhooks.stats(created.id)).toMatchObject({ total: 1, succeeded: 1, successRate: 1, deliveryRate: 1, lifetime: { success: 1 } });
+    expect((await client.webhooks.get(created.id)).circuit).toEqual({ state: 'closed' });
+    expect(await client.webhooks.defaults()).toMatchObject({ tenant: 'default', events: ['*'], retry: { maxRetries: 3, initialDelayMs: 1000 }, timeoutMs: 10_000 });
 
     const conflict = await apiError(client.webhooks.create({ url: hook.url, name: 'sdk-hooks' }));
     expect(conflict.status).toBe(409);

@@ -1,7 +1,8 @@
 // docs/receivers.md's receivers, as written there, run against real deliveries from a real Herald:
 // plain Node, Python (python3, standard library) and Go (the Go toolchain, which scripts/test.sh installs).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,13 +22,23 @@ const children: ChildProcess[] = [];
 /** The fenced blocks of docs/receivers.md that name a file: ```python receiver.py */
 function recipes(): Map<string, string> {
   const text = readFileSync(RECEIVERS_DOC, 'utf8');
-  return new Map([...text.matchAll(/^```\w+ (receiver\.\w+)\n([\s\S]*?)^```$/gm)].map((m) => [m[1]!, m[2]!]));
+  return new Map([...text.matchAll(/^```\w+ (receiver[\w-]*\.\w+)\n([\s\S]*?)^```$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+/** Every fenced block of docs/receivers.md with its language: what the page presents as code. */
+function codeBlocks(): { language: string; code: string }[] {
+  const text = readFileSync(RECEIVERS_DOC, 'utf8');
+  return [...text.matchAll(/^```(\w*)[^\n]*\n([\s\S]*?)^```$/gm)].map((m) => ({ language: m[1]!, code: m[2]! }));
 }
 
 beforeAll(async () => {
   herald = await startHerald('receiver-recipes');
   client = new Herald({ baseUrl: herald.api.url, token: herald.api.token });
   scratch = mkdtempSync(join(tmpdir(), 'herald-receivers-'));
+  // What `npm install @herald/sdk express` would give the SDK recipe: the packages it imports.
+  mkdirSync(join(scratch, 'node_modules', '@herald'), { recursive: true });
+  symlinkSync(join(__dirname, '..'), join(scratch, 'node_modules', '@herald', 'sdk'), 'dir');
+  symlinkSync(join(__dirname, '..', 'node_modules', 'express'), join(scratch, 'node_modules', 'express'), 'dir');
 });
 
 afterAll(async () => {
@@ -73,13 +84,14 @@ async function exercise(file: string, launch: (path: string) => Promise<[string,
   const [command, args] = await launch(path);
 
   // The receiver needs the secret, and the webhook its URL: the port is chosen first, then both.
-  const webhook = await client.webhooks.create({ url: 'http://127.0.0.1:9/placeholder', events: [`recipe.${file.split('.')[1]}`], enabled: false });
+  const type = `recipe.${file.replace('.', '-')}`;
+  const webhook = await client.webhooks.create({ url: 'http://127.0.0.1:9/placeholder', events: [type], enabled: false });
   const receiver = await startRecipe(command, args, webhook.secret);
   await client.webhooks.update(webhook.id, { url: receiver.url, enabled: true });
 
-  const published = await client.events.publish({ type: `recipe.${file.split('.')[1]}`, data: { order: 42, name: 'Zoë ✓', nested: { ok: true } } });
+  const published = await client.events.publish({ type, data: { order: 42, name: 'Zoë ✓', nested: { ok: true } } });
   const line = await waitFor(() => receiver.output().split('\n').find((l) => l.startsWith('{')), { timeoutMs: 20_000, message: `the event printed by ${file}` });
-  expect(JSON.parse(line)).toEqual({ id: published.id, type: `recipe.${file.split('.')[1]}`, timestamp: expect.any(String), tenant: 'default', data: { order: 42, name: 'Zoë ✓', nested: { ok: true } } });
+  expect(JSON.parse(line)).toEqual({ id: published.id, type, timestamp: expect.any(String), tenant: 'default', data: { order: 42, name: 'Zoë ✓', nested: { ok: true } } });
   const attempts = await waitFor(async () => (await client.webhooks.deliveries(webhook.id)).items.find((a) => a.outcome === 'success'), { message: 'the successful attempt' });
   expect(attempts.statusCode).toBe(204);
 
@@ -98,13 +110,42 @@ async function exercise(file: string, launch: (path: string) => Promise<[string,
     expect([response.status, await response.text()]).toEqual([400, expect.stringMatching(reason)]);
   };
   await refused(send(headers(sign(other, now))), /no signature matches/);
-  await refused(send(headers(sign(webhook.secret, now - 600), now - 600)), /outside the tolerance/);
+  await refused(send(headers(sign(webhook.secret, now - 600), now - 600)), /outside the tolerance|more than 300 s away/);
   await refused(send({ 'webhook-id': 'evt_x', 'webhook-timestamp': String(now) }), /missing/);
   await refused(
     fetch(receiver.url, { method: 'POST', headers: headers(sign(webhook.secret, now)), body: body.replace('a.b', 'a.c') }),
     /no signature matches/,
   );
+
+  // One slow client must not hold up the others: a request whose body is still on its way, and a
+  // delivery answered meanwhile (a receiver serving one connection at a time makes every delivery
+  // of a burst wait for the one before it).
+  const { port } = new URL(receiver.url);
+  const stalled = connect(Number(port), '127.0.0.1');
+  try {
+    await new Promise<void>((resolve, reject) => stalled.once('connect', resolve).once('error', reject));
+    stalled.write(`POST /hooks/herald HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n{`);
+    const answered = await Promise.race([
+      send(headers(sign(webhook.secret, now))).then((response) => response.status),
+      new Promise<string>((resolve) => setTimeout(() => resolve('no answer within 5 s'), 5_000).unref()),
+    ]);
+    expect(answered).toBe(204);
+  } finally {
+    stalled.destroy();
+  }
 }
+
+it('presents no TypeScript as a Node program: every Node recipe is plain JavaScript in a file node runs', () => {
+  const node = codeBlocks().filter((block) => /^(js|ts|javascript|typescript|mjs)$/.test(block.language));
+  expect(node.length).toBeGreaterThanOrEqual(2);
+  expect(node.map((block) => block.language)).toEqual(node.map(() => 'js'));
+  // A non-null assertion or a type annotation would be a syntax error in plain JavaScript.
+  for (const { code } of node) expect(code).not.toMatch(/\w!\)|\w!\.|: (string|number|Request|Response)\b/);
+});
+
+it('Node with the SDK (its Express middleware): verifies a real delivery, refuses forged, stale and unsigned requests', async () => {
+  await exercise('receiver-sdk.mjs', async (path) => [process.execPath, [path]]);
+});
 
 it('plain Node (crypto): verifies a real delivery, refuses forged, stale and unsigned requests', async () => {
   await exercise('receiver.mjs', async (path) => [process.execPath, [path]]);

@@ -1,10 +1,10 @@
 // Declarative configuration (HERALD_CONFIG, `herald apply -f`): a YAML file of webhooks matched by
 // name, with ${env.NAME} references resolved from the environment.
-import { parse as parseYaml } from 'yaml';
+import { Parser as YamlParser, parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors/config-error';
 import { checkPresetVars, webhookCreateObject, webhookNameSchema } from './schemas/webhook';
-import { plainMessages, protoKeyIssues } from './schemas/common';
+import { MAX_JSON_DEPTH, jsonDepth, plainMessages, protoKeyIssues } from './schemas/common';
 
 export const configWebhookSchema = webhookCreateObject.extend({ name: webhookNameSchema }).superRefine(checkPresetVars);
 
@@ -56,13 +56,55 @@ export function envReferencePaths(value: unknown, path = ''): string[] {
   return [];
 }
 
-/** A YAML document (a config file, or a request body) as plain data; an empty one is `{}`. */
+/** What is said of a document nested deeper than a configuration ever needs. */
+export const TOO_DEEP_PROBLEM = `nests deeper than ${MAX_JSON_DEPTH} levels`;
+
+/**
+ * Refuses a document nested deeper than MAX_JSON_DEPTH (a configuration needs five or six levels)
+ * before anything walks it: the walks that follow (${env.NAME} references, validation) would
+ * otherwise overflow the stack on one nested 100,000 deep.
+ */
+export function refuseDeepDocument(document: unknown, source = 'config'): void {
+  if (jsonDepth(document) > MAX_JSON_DEPTH) throw new ConfigError([{ variable: source, problem: TOO_DEEP_PROBLEM }]);
+}
+
+/** YAML's collections, in its syntax tree. */
+const YAML_COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
+
+/**
+ * How deep a YAML text's collections nest, at least `limit + 1` when deeper than `limit`: read from
+ * its syntax tree (which the yaml library builds without recursion) by a walk without recursion.
+ */
+function yamlNestingDepth(text: string, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [...new YamlParser().parse(text)].map((token) => [token, 0]);
+  while (stack.length > 0) {
+    const [node, outer] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    const depth = YAML_COLLECTIONS.has((node as { type?: unknown }).type as string) ? outer + 1 : outer;
+    deepest = Math.max(deepest, depth);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, depth]);
+  }
+  return deepest;
+}
+
+/**
+ * A YAML document (a config file, or a request body) as plain data; an empty one is `{}`. The
+ * nesting is checked before the document is built: the library builds collections by recursion,
+ * and one nested some thousand deep overflows the stack (V8 may even abort the process then).
+ */
 export function parseConfigYaml(text: string, source = 'config'): unknown {
+  if (yamlNestingDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new ConfigError([{ variable: source, problem: TOO_DEEP_PROBLEM }]);
+  let document: unknown;
   try {
-    return parseYaml(text) ?? {};
+    document = parseYaml(text) ?? {};
   } catch (error) {
     throw new ConfigError([{ variable: source, problem: `is not valid YAML: ${(error as Error).message}` }]);
   }
+  // Aliases can repeat a collection inside another: the document built may nest deeper than its text.
+  refuseDeepDocument(document, source);
+  return document;
 }
 
 /** The raw document with ${env.NAME} resolved: what `herald apply` sends to the API. */

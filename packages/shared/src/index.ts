@@ -3,6 +3,7 @@ export { ConfigError, type ConfigProblem } from './errors/config-error';
 export { InvalidWebhookError } from './errors/invalid-webhook-error';
 export { BacklogFullError } from './errors/backlog-full-error';
 export { StorageFullError } from './errors/storage-full-error';
+export { RedisUnreachableError, type RedisUnreachableReason } from './errors/redis-unreachable-error';
 export {
   parseEnv,
   loadEnvOrExit,
@@ -19,6 +20,7 @@ export {
 export {
   FANOUT_GROUP,
   DELIVERY_QUEUE,
+  DELIVERIES_PER_MINUTE_TTL_SECONDS,
   OPERATIONAL_EVENT_TYPES,
   isOperationalEventType,
   redisKeys,
@@ -29,8 +31,9 @@ export { newEventId, newWebhookId, eventIdForStreamEntry, deliveryIdFor, replayJ
 export { matchesEventType, matchesAnyPattern } from './patterns';
 export { maxAttempts, retryDelayMs, type RandomSource } from './retry';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger';
-export { createRedis, createBullMQConnection, createDeliveryQueue, execOrThrow, pingWithin, waitUntilConnected } from './redis';
+export { createRedis, createBullMQConnection, createDeliveryQueue, execOrThrow, waitUntilConnected } from './redis';
 export { EventsStream, TRIM_SCAN_LIMIT } from './stream/events-stream';
+export { RedisProbe, describeRedisFailure, type RedisFailure } from './redis-probe';
 export type { RedisClient, RedisTarget } from './redis-client';
 export { LuaScript, type LuaArg } from './lua/lua-script';
 export { redisReplyCode, isRedisOutOfMemory } from './errors/redis-reply';
@@ -79,6 +82,7 @@ export {
   type RetryPolicyInput,
 } from './schemas/retry-policy';
 export {
+  webhookCreateObject,
   webhookCreateSchema,
   webhookUpdateSchema,
   webhookSchema,
@@ -131,6 +135,7 @@ export {
   parseConfigFile,
   loadConfigDocument,
   parseConfigYaml,
+  refuseDeepDocument,
   envReferencePaths,
   resolveEnvReferences,
   type ConfigFile,
@@ -144,4 +149,5 @@ export {
   type CircuitDefaults,
   type CircuitEffect,
   type CircuitSettings,
+  type CircuitStatus,
 } from './circuit/circuit-breaker';

@@ -60,6 +60,11 @@ export interface RedisKeys {
   /** The same for Herald's own operational events. */
   operationalEventsInMinute(minute: number): string;
   /**
+   * Hash: producers' delivery attempts settled in one minute (unix minute), by outcome (success,
+   * retry, dead_letter); expires DELIVERIES_PER_MINUTE_TTL_SECONDS after its first write.
+   */
+  deliveriesInMinute(minute: number): string;
+  /**
    * Hash: the webhooks whose delivery of this event is already settled (recorded, dead-lettered or
    * queued) while the event's stream entry is still pending, so that a worker claiming the entry
    * after a crash skips them. Deleted when the entry is acknowledged.
@@ -102,6 +107,7 @@ export function redisKeys(prefix: string): RedisKeys {
     eventTypeCounts: `${prefix}:stats:event-types`,
     eventsInMinute: (minute) => `${prefix}:stats:events-per-minute:${minute}`,
     operationalEventsInMinute: (minute) => `${prefix}:stats:operational-events-per-minute:${minute}`,
+    deliveriesInMinute: (minute) => `${prefix}:stats:deliveries-per-minute:${minute}`,
     settledDeliveries: (eventId) => `${prefix}:settled:${eventId}`,
     rateLimit: (webhookId) => `${prefix}:rate-limit:${webhookId}`,
     circuit: (webhookId) => `${prefix}:circuit:${webhookId}`,
@@ -109,6 +115,9 @@ export function redisKeys(prefix: string): RedisKeys {
     operationalGate: (webhookId, type) => `${prefix}:op-gate:${webhookId}:${type}`,
   };
 }
+
+/** How long a minute's delivery outcomes are kept: a day, and the minute itself. */
+export const DELIVERIES_PER_MINUTE_TTL_SECONDS = 86_400 + 60;
 
 /** Events Herald publishes about itself, so that they can be webhooked too. */
 export const OPERATIONAL_EVENT_TYPES = [

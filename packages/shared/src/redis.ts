@@ -87,16 +87,3 @@ export async function waitUntilConnected(redis: RedisClient, timeoutMs: number):
     if (onReady) redis.off('ready', onReady);
   }
 }
-
-/** PING with a deadline: readiness checks must answer even while Redis does not. */
-export async function pingWithin(redis: RedisClient, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    await Promise.race([redis.ping(), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

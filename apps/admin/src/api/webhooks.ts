@@ -2,7 +2,7 @@
 // webhook (['webhook', id], under which its stats and log sit too). What an action returns is
 // written into both, so that no page asks the API again for what it was just told.
 import { useQuery, type QueryClient } from '@tanstack/react-query';
-import type { Webhook } from '@herald/sdk/browser';
+import type { Webhook, WebhookDefaults } from '@herald/sdk/browser';
 import { useSession } from '../session/SessionContext';
 
 const LIST_KEY = ['webhooks'];
@@ -11,6 +11,24 @@ const LIST_KEY = ['webhooks'];
 export function useWebhooks({ refetchInterval }: { refetchInterval?: number } = {}) {
   const { client } = useSession();
   return useQuery({ queryKey: LIST_KEY, queryFn: () => client.webhooks.list(), refetchInterval });
+}
+
+/** What a new webhook gets for the fields it leaves out (the API's configuration): a form's placeholders. */
+export function useWebhookDefaults() {
+  const { client } = useSession();
+  return useQuery<WebhookDefaults>({ queryKey: ['webhook-defaults'], queryFn: () => client.webhooks.defaults(), staleTime: 5 * 60_000 });
+}
+
+/** One webhook (its circuit too); `refetchInterval` keeps a page that shows its circuit up to date. */
+export function useWebhook(id: string | undefined, { refetchInterval }: { refetchInterval?: number } = {}) {
+  const { client } = useSession();
+  return useQuery({ queryKey: ['webhook', id], queryFn: () => client.webhooks.get(id as string), enabled: id !== undefined, refetchInterval });
+}
+
+/** A webhook's circuit by id, from the list (closed until the list is in, or if it is gone). */
+export function useCircuits(): (id: string) => Webhook['circuit'] {
+  const webhooks = useWebhooks();
+  return (id) => webhooks.data?.find((webhook) => webhook.id === id)?.circuit ?? { state: 'closed' };
 }
 
 /** A webhook's URL by id, for tables that name webhooks (its id until the list is in, or if it is gone). */

@@ -1,6 +1,7 @@
 // One chart over time, in a figure named by its caption; the latest figures are also written out,
 // so nothing is said by the picture alone.
 import type { ReactNode } from 'react';
+import { formatClock, formatTime } from '../lib/format';
 import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 
 export interface Series {
@@ -9,7 +10,6 @@ export interface Series {
   color: string;
 }
 
-const clock = (at: number) => new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 
 export function TimeChart({
   title,
@@ -20,6 +20,7 @@ export function TimeChart({
   unit,
   summary,
   yDomain,
+  dots = false,
 }: {
   title: string;
   /** Points over time: `xKey` holds unix ms, each series' `key` a number (or null for none). */
@@ -30,14 +31,16 @@ export function TimeChart({
   unit?: string;
   summary: ReactNode;
   yDomain?: [number, number];
+  /** Marks each point of a line: for series with gaps, where a lone minute would draw no line. */
+  dots?: boolean;
 }) {
   const id = `chart-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
   const axes = (
     <>
       <CartesianGrid strokeDasharray="3 3" stroke="#d6dbe3" />
-      <XAxis dataKey={xKey} tickFormatter={(value: number) => clock(value)} minTickGap={40} fontSize={11} />
+      <XAxis dataKey={xKey} tickFormatter={(value: number) => formatClock(value)} minTickGap={40} fontSize={11} />
       <YAxis allowDecimals={false} fontSize={11} width={40} unit={unit} {...(yDomain ? { domain: yDomain } : {})} />
-      <Tooltip labelFormatter={(value) => clock(Number(value))} />
+      <Tooltip labelFormatter={(value) => formatTime(Number(value))} />
       {series.length > 1 ? <Legend /> : null}
     </>
   );
@@ -61,7 +64,7 @@ export function TimeChart({
               <LineChart data={data}>
                 {axes}
                 {series.map((s) => (
-                  <Line key={s.key} type="monotone" dataKey={s.key} name={s.name} stroke={s.color} dot={false} connectNulls isAnimationActive={false} />
+                  <Line key={s.key} type="monotone" dataKey={s.key} name={s.name} stroke={s.color} dot={dots ? { r: 2 } : false} connectNulls isAnimationActive={false} />
                 ))}
               </LineChart>
             )}

@@ -6,22 +6,12 @@ import type { DeliveryAttempt, Webhook } from '@herald/sdk/browser';
 import { useSession } from '../session/SessionContext';
 import { ErrorMessage } from './ErrorMessage';
 import { formatMs, formatTime } from '../lib/format';
+import { attemptStatus, supersededAttempts } from '../lib/attempt-status';
+import { useNow } from '../lib/use-now';
 import { requestHeaders } from '../lib/request-headers';
 
 const PAGE_SIZE = 20;
 type Outcome = '' | 'success' | 'failure' | 'retry' | 'dead_letter';
-
-const OUTCOME_TEXT: Record<DeliveryAttempt['outcome'], string> = { success: 'Succeeded', retry: 'Failed, will retry', dead_letter: 'Failed, dead-lettered', skipped: 'Skipped' };
-
-export function attemptStatus(attempt: DeliveryAttempt): string {
-  const parts = [OUTCOME_TEXT[attempt.outcome]];
-  if (attempt.statusCode !== undefined) parts.push(`HTTP ${attempt.statusCode}`);
-  else if (attempt.error) parts.push(attempt.error);
-  if (attempt.outcome === 'retry' && attempt.nextAttemptAt) {
-    parts.push(`next attempt in ${formatMs(Date.parse(attempt.nextAttemptAt) - Date.parse(attempt.timestamp))}`);
-  }
-  return parts.join(' · ');
-}
 
 export function DeliveryLog({ webhook }: { webhook: Webhook }) {
   const { client } = useSession();
@@ -37,6 +27,8 @@ export function DeliveryLog({ webhook }: { webhook: Webhook }) {
     refetchInterval: 2_000,
   });
   const rows = log.data?.items ?? [];
+  const now = useNow();
+  const superseded = supersededAttempts(rows);
 
   return (
     <section aria-labelledby="delivery-log-title">
@@ -100,14 +92,14 @@ export function DeliveryLog({ webhook }: { webhook: Webhook }) {
               <Fragment key={attempt.id}>
                 <tr className={`outcome-${attempt.outcome}`}>
                   <td>
-                    <time dateTime={attempt.timestamp}>{formatTime(attempt.timestamp, true)}</time>
+                    <time dateTime={attempt.timestamp}>{formatTime(attempt.timestamp, { withMs: true })}</time>
                   </td>
                   <td>
                     {attempt.eventType}
                     <div className="muted small">{attempt.eventId}</div>
                   </td>
                   <td>{attempt.attempt}</td>
-                  <td>{attemptStatus(attempt)}</td>
+                  <td>{attemptStatus(attempt, { nowMs: now, circuit: webhook.circuit, superseded: superseded.has(attempt.id) })}</td>
                   <td>{formatMs(attempt.durationMs)}</td>
                   <td>
                     <button type="button" aria-expanded={expanded} aria-controls={detailsId} onClick={() => setOpen(expanded ? null : attempt.id)}>

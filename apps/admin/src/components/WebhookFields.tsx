@@ -1,7 +1,9 @@
 // The fields of the create/edit form: the common ones, then an Advanced section.
 import { useQuery } from '@tanstack/react-query';
 import { useSession } from '../session/SessionContext';
+import { useWebhookDefaults } from '../api/webhooks';
 import { Field } from './Field';
+import { formatMs } from '../lib/format';
 import { splitEventTypes, type FormErrors, type FormValues } from '../lib/webhook-form';
 
 export interface WebhookFieldsProps {
@@ -29,6 +31,10 @@ function useKnownEventTypes(): string[] {
 
 export function WebhookFields({ values, errors, onChange, editing, showTenant, advancedOpen, onAdvancedToggle }: WebhookFieldsProps) {
   const known = useKnownEventTypes();
+  // The server's defaults, as placeholders: a field left empty gets them (the form does not send it).
+  const defaults = useWebhookDefaults().data;
+  const placeholder = (value: string | number | undefined) => (value === undefined ? {} : { placeholder: String(value) });
+  const schedule = defaults?.retry.strategy === 'schedule' ? (defaults.retry.delaysMs ?? []).map((ms) => formatMs(ms)).join(', ') : undefined;
   // A datalist completes the whole value: each suggestion is what is typed so far plus one more type.
   const typed = splitEventTypes(values.events);
   const before = values.events.includes(',') ? `${values.events.slice(0, values.events.lastIndexOf(',') + 1).trim()} ` : '';
@@ -47,7 +53,7 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
         {(control) => <input {...control} {...input('description')} />}
       </Field>
       <Field id="events" label="Event types" error={errors.events} hint="Comma-separated: a type (order.created), a prefix (order.*), or * for every event.">
-        {(control) => <input {...control} {...input('events')} list="known-event-types" autoComplete="off" spellCheck={false} />}
+        {(control) => <input {...control} {...input('events')} {...placeholder(defaults?.events.join(', '))} list="known-event-types" autoComplete="off" spellCheck={false} />}
       </Field>
       <datalist id="known-event-types">
         {suggestions.map((value) => (
@@ -56,15 +62,20 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
       </datalist>
       <div className="field-row">
         <Field id="max-retries" label="Max retries" error={errors.maxRetries}>
-          {(control) => <input {...control} {...input('maxRetries')} type="number" min={0} max={10} />}
+          {(control) => <input {...control} {...input('maxRetries')} {...placeholder(defaults?.retry.maxRetries)} type="number" min={0} max={10} />}
         </Field>
         <Field id="initial-delay" label="Initial delay (ms)" error={errors.initialDelayMs}>
-          {(control) => <input {...control} {...input('initialDelayMs')} type="number" min={0} />}
+          {(control) => <input {...control} {...input('initialDelayMs')} {...placeholder(schedule ? undefined : defaults?.retry.initialDelayMs)} type="number" min={0} />}
         </Field>
         <Field id="backoff-multiplier" label="Backoff multiplier" error={errors.backoffMultiplier}>
-          {(control) => <input {...control} {...input('backoffMultiplier')} type="number" min={1} max={10} step="0.1" />}
+          {(control) => <input {...control} {...input('backoffMultiplier')} {...placeholder(schedule ? undefined : defaults?.retry.backoffMultiplier)} type="number" min={1} max={10} step="0.1" />}
         </Field>
       </div>
+      {editing ? null : (
+        <p className="hint">
+          {schedule ? `Empty fields take the server's defaults: retries on a schedule of ${schedule}.` : "Empty fields take the server's defaults, shown in grey."}
+        </p>
+      )}
       <div className="field checkbox">
         <input
           id="enabled"
@@ -97,7 +108,7 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
           )}
         </Field>
         <Field id="timeout" label="Timeout (ms)" error={errors.timeoutMs}>
-          {(control) => <input {...control} {...input('timeoutMs')} type="number" min={100} max={120000} />}
+          {(control) => <input {...control} {...input('timeoutMs')} {...placeholder(defaults?.timeoutMs)} type="number" min={100} max={120000} />}
         </Field>
         <Field id="max-in-flight" label="Max in flight" error={errors.maxInFlight} hint="maxInFlight: deliveries in flight to this endpoint at once, per worker. Empty: the worker's default.">
           {(control) => <input {...control} {...input('maxInFlight')} type="number" min={1} max={10000} />}

@@ -1,16 +1,13 @@
-// The overview's charts over time: /v1/stats is a snapshot, so the console keeps the snapshots it
-// polled and charts the differences between them. Pure, so it is tested without a browser.
+// The overview's charts over time. Events and delivery outcomes per minute come from the server's
+// history (`/v1/stats` returns the last hour's), so the charts open full; queue depths, dead
+// letters and open circuits are gauges the server keeps no history of, charted from the polls
+// made since the page opened. Pure, so it is tested without a browser.
 import type { Stats } from '@herald/sdk/browser';
 
-export interface StatsPoint {
+/** One poll's gauges. */
+export interface GaugePoint {
   /** Unix ms when the snapshot was taken. */
   at: number;
-  /** Delivery attempts since the previous snapshot, by outcome. */
-  success: number;
-  retry: number;
-  deadLetter: number;
-  /** success / attempts since the previous snapshot, 0–100; null without attempts. */
-  successRate: number | null;
   waiting: number;
   active: number;
   delayed: number;
@@ -19,6 +16,20 @@ export interface StatsPoint {
   pending: number;
 }
 
+/** One minute of producers' delivery attempts, with its rates (0–100; null without any). */
+export interface DeliveryMinute {
+  /** Unix ms of the minute's start. */
+  minute: number;
+  success: number;
+  retry: number;
+  deadLetter: number;
+  /** Of the deliveries settled this minute (delivered or dead-lettered), those delivered. */
+  delivered: number | null;
+  /** Of the attempts this minute, those that succeeded. */
+  attemptsSucceeded: number | null;
+}
+
+/** The polls kept: ten minutes at one every 5 s. */
 export const HISTORY_LENGTH = 120;
 
 /** One poll of /v1/stats, and when it was taken (unix ms). */
@@ -29,40 +40,55 @@ export interface Snapshot {
 
 /** Adds a snapshot to the history (the oldest drop off past HISTORY_LENGTH). */
 export function addSnapshot(history: readonly Snapshot[], at: number, stats: Stats): Snapshot[] {
-  return [...history, { at, stats }].slice(-(HISTORY_LENGTH + 1));
+  return [...history, { at, stats }].slice(-HISTORY_LENGTH);
 }
 
-/** The points to chart: one per snapshot after the first (a difference needs two). */
-export function toPoints(history: readonly Snapshot[]): StatsPoint[] {
-  const points: StatsPoint[] = [];
-  for (let i = 1; i < history.length; i++) {
-    const previous = history[i - 1]!.stats.deliveries;
-    const { at, stats } = history[i]!;
-    // Counters only grow; a drop (Redis emptied) counts from zero.
-    const delta = (now: number, before: number) => (now >= before ? now - before : now);
-    const success = delta(stats.deliveries.success, previous.success);
-    const retry = delta(stats.deliveries.retry, previous.retry);
-    const deadLetter = delta(stats.deliveries.deadLetter, previous.deadLetter);
-    const attempts = success + retry + deadLetter;
-    points.push({
-      at,
-      success,
-      retry,
-      deadLetter,
-      successRate: attempts ? Math.round((success / attempts) * 1000) / 10 : null,
-      waiting: (stats.queue.waiting ?? 0) + (stats.queue.prioritized ?? 0),
-      active: stats.queue.active ?? 0,
-      delayed: stats.queue.delayed ?? 0,
-      deadLetters: stats.deadLetters,
-      circuitsOpen: stats.circuitsOpen,
-      pending: stats.stream.pending,
-    });
-  }
-  return points;
+/** The gauges to chart: one point per poll. */
+export function toPoints(history: readonly Snapshot[]): GaugePoint[] {
+  return history.map(({ at, stats }) => ({
+    at,
+    waiting: (stats.queue.waiting ?? 0) + (stats.queue.prioritized ?? 0),
+    active: stats.queue.active ?? 0,
+    delayed: stats.queue.delayed ?? 0,
+    deadLetters: stats.deadLetters,
+    circuitsOpen: stats.circuitsOpen,
+    pending: stats.stream.pending,
+  }));
+}
+
+/** Unix ms of the start of each minute of a series that ends with the current one. */
+function minutesEndingNow(length: number, nowMs: number): number[] {
+  const thisMinute = Math.floor(nowMs / 60_000) * 60_000;
+  return Array.from({ length }, (_, i) => thisMinute - (length - 1 - i) * 60_000);
 }
 
 /** The per-minute series of the last hour as chart points, oldest first; the last minute is still filling. */
 export function minuteSeries(series: readonly number[], nowMs: number): { minute: number; events: number }[] {
-  const thisMinute = Math.floor(nowMs / 60_000) * 60_000;
-  return series.map((events, i) => ({ minute: thisMinute - (series.length - 1 - i) * 60_000, events }));
+  const minutes = minutesEndingNow(series.length, nowMs);
+  return series.map((events, i) => ({ minute: minutes[i]!, events }));
+}
+
+const percent = (part: number, whole: number) => (whole ? Math.round((part / whole) * 1000) / 10 : null);
+
+/** The server's delivery outcomes per minute as chart points, with both rates. */
+export function deliveryMinutes(series: Stats['deliveries']['series'], nowMs: number): DeliveryMinute[] {
+  const minutes = minutesEndingNow(series.length, nowMs);
+  return series.map(({ success, retry, deadLetter }, i) => ({
+    minute: minutes[i]!,
+    success,
+    retry,
+    deadLetter,
+    delivered: percent(success, success + deadLetter),
+    attemptsSucceeded: percent(success, success + retry + deadLetter),
+  }));
+}
+
+/** The hour's delivery outcomes added up, with both rates (0–1; null without any). */
+export function hourTotals(series: Stats['deliveries']['series']) {
+  const success = series.reduce((sum, m) => sum + m.success, 0);
+  const retry = series.reduce((sum, m) => sum + m.retry, 0);
+  const deadLetter = series.reduce((sum, m) => sum + m.deadLetter, 0);
+  const attempts = success + retry + deadLetter;
+  const rate = (part: number, whole: number) => (whole ? Math.round((part / whole) * 10_000) / 10_000 : null);
+  return { attempts, success, retry, deadLetter, delivered: rate(success, success + deadLetter), attemptsSucceeded: rate(success, attempts) };
 }

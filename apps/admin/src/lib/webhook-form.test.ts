@@ -10,33 +10,42 @@ const stored: Webhook = {
   enabled: true,
   method: 'POST',
   headers: { 'x-team': '********' },
-  auth: { type: 'bearer', hmacAlgorithm: 'sha256' },
+  auth: { type: 'bearer' },
   retry: { strategy: 'exponential', maxRetries: 3, initialDelayMs: 1000, backoffMultiplier: 2, maxDelayMs: 604_800_000, jitter: 0.1 },
   timeoutMs: 10_000,
   includePayload: true,
   rateLimit: { perSecond: 5, burst: 10 },
+  circuit: { state: 'closed' },
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
 
 describe('the create body', () => {
-  it('is what the form says, with the optional parts only when filled', () => {
-    const built = createBody({ ...emptyForm(), url: ' https://example.com/hook ', events: 'order.*, invoice.paid,', maxInFlight: '4', rateLimitPerSecond: '2' });
+  it('is only what was typed: fields left as they were take the server\'s defaults', () => {
+    expect(createBody({ ...emptyForm(), url: ' https://example.com/hook ' })).toEqual({ ok: true, body: { url: 'https://example.com/hook' } });
+  });
+
+  it('is what the form says, with each part only when filled or changed', () => {
+    const built = createBody({
+      ...emptyForm(), url: 'https://example.com/hook', events: 'order.*, invoice.paid,', maxRetries: '5', maxInFlight: '4', rateLimitPerSecond: '2',
+      method: 'PUT', enabled: false, timeoutMs: '2500', failureThreshold: '3',
+    });
     expect(built).toEqual({
       ok: true,
       body: {
         url: 'https://example.com/hook',
         events: ['order.*', 'invoice.paid'],
-        enabled: true,
-        method: 'POST',
-        retry: { maxRetries: 3, initialDelayMs: 1000, backoffMultiplier: 2 },
-        auth: { type: 'none' },
+        enabled: false,
+        method: 'PUT',
+        retry: { maxRetries: 5 },
         rateLimit: { perSecond: 2 },
-        circuitBreaker: { enabled: true },
-        timeoutMs: 10_000,
+        circuitBreaker: { enabled: true, failureThreshold: 3 },
+        timeoutMs: 2500,
         maxInFlight: 4,
       },
     });
+    // A circuit breaker switched off is sent as such, alone.
+    expect(createBody({ ...emptyForm(), url: 'https://x.test', circuitBreakerEnabled: false })).toEqual({ ok: true, body: { url: 'https://x.test', circuitBreaker: { enabled: false } } });
   });
 
   it('carries credentials, headers and a preset', () => {

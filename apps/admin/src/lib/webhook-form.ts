@@ -47,12 +47,16 @@ export const ADVANCED_FIELDS: readonly FieldName[] = [
   'templateKind', 'template', 'rateLimitPerSecond', 'rateLimitBurst', 'circuitBreakerEnabled', 'failureThreshold', 'cooldownMs', 'timeoutMs', 'maxInFlight',
 ];
 
+/**
+ * A new webhook's form: nothing typed. Text fields start empty (the form shows the server's
+ * defaults as their placeholders); switches and selects start where the server's defaults are.
+ */
 export function emptyForm(): FormValues {
   return {
-    name: '', url: '', description: '', events: '*', maxRetries: '3', initialDelayMs: '1000', backoffMultiplier: '2', enabled: true, tenant: '',
+    name: '', url: '', description: '', events: '', maxRetries: '', initialDelayMs: '', backoffMultiplier: '', enabled: true, tenant: '',
     method: 'POST', authType: 'none', authToken: '', apiKey: '', apiKeyHeader: '', hmacSecret: '', hmacAlgorithm: 'sha256', hmacHeader: '',
     headers: '', templateKind: 'none', template: '', rateLimitPerSecond: '', rateLimitBurst: '', circuitBreakerEnabled: true, failureThreshold: '',
-    cooldownMs: '', timeoutMs: '10000', maxInFlight: '',
+    cooldownMs: '', timeoutMs: '', maxInFlight: '',
   };
 }
 
@@ -173,30 +177,39 @@ function circuitBreakerOf(values: FormValues, read: Reader): NonNullable<Webhook
 
 export type Built<T> = { ok: true; body: T } | { ok: false; errors: FormErrors };
 
-/** The webhook to create, or the form's own errors (numbers that are not numbers). */
+/**
+ * The webhook to create, or the form's own errors (numbers that are not numbers). It holds only
+ * what the person typed or changed: whatever is left as it was is the server's to decide (its
+ * HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS, which a form's own defaults would override).
+ */
 export function createBody(values: FormValues): Built<WebhookCreate> {
   const read = new Reader(values);
-  const retry = { maxRetries: read.number('maxRetries'), initialDelayMs: read.number('initialDelayMs'), backoffMultiplier: read.number('backoffMultiplier') };
+  const untouched = emptyForm();
+  const changed = (field: FieldName) => values[field] !== untouched[field];
+  const retry = Object.fromEntries(
+    Object.entries({ maxRetries: read.number('maxRetries'), initialDelayMs: read.number('initialDelayMs'), backoffMultiplier: read.number('backoffMultiplier') }).filter(([, v]) => v !== undefined),
+  );
   const headers = read.headers();
   const rateLimit = rateLimitOf(read);
   const circuitBreaker = circuitBreakerOf(values, read);
   const timeoutMs = read.number('timeoutMs');
   const maxInFlight = read.number('maxInFlight');
   const template = templateOf(values);
+  const events = splitEventTypes(values.events);
   const body: WebhookCreate = {
     url: values.url.trim(),
-    events: splitEventTypes(values.events),
-    enabled: values.enabled,
-    method: values.method,
+    ...(events.length ? { events } : {}),
+    ...(changed('enabled') ? { enabled: values.enabled } : {}),
+    ...(changed('method') ? { method: values.method } : {}),
     ...(values.name.trim() ? { name: values.name.trim() } : {}),
     ...(values.description.trim() ? { description: values.description.trim() } : {}),
     ...(values.tenant.trim() ? { tenant: values.tenant.trim() } : {}),
-    retry: Object.fromEntries(Object.entries(retry).filter(([, v]) => v !== undefined)),
-    auth: authOf(values),
+    ...(Object.keys(retry).length ? { retry } : {}),
+    ...(changed('authType') ? { auth: authOf(values) } : {}),
     ...(headers && Object.keys(headers).length ? { headers } : {}),
     ...(template === undefined ? {} : { template }),
     ...(rateLimit ? { rateLimit } : {}),
-    circuitBreaker,
+    ...(Object.keys(circuitBreaker).length > 1 || !circuitBreaker.enabled ? { circuitBreaker } : {}),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(maxInFlight === undefined ? {} : { maxInFlight }),
   };

@@ -5,10 +5,11 @@ import { Link } from 'react-router';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { DeadLetterFilter, ReplayResult } from '@herald/sdk/browser';
 import { useSession } from '../session/SessionContext';
+import { FailedJobsNote } from '../components/FailedJobsNote';
 import { useWebhookUrl, useWebhooks } from '../api/webhooks';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ConfirmDialog } from '../components/Dialog';
-import { formatTime, localInputToIso } from '../lib/format';
+import { formatTime, localInputToIso, timeZoneName } from '../lib/format';
 
 const PAGE_SIZE = 50;
 type Action = 'replay' | 'purge' | 'replay-all';
@@ -39,7 +40,7 @@ function replayMessage(result: ReplayResult): string {
 }
 
 export function DeadLettersPage() {
-  const { client } = useSession();
+  const { client, role } = useSession();
   const queryClient = useQueryClient();
   const [form, setForm] = useState<FilterForm>(EMPTY);
   const [filter, setFilter] = useState<DeadLetterFilter>({});
@@ -94,6 +95,8 @@ export function DeadLettersPage() {
   return (
     <section>
       <h1>Dead letters</h1>
+      {/* Bull Board is the admin's: a tenant token never sees its counts. */}
+      {role === 'admin' ? <FailedJobsNote onDeadLetterPage /> : null}
       <form className="filters" onSubmit={applyFilter} aria-label="Dead letter filters">
         <div className="field">
           <label htmlFor="dl-webhook">Webhook</label>
@@ -111,11 +114,11 @@ export function DeadLettersPage() {
           <input id="dl-type" value={form.type} spellCheck={false} onChange={(event) => setForm({ ...form, type: event.target.value })} />
         </div>
         <div className="field">
-          <label htmlFor="dl-since">Since</label>
+          <label htmlFor="dl-since">Since ({timeZoneName()})</label>
           <input id="dl-since" type="datetime-local" value={form.since} onChange={(event) => setForm({ ...form, since: event.target.value })} />
         </div>
         <div className="field">
-          <label htmlFor="dl-before">Before</label>
+          <label htmlFor="dl-before">Before ({timeZoneName()})</label>
           <input id="dl-before" type="datetime-local" value={form.before} onChange={(event) => setForm({ ...form, before: event.target.value })} />
         </div>
         <button type="submit">Filter</button>

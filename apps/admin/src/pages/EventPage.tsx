@@ -2,9 +2,10 @@
 import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { useSession } from '../session/SessionContext';
-import { useWebhookUrl } from '../api/webhooks';
+import { useCircuits, useWebhookUrl } from '../api/webhooks';
 import { ErrorMessage } from '../components/ErrorMessage';
-import { attemptStatus } from '../components/DeliveryLog';
+import { attemptStatus, supersededAttempts } from '../lib/attempt-status';
+import { useNow } from '../lib/use-now';
 import { formatMs, formatTime } from '../lib/format';
 
 export function EventPage() {
@@ -12,9 +13,12 @@ export function EventPage() {
   const { client } = useSession();
   const detail = useQuery({ queryKey: ['event', id], queryFn: () => client.events.get(id), refetchInterval: 3_000 });
   const urlOf = useWebhookUrl();
+  const circuitOf = useCircuits();
+  const now = useNow();
   if (detail.isPending) return <p role="status">Loading the event…</p>;
   if (detail.error) return <ErrorMessage error={detail.error} context="Could not load the event" />;
   const { event, deliveries } = detail.data;
+  const superseded = supersededAttempts(deliveries);
   return (
     <section>
       <h1>Event {event?.type ?? ''}</h1>
@@ -69,13 +73,13 @@ export function EventPage() {
           {deliveries.map((attempt) => (
             <tr key={attempt.id}>
               <td>
-                <time dateTime={attempt.timestamp}>{formatTime(attempt.timestamp, true)}</time>
+                <time dateTime={attempt.timestamp}>{formatTime(attempt.timestamp, { withMs: true })}</time>
               </td>
               <td>
                 <Link to={`/webhooks/${attempt.webhookId}`}>{urlOf(attempt.webhookId)}</Link>
               </td>
               <td>{attempt.attempt}</td>
-              <td>{attemptStatus(attempt)}</td>
+              <td>{attemptStatus(attempt, { nowMs: now, circuit: circuitOf(attempt.webhookId), superseded: superseded.has(attempt.id) })}</td>
               <td>{formatMs(attempt.durationMs)}</td>
             </tr>
           ))}

@@ -1,5 +1,6 @@
-// Herald at a glance (admin token): figures polled from /v1/stats, charted over time. Herald's own
-// operational events are shown apart from producers'.
+// Herald at a glance (admin token): figures polled from /v1/stats. Events and delivery outcomes are
+// charted from the server's per-minute history (the last hour), the gauges from the polls since the
+// page opened. Herald's own operational events are shown apart from producers'.
 import { Link } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSession } from '../session/SessionContext';
@@ -7,7 +8,8 @@ import { ErrorMessage } from '../components/ErrorMessage';
 import { TimeChart } from '../charts/TimeChart';
 import { isForbidden } from '../api/errors';
 import { formatCount, formatPercent } from '../lib/format';
-import { addSnapshot, minuteSeries, toPoints, type Snapshot } from '../lib/stats-history';
+import { addSnapshot, deliveryMinutes, hourTotals, minuteSeries, toPoints, type Snapshot } from '../lib/stats-history';
+import { FailedJobsNote } from '../components/FailedJobsNote';
 
 const POLL_MS = 5_000;
 const HISTORY_KEY = ['stats', 'history'];
@@ -38,13 +40,14 @@ export function OverviewPage() {
   }
   const latestSnapshot = stats.data?.at(-1);
   const s = latestSnapshot?.stats;
-  const points = toPoints(stats.data ?? []);
-  const latest = points.at(-1);
+  const gauges = toPoints(stats.data ?? []);
+  const deliveries = s ? deliveryMinutes(s.deliveries.series, latestSnapshot.at) : [];
+  const hour = s ? hourTotals(s.deliveries.series) : undefined;
   return (
     <section>
       <h1>Overview</h1>
       <ErrorMessage error={stats.error} context="Could not load the statistics" />
-      {s ? (
+      {s && hour ? (
         <>
           <dl className="stat-grid" aria-label="Current figures">
             <div>
@@ -56,7 +59,11 @@ export function OverviewPage() {
               <dd>{formatCount(s.deliveries.attempts)}</dd>
             </div>
             <div>
-              <dt>Success rate</dt>
+              <dt>Delivered</dt>
+              <dd>{formatPercent(s.deliveries.deliveryRate)}</dd>
+            </div>
+            <div>
+              <dt>Attempts succeeded</dt>
               <dd>{formatPercent(s.deliveries.successRate)}</dd>
             </div>
             <div>
@@ -72,39 +79,47 @@ export function OverviewPage() {
               <dd>{formatCount(s.circuitsOpen)}</dd>
             </div>
           </dl>
+          <p className="muted small">
+            &ldquo;Delivered&rdquo; counts deliveries: of those settled, the share delivered rather than dead-lettered. &ldquo;Attempts succeeded&rdquo; counts
+            attempts: a delivery that succeeds at its third attempt is one delivery delivered, and one attempt in three succeeded.
+          </p>
           <div className="charts">
             <TimeChart
               title="Events per minute"
-              data={minuteSeries(s.events.series, latestSnapshot?.at ?? 0)}
+              data={minuteSeries(s.events.series, latestSnapshot.at)}
               xKey="minute"
               kind="area"
               series={[{ key: 'events', name: 'Events', color: '#3b6fd8' }]}
               summary={`${formatCount(s.events.perMinute)} in the last full minute, ${formatCount(s.events.lastHour)} in the last hour.`}
             />
             <TimeChart
-              title="Deliveries"
-              data={points}
-              xKey="at"
+              title="Deliveries per minute"
+              data={deliveries}
+              xKey="minute"
               kind="area"
               series={[
                 { key: 'success', name: 'Succeeded', color: '#2e8b57' },
                 { key: 'retry', name: 'Retried', color: '#d9a400' },
                 { key: 'deadLetter', name: 'Dead-lettered', color: '#c0392b' },
               ]}
-              summary={`${formatCount(s.deliveries.success)} succeeded, ${formatCount(s.deliveries.retry)} retried, ${formatCount(s.deliveries.deadLetter)} dead-lettered in all; attempts per ${POLL_MS / 1000} s below.`}
+              summary={`In the last hour: ${formatCount(hour.attempts)} attempts, ${formatCount(hour.success)} succeeded, ${formatCount(hour.retry)} retried, ${formatCount(hour.deadLetter)} dead-lettered.`}
             />
             <TimeChart
-              title="Success rate"
-              data={points}
-              xKey="at"
+              title="Delivery rates per minute"
+              data={deliveries}
+              xKey="minute"
               unit="%"
               yDomain={[0, 100]}
-              series={[{ key: 'successRate', name: 'Success rate', color: '#2e8b57' }]}
-              summary={`${formatPercent(s.deliveries.successRate)} of all attempts; ${latest?.successRate === null || latest === undefined ? 'no attempts' : `${latest.successRate} %`} in the last ${POLL_MS / 1000} s.`}
+              dots
+              series={[
+                { key: 'delivered', name: 'Delivered', color: '#2e8b57' },
+                { key: 'attemptsSucceeded', name: 'Attempts succeeded', color: '#3b6fd8' },
+              ]}
+              summary={`In the last hour: delivered ${formatPercent(hour.delivered)}, attempts succeeded ${formatPercent(hour.attemptsSucceeded)}; since counting began, ${formatPercent(s.deliveries.deliveryRate)} and ${formatPercent(s.deliveries.successRate)}.`}
             />
             <TimeChart
               title="Queue depths"
-              data={points}
+              data={gauges}
               xKey="at"
               series={[
                 { key: 'waiting', name: 'Waiting', color: '#3b6fd8' },
@@ -112,19 +127,20 @@ export function OverviewPage() {
                 { key: 'delayed', name: 'Delayed', color: '#d9a400' },
                 { key: 'pending', name: 'Stream pending', color: '#7f8c8d' },
               ]}
-              summary={`Waiting ${formatCount(s.queue.waiting ?? 0)}, active ${formatCount(s.queue.active ?? 0)}, delayed ${formatCount(s.queue.delayed ?? 0)}, failed ${formatCount(s.queue.failed ?? 0)}; stream entries pending ${formatCount(s.stream.pending)} of ${formatCount(s.stream.length)}.`}
+              summary={`Since this page opened (every ${POLL_MS / 1000} s). Waiting ${formatCount(s.queue.waiting ?? 0)}, active ${formatCount(s.queue.active ?? 0)}, delayed ${formatCount(s.queue.delayed ?? 0)}, failed jobs ${formatCount(s.queue.failed ?? 0)}; stream entries pending ${formatCount(s.stream.pending)} of ${formatCount(s.stream.length)}.`}
             />
             <TimeChart
               title="Dead letters and open circuits"
-              data={points}
+              data={gauges}
               xKey="at"
               series={[
                 { key: 'deadLetters', name: 'Dead letters', color: '#c0392b' },
                 { key: 'circuitsOpen', name: 'Open circuits', color: '#8e44ad' },
               ]}
-              summary={`${formatCount(s.deadLetters)} dead letters, ${formatCount(s.circuitsOpen)} open circuits.`}
+              summary={`Since this page opened. ${formatCount(s.deadLetters)} dead letters, ${formatCount(s.circuitsOpen)} open circuits.`}
             />
           </div>
+          <FailedJobsNote />
           <section aria-labelledby="operational-title" className="operational">
             <h2 id="operational-title">Herald&apos;s own events</h2>
             <p className="muted">Operational events (circuit_breaker.*, rate_limit.exceeded, webhook.disabled, delivery.dead_lettered) and their deliveries, counted apart.</p>
@@ -142,7 +158,11 @@ export function OverviewPage() {
                 <dd>{formatCount(s.operational.deliveries.attempts)}</dd>
               </div>
               <div>
-                <dt>Operational success rate</dt>
+                <dt>Operational events delivered</dt>
+                <dd>{formatPercent(s.operational.deliveries.deliveryRate)}</dd>
+              </div>
+              <div>
+                <dt>Operational attempts succeeded</dt>
                 <dd>{formatPercent(s.operational.deliveries.successRate)}</dd>
               </div>
             </dl>

@@ -2,10 +2,10 @@
 // beside their fields; after creating, the signing secret is shown once.
 import { useMemo, useState, type FormEvent } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { Webhook } from '@herald/sdk/browser';
 import { useSession } from '../session/SessionContext';
-import { storeWebhook } from '../api/webhooks';
+import { storeWebhook, useWebhook } from '../api/webhooks';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { SecretDialog } from '../components/SecretDialog';
 import { WebhookFields } from '../components/WebhookFields';
@@ -23,8 +23,7 @@ import {
 
 export function WebhookFormPage() {
   const { id } = useParams();
-  const { client } = useSession();
-  const webhook = useQuery({ queryKey: ['webhook', id], queryFn: () => client.webhooks.get(id as string), enabled: id !== undefined });
+  const webhook = useWebhook(id);
   if (id === undefined) return <WebhookForm />;
   if (webhook.isPending) return <p role="status">Loading the webhook…</p>;
   if (webhook.error) return <ErrorMessage error={webhook.error} context="Could not load the webhook" />;

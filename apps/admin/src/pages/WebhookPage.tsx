@@ -4,7 +4,8 @@ import { useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Webhook } from '@herald/sdk/browser';
 import { useSession } from '../session/SessionContext';
-import { storeWebhook } from '../api/webhooks';
+import { storeWebhook, useWebhook } from '../api/webhooks';
+import { CircuitBadge, circuitDetail } from '../components/CircuitBadge';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ConfirmDialog } from '../components/Dialog';
 import { SecretDialog } from '../components/SecretDialog';
@@ -12,12 +13,12 @@ import { DeliveryLog } from '../components/DeliveryLog';
 import { Switch } from '../components/Switch';
 import { DeleteWebhookDialog } from './WebhooksPage';
 import { describeTestResult } from '../api/test-result';
-import { formatCount, formatMs, formatPercent, formatTime, isoToLocalInput, localInputToIso } from '../lib/format';
+import { formatCount, formatMs, formatPercent, formatTime, isoToLocalInput, localInputToIso, timeZoneName } from '../lib/format';
 
 export function WebhookPage() {
   const { id } = useParams() as { id: string };
-  const { client } = useSession();
-  const webhook = useQuery({ queryKey: ['webhook', id], queryFn: () => client.webhooks.get(id) });
+  // Polled: its circuit (and whether a worker disabled it) changes as deliveries go.
+  const webhook = useWebhook(id, { refetchInterval: 2_000 });
   if (webhook.isPending) return <p role="status">Loading the webhook…</p>;
   if (webhook.error) return <ErrorMessage error={webhook.error} context="Could not load the webhook" />;
   return <WebhookView webhook={webhook.data} />;
@@ -84,7 +85,11 @@ function WebhookView({ webhook }: { webhook: Webhook }) {
         <dt>Event types</dt>
         <dd>{webhook.events.join(', ')}</dd>
         <dt>Status</dt>
-        <dd>{webhook.enabled ? 'Enabled' : 'Disabled'}</dd>
+        <dd>
+          {webhook.enabled ? 'Enabled' : 'Disabled'}
+          <CircuitBadge circuit={webhook.circuit} />
+          {circuitDetail(webhook.circuit) ? <div className="muted small">{circuitDetail(webhook.circuit)}</div> : null}
+        </dd>
         <dt>Tenant</dt>
         <dd>{webhook.tenant}</dd>
         <dt>Retries</dt>
@@ -150,7 +155,11 @@ function WebhookStatistics({ webhookId }: { webhookId: string }) {
       <ErrorMessage error={stats.error} context="Could not load the statistics" />
       <dl className="stat-grid">
         <div>
-          <dt>Success rate</dt>
+          <dt>Delivered</dt>
+          <dd>{formatPercent(s?.deliveryRate)}</dd>
+        </div>
+        <div>
+          <dt>Attempts succeeded</dt>
           <dd>{formatPercent(s?.successRate)}</dd>
         </div>
         <div>
@@ -236,7 +245,7 @@ function RecoverDialog({ webhook, onDone }: { webhook: Webhook; onDone(message?:
     >
       <p>Deliver again every dead letter of {webhook.url} parked since the time below (same delivery id and webhook-id).</p>
       <div className="field">
-        <label htmlFor="recover-since">Since</label>
+        <label htmlFor="recover-since">Since ({timeZoneName()})</label>
         <input id="recover-since" type="datetime-local" value={since} onChange={(event) => setSince(event.target.value)} aria-invalid={invalid || undefined} aria-describedby={invalid ? 'recover-since-error' : undefined} />
         {invalid ? (
           <p id="recover-since-error" className="field-error">

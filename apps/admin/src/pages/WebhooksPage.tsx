@@ -7,6 +7,7 @@ import { useSession } from '../session/SessionContext';
 import { forgetWebhook, storeWebhook, useWebhooks } from '../api/webhooks';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ConfirmDialog } from '../components/Dialog';
+import { CircuitBadge } from '../components/CircuitBadge';
 import { Switch } from '../components/Switch';
 import { describeTestResult } from '../api/test-result';
 import { formatMs, formatPercent } from '../lib/format';
@@ -14,12 +15,12 @@ import { formatMs, formatPercent } from '../lib/format';
 export function WebhooksPage() {
   const { client } = useSession();
   const navigate = useNavigate();
-  const webhooks = useWebhooks({ refetchInterval: 10_000 });
+  const webhooks = useWebhooks({ refetchInterval: 5_000 });
   const stats = useQueries({
     queries: (webhooks.data ?? []).map((webhook) => ({
       queryKey: ['webhook', webhook.id, 'stats'],
       queryFn: () => client.webhooks.stats(webhook.id),
-      refetchInterval: 10_000,
+      refetchInterval: 5_000,
     })),
   });
   const [message, setMessage] = useState<string>('');
@@ -49,7 +50,8 @@ export function WebhooksPage() {
               <th scope="col">URL</th>
               <th scope="col">Events</th>
               <th scope="col">Status</th>
-              <th scope="col">Success rate</th>
+              <th scope="col">Delivered</th>
+              <th scope="col">Attempts succeeded</th>
               <th scope="col">Average latency</th>
               <th scope="col">Actions</th>
             </tr>
@@ -115,7 +117,9 @@ function WebhookRow({ webhook, stats, onMessage, onError, onDelete }: { webhook:
       <td>{webhook.events.join(', ')}</td>
       <td>
         <span className={`badge ${webhook.enabled ? 'ok' : 'off'}`}>{webhook.enabled ? 'Enabled' : 'Disabled'}</span>
+        <CircuitBadge circuit={webhook.circuit} />
       </td>
+      <td>{formatPercent(stats?.deliveryRate)}</td>
       <td>{formatPercent(stats?.successRate)}</td>
       <td>{formatMs(stats?.averageDurationMs)}</td>
       <td className="actions">

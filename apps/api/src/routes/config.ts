@@ -1,6 +1,6 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
-import { ConfigError, configFileSchema, envReferencePaths, parseConfigYaml, type TargetPolicy, type WebhookStore } from '@herald/shared';
+import { ConfigError, configFileSchema, envReferencePaths, parseConfigYaml, refuseDeepDocument, type TargetPolicy, type WebhookStore } from '@herald/shared';
 import { HttpProblem, invalidFields, parseOr400 } from '../problem';
 import { applyConfig, ConfigApplyError } from '../services/config-apply';
 
@@ -15,21 +15,25 @@ export const configApplyQuerySchema = z.object({
     .meta({ description: '`true`: only report what would change; nothing is applied and no secret is made.' }),
 });
 
-/** The request body as a document: JSON or YAML (the same parser as `herald apply`); no body is `{}`. */
+/**
+ * The request body as a document: JSON or YAML (the same parser as `herald apply`); no body is `{}`.
+ * A document that cannot be read, or is nested deeper than any configuration, is a 400 saying why.
+ */
 function requestDocument(req: Request): unknown {
   const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
   if (!hasBody) return {};
-  if (req.is(YAML_TYPES)) {
-    try {
-      return parseConfigYaml(String(req.body ?? ''), '(body)');
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      const errors = error.problems.map((p) => ({ field: p.variable, message: p.problem }));
-      throw new HttpProblem(400, 'Invalid request', 'The body is not valid YAML', errors);
-    }
+  const yaml = req.is(YAML_TYPES);
+  if (!yaml && !req.is('json')) throw new HttpProblem(415, 'Unsupported media type', `Send the configuration as application/json or application/yaml`);
+  try {
+    if (yaml) return parseConfigYaml(String(req.body ?? ''), '(body)');
+    const document: unknown = req.body ?? {};
+    refuseDeepDocument(document, '(body)');
+    return document;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const errors = error.problems.map((p) => ({ field: p.variable, message: p.problem }));
+    throw new HttpProblem(400, 'Invalid request', `The body ${errors.map((e) => e.message).join('; ')}`, errors);
   }
-  if (req.is('json')) return req.body ?? {};
-  throw new HttpProblem(415, 'Unsupported media type', `Send the configuration as application/json or application/yaml`);
 }
 
 /**

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
+  type CircuitBreaker,
+  type CircuitStatus,
   InvalidWebhookError,
   durationMsSchema,
   numberFromText,
@@ -10,6 +12,7 @@ import {
   toPublicWebhook,
   type RetryPolicyInput,
   type TargetPolicy,
+  webhookCreateObject,
   webhookCreateSchema,
   webhookUpdateSchema,
   type Webhook,
@@ -20,7 +23,7 @@ import { tenantScope, type Principal } from '../middleware/auth';
 import type { AttemptLog } from '../services/attempt-log';
 import type { TestDelivery } from '../services/test-delivery';
 import type { DeadLetterReplay } from '../services/dead-letter-replay';
-import type { createdWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookListSchema } from '../schemas/responses';
+import type { createdWebhookSchema, publicWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookDefaultsSchema, webhookListSchema } from '../schemas/responses';
 
 const DEFAULT_ROTATION_GRACE_MS = 24 * 3_600_000;
 export const rotateSecretSchema = z
@@ -64,10 +67,27 @@ export const recoverSchema = z
   })
   .meta({ id: 'Recover' });
 
+/**
+ * A new webhook's body with the configured defaults (HERALD_RETRY_*, HERALD_DEFAULT_TIMEOUT_MS) where
+ * it sets nothing; a retry object it sends is filled in field by field. Anything that is not an
+ * object goes to validation as sent.
+ */
+function withDefaults(body: unknown, defaults: WebhookDefaults): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const fields = body as Record<string, unknown>;
+  const retry = fields.retry;
+  return {
+    ...(defaults.timeoutMs === undefined ? {} : { timeoutMs: defaults.timeoutMs }),
+    ...fields,
+    retry: retry === undefined ? defaults.retry : typeof retry === 'object' && retry !== null && !Array.isArray(retry) ? { ...defaults.retry, ...retry } : retry,
+  };
+}
+
 export interface WebhookServices {
   attempts: AttemptLog;
   testDelivery: TestDelivery;
   replay: DeadLetterReplay;
+  circuits: CircuitBreaker;
 }
 
 export function webhooksRouter(
@@ -92,6 +112,11 @@ export function webhooksRouter(
     if (refused) throw invalidFields([{ field: 'url', message: refused }]);
   }
 
+  /** A webhook as the API shows it: no secrets, and its circuit now (read, unless known). */
+  async function present(webhook: Webhook, circuit?: CircuitStatus): Promise<z.input<typeof publicWebhookSchema>> {
+    return { ...toPublicWebhook(webhook), circuit: circuit ?? (await services.circuits.status(webhook.id)) };
+  }
+
   /** The webhook, if it exists and the caller may see it; a 404 otherwise (never a 403 that leaks existence). */
   async function findVisible(id: string, principal: Principal): Promise<Webhook> {
     const webhook = await store.get(id);
@@ -101,23 +126,19 @@ export function webhooksRouter(
     return webhook;
   }
 
+  // What a webhook created with nothing but its URL gets: the schema's defaults under the configured ones.
+  const unset = webhookCreateObject.omit({ url: true }).parse(withDefaults({}, defaults));
+
+  router.get('/defaults', (_req, res) => {
+    const { events, enabled, method, retry, timeoutMs, includePayload } = unset;
+    res.json({
+      tenant: tenantScope(res.locals.principal) ?? unset.tenant,
+      events, enabled, method, retry, timeoutMs, includePayload,
+    } satisfies z.input<typeof webhookDefaultsSchema>);
+  });
+
   router.post('/', async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const withDefaults =
-      typeof body === 'object' && !Array.isArray(body)
-        ? {
-            ...(defaults.timeoutMs === undefined ? {} : { timeoutMs: defaults.timeoutMs }),
-            ...body,
-            // Defaults fill in only around a retry object; anything else goes to validation as sent.
-            retry:
-              body.retry === undefined
-                ? defaults.retry
-                : typeof body.retry === 'object' && body.retry !== null && !Array.isArray(body.retry)
-                  ? { ...defaults.retry, ...body.retry }
-                  : body.retry,
-          }
-        : body;
-    const input = parseOr400(webhookCreateSchema, withDefaults);
+    const input = parseOr400(webhookCreateSchema, withDefaults(req.body ?? {}, defaults));
     await checkTarget(input.url);
     await checkNameFree(input.name, input.tenant);
     const tenant = tenantScope(res.locals.principal, (req.body as { tenant?: string }).tenant) ?? input.tenant;
@@ -126,18 +147,21 @@ export function webhooksRouter(
     res
       .status(201)
       .location(`/v1/webhooks/${webhook.id}`)
-      .json({ ...toPublicWebhook(webhook), secret: webhook.secret } satisfies z.input<typeof createdWebhookSchema>);
+      // A new webhook's circuit is closed: nothing has been attempted yet.
+      .json({ ...(await present(webhook, { state: 'closed' })), secret: webhook.secret } satisfies z.input<typeof createdWebhookSchema>);
   });
 
   router.get('/', async (req, res) => {
     const query = parseOr400(webhookListQuerySchema, req.query);
     const tenant = tenantScope(res.locals.principal, query.tenant);
     const webhooks = await store.list(tenant);
-    res.json({ data: webhooks.map(toPublicWebhook) } satisfies z.input<typeof webhookListSchema>);
+    const circuits = await services.circuits.statuses(webhooks.map((w) => w.id));
+    const data = await Promise.all(webhooks.map((webhook) => present(webhook, circuits.get(webhook.id))));
+    res.json({ data } satisfies z.input<typeof webhookListSchema>);
   });
 
   router.get('/:id', async (req, res) => {
-    res.json(toPublicWebhook(await findVisible(req.params.id, res.locals.principal)));
+    res.json(await present(await findVisible(req.params.id, res.locals.principal)));
   });
 
   router.patch('/:id', async (req, res) => {
@@ -150,7 +174,7 @@ export function webhooksRouter(
       throw invalidFields(fieldErrors(error.validation));
     });
     if (!updated) throw new HttpProblem(404, 'Not found', `No webhook ${req.params.id}`);
-    res.json(toPublicWebhook(updated));
+    res.json(await present(updated));
   });
 
   router.post('/:id/rotate-secret', async (req, res) => {
@@ -160,7 +184,7 @@ export function webhooksRouter(
     if (!rotated) throw new HttpProblem(404, 'Not found', `No webhook ${req.params.id}`);
     // Like creation, the only response that shows the (new) secret.
     res.json({
-      ...toPublicWebhook(rotated),
+      ...(await present(rotated)),
       secret: rotated.secret,
       previousSecretExpiresAt: rotated.previousSecrets[0] ? new Date(rotated.previousSecrets[0].expiresAt).toISOString() : null,
     } satisfies z.input<typeof rotatedWebhookSchema>);

@@ -59,11 +59,11 @@ export const eventStatsSchema = z
 const publicAuthSchema = z
   .strictObject({
     type: z.enum(['none', 'bearer', 'api_key', 'hmac']),
-    hmacAlgorithm: z.enum(['sha256', 'sha512']),
-    apiKeyHeader: z.string().optional(),
-    hmacHeader: z.string().optional(),
+    hmacAlgorithm: z.enum(['sha256', 'sha512']).optional().meta({ description: 'Type `hmac` only.' }),
+    apiKeyHeader: z.string().optional().meta({ description: 'Type `api_key` only, when set.' }),
+    hmacHeader: z.string().optional().meta({ description: 'Type `hmac` only, when set.' }),
   })
-  .meta({ id: 'WebhookAuth', description: 'How deliveries authenticate; credentials are never shown.' });
+  .meta({ id: 'WebhookAuth', description: 'How deliveries authenticate: the fields of its type only; credentials are never shown.' });
 
 /** A retry policy as stored: every field resolved to a number. */
 export const retryPolicyOutputSchema = z
@@ -86,6 +86,14 @@ const circuitBreakerOutputSchema = z
   })
   .meta({ id: 'CircuitBreaker', description: 'Fields left out take the worker defaults (on, 5, 30 s).' });
 
+export const circuitStatusSchema = z
+  .strictObject({
+    state: z.enum(['closed', 'open', 'half_open']).meta({ description: '`open`: deliveries wait; `half_open`: one probe is out; `closed`: deliveries go.' }),
+    openedAt: isoTime('When the circuit last opened (open and half-open only).').optional(),
+    nextProbeAt: isoTime('From when one delivery may go through as a probe (open only; when it has passed, the next delivery is the probe).').optional(),
+  })
+  .meta({ id: 'CircuitStatus', description: "The webhook's circuit breaker now, shared by all workers." });
+
 const { secret: _secret, previousSecrets: _previousSecrets, auth: _auth, retry: _retry, circuitBreaker: _circuit, ...publicShape } = webhookSchema.shape;
 
 /** A webhook as the API shows it: no signing secret, no credentials, custom header and template variable values masked. */
@@ -97,10 +105,27 @@ export const publicWebhookSchema = z
     auth: publicAuthSchema,
     retry: retryPolicyOutputSchema,
     circuitBreaker: circuitBreakerOutputSchema.optional(),
+    circuit: circuitStatusSchema,
     createdAt: isoTime('When it was created.'),
     updatedAt: isoTime('When it last changed.'),
   })
   .meta({ id: 'Webhook', description: 'A webhook: one endpoint subscription. Never shows its secret or credentials.' });
+
+export const webhookDefaultsSchema = z
+  .strictObject({
+    tenant: z.string().meta({ description: 'The tenant a webhook is created in without `tenant`: a tenant token\'s own, else "default".' }),
+    events: publicShape.events,
+    enabled: publicShape.enabled,
+    method: publicShape.method,
+    retry: retryPolicyOutputSchema,
+    timeoutMs: publicShape.timeoutMs,
+    includePayload: publicShape.includePayload,
+  })
+  .meta({
+    id: 'WebhookDefaults',
+    description:
+      "What a new webhook gets for each field it leaves out: the API's HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS where set (a retry object sent is filled in field by field), else Herald's own. Forms show these as placeholders and send only what the person typed. The circuit breaker's and in-flight defaults are the workers' (not shown here).",
+  });
 
 export const webhookListSchema = z.object({ data: z.array(publicWebhookSchema).meta({ description: 'Oldest first.' }) }).meta({ id: 'WebhookList' });
 
@@ -136,7 +161,14 @@ export const webhookStatsSchema = z
     total: z.number().int().meta({ description: 'Attempts in the log (the newest HERALD_ATTEMPT_LOG_SIZE): every figure but `lifetime` is computed from them.' }),
     succeeded: z.number().int(),
     failed: z.number().int(),
-    successRate: z.number().nullable().meta({ description: 'succeeded / total, 0–1; null without attempts.' }),
+    successRate: z.number().nullable().meta({ description: 'Attempts that succeeded: succeeded / total, 0–1; null without attempts.' }),
+    deliveryRate: z
+      .number()
+      .nullable()
+      .meta({
+        description:
+          'Deliveries delivered, of those settled in the log: successes / (successes + dead letters), 0–1; null before any settled. A delivery that succeeds at its fourth attempt counts once here, and as one success in four attempts in successRate.',
+      }),
     averageDurationMs: z.number().nullable(),
     p95DurationMs: z.number().nullable(),
     lastSuccessAt: isoTime('The newest successful attempt.').nullable(),
@@ -203,13 +235,23 @@ const deliveryTotalsSchema = z.object({
   success: z.number().int(),
   retry: z.number().int(),
   deadLetter: z.number().int(),
-  successRate: z.number().nullable().meta({ description: 'success / attempts, 0–1; null without attempts.' }),
+  successRate: z.number().nullable().meta({ description: 'Attempts that succeeded: success / attempts, 0–1; null without attempts.' }),
+  deliveryRate: z
+    .number()
+    .nullable()
+    .meta({ description: 'Deliveries delivered, of those settled: success / (success + deadLetter), 0–1; null before any settled. Retries do not lower it.' }),
 });
+
+const deliveryMinuteSchema = z.object({ success: z.number().int(), retry: z.number().int(), deadLetter: z.number().int() });
 
 export const statsSchema = z
   .object({
     events: eventRatesSchema,
-    deliveries: deliveryTotalsSchema,
+    deliveries: deliveryTotalsSchema.extend({
+      series: z
+        .array(deliveryMinuteSchema)
+        .meta({ description: "Producers' delivery attempts per minute over the last hour, by outcome, oldest first (the last one still filling). Kept for 24 h." }),
+    }),
     operational: z
       .object({ events: eventRatesSchema, deliveries: deliveryTotalsSchema })
       .meta({ description: "Herald's own operational events (circuit_breaker.*, …) and their deliveries, counted apart from producers'." }),
@@ -246,7 +288,13 @@ export type ConfigApplyResult = z.infer<typeof configApplyResultSchema>;
 export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 export const readySchema = z.object({ status: z.literal('ready'), redis: z.literal('ok') }).meta({ id: 'Ready' });
 export const notReadySchema = z
-  .object({ status: z.literal('unavailable'), redis: z.string().meta({ description: 'Why Redis is not usable.' }) })
+  .object({
+    status: z.literal('unavailable'),
+    redis: z.string().meta({
+      description: 'Why Redis is not usable, in words, with where it was expected.',
+      example: 'Redis refused the connection at 127.0.0.1:6379',
+    }),
+  })
   .meta({ id: 'NotReady' });
 
 /** The body Herald POSTs to an endpoint by default (a template replaces it). */

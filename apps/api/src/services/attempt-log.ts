@@ -57,6 +57,7 @@ export class AttemptLog {
     const attempts = jsons.map((json) => deliveryAttemptSchema.parse(JSON.parse(json))).filter((a) => a.outcome !== 'skipped');
     const succeeded = attempts.filter((a) => a.outcome === 'success');
     const failed = attempts.filter((a) => a.outcome !== 'success');
+    const deadLettered = failed.filter((a) => a.outcome === 'dead_letter').length;
     const durations = attempts.map((a) => a.durationMs).sort((a, b) => a - b);
     const round = (n: number) => Math.round(n * 1000) / 1000;
     return {
@@ -64,6 +65,8 @@ export class AttemptLog {
       succeeded: succeeded.length,
       failed: failed.length,
       successRate: attempts.length ? round(succeeded.length / attempts.length) : null,
+      // Deliveries settle once each: delivered (a success) or dead-lettered.
+      deliveryRate: succeeded.length + deadLettered ? round(succeeded.length / (succeeded.length + deadLettered)) : null,
       averageDurationMs: durations.length ? round(durations.reduce((sum, d) => sum + d, 0) / durations.length) : null,
       p95DurationMs: durations.length ? round(durations[Math.min(durations.length - 1, Math.ceil(durations.length * 0.95) - 1)] as number) : null,
       lastSuccessAt: succeeded[0]?.timestamp ?? null,

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { DeliveriesQuery, EventInput } from '@herald/sdk';
+import type { DeliveriesQuery, EventInput, EventListQuery } from '@herald/sdk';
 import { contextOf, parseJsonArgument } from '../context';
 import { details, table } from '../output';
 
@@ -22,6 +22,49 @@ export function publishCommand(): Command {
       const result = await herald.events.publish(event);
       out.print(result, () => (result.duplicate ? `${result.id} (duplicate: already accepted)` : result.id));
     });
+}
+
+export function eventsCommand(): Command {
+  const events = new Command('events').description('recent events (the newest 1,000 in the stream) and their deliveries');
+
+  events
+    .command('ls')
+    .description('recent events, newest first')
+    .option('--type <eventType>', 'only this event type')
+    .option('--limit <n>', 'at most this many (1-1000)', '50')
+    .action(async (options: { type?: string; limit: string }, command: Command) => {
+      const { herald, out } = contextOf(command);
+      const query: EventListQuery = { limit: Number(options.limit), ...(options.type ? { type: options.type } : {}) };
+      const items = await herald.events.list(query);
+      out.print(items, () =>
+        table(
+          items.map((e) => ({ ...e, received: new Date(e.receivedAt).toISOString() })),
+          ['id', 'type', 'tenant', 'received', 'idempotencyKey'],
+        ),
+      );
+    });
+
+  events
+    .command('show')
+    .description('one event, with every attempt at delivering it')
+    .argument('<id>', 'the event id (evt_...)')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { herald, out } = contextOf(command);
+      const detail = await herald.events.get(id);
+      out.print(detail, () => {
+        const { event, deliveries } = detail;
+        const head = event
+          ? details({ id: event.id, type: event.type, tenant: event.tenant, occurredAt: event.occurredAt, received: new Date(event.receivedAt).toISOString(), data: event.data })
+          : details({ id: detail.id, event: 'no longer among the newest 1,000 in the stream' });
+        const attempts = table(
+          deliveries.map((a) => ({ ...a, status: a.statusCode ?? a.error, ms: Math.round(a.durationMs) })),
+          ['timestamp', 'webhookId', 'attempt', 'outcome', 'status', 'ms'],
+        );
+        return `${head}\n\n${attempts}`;
+      });
+    });
+
+  return events;
 }
 
 export function deliveriesCommand(): Command {
@@ -50,6 +93,11 @@ export function deliveriesCommand(): Command {
     });
 }
 
+/** A rate of 0–1 as people read it: "97.5 %"; none yet: "-". */
+function percent(rate: number | null | undefined): string | null {
+  return rate === null || rate === undefined ? null : `${Math.round(rate * 1000) / 10} %`;
+}
+
 export function statsCommand(): Command {
   return new Command('stats')
     .description('overall statistics, or one webhook\'s')
@@ -58,7 +106,7 @@ export function statsCommand(): Command {
       const { herald, out } = contextOf(command);
       if (webhookId) {
         const stats = await herald.webhooks.stats(webhookId);
-        out.print(stats, () => details(stats));
+        out.print(stats, () => details({ ...stats, deliveryRate: percent(stats.deliveryRate), successRate: percent(stats.successRate) }));
         return;
       }
       const stats = await herald.stats();
@@ -70,15 +118,20 @@ export function statsCommand(): Command {
           succeeded: stats.deliveries.success,
           retried: stats.deliveries.retry,
           'dead-lettered': stats.deliveries.deadLetter,
-          'success rate': stats.deliveries.successRate,
+          // Of the deliveries settled, those delivered; of the attempts, those that succeeded.
+          delivered: percent(stats.deliveries.deliveryRate),
+          'attempts succeeded': percent(stats.deliveries.successRate),
           // Herald's own alarms (circuit_breaker.*, …), apart from the producers' events above.
           'operational events last hour': stats.operational?.events.lastHour ?? 0,
           'operational deliveries': stats.operational?.deliveries.attempts ?? 0,
-          'operational success rate': stats.operational?.deliveries.successRate ?? null,
+          'operational delivered': percent(stats.operational?.deliveries.deliveryRate),
+          'operational attempts succeeded': percent(stats.operational?.deliveries.successRate),
           'queue waiting': stats.queue.waiting,
           'queue delayed': stats.queue.delayed,
           'queue active': stats.queue.active,
           'dead letters': stats.deadLetters,
+          // Webhooks whose deliveries wait for their endpoint (`herald webhooks ls` shows which).
+          'open circuits': stats.circuitsOpen,
           'stream pending': stats.stream.pending,
         }),
       );

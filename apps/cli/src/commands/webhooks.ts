@@ -1,9 +1,16 @@
 import { Command } from 'commander';
-import type { WebhookCreate } from '@herald/sdk';
+import type { Webhook, WebhookCreate } from '@herald/sdk';
 import { contextOf, collectPairs, parseJsonArgument } from '../context';
 import { details, table } from '../output';
 
-const COLUMNS = ['id', 'name', 'tenant', 'enabled', 'events', 'url'];
+const COLUMNS = ['id', 'name', 'tenant', 'enabled', 'circuit', 'events', 'url'];
+
+/** A webhook's circuit in words: "closed", "open since …, next probe at …", "half-open (probe out) since …". */
+export function describeCircuit(circuit: Webhook['circuit']): string {
+  if (circuit.state === 'open') return `open since ${circuit.openedAt}, next probe at ${circuit.nextProbeAt}`;
+  if (circuit.state === 'half_open') return `half-open (a probe is out), opened ${circuit.openedAt}`;
+  return 'closed';
+}
 
 export function webhooksCommand(): Command {
   const webhooks = new Command('webhooks').description('manage webhook endpoints');
@@ -15,7 +22,7 @@ export function webhooksCommand(): Command {
     .action(async (options: { tenant?: string }, command: Command) => {
       const { herald, out } = contextOf(command);
       const data = await herald.webhooks.list(options.tenant ? { tenant: options.tenant } : {});
-      out.print(data, () => table(data, COLUMNS));
+      out.print(data, () => table(data.map((webhook) => ({ ...webhook, circuit: webhook.circuit.state.replace('_', '-') })), COLUMNS));
     });
 
   webhooks
@@ -57,7 +64,7 @@ export function webhooksCommand(): Command {
     .action(async (id: string, _options: unknown, command: Command) => {
       const { herald, out } = contextOf(command);
       const webhook = await herald.webhooks.get(id);
-      out.print(webhook, () => details(webhook));
+      out.print(webhook, () => details({ ...webhook, circuit: describeCircuit(webhook.circuit) }));
     });
 
   webhooks

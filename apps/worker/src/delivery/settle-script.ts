@@ -2,6 +2,7 @@
 // by name, turned into the script's keys and arguments, and its reply read back.
 import { join } from 'node:path';
 import {
+  DELIVERIES_PER_MINUTE_TTL_SECONDS,
   DeadLetterStore,
   FANOUT_GROUP,
   LuaScript,
@@ -120,6 +121,12 @@ function settleArguments(keys: RedisKeys, batch: SettleBatch, limits: SettleLimi
     a.push(totals.size);
     for (const [outcome, count] of totals) a.push(outcome, count);
   }
+
+  // ---- per-minute delivery outcomes: the section of settle-n.lua's block of that name ----
+  k.push(keys.deliveriesInMinute(minute));
+  a.push(DELIVERIES_PER_MINUTE_TTL_SECONDS, batch.totals.events.size);
+  for (const [outcome, count] of batch.totals.events) a.push(outcome, count);
+  // ---- end of per-minute delivery outcomes ----
 
   const eventLists = limits.eventAttemptsTtlMs > 0 ? [...batch.eventAttempts] : [];
   // The script numbers the attempts of all webhooks in order, from 1.

@@ -2,6 +2,7 @@
 // counters, dead letters, the circuit breaker and stream entries, many deliveries per call.
 import type { Queue } from 'bullmq';
 import {
+  DELIVERIES_PER_MINUTE_TTL_SECONDS,
   FANOUT_GROUP,
   createDeliveryQueue,
   createLogger,
@@ -106,6 +107,31 @@ it('writes the webhook log, counters and the event list (which expires), many de
   const ttl = await redis.ttl(keys.eventAttempts('evt_a'));
   expect(ttl).toBeGreaterThan(0);
   expect(ttl).toBeLessThanOrEqual(60);
+});
+
+it('counts producers\' delivery attempts by outcome per minute, kept a day, and Herald\'s own events apart', async () => {
+  const writer = settler();
+  const minuteBefore = Math.floor(Date.now() / 60_000);
+  // Other tests of this file settle deliveries too: what this one adds is counted.
+  const before = await Promise.all([minuteBefore, minuteBefore + 1].map((m) => redis.hgetall(keys.deliveriesInMinute(m))));
+  const operational = { ...attempt('wh_one', 'evt_op', 'success'), eventType: 'circuit_breaker.opened' };
+  await Promise.all([
+    writer.settle({ webhookId: 'wh_one', tenant: 'default', attempt: attempt('wh_one', 'evt_m1', 'success') }),
+    writer.settle({ webhookId: 'wh_one', tenant: 'default', attempt: attempt('wh_one', 'evt_m2', 'success') }),
+    writer.settle({ webhookId: 'wh_one', tenant: 'default', attempt: attempt('wh_one', 'evt_m3', 'retry') }),
+    writer.settle({ webhookId: 'wh_one', tenant: 'default', attempt: attempt('wh_one', 'evt_m4', 'dead_letter', 4) }),
+    writer.settle({ webhookId: 'wh_one', tenant: 'default', attempt: operational }),
+  ]);
+  // The settle may straddle a minute: its counts are in one minute or the next.
+  const minutes = [minuteBefore, minuteBefore + 1];
+  const counted = await Promise.all(minutes.map((m) => redis.hgetall(keys.deliveriesInMinute(m))));
+  const sum = (outcome: string) => counted.reduce((total, hash, i) => total + Number(hash[outcome] ?? 0) - Number(before[i]![outcome] ?? 0), 0);
+  expect({ success: sum('success'), retry: sum('retry'), dead_letter: sum('dead_letter') }).toEqual({ success: 2, retry: 1, dead_letter: 1 });
+  for (const m of minutes.filter((_, i) => Object.keys(counted[i]!).length > 0)) {
+    const ttl = await redis.ttl(keys.deliveriesInMinute(m));
+    expect(ttl).toBeGreaterThan(86_400 - 60);
+    expect(ttl).toBeLessThanOrEqual(DELIVERIES_PER_MINUTE_TTL_SECONDS);
+  }
 });
 
 it('keeps no event attempt list when its TTL is 0, and still logs the attempt for the webhook', async () => {

@@ -24,6 +24,7 @@
                (enabled 1/0, failure threshold, failure ratio, window ms, cool-down ms) and
                e × (effect, token, started ms)
     totals:    for producers' events, then for Herald's own: n, n × (outcome, count)
+    minute:    see the block "per-minute delivery outcomes" below
     events:    key (attempt list); n, n attempts (oldest first), each the number of its JSON among
                all the webhooks' attempts above, counted from 1 in order
     park:      keys (webhook's and tenant's dead letter index); id, JSON, time (unix ms)
@@ -155,6 +156,25 @@ for _, totals_key in ipairs({ KEYS[1], KEYS[9] }) do
     redis.call('HINCRBY', totals_key, 'total', total)
   end
 end
+
+-- ---- per-minute delivery outcomes ---------------------------------------------------------------
+-- Producers' attempts by outcome in this minute, for the console's history (GET /v1/stats).
+-- KEYS: the minute's hash (keys.deliveriesInMinute). ARGV: seconds it is kept, then n,
+-- n × (outcome, count): the producers' totals again. Self-contained: it reads only its own section.
+do
+  local minute_key = key()
+  local keep = num()
+  local n = num()
+  for _ = 1, n do
+    local outcome = arg()
+    local count = num()
+    redis.call('HINCRBY', minute_key, outcome, count)
+  end
+  if n > 0 and redis.call('TTL', minute_key) < 0 then
+    redis.call('EXPIRE', minute_key, keep)
+  end
+end
+-- ---- end of per-minute delivery outcomes ---------------------------------------------------------
 
 -- events' attempt lists: the TTL is set when the list is made (an event's attempts are kept that
 -- long from its first one)

@@ -126,6 +126,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Defaults of new webhooks
+         * @description What `POST /v1/webhooks` gives each field a new webhook leaves out, as this API is configured (HERALD_RETRY_*, HERALD_DEFAULT_TIMEOUT_MS). A form shows them as placeholders and sends only what was typed, so that the configuration applies.
+         *
+         *     **Token:** the admin token, or a tenant token (which sees and changes only its own tenant's).
+         */
+        get: operations["getWebhookDefaults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/{id}": {
         parameters: {
             query?: never;
@@ -591,6 +613,24 @@ export interface components {
             failureThreshold?: number;
             cooldownMs?: number;
         };
+        /** @description The webhook's circuit breaker now, shared by all workers. */
+        CircuitStatus: {
+            /**
+             * @description `open`: deliveries wait; `half_open`: one probe is out; `closed`: deliveries go.
+             * @enum {string}
+             */
+            state: "closed" | "open" | "half_open";
+            /**
+             * Format: date-time
+             * @description When the circuit last opened (open and half-open only).
+             */
+            openedAt?: string;
+            /**
+             * Format: date-time
+             * @description From when one delivery may go through as a probe (open only; when it has passed, the next delivery is the probe).
+             */
+            nextProbeAt?: string;
+        };
         ConfigApplyResult: {
             dryRun: boolean;
             /** @description Names of the webhooks created. */
@@ -695,6 +735,7 @@ export interface components {
             auth: components["schemas"]["WebhookAuth"];
             retry: components["schemas"]["RetryPolicy"];
             circuitBreaker?: components["schemas"]["CircuitBreaker"];
+            circuit: components["schemas"]["CircuitStatus"];
             /**
              * @description The signing secret (`whsec_` and the base64 of 32 random bytes): shown only in this response. Receivers verify `webhook-signature` with it.
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
@@ -889,7 +930,10 @@ export interface components {
         NotReady: {
             /** @enum {string} */
             status: "unavailable";
-            /** @description Why Redis is not usable. */
+            /**
+             * @description Why Redis is not usable, in words, with where it was expected.
+             * @example Redis refused the connection at 127.0.0.1:6379
+             */
             redis: string;
         };
         /** @description An error, as RFC 9457 problem details (`application/problem+json`). */
@@ -1102,6 +1146,7 @@ export interface components {
             auth: components["schemas"]["WebhookAuth"];
             retry: components["schemas"]["RetryPolicy"];
             circuitBreaker?: components["schemas"]["CircuitBreaker"];
+            circuit: components["schemas"]["CircuitStatus"];
             /**
              * @description The signing secret (`whsec_` and the base64 of 32 random bytes): shown only in this response. Receivers verify `webhook-signature` with it.
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
@@ -1134,8 +1179,16 @@ export interface components {
                 success: number;
                 retry: number;
                 deadLetter: number;
-                /** @description success / attempts, 0–1; null without attempts. */
+                /** @description Attempts that succeeded: success / attempts, 0–1; null without attempts. */
                 successRate: number | null;
+                /** @description Deliveries delivered, of those settled: success / (success + deadLetter), 0–1; null before any settled. Retries do not lower it. */
+                deliveryRate: number | null;
+                /** @description Producers' delivery attempts per minute over the last hour, by outcome, oldest first (the last one still filling). Kept for 24 h. */
+                series: {
+                    success: number;
+                    retry: number;
+                    deadLetter: number;
+                }[];
             };
             /** @description Herald's own operational events (circuit_breaker.*, …) and their deliveries, counted apart from producers'. */
             operational: {
@@ -1152,8 +1205,10 @@ export interface components {
                     success: number;
                     retry: number;
                     deadLetter: number;
-                    /** @description success / attempts, 0–1; null without attempts. */
+                    /** @description Attempts that succeeded: success / attempts, 0–1; null without attempts. */
                     successRate: number | null;
+                    /** @description Deliveries delivered, of those settled: success / (success + deadLetter), 0–1; null before any settled. Retries do not lower it. */
+                    deliveryRate: number | null;
                 };
             };
             /** @description Jobs in the BullMQ queue `deliveries`, by state. */
@@ -1280,14 +1335,20 @@ export interface components {
             auth: components["schemas"]["WebhookAuth"];
             retry: components["schemas"]["RetryPolicy"];
             circuitBreaker?: components["schemas"]["CircuitBreaker"];
+            circuit: components["schemas"]["CircuitStatus"];
         };
-        /** @description How deliveries authenticate; credentials are never shown. */
+        /** @description How deliveries authenticate: the fields of its type only; credentials are never shown. */
         WebhookAuth: {
             /** @enum {string} */
             type: "none" | "bearer" | "api_key" | "hmac";
-            /** @enum {string} */
-            hmacAlgorithm: "sha256" | "sha512";
+            /**
+             * @description Type `hmac` only.
+             * @enum {string}
+             */
+            hmacAlgorithm?: "sha256" | "sha512";
+            /** @description Type `api_key` only, when set. */
             apiKeyHeader?: string;
+            /** @description Type `hmac` only, when set. */
             hmacHeader?: string;
         };
         /** @description A new webhook. Fields left out take their defaults (the retry and timeout defaults come from the API's HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS). */
@@ -1403,6 +1464,31 @@ export interface components {
              */
             tenant?: string;
         };
+        /** @description What a new webhook gets for each field it leaves out: the API's HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS where set (a retry object sent is filled in field by field), else Herald's own. Forms show these as placeholders and send only what the person typed. The circuit breaker's and in-flight defaults are the workers' (not shown here). */
+        WebhookDefaults: {
+            /** @description The tenant a webhook is created in without `tenant`: a tenant token's own, else "default". */
+            tenant: string;
+            /**
+             * @description 1–100 event types or patterns this webhook receives.
+             * @example [
+             *       "invoice.*",
+             *       "payment.failed"
+             *     ]
+             */
+            events: string[];
+            /** @description Disabled webhooks get no deliveries; deliveries already queued are skipped. */
+            enabled: boolean;
+            /**
+             * @description The HTTP method of deliveries.
+             * @enum {string}
+             */
+            method: "POST" | "PUT";
+            retry: components["schemas"]["RetryPolicy"];
+            /** @description The whole attempt, connection included, in ms (100–120,000). */
+            timeoutMs: number;
+            /** @description `false` sends no `data`. */
+            includePayload: boolean;
+        };
         /** @description The default body of a delivery. */
         WebhookEvent: {
             /** @description The event id (`evt_…`), also the `webhook-id` header. */
@@ -1428,8 +1514,10 @@ export interface components {
             total: number;
             succeeded: number;
             failed: number;
-            /** @description succeeded / total, 0–1; null without attempts. */
+            /** @description Attempts that succeeded: succeeded / total, 0–1; null without attempts. */
             successRate: number | null;
+            /** @description Deliveries delivered, of those settled in the log: successes / (successes + dead letters), 0–1; null before any settled. A delivery that succeeds at its fourth attempt counts once here, and as one success in four attempts in successRate. */
+            deliveryRate: number | null;
             averageDurationMs: number | null;
             p95DurationMs: number | null;
             /**
@@ -1982,6 +2070,48 @@ export interface operations {
             /** @description The body is over 1 MiB; `detail` names the limit. */
             413: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The defaults. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDefaults"];
+                };
+            };
+            /** @description No bearer token, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description `Bearer`, when no token was sent. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {

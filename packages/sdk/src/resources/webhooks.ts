@@ -9,6 +9,7 @@ import type {
   TestResult,
   Webhook,
   WebhookCreate,
+  WebhookDefaults,
   WebhookStats,
   WebhookUpdate,
 } from '../types';
@@ -28,6 +29,11 @@ export class WebhooksResource {
   /** Every webhook (of one tenant), oldest first; never with secrets. */
   async list(query: { tenant?: string } = {}): Promise<Webhook[]> {
     return unwrap(await this.context.api.GET('/v1/webhooks', { params: { query } })).data;
+  }
+
+  /** What a new webhook gets for the fields it leaves out, as the API is configured (a form's placeholders). */
+  async defaults(): Promise<WebhookDefaults> {
+    return unwrap(await this.context.api.GET('/v1/webhooks/defaults'));
   }
 
   async get(id: string): Promise<Webhook> {

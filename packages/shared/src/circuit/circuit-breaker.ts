@@ -16,6 +16,15 @@ export const CIRCUIT_WINDOW_MS = 10_000;
 /** The fields that make a circuit open or half-open; the rest is the failure streak and window. */
 const OPEN_STATE_FIELDS = ['state', 'openedAt', 'openUntil', 'probe', 'probeUntil'] as const;
 
+/**
+ * A circuit as operators see it: closed; open since `openedAt`, a probe allowed from `nextProbeAt`
+ * (which may have passed: the next delivery to come is the probe); or half-open, a probe out.
+ */
+export type CircuitStatus =
+  | { state: 'closed' }
+  | { state: 'open'; openedAt: string; nextProbeAt: string }
+  | { state: 'half_open'; openedAt: string };
+
 /** What one attempt says about the endpoint: it answered, it failed, or nothing (never reached). */
 export type CircuitEffect = 'success' | 'failure' | 'neutral';
 
@@ -54,6 +63,16 @@ export function circuitSettings(webhook: Pick<Webhook, 'circuitBreaker'>, defaul
   };
 }
 
+/** The fields a circuit's status is read from, in the order statusOf takes them. */
+const STATUS_FIELDS = ['state', 'openedAt', 'openUntil'] as const;
+
+function statusOf([state, openedAt, openUntil]: (string | null | undefined)[]): CircuitStatus {
+  const iso = (ms: string | null | undefined) => new Date(Number(ms ?? 0)).toISOString();
+  if (state === 'open') return { state, openedAt: iso(openedAt), nextProbeAt: iso(openUntil) };
+  if (state === 'half_open') return { state, openedAt: iso(openedAt) };
+  return { state: 'closed' };
+}
+
 /** Reads what a recording script returns for one webhook: comma-joined transitions, and 1/0 to disable. */
 export function readCircuitChanges(transitions: unknown, disable: unknown): CircuitChanges {
   return {
@@ -76,6 +95,29 @@ export class CircuitBreaker {
   /** How many circuits are open or half-open. */
   openCount(): Promise<number> {
     return this.redis.scard(this.keys.openCircuits);
+  }
+
+  /** One webhook's circuit now. */
+  async status(webhookId: string): Promise<CircuitStatus> {
+    return statusOf(await this.redis.hmget(this.keys.circuit(webhookId), ...STATUS_FIELDS));
+  }
+
+  /**
+   * Several webhooks' circuits, by id: only those in the open set are read (a healthy installation
+   * reads one set, however many webhooks it lists).
+   */
+  async statuses(webhookIds: readonly string[]): Promise<Map<string, CircuitStatus>> {
+    const open = await this.openWebhookIds();
+    const read = webhookIds.filter((id) => open.has(id));
+    const pipeline = this.redis.pipeline();
+    for (const id of read) pipeline.hmget(this.keys.circuit(id), ...STATUS_FIELDS);
+    const replies = read.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+    const statuses = new Map<string, CircuitStatus>(webhookIds.map((id) => [id, { state: 'closed' }]));
+    replies.forEach(([error, fields], i) => {
+      if (error) throw error;
+      statuses.set(read[i] as string, statusOf(fields as (string | null)[]));
+    });
+    return statuses;
   }
 
   /**

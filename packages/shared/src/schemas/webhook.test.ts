@@ -50,6 +50,14 @@ describe('webhook schemas', () => {
     const shown = JSON.stringify(toPublicWebhook(webhook));
     expect(shown).not.toContain('whsec_');
     expect(shown).not.toContain('super-secret-token');
-    expect(toPublicWebhook(webhook).auth).toEqual({ type: 'bearer', hmacAlgorithm: 'sha256' });
+    expect(toPublicWebhook(webhook).auth).toEqual({ type: 'bearer' });
+  });
+
+  it('shows the HMAC algorithm only for HMAC authentication', () => {
+    const shown = (auth: unknown) =>
+      toPublicWebhook(webhookSchema.parse({ ...webhookCreateSchema.parse({ url: 'https://x.io', auth }), id: 'wh_1', secret: 'whsec_abc', createdAt: 'now', updatedAt: 'now' })).auth;
+    expect(shown({ type: 'none' })).toEqual({ type: 'none' });
+    expect(shown({ type: 'api_key', apiKey: 'k', apiKeyHeader: 'x-key' })).toEqual({ type: 'api_key', apiKeyHeader: 'x-key' });
+    expect(shown({ type: 'hmac', hmacSecret: 's', hmacAlgorithm: 'sha512', hmacHeader: 'x-sig' })).toEqual({ type: 'hmac', hmacAlgorithm: 'sha512', hmacHeader: 'x-sig' });
   });
 });

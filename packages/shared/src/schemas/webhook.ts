@@ -258,9 +258,12 @@ export const webhookSchema = z.object({
 });
 export type Webhook = z.output<typeof webhookSchema>;
 
-/** A webhook as the API shows it: no signing secret, no auth credentials, custom header values masked. */
+/**
+ * A webhook as the API shows it: no signing secret, no auth credentials, custom header values
+ * masked; `auth` holds only what applies to its type (no HMAC algorithm beside a bearer token).
+ */
 export type PublicWebhook = Omit<Webhook, 'secret' | 'previousSecrets' | 'auth'> & {
-  auth: Pick<WebhookAuth, 'type' | 'apiKeyHeader' | 'hmacAlgorithm' | 'hmacHeader'>;
+  auth: Pick<WebhookAuth, 'type' | 'apiKeyHeader' | 'hmacHeader'> & { hmacAlgorithm?: WebhookAuth['hmacAlgorithm'] };
 };
 
 /** Custom header values often carry credentials: the API shows that a header is set, not its value. */
@@ -268,9 +271,12 @@ export const MASKED_HEADER_VALUE = '********';
 
 export function toPublicWebhook(webhook: Webhook): PublicWebhook {
   const { secret: _secret, previousSecrets: _previous, auth, headers, ...rest } = webhook;
-  const publicAuth: PublicWebhook['auth'] = { type: auth.type, hmacAlgorithm: auth.hmacAlgorithm };
-  if (auth.apiKeyHeader) publicAuth.apiKeyHeader = auth.apiKeyHeader;
-  if (auth.hmacHeader) publicAuth.hmacHeader = auth.hmacHeader;
+  const publicAuth: PublicWebhook['auth'] = { type: auth.type };
+  if (auth.type === 'api_key' && auth.apiKeyHeader) publicAuth.apiKeyHeader = auth.apiKeyHeader;
+  if (auth.type === 'hmac') {
+    publicAuth.hmacAlgorithm = auth.hmacAlgorithm;
+    if (auth.hmacHeader) publicAuth.hmacHeader = auth.hmacHeader;
+  }
   const mask = (record: Record<string, string>) => Object.fromEntries(Object.keys(record).map((name) => [name, MASKED_HEADER_VALUE]));
   return {
     ...rest,

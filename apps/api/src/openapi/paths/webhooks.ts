@@ -9,6 +9,7 @@ import {
   rotatedWebhookSchema,
   testPendingSchema,
   testResultSchema,
+  webhookDefaultsSchema,
   webhookListSchema,
   webhookStatsSchema,
 } from '../../schemas/responses';
@@ -53,6 +54,18 @@ export function registerWebhookPaths(registry: OpenAPIRegistry): void {
     request: { query: webhookListQuerySchema },
     responses: { 200: json('The webhooks.', webhookListSchema) },
     errors: { 400: true, 403: 'A tenant token asking for another tenant.' },
+  });
+
+  registerV1(registry, {
+    method: 'get',
+    path: '/v1/webhooks/defaults',
+    operationId: 'getWebhookDefaults',
+    tags: [TAG],
+    summary: 'Defaults of new webhooks',
+    description:
+      'What `POST /v1/webhooks` gives each field a new webhook leaves out, as this API is configured (HERALD_RETRY_*, HERALD_DEFAULT_TIMEOUT_MS). A form shows them as placeholders and sends only what was typed, so that the configuration applies.',
+    access: 'any',
+    responses: { 200: json('The defaults.', webhookDefaultsSchema) },
   });
 
   registerV1(registry, {
