@@ -31,7 +31,7 @@ interface ScriptRun {
 const scripts: ScriptRun[] = [];
 const dataDirs: string[] = [];
 let hook: Receiver | undefined;
-let started: number[] = [];
+const started: number[] = [];
 
 afterAll(async () => {
   for (const script of scripts) {
