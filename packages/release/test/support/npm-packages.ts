@@ -54,12 +54,16 @@ export async function tarballContents(tarball: string): Promise<{ manifest: Reco
   return { manifest: JSON.parse(manifest.stdout) as Record<string, unknown>, files: listing.stdout.trim().split('\n') };
 }
 
+/** How a machine reaches the registry (a mirror, a proxy, its CA): kept from this environment. */
+const REGISTRY_ACCESS = /^npm_config_(registry|@[\w-]+:registry|https?[-_]proxy|proxy|noproxy|cafile|strict[-_]ssl)$/i;
+
 /**
  * This environment without what pnpm and its shims add (NODE_PATH would let an installed package
  * find this repository's dependencies, npm_config_* would steer npm): a user's shell, as far as
  * a test can have one.
  */
 export function outsideEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|pnpm_|NODE_PATH$|NODE_OPTIONS$|INIT_CWD$)/i.test(name)));
+  const added = /^(npm_|pnpm_|NODE_PATH$|NODE_OPTIONS$|INIT_CWD$)/i;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => REGISTRY_ACCESS.test(name) || !added.test(name)));
   return { ...env, ...extra };
 }
