@@ -16,8 +16,8 @@
 # libraries it links out of it, so their size does not depend on which base was used.
 #
 # Steps are cached (buildah's --layers): a second target reuses the first's build stage, and a
-# rebuild after a source change reuses the downloaded packages. Each rebuild leaves its superseded
-# steps behind as untagged images; `buildah rmi --prune` frees them.
+# rebuild after a source change reuses the downloaded packages. The cache keeps the last build's
+# steps only (their ids in .herald/image-build-steps); `buildah rmi --prune` frees it all.
 #
 # Environment: HERALD_DEBIAN_MIRROR (default http://deb.debian.org/debian) for debootstrap.
 source "$(dirname "$0")/lib.sh"
@@ -80,10 +80,34 @@ else
 fi
 flock -u 9
 
+# Every step of a build is kept as an untagged image: that is buildah's cache. The steps of this
+# clone's previous build that this one did not reuse are removed afterwards, so the cache holds
+# one build, not one per source change. (Other untagged images on the machine are left alone.)
+steps_file="$REPO_ROOT/.herald/image-build-steps"
+steps=()
 for app in "${apps[@]}"; do
   image="localhost/herald-$app:$tag"
   log "building $image (docker/Dockerfile, target $app)"
-  buildah bud --quiet --layers --format docker --isolation chroot --pull=never \
-    -f "$REPO_ROOT/docker/Dockerfile" --target "$app" -t "$image" "$REPO_ROOT" >/dev/null
+  output="$(mktemp)"
+  if ! buildah bud --layers --format docker --isolation chroot --pull=never \
+      -f "$REPO_ROOT/docker/Dockerfile" --target "$app" -t "$image" "$REPO_ROOT" >"$output" 2>&1; then
+    tail -n 40 "$output" >&2
+    rm -f "$output"
+    die "building $image failed"
+  fi
+  # buildah names each step's image on a line "--> <id>".
+  mapfile -t -O "${#steps[@]}" steps < <(sed -n 's/^--> \([0-9a-f]\{11,\}\)$/\1/p' "$output")
+  rm -f "$output"
   log "built $image: $(buildah images --format '{{.Size}}' "$image")"
 done
+
+if [ -f "$steps_file" ]; then
+  untagged="$(buildah images --all --noheading --format '{{.ID}} {{.Name}}:{{.Tag}}' | awk '$2 == "<none>:<none>" { print $1 }')"
+  while read -r step; do
+    [ -n "$step" ] || continue
+    case " ${steps[*]} " in *" $step "*) continue ;; esac
+    grep -q "^$step" <<<"$untagged" && buildah rmi "$step" >/dev/null 2>&1 || true
+  done <"$steps_file"
+fi
+mkdir -p "$(dirname "$steps_file")"
+printf '%s\n' "${steps[@]}" >"$steps_file"
