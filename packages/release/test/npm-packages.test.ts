@@ -117,10 +117,17 @@ describe('@herald/cli', () => {
     herald = join(prefix, 'bin', 'herald');
   }, 120_000);
 
-  it('installs alone: the tarball needs no other package', async () => {
-    const { manifest } = await tarballContents(tarballs.cli);
+  it('installs alone: the tarball needs no other package, and carries the licences of those compiled in', async () => {
+    const { manifest, files } = await tarballContents(tarballs.cli);
     expect(manifest.dependencies ?? {}).toEqual({});
     expect(manifest.bin).toEqual({ herald: './bin/herald.js' });
+    expect(files.sort()).toEqual(['package/LICENSE', 'package/README.md', 'package/bin/herald.js', 'package/dist/THIRD-PARTY-NOTICES.txt', 'package/dist/herald.cjs', 'package/package.json']);
+    const notices = await run('tar', ['-xzOf', tarballs.cli, 'package/dist/THIRD-PARTY-NOTICES.txt']);
+    const compiledIn = [...notices.stdout.matchAll(/^(@?[\w./-]+)@\d[^ ]* \(/gm)].map((m) => m[1]);
+    expect(compiledIn).toEqual(expect.arrayContaining(['commander', 'zod']));
+    // Only what the command line reaches of @herald/shared: not its Redis and queue half.
+    expect(compiledIn).not.toContain('bullmq');
+    expect(compiledIn).not.toContain('ioredis');
   });
 
   it('prints its version', async () => {
