@@ -160,5 +160,17 @@ describe('@herald/cli', () => {
     expect(JSON.parse(published.stdout)).toMatchObject({ id: expect.stringMatching(/^evt_/) });
     // A refusal ends the command with its exit code, as in the repository's own build.
     expect((await cli(['webhooks', 'show', 'wh_missing'])).code).toBe(5);
+    // `apply` reads the file with the parser compiled in from @herald/shared, ${env.NAME} included.
+    const file = join(work, 'herald.yaml');
+    writeFileSync(file, 'webhooks:\n  - name: applied-from-npm\n    url: http://127.0.0.1:9/${env.HOOK_PATH}\n    events: ["order.*"]\n');
+    const applied = await run(herald, ['apply', '-f', file, '--dry-run', '--json'], {
+      cwd: work,
+      env: outsideEnv({ HERALD_API_URL: api.url, HERALD_TOKEN: api.token, HOOK_PATH: 'applied' }),
+    });
+    expect(applied.stderr).toBe('');
+    expect(JSON.parse(applied.stdout)).toMatchObject({ dryRun: true, created: ['applied-from-npm'] });
+    const broken = await run(herald, ['apply', '-f', file], { cwd: work, env: outsideEnv({ HERALD_API_URL: api.url, HERALD_TOKEN: api.token }) });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('HOOK_PATH');
   });
 });
