@@ -1,8 +1,8 @@
 // Builds the `herald` command into one file, dist/herald.cjs, with everything it runs compiled in:
-// @herald/sdk and @herald/shared from their sources (the CLI's copy of them is this one, whatever
-// the registry holds), and the packages from the registry as well, so that the npm tarball
-// installs on its own, with no dependencies to resolve. Beside it, dist/THIRD-PARTY-NOTICES.txt
-// carries the licence of every package compiled in.
+// @herald/sdk and @herald/shared from their sources (@herald/shared is not published at all, and
+// the CLI runs the SDK of its own commit), and the registry's packages as well, so that the npm
+// tarball installs on its own, with no dependencies to resolve. Beside it,
+// dist/THIRD-PARTY-NOTICES.txt carries the licence of every package compiled in.
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
