@@ -17,7 +17,7 @@ import {
   uniquePrefix,
   waitFor,
 } from '@herald/testing';
-import { REPO_ROOT, run } from './support/npm-packages';
+import { REPO_ROOT, run } from './support/release';
 
 const TAG = `test-${randomBytes(3).toString('hex')}`;
 const image = (app: App) => `localhost/herald-${app}:${TAG}`;

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startApi, testRedisUrl, uniquePrefix, type RunningApi } from '@herald/testing';
-import { outsideEnv, packTarballs, run, tarballContents, type Tarballs } from './support/npm-packages';
+import { outsideEnv, packTarballs, run, tarballContents, type Tarballs } from './support/release';
 
 let work: string;
 let tarballs: Tarballs;

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { REPO_ROOT, outsideEnv, packTarballs, run } from './support/npm-packages';
+import { REPO_ROOT, outsideEnv, packTarballs, run } from './support/release';
 
 interface Step {
   name?: string;

@@ -1,5 +1,6 @@
-// The tarballs a release publishes, packed by scripts/pack.sh, and what it takes to use them as
-// someone outside this repository would.
+// What the release checks share: running a command to its end, and the tarballs a release
+// publishes (packed by scripts/pack.sh) with what it takes to use them as someone outside this
+// repository would.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
