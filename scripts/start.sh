@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Herald needs, then runs it: a local redis-server (data under .herald/), the API
-# and HERALD_WORKERS workers (default 2). Ctrl-C stops everything, draining the workers first.
-# A worker that exits on its own (SIGTERM to scale in, or a crash) is reported and the rest keep
-# running; the API exiting stops the run.
+# and HERALD_WORKERS workers (default 2). Ctrl-C (or SIGTERM) stops everything, draining the
+# workers first, and exits 0. A worker that exits on its own (SIGTERM to scale in, or a crash) is
+# reported and the rest keep running, and so is the Redis it started exiting; the API exiting
+# stops the run (status 1).
 #
 # Settings (environment): HERALD_API_PORT (8080), HERALD_WORKERS (2), HERALD_REDIS_PORT (6390),
 # REDIS_URL (use an existing Redis instead of starting one), HERALD_ADMIN_TOKEN (generated once
@@ -24,10 +25,8 @@ fi
 pids=()
 declare -A names=()   # pid → "api" or "worker <n>"
 redis_pid=""
-stopping=0
 cleanup() {
   trap - INT TERM EXIT
-  stopping=1
   log "stopping Herald (workers drain in-flight deliveries first)"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -37,7 +36,9 @@ cleanup() {
   fi
   log "stopped"
 }
-trap cleanup INT TERM EXIT
+# Ctrl-C and SIGTERM are how a run is meant to end: everything stops, and the script exits 0.
+trap 'cleanup; exit 0' INT TERM
+trap cleanup EXIT
 
 if [ -z "${REDIS_URL:-}" ]; then
   redis_port="${HERALD_REDIS_PORT:-6390}"
@@ -108,20 +109,27 @@ cat <<MSG
 MSG
 
 # A worker that exits (scaled in with SIGTERM, or crashed) is reported and the others keep running:
-# stopping one worker is how the README scales in. The API exiting ends the run (the EXIT trap
-# stops the rest). Ctrl-C interrupts the wait; the trap then stops everything.
-while [ "$stopping" -eq 0 ] && [ ${#pids[@]} -gt 0 ]; do
+# stopping one worker is how the README scales in. Redis exiting is reported too: the API answers
+# 503 and the workers retry until a Redis answers there again. The API exiting ends the run with
+# status 1 (the EXIT trap stops the rest). Ctrl-C and SIGTERM run the INT/TERM trap instead.
+while [ ${#pids[@]} -gt 0 ]; do
   exited=""
   status=0
-  wait -n -p exited "${pids[@]}" || status=$?
-  [ -n "$exited" ] || break
+  # -p leaves `exited` unset when wait returns for any other reason than a child's exit.
+  wait -n -p exited "${pids[@]}" ${redis_pid:+"$redis_pid"} || status=$?
+  [ -n "${exited:-}" ] || break
+  if [ "$exited" = "$redis_pid" ]; then
+    redis_pid=""
+    log "redis-server (pid $exited) exited with status $status: the API answers 503 and the workers retry until Redis answers on $REDIS_URL again. See $LOG_DIR/redis.log"
+    continue
+  fi
   name="${names[$exited]}"
   remaining=()
   for pid in "${pids[@]}"; do [ "$pid" = "$exited" ] || remaining+=("$pid"); done
   pids=("${remaining[@]}")
   if [ "$name" = "api" ]; then
     log "the API (pid $exited) exited with status $status; stopping Herald. See $LOG_DIR/api.log"
-    break
+    exit 1
   fi
   log "$name (pid $exited) exited with status $status; the API and the other workers keep running. See $LOG_DIR/worker-${name#worker }.log"
   [ ${#pids[@]} -gt 1 ] || log "no worker is running now: events wait in the stream until one starts"

@@ -1,9 +1,17 @@
 // The OpenAPI document and a page rendering it, without a token. The page's script is Redoc's
 // standalone build from the redoc package, served from here: the page loads nothing from elsewhere.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Router } from 'express';
 import { openApiDocument } from '../openapi/document';
 
-const REDOC_SCRIPT = require.resolve('redoc/bundles/redoc.standalone.js');
+/**
+ * The build copies Redoc's standalone file into dist/vendor (scripts/copy-assets.mjs), so that a
+ * deployment carries that one file and none of redoc's dependencies; run from the sources (the
+ * tests), it comes from the redoc package itself.
+ */
+const BUILT_REDOC_SCRIPT = join(__dirname, '..', 'vendor', 'redoc', 'redoc.standalone.js');
+const REDOC_SCRIPT = existsSync(BUILT_REDOC_SCRIPT) ? BUILT_REDOC_SCRIPT : require.resolve('redoc/bundles/redoc.standalone.js');
 
 /**
  * The page may load only from this origin: Redoc's footer shows a logo from its CDN, which the
