@@ -63,6 +63,13 @@ export const workerEnvSchema = z
     HERALD_DISABLE_AFTER_FAILING_MS: envDurationMsSchema.default(5 * 86_400_000),
     /** Herald emits rate_limit.exceeded at most once per webhook in this window. */
     HERALD_RATE_LIMIT_EVENT_WINDOW_MS: envDurationMsSchema.default(60_000),
+    /**
+     * Deliveries a webhook may have parked while its circuit is open, for webhooks without their
+     * own `maxBacklog`; past it, new ones are dead-lettered (backlog_full).
+     */
+    HERALD_MAX_BACKLOG: envInt(1, 1_000_000_000).default(1_000_000),
+    /** Herald emits webhook.backlog_full at most once per webhook in this window. */
+    HERALD_BACKLOG_EVENT_WINDOW_MS: envDurationMsSchema.default(60_000),
   })
   .superRefine(checkRedisSettings)
   .transform((env) => ({

@@ -3,6 +3,8 @@
 import {
   CircuitBreaker,
   EventsStream,
+  ParkingLot,
+  PayloadStore,
   SystemGauges,
   WebhookStore,
   createBullMQConnection,
@@ -19,8 +21,9 @@ import { WebhookRegistry } from './webhooks/webhook-registry';
 import { WebhookDocuments } from './webhooks/webhook-documents';
 import { FanoutConsumer } from './fanout/fanout-consumer';
 import { StreamTrimmer } from './fanout/stream-trimmer';
+import { ParkingReleaser } from './parking/parking-releaser';
 import { HttpClient } from './delivery/http-client';
-import { Settler } from './delivery/settler';
+import { Settler } from './settle/settler';
 import { AttemptEffects } from './delivery/attempt-effects';
 import { DirectDelivery } from './delivery/direct-delivery';
 import { DeliveryProcessor } from './delivery/processor';
@@ -40,6 +43,12 @@ const EVENT_ATTEMPTS_KEPT = 200;
 const SETTLED_MARKER_TTL_MS = 86_400_000;
 /** How long a worker uses a webhook's document before reading it again, whatever the routes say (a hand edit shows in none). */
 const WEBHOOK_DOCUMENT_MAX_AGE_MS = 5 * 60_000;
+/** How often each worker looks for parked deliveries its webhooks' circuits let go. */
+const PARKING_RELEASE_EVERY_MS = 250;
+/** Parked deliveries of one webhook queued at a time. */
+const PARKING_RELEASE_BATCH = 500;
+/** Jobs waiting in the queue past which no more parked deliveries are queued until they are taken. */
+const PARKING_RELEASE_MAX_WAITING = 2000;
 /** How often each worker trims the events stream (only what the workers have read and acknowledged). */
 const STREAM_TRIM_EVERY_MS = 1000;
 
@@ -67,14 +76,17 @@ async function main(): Promise<void> {
     failureThreshold: env.HERALD_CIRCUIT_FAILURE_THRESHOLD,
     cooldownMs: env.HERALD_CIRCUIT_COOLDOWN_MS,
     probeLeaseMs: env.HERALD_CIRCUIT_PROBE_LEASE_MS,
+    maxBacklog: env.HERALD_MAX_BACKLOG,
   });
+  const payloads = new PayloadStore(redis, keys);
+  const parking = new ParkingLot(redis, keys);
   const slots = new DeliverySlots({
     capacity: env.HERALD_WORKER_CONCURRENCY,
     webhookCap: env.HERALD_WEBHOOK_MAX_IN_FLIGHT,
     waitMs: env.HERALD_SLOT_WAIT_MS,
   });
   const events = new OperationalEvents(redis, keys, logger);
-  const effects = new AttemptEffects({ events, webhookStore, logger });
+  const effects = new AttemptEffects({ events, webhookStore, logger, backlogEventWindowMs: env.HERALD_BACKLOG_EVENT_WINDOW_MS });
   const settler = new Settler({
     redis,
     keys,
@@ -89,6 +101,7 @@ async function main(): Promise<void> {
       disableAfterMs: env.HERALD_DISABLE_AFTER_FAILING_MS,
     },
     onCircuitChanges: (webhook, changes, reason) => void effects.circuitChanged(webhook, changes, reason),
+    onBacklogFull: (webhook, maxBacklog) => void effects.backlogFull(webhook, maxBacklog),
   });
   const direct = new DirectDelivery({ http, slots, settler, policies, effects, metrics });
   const processor = new DeliveryProcessor({
@@ -98,6 +111,8 @@ async function main(): Promise<void> {
     slots,
     settler,
     policies,
+    payloads,
+    parking,
     effects,
     events,
     metrics,
@@ -107,7 +122,7 @@ async function main(): Promise<void> {
 
   const health = new HealthServer(redis, metrics.registry, logger, env.HERALD_METRICS_HOST, env.HERALD_METRICS_PORT);
   const delivery = new DeliveryWorker(
-    { connection: workerConnection, queue, processor, settler, metrics, logger },
+    { connection: workerConnection, queue, processor, settler, payloads, metrics, logger },
     { prefix: env.HERALD_PREFIX, concurrency: env.HERALD_WORKER_CONCURRENCY, lockDurationMs: env.HERALD_JOB_LOCK_MS },
   );
   const fanout = new FanoutConsumer(
@@ -123,10 +138,14 @@ async function main(): Promise<void> {
     { registry: metrics.registry, redis, keys, queue },
     { intervalMs: env.HERALD_METRICS_INTERVAL_MS, streamLagLimit: env.HERALD_STREAM_MAXLEN },
   );
+  const releaser = new ParkingReleaser(
+    { parking, queue, webhooks, documents, policies, logger },
+    { intervalMs: PARKING_RELEASE_EVERY_MS, batch: PARKING_RELEASE_BATCH, maxWaiting: PARKING_RELEASE_MAX_WAITING },
+  );
   const trimmer = new StreamTrimmer({ stream: new EventsStream(redis, keys), logger }, { kept: env.HERALD_STREAM_MAXLEN, intervalMs: STREAM_TRIM_EVERY_MS });
   // Stopped in reverse: the fan-out stops reading and settles what it started, the queue's worker
   // finishes its jobs, then the settler writes what is left.
-  const supervisor = new Supervisor([health, gauges, trimmer, webhooks, settler, delivery, fanout], logger);
+  const supervisor = new Supervisor([health, gauges, trimmer, webhooks, settler, delivery, releaser, fanout], logger);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

@@ -36,32 +36,42 @@ const jobRetryPolicySchema = z.object({
   delaysMs: z.array(z.number()).optional(),
 }) satisfies z.ZodType<RetryPolicy>;
 
-export const deliveryJobDataSchema = z.object({
-  /**
-   * Version tag: a worker refuses job data of a version it does not know. 2 added
-   * `attemptsBefore`; a version-1 job is read as having none.
-   */
-  v: z.union([z.literal(1), z.literal(2)]),
-  deliveryId: z.string(),
-  webhookId: z.string(),
-  event: jobEventSchema,
-  /** The webhook's retry policy when the delivery was enqueued; attempts and backoff follow it. */
-  retry: jobRetryPolicySchema,
-  /** 0 for the first run; n for the n-th replay from dead letters. */
-  replay: z.number().int().min(0),
-  /**
-   * Attempts this run of the delivery already made before the job existed: 1 for the retries of a
-   * delivery first attempted straight from the stream. The job's attempt n is attempt
-   * `attemptsBefore + n` of the delivery.
-   */
-  attemptsBefore: z.number().int().min(0).default(0),
-  /**
-   * A rate-limit token was already taken for this delivery (it was planned to go at once, then had
-   * to wait for a slot): its first attempt takes none.
-   */
-  rateAdmitted: z.boolean().optional(),
-});
+export const deliveryJobDataSchema = z
+  .object({
+    /**
+     * Version tag: a worker refuses job data of a version it does not know. 2 added
+     * `attemptsBefore`; a version-1 job is read as having none. 3 carries the event's id, its payload
+     * stored once apart (payloads/), and the event itself only when it is nowhere else (a test send).
+     */
+    v: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+    deliveryId: z.string(),
+    webhookId: z.string(),
+    eventId: z.string().optional(),
+    /** The event, in jobs of versions 1 and 2, and in version 3 when no payload is stored for it. */
+    event: jobEventSchema.optional(),
+    /** The webhook's retry policy when the delivery was enqueued; attempts and backoff follow it. */
+    retry: jobRetryPolicySchema,
+    /** 0 for the first run; n for the n-th replay from dead letters. */
+    replay: z.number().int().min(0),
+    /**
+     * Attempts this run of the delivery already made before the job existed: 1 for the retries of a
+     * delivery first attempted straight from the stream. The job's attempt n is attempt
+     * `attemptsBefore + n` of the delivery.
+     */
+    attemptsBefore: z.number().int().min(0).default(0),
+    /**
+     * A rate-limit token was already taken for this delivery (it was planned to go at once, then had
+     * to wait for a slot): its first attempt takes none.
+     */
+    rateAdmitted: z.boolean().optional(),
+  })
+  .refine((data) => data.event !== undefined || data.eventId !== undefined, { message: 'names no event', path: ['eventId'] });
 export type DeliveryJobData = z.output<typeof deliveryJobDataSchema>;
+
+/** The id of the event a job delivers, whichever version it is. */
+export function jobEventId(data: DeliveryJobData): string {
+  return data.eventId ?? (data.event as StoredEvent).id;
+}
 
 export interface DeliveryJobSpec {
   name: typeof DELIVERY_JOB_NAME;
@@ -72,6 +82,14 @@ export interface DeliveryJobSpec {
 export interface DeliveryJobOptions {
   /** n for the n-th replay from dead letters (a job id of its own); default 0. */
   replay?: number;
+  /**
+   * The job carries the event itself, for an event whose payload is stored nowhere (a test send);
+   * otherwise it carries the event's id, and its payload must be stored (PayloadStore.retain)
+   * before the job is added.
+   */
+  inline?: boolean;
+  /** The delivery was parked, in this entry of its webhook's parking: a job id of its own. */
+  parkedEntry?: string;
   /** Attempts already made (and recorded) before this job; default 0. */
   attemptsBefore?: number;
   /** When the job's first attempt is due, in ms from now; default at once. */
@@ -83,16 +101,19 @@ export interface DeliveryJobOptions {
 /**
  * One delivery of `event` to `webhook` as a job, with its deterministic id (so that making it again,
  * as a re-read stream entry would, adds nothing). Its attempts are what the policy leaves after
- * `attemptsBefore`.
+ * `attemptsBefore`. Unless `inline`, the job names the event by its id only: its payload is stored
+ * once, apart.
  */
-export function deliveryJob(event: StoredEvent, webhook: Pick<Webhook, 'id' | 'retry'>, options: DeliveryJobOptions = {}): DeliveryJobSpec {
-  const { replay = 0, attemptsBefore = 0, delayMs = 0, rateAdmitted } = options;
+export function deliveryJob(event: StoredEvent | Pick<StoredEvent, 'id'>, webhook: Pick<Webhook, 'id' | 'retry'>, options: DeliveryJobOptions = {}): DeliveryJobSpec {
+  const { replay = 0, attemptsBefore = 0, delayMs = 0, rateAdmitted, inline = false, parkedEntry } = options;
   const deliveryId = deliveryIdFor(event.id, webhook.id);
+  if (inline && !('type' in event)) throw new Error('an inline delivery job needs the whole event');
+  const carried = inline ? { event: event as StoredEvent } : { eventId: event.id };
   return {
     name: DELIVERY_JOB_NAME,
-    data: { v: 2, deliveryId, webhookId: webhook.id, event, retry: webhook.retry, replay, attemptsBefore, ...(rateAdmitted ? { rateAdmitted } : {}) },
+    data: { v: 3, deliveryId, webhookId: webhook.id, ...carried, retry: webhook.retry, replay, attemptsBefore, ...(rateAdmitted ? { rateAdmitted } : {}) },
     opts: {
-      jobId: replay === 0 ? deliveryId : replayJobId(deliveryId, replay),
+      jobId: parkedEntry ? `${deliveryId}.p${parkedEntry}` : replay === 0 ? deliveryId : replayJobId(deliveryId, replay),
       attempts: Math.max(1, maxAttempts(webhook.retry) - attemptsBefore),
       backoff: { type: DELIVERY_BACKOFF_TYPE },
       ...(delayMs > 0 ? { delay: Math.round(delayMs) } : {}),

@@ -78,6 +78,18 @@ export interface RedisKeys {
   readonly openCircuits: string;
   /** String with a TTL: Herald emitted operational event `type` about this webhook within the window. */
   operationalGate(webhookId: string, type: string): string;
+  /**
+   * Hash: one event's payload, stored once for every delivery of it that waits (a retry, a parked
+   * delivery, a dead letter): field `e` the event's JSON, and a field per webhook whose delivery
+   * refers to it. It goes with the last reference (payloads/payloads.lua).
+   */
+  payload(eventId: string): string;
+  /** Stream: a webhook's deliveries waiting while its circuit is open (parking/parking.lua), oldest first. */
+  parked(webhookId: string): string;
+  /** Set of the webhooks that have parked deliveries. */
+  readonly parkedWebhooks: string;
+  /** String with a TTL: a parked delivery was released as the probe of an open circuit, and no other is until it expires. */
+  parkedProbe(webhookId: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -113,6 +125,10 @@ export function redisKeys(prefix: string): RedisKeys {
     circuit: (webhookId) => `${prefix}:circuit:${webhookId}`,
     openCircuits: `${prefix}:circuits:open`,
     operationalGate: (webhookId, type) => `${prefix}:op-gate:${webhookId}:${type}`,
+    payload: (eventId) => `${prefix}:payload:${eventId}`,
+    parked: (webhookId) => `${prefix}:parked:${webhookId}`,
+    parkedWebhooks: `${prefix}:parked`,
+    parkedProbe: (webhookId) => `${prefix}:parked:${webhookId}:probe`,
   };
 }
 
@@ -126,6 +142,7 @@ export const OPERATIONAL_EVENT_TYPES = [
   'circuit_breaker.closed',
   'rate_limit.exceeded',
   'webhook.disabled',
+  'webhook.backlog_full',
   'delivery.dead_lettered',
 ] as const;
 export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];

@@ -26,7 +26,8 @@ export class TestDelivery {
       occurredAt: new Date(now).toISOString(),
       receivedAt: now,
     };
-    const job = deliveryJob(event, { id: webhook.id, retry: { ...webhook.retry, maxRetries: 0 } });
+    // The job carries the event itself: a test event is in no stream, and no payload is stored for it.
+    const job = deliveryJob(event, { id: webhook.id, retry: { ...webhook.retry, maxRetries: 0 } }, { inline: true });
     await this.queue.add(job.name, job.data, job.opts);
     const deadline = Date.now() + webhook.timeoutMs + graceMs;
     while (Date.now() < deadline) {

@@ -8,8 +8,14 @@ type WebhookRef = { id: string; tenant: string };
 
 export class AttemptEffects {
   constructor(
-    private readonly deps: { events: OperationalEvents; webhookStore: WebhookStore; logger: Logger },
+    private readonly deps: { events: OperationalEvents; webhookStore: WebhookStore; logger: Logger; backlogEventWindowMs: number },
   ) {}
+
+  /** A delivery was dead-lettered because the webhook had as many parked as it may: said once per window. Never throws. */
+  async backlogFull(webhook: WebhookRef, maxBacklog: number): Promise<void> {
+    this.deps.logger.warn({ webhookId: webhook.id, maxBacklog }, 'parking full: new deliveries are dead-lettered');
+    await this.deps.events.emit('webhook.backlog_full', webhook, { maxBacklog }, this.deps.backlogEventWindowMs);
+  }
 
   /** After a batch of attempts changed a webhook's circuit. Never throws. */
   async circuitChanged(webhook: WebhookRef, changes: CircuitChanges, failureReason: string | undefined): Promise<void> {

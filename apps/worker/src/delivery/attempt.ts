@@ -2,6 +2,8 @@
 // queue): build and sign the request, send it, classify the answer; then what the attempt leaves to
 // write (settlementFor) and what follows once it is written (afterSettled).
 import type { CircuitSettings, DeadLetter, DeliveryAttempt, RetryPolicy, StoredEvent, Webhook } from '@herald/shared';
+import type { DeliveryPolicies } from '../policies/delivery-policies';
+import type { ParkedSettlement } from '../settle/settle-script';
 import type { WorkerMetrics } from '../metrics';
 import type { SlotLease } from '../policies/delivery-slots';
 import { AttemptEffects } from './attempt-effects';
@@ -9,7 +11,7 @@ import { classify, type Verdict } from './classify';
 import { decide, type Decision } from './decide';
 import { RENDER_FAILED, isTimeout, type HttpClient, type HttpResult } from './http-client';
 import { buildRequest } from './request-builder';
-import type { Settlement } from './settler';
+import type { Settlement } from '../settle/settler';
 
 export interface DeliveryTarget {
   webhook: Webhook;
@@ -130,6 +132,30 @@ export function settlementFor(
     circuit: { settings: circuit.settings, record: { effect: decision.circuitEffect, token: circuit.token, startedAtMs: run.startedMs } },
   };
 }
+
+/**
+ * A delivery parked while its webhook's circuit is open, after `attemptsBefore` attempts of its run;
+ * dead-lettered instead (backlog_full) when the webhook already has its `maxBacklog` parked.
+ */
+export function parkedSettlement(
+  policies: Pick<DeliveryPolicies, 'maxBacklog'>,
+  webhook: Webhook,
+  target: Pick<DeliveryTarget, 'deliveryId' | 'event' | 'replay'>,
+  attemptsBefore: number,
+): ParkedSettlement {
+  const maxBacklog = policies.maxBacklog(webhook);
+  return {
+    webhookId: webhook.id,
+    event: target.event,
+    attemptsBefore,
+    replay: target.replay,
+    maxBacklog,
+    backlogFull: deadLetterFor({ ...target, webhookId: webhook.id }, { attempts: attemptsBefore, lastError: BACKLOG_FULL, atMs: Date.now() }),
+  };
+}
+
+/** A dead letter's lastError when its webhook had as many deliveries parked as it may. */
+export const BACKLOG_FULL = 'backlog_full';
 
 /** The dead letter of a delivery that failed for good. */
 export function deadLetterFor(

@@ -1,13 +1,13 @@
 // Runs the delivery processor on the BullMQ queue, and dead-letters deliveries that failed for good
 // outside it (their worker stopped too often while running them, or their data was unreadable).
 import { Job, UnrecoverableError, Worker, type Queue } from 'bullmq';
-import { DELIVERY_QUEUE, deliveryJobDataSchema, type Logger, type RedisClient } from '@herald/shared';
+import { DELIVERY_QUEUE, deliveryJobDataSchema, jobEventId, type Logger, type PayloadStore, type RedisClient } from '@herald/shared';
 import type { Service } from '../service';
 import type { WorkerMetrics } from '../metrics';
 import { deadLetterFor } from './attempt';
 import { DeadLetteredError } from './errors';
 import { deliveryBackoff, type DeliveryProcessor } from './processor';
-import type { Settler } from './settler';
+import type { Settler } from '../settle/settler';
 
 export interface DeliveryWorkerOptions {
   prefix: string;
@@ -21,6 +21,7 @@ export interface DeliveryWorkerDeps {
   queue: Queue;
   processor: DeliveryProcessor;
   settler: Settler;
+  payloads: PayloadStore;
   metrics: WorkerMetrics;
   logger: Logger;
 }
@@ -97,26 +98,31 @@ export class DeliveryWorker implements Service {
       return;
     }
     const data = parsed.data;
+    const event = data.event ?? (await this.deps.payloads.get(jobEventId(data)).catch(() => undefined));
+    if (!event) {
+      this.deps.logger.error({ jobId: job.id, reason }, "a failed delivery job's event payload is gone; it cannot be dead-lettered");
+      return;
+    }
     const now = Date.now();
     const attempts = data.attemptsBefore + Math.max(1, job.attemptsMade);
     try {
       await this.deps.settler.settle({
         webhookId: data.webhookId,
-        tenant: data.event.tenant,
+        tenant: event.tenant,
         attempt: {
           id: `${job.id}#failed`,
           deliveryId: data.deliveryId,
           webhookId: data.webhookId,
-          eventId: data.event.id,
-          eventType: data.event.type,
-          tenant: data.event.tenant,
+          eventId: event.id,
+          eventType: event.type,
+          tenant: event.tenant,
           attempt: attempts,
           outcome: 'dead_letter',
           error: reason,
           durationMs: 0,
           timestamp: new Date(now).toISOString(),
         },
-        deadLetter: deadLetterFor({ ...data, webhookId: data.webhookId }, { attempts, lastError: reason, atMs: now }),
+        deadLetter: deadLetterFor({ ...data, event, webhookId: data.webhookId }, { attempts, lastError: reason, atMs: now }),
       });
       this.deps.metrics.deliveries.inc({ outcome: 'dead_letter' });
       this.deps.logger.warn({ deliveryId: data.deliveryId, reason }, 'delivery failed outside the processor; dead-lettered');

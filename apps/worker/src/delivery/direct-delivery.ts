@@ -1,14 +1,15 @@
 // Delivers straight from the stream: a delivery the fan-out admitted is attempted at once in this
 // worker, and only what must wait becomes a job — its retry after a failed attempt, or the
-// delivery itself when its webhook cannot take it now (deferred, no attempt spent).
+// delivery itself when its webhook cannot take it now (deferred, no attempt spent) — or, while its
+// webhook's circuit is open, waits parked (no job: parking/).
 import { deliveryIdFor, deliveryJob, maxAttempts, type StoredEvent, type Webhook } from '@herald/shared';
 import type { WorkerMetrics } from '../metrics';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots, SlotLease } from '../policies/delivery-slots';
-import { afterSettled, attemptInSlot, settlementFor, type DeliveryTarget } from './attempt';
+import { afterSettled, attemptInSlot, parkedSettlement, settlementFor, type DeliveryTarget } from './attempt';
 import type { AttemptEffects } from './attempt-effects';
 import type { HttpClient } from './http-client';
-import type { EntryRef, Settler } from './settler';
+import type { EntryRef, Settler } from '../settle/settler';
 
 /**
  * Why a delivery did not go at once: its webhook's slots were taken (`cap`), the worker's were
@@ -59,15 +60,21 @@ export class DirectDelivery {
     const target: DeliveryTarget = { webhook, event, deliveryId, runId: deliveryId, attempt: 1, maxAttempts: maxAttempts(webhook.retry), replay: 0 };
     const { run, decision } = await attemptInSlot(this.deps.http, lease, target, webhook.retry);
     const settlement = settlementFor(target, run, decision, { settings: this.deps.policies.circuit(webhook), token: deliveryId });
-    if (decision.outcome === 'retry') settlement.job = deliveryJob(event, webhook, { attemptsBefore: 1, delayMs: decision.delayMs });
+    if (decision.outcome === 'retry') settlement.queued = { job: deliveryJob(event, webhook, { attemptsBefore: 1, delayMs: decision.delayMs }), event };
     await this.deps.settler.settle({ ...settlement, entry });
     await afterSettled(this.deps, target, run, decision);
   }
 
+  /** A delivery that cannot go now: parked while its circuit is open, otherwise a job (no attempt spent either way). */
   private async defer(planned: PlannedDelivery, deferral: { reason: DeferReason; delayMs: number }): Promise<void> {
     const { webhook, event, entry } = planned;
     this.deps.metrics.deferred.inc({ reason: deferral.reason });
+    if (deferral.reason === 'circuit') {
+      const target = { deliveryId: deliveryIdFor(event.id, webhook.id), event, replay: 0 };
+      await this.deps.settler.settle({ webhookId: webhook.id, tenant: event.tenant, park: parkedSettlement(this.deps.policies, webhook, target, 0), entry });
+      return;
+    }
     const job = deliveryJob(event, webhook, { delayMs: deferral.delayMs, ...(planned.tokenTaken ? { rateAdmitted: true } : {}) });
-    await this.deps.settler.settle({ webhookId: webhook.id, tenant: event.tenant, job, entry });
+    await this.deps.settler.settle({ webhookId: webhook.id, tenant: event.tenant, queued: { job, event }, entry });
   }
 }

@@ -1,14 +1,18 @@
 // The BullMQ processor: one attempt at a delivery that had to wait (a retry, a deferred first
-// attempt, a replay, a test send). It orchestrates the same steps as a delivery straight from the
-// stream — a slot, admission, the attempt, the decision, the settlement — and lets BullMQ carry
-// the retries with the delay the decision chose.
+// attempt, a delivery released from parking, a replay, a test send). It orchestrates the same
+// steps as a delivery straight from the stream — a slot, admission, the attempt, the decision, the
+// settlement — and lets BullMQ carry the retries with the delay the decision chose. A delivery whose
+// circuit is open is parked, and its job ends.
 import { DelayedError, type Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   deliveryJobDataSchema,
+  jobEventId,
   retryDelayMs,
   retryPolicySchema,
   type DeliveryJobData,
+  type ParkingLot,
+  type PayloadStore,
   type Webhook,
 } from '@herald/shared';
 import type { WebhookRegistry } from '../webhooks/webhook-registry';
@@ -17,15 +21,16 @@ import type { WorkerMetrics } from '../metrics';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots } from '../policies/delivery-slots';
 import type { OperationalEvents } from '../policies/operational-events';
-import { afterSettled, attemptInSlot, settlementFor, type DeliveryTarget } from './attempt';
+import { afterSettled, attemptInSlot, parkedSettlement, settlementFor, type DeliveryTarget } from './attempt';
 import type { AttemptEffects } from './attempt-effects';
-import { DeadLetteredError, RetryableDeliveryError, UnreadableJobError } from './errors';
+import { DeadLetteredError, DeliveryParkedError, RetryableDeliveryError, UnreadableJobError } from './errors';
 import type { HttpClient } from './http-client';
-import type { Settler } from './settler';
+import type { Settler } from '../settle/settler';
 
 export type DeliveryOutcome =
   | { outcome: 'success'; statusCode: number; attempt: number }
-  | { outcome: 'skipped'; reason: string };
+  | { outcome: 'skipped'; reason: string }
+  | { outcome: 'parked' | 'backlog_full' };
 
 export interface ProcessorDeps {
   webhooks: WebhookRegistry;
@@ -34,6 +39,8 @@ export interface ProcessorDeps {
   slots: DeliverySlots;
   settler: Settler;
   policies: DeliveryPolicies;
+  payloads: PayloadStore;
+  parking: ParkingLot;
   effects: AttemptEffects;
   events: OperationalEvents;
   metrics: WorkerMetrics;
@@ -66,8 +73,10 @@ export class DeliveryProcessor {
   readonly process = async (job: Job, token?: string): Promise<DeliveryOutcome> => {
     const data = readJob(job);
     const webhook = await this.currentWebhook(data.webhookId);
-    if (!webhook) return { outcome: 'skipped', reason: 'webhook deleted' };
-    if (!webhook.enabled) return { outcome: 'skipped', reason: 'webhook disabled' };
+    if (!webhook?.enabled) return this.skip(data, webhook ? 'webhook disabled' : 'webhook deleted');
+    const event = data.event ?? (await this.deps.payloads.get(jobEventId(data)));
+    // Only a purge of its dead letter, while its replay waited, takes a waiting delivery's payload.
+    if (!event) return { outcome: 'skipped', reason: 'its dead letter was purged' };
 
     const grant = await this.deps.slots.acquire(webhook);
     if (grant.kind === 'defer') {
@@ -76,7 +85,7 @@ export class DeliveryProcessor {
     }
     const target: DeliveryTarget = {
       webhook,
-      event: data.event,
+      event,
       deliveryId: data.deliveryId,
       runId: String(job.id),
       attempt: data.attemptsBefore + job.attemptsMade + 1,
@@ -84,9 +93,19 @@ export class DeliveryProcessor {
       replay: data.replay,
     };
     // A token taken for it before it was queued counts for its first attempt.
-    const admit = () => this.admit(webhook, job, token, { rate: !(data.rateAdmitted && job.attemptsMade === 0) });
-    const { run, decision } = await attemptInSlot(this.deps.http, grant.lease, target, data.retry, admit);
-    await this.deps.settler.settle(settlementFor(target, run, decision, { settings: this.deps.policies.circuit(webhook), token: String(job.id) }));
+    const admit = () => this.admit(target, job, token, { rate: !(data.rateAdmitted && job.attemptsMade === 0) });
+    let attempted: Awaited<ReturnType<typeof attemptInSlot>>;
+    try {
+      attempted = await attemptInSlot(this.deps.http, grant.lease, target, data.retry, admit);
+    } catch (error) {
+      if (error instanceof DeliveryParkedError) return { outcome: error.parked ? 'parked' : 'backlog_full' };
+      throw error;
+    }
+    const { run, decision } = attempted;
+    const settlement = settlementFor(target, run, decision, { settings: this.deps.policies.circuit(webhook), token: String(job.id) });
+    // Delivered: its payload is not needed for it any more (a dead letter keeps it; a retry is this job again).
+    if (decision.outcome === 'success' && data.event === undefined) settlement.releasePayload = { eventId: event.id };
+    await this.deps.settler.settle(settlement);
     await afterSettled(this.deps, target, run, decision);
 
     if (decision.outcome === 'success' && run.result.kind === 'response') {
@@ -114,10 +133,12 @@ export class DeliveryProcessor {
 
   /**
    * Lets the delivery go out only when the webhook's circuit and rate limit allow. A token reserved
-   * a moment ahead is waited for here; any longer wait puts the job back in the queue, delayed and
-   * spread out, without spending an attempt.
+   * a moment ahead is waited for here. While the circuit is open the delivery is parked (its job
+   * ends); any other wait puts the job back in the queue, delayed and spread out. No attempt is
+   * spent either way.
    */
-  private async admit(webhook: Webhook, job: Job, token: string | undefined, options: { rate: boolean }): Promise<void> {
+  private async admit(target: DeliveryTarget, job: Job, token: string | undefined, options: { rate: boolean }): Promise<void> {
+    const { webhook } = target;
     if (!this.deps.policies.applies(webhook, options)) return;
     const admission = await this.deps.policies.admit(webhook, String(job.id), options);
     if (admission.verdict === 'ok') {
@@ -126,12 +147,34 @@ export class DeliveryProcessor {
       return;
     }
     this.deps.metrics.deferred.inc({ reason: admission.verdict });
+    if (admission.verdict === 'circuit') return this.park(target, target.attempt - 1);
     if (admission.verdict === 'rate') {
       await this.deps.events.emit('rate_limit.exceeded', webhook, { ...webhook.rateLimit }, this.deps.rateLimitEventWindowMs);
     }
     // Spread the returns: deliveries held back together must not all come back at the same instant.
     const spread = Math.random() * Math.min(10_000, Math.max(1000, admission.waitMs));
     await this.holdBack(job, token, admission.waitMs + Math.floor(spread));
+  }
+
+  /**
+   * Parks the delivery, `attemptsBefore` attempts of its run made; past the webhook's backlog it is
+   * dead-lettered instead. Either way its job ends (DeliveryParkedError).
+   */
+  private async park(target: DeliveryTarget, attemptsBefore: number): Promise<never> {
+    const { webhook, event } = target;
+    const parked = parkedSettlement(this.deps.policies, webhook, target, attemptsBefore);
+    const done = await this.deps.parking.park({ webhookId: webhook.id, event, attemptsBefore, replay: target.replay, maxBacklog: parked.maxBacklog });
+    if (!done) {
+      await this.deps.settler.settle({ webhookId: webhook.id, tenant: event.tenant, deadLetter: parked.backlogFull });
+      await this.deps.effects.backlogFull(webhook, parked.maxBacklog);
+    }
+    throw new DeliveryParkedError(done);
+  }
+
+  /** A delivery whose webhook is gone or disabled: skipped; its payload let go, unless a dead letter (being replayed) keeps it. */
+  private async skip(data: DeliveryJobData, reason: string): Promise<DeliveryOutcome> {
+    if (data.replay === 0 && data.event === undefined) await this.deps.payloads.release([{ eventId: jobEventId(data), webhookId: data.webhookId }]);
+    return { outcome: 'skipped', reason };
   }
 
   /** Puts the job back in the queue for `delayMs`, its attempt not spent. */

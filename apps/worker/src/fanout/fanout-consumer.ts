@@ -31,7 +31,7 @@ import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots } from '../policies/delivery-slots';
 import type { OperationalEvents } from '../policies/operational-events';
 import type { DirectDelivery, PlannedDelivery } from '../delivery/direct-delivery';
-import type { EntryRef, Settler } from '../delivery/settler';
+import type { EntryRef, Settler } from '../settle/settler';
 
 export interface FanoutOptions {
   /** Most entries read at once. */

@@ -18,6 +18,8 @@ const TAKE_TOKENS = new LuaScript(join(__dirname, '..', 'lua', 'take-tokens-1.lu
 export interface PolicyDefaults extends CircuitDefaults {
   /** How long a half-open probe holds its turn before another delivery may probe (at least the webhook's timeout + 1 s). */
   probeLeaseMs: number;
+  /** Deliveries a webhook may have parked, for webhooks without their own `maxBacklog`. */
+  maxBacklog: number;
 }
 
 export type Admission =
@@ -44,6 +46,16 @@ export class DeliveryPolicies {
     return circuitSettings(webhook, this.defaults);
   }
 
+  /** How many of its deliveries a webhook may have parked. */
+  maxBacklog(webhook: Pick<Webhook, 'maxBacklog'>): number {
+    return webhook.maxBacklog ?? this.defaults.maxBacklog;
+  }
+
+  /** How long a probe holds its turn for this webhook. */
+  private probeLeaseMs(webhook: Pick<Webhook, 'timeoutMs'>): number {
+    return Math.max(this.defaults.probeLeaseMs, webhook.timeoutMs + 1000);
+  }
+
   /**
    * Whether a queued delivery to this webhook needs admitting at all (one round trip when it does);
    * `rate: false` when its rate-limit token was taken already.
@@ -63,7 +75,7 @@ export class DeliveryPolicies {
         bucket?.burst ?? 1,
         this.circuit(webhook).enabled ? 1 : 0,
         deliveryToken,
-        Math.max(this.defaults.probeLeaseMs, webhook.timeoutMs + 1000),
+        this.probeLeaseMs(webhook),
         MAX_RESERVED_WAIT_MS,
       ],
     )) as [string, number, string];

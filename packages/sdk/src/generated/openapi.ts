@@ -715,6 +715,8 @@ export interface components {
             maxPayloadBytes?: number;
             /** @description Deliveries in flight to this endpoint at once, per worker process (at most the worker's concurrency); more wait without spending an attempt. Unset: the worker's HERALD_WEBHOOK_MAX_IN_FLIGHT. */
             maxInFlight?: number;
+            /** @description Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000). */
+            maxBacklog?: number;
             /** @example wh_3kTq9vJ2bXw8 */
             id: string;
             /**
@@ -1126,6 +1128,8 @@ export interface components {
             maxPayloadBytes?: number;
             /** @description Deliveries in flight to this endpoint at once, per worker process (at most the worker's concurrency); more wait without spending an attempt. Unset: the worker's HERALD_WEBHOOK_MAX_IN_FLIGHT. */
             maxInFlight?: number;
+            /** @description Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000). */
+            maxBacklog?: number;
             /** @example wh_3kTq9vJ2bXw8 */
             id: string;
             /**
@@ -1315,6 +1319,8 @@ export interface components {
             maxPayloadBytes?: number;
             /** @description Deliveries in flight to this endpoint at once, per worker process (at most the worker's concurrency); more wait without spending an attempt. Unset: the worker's HERALD_WEBHOOK_MAX_IN_FLIGHT. */
             maxInFlight?: number;
+            /** @description Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000). */
+            maxBacklog?: number;
             /** @example wh_3kTq9vJ2bXw8 */
             id: string;
             /**
@@ -1457,6 +1463,8 @@ export interface components {
             maxPayloadBytes?: number;
             /** @description Deliveries in flight to this endpoint at once, per worker process (at most the worker's concurrency); more wait without spending an attempt. Unset: the worker's HERALD_WEBHOOK_MAX_IN_FLIGHT. */
             maxInFlight?: number;
+            /** @description Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000). */
+            maxBacklog?: number;
             /**
              * @description A tenant: 1–64 letters, digits, "_" and "-". A tenant token acts for its own tenant only.
              * @default default
@@ -1622,6 +1630,8 @@ export interface components {
             maxPayloadBytes?: number | null;
             /** @description Deliveries in flight to this endpoint at once, per worker process (at most the worker's concurrency); more wait without spending an attempt. Unset: the worker's HERALD_WEBHOOK_MAX_IN_FLIGHT. */
             maxInFlight?: number | null;
+            /** @description Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000). */
+            maxBacklog?: number | null;
         };
     };
     responses: never;
@@ -3334,6 +3344,8 @@ export interface operations {
                         maxPayloadBytes?: number;
                         /** @description Deliveries in flight to this endpoint at once, per worker process (at most the worker's concurrency); more wait without spending an attempt. Unset: the worker's HERALD_WEBHOOK_MAX_IN_FLIGHT. */
                         maxInFlight?: number;
+                        /** @description Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000). */
+                        maxBacklog?: number;
                         /**
                          * @description A tenant: 1–64 letters, digits, "_" and "-". A tenant token acts for its own tenant only.
                          * @default default

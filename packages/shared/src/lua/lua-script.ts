@@ -8,10 +8,10 @@ import { basename, dirname, join } from 'node:path';
 import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../redis-client';
 
-export type LuaArg = string | number;
+export type LuaArg = string | number | Buffer;
 
 /** Folders searched for `--@include` files after the script's own. */
-const SHARED_INCLUDE_DIRS = [__dirname, join(__dirname, '..', 'circuit'), join(__dirname, '..', 'store'), join(__dirname, '..', 'stream')];
+const SHARED_INCLUDE_DIRS = [__dirname, ...['circuit', 'store', 'stream', 'payloads', 'parking'].map((folder) => join(__dirname, '..', folder))];
 
 type Command = (...args: LuaArg[]) => Promise<unknown>;
 type QueuedCommand = (...args: LuaArg[]) => ChainableCommander;

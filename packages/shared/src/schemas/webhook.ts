@@ -173,6 +173,14 @@ const webhookFields = {
     description:
       "Deliveries in flight to this endpoint at once, per worker process (at most the worker's concurrency); more wait without spending an attempt. Unset: the worker's HERALD_WEBHOOK_MAX_IN_FLIGHT.",
   }),
+  /**
+   * Deliveries that may wait parked while the circuit is open; past it, new ones are dead-lettered
+   * (reason backlog_full) and webhook.backlog_full is published. Unset: the worker's default.
+   */
+  maxBacklog: z.number().int().min(1).max(1_000_000_000).optional().meta({
+    description:
+      "Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000).",
+  }),
 };
 
 /** Body of `POST /v1/webhooks`. */
@@ -239,6 +247,7 @@ export const webhookUpdateSchema = z.strictObject({
   includePayload: webhookFields.includePayload.optional(),
   maxPayloadBytes: webhookFields.maxPayloadBytes.nullable().optional(),
   maxInFlight: webhookFields.maxInFlight.nullable().optional(),
+  maxBacklog: webhookFields.maxBacklog.nullable().optional(),
 }).meta({
   id: 'WebhookUpdate',
   description:

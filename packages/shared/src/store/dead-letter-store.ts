@@ -3,8 +3,8 @@ import type { RedisClient } from '../redis-client';
 import type { RedisKeys } from '../keys';
 import { join } from 'node:path';
 import { LuaScript } from '../lua/lua-script';
-import { execOrThrow } from '../redis';
 import { deadLetterSchema, type DeadLetter } from '../schemas/delivery';
+import { PayloadStore } from '../payloads/payload-store';
 import { safeJson } from './safe-json';
 
 export interface DeadLetterFilter {
@@ -33,6 +33,10 @@ const SCAN_PAGE = 500;
 
 const INDEX_DEAD_LETTERS = new LuaScript(join(__dirname, '..', 'lua', 'index-dead-letters-n.lua'));
 const REMOVE_REPLAYED = new LuaScript(join(__dirname, '..', 'lua', 'remove-replayed-dead-letters-n.lua'));
+const REMOVE = new LuaScript(join(__dirname, 'remove-dead-letters-n.lua'));
+
+/** A dead letter as stored: its event without `data` when `payload` says the event's payload is stored apart. */
+type StoredDeadLetter = Omit<DeadLetter, 'event'> & { event: Omit<DeadLetter['event'], 'data'> & { data?: unknown }; payload?: true };
 
 export function encodeCursor(cursor: DeadLetterCursor): string {
   return `${cursor.score}:${cursor.id}`;
@@ -48,23 +52,45 @@ export function decodeCursor(text: string): DeadLetterCursor | null {
 /**
  * Dead letters: a hash of JSON documents by delivery id, indexed by time in sorted sets: one of all
  * dead letters, one per webhook and one per tenant (so that filtering by either reads only theirs).
+ * A dead letter keeps its event's payload apart, stored once for every delivery of the event that
+ * waits (payloads/), and referred to until the dead letter is purged.
  */
 export class DeadLetterStore {
   private indexesBuilt = false;
+  private readonly payloads: PayloadStore;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-  ) {}
-
-  /** How a dead letter is stored: its JSON in the hash, its time as the sorted set's score. */
-  static encode(deadLetter: DeadLetter): { id: string; json: string; score: number } {
-    return { id: deadLetter.id, json: JSON.stringify(deadLetter), score: Date.parse(deadLetter.deadLetteredAt) };
+  ) {
+    this.payloads = new PayloadStore(redis, keys);
   }
 
-  /** Queues the commands that park a dead letter on `pipeline` (the caller sends them with its own). */
+  /**
+   * How a dead letter is stored: its JSON in the hash (its event without `data`), its time as the
+   * sorted sets' score, and its event's JSON, to be kept as the event's payload (the caller stores
+   * it: dead-letters.lua with payloads.lua).
+   */
+  static encode(deadLetter: DeadLetter): { id: string; json: string; score: number; eventJson: string } {
+    const { data: _data, ...event } = deadLetter.event;
+    const stored: StoredDeadLetter = { ...deadLetter, event, payload: true };
+    return { id: deadLetter.id, json: JSON.stringify(stored), score: Date.parse(deadLetter.deadLetteredAt), eventJson: JSON.stringify(deadLetter.event) };
+  }
+
+  /** Dead letters from their stored JSON, each with its event's payload put back. */
+  private async decode(jsons: readonly (string | null)[]): Promise<DeadLetter[]> {
+    const stored = jsons.flatMap((json) => (json ? [JSON.parse(json) as StoredDeadLetter] : []));
+    const payloads = await this.payloads.getMany(stored.filter((d) => d.payload).map((d) => d.event.id));
+    return stored.map(({ payload, ...d }) =>
+      // A payload that is gone (it should not be while the dead letter exists) leaves the event without its data.
+      deadLetterSchema.parse(payload ? { ...d, event: { ...d.event, data: payloads.get(d.event.id)?.data ?? {} } } : d),
+    );
+  }
+
+  /** Queues the commands that park a dead letter on `pipeline`, its event inline (for tests and benchmarks that make many at once). */
   addTo(pipeline: ChainableCommander, deadLetter: DeadLetter): ChainableCommander {
-    const { id, json, score } = DeadLetterStore.encode(deadLetter);
+    const { id, score } = DeadLetterStore.encode(deadLetter);
+    const json = JSON.stringify(deadLetter);
     return pipeline
       .hset(this.keys.deadLetters, id, json)
       .zadd(this.keys.deadLettersByTime, score, id)
@@ -78,15 +104,13 @@ export class DeadLetterStore {
   }
 
   async get(id: string): Promise<DeadLetter | null> {
-    const json = await this.redis.hget(this.keys.deadLetters, id);
-    return json ? deadLetterSchema.parse(JSON.parse(json)) : null;
+    return (await this.getMany([id]))[0] ?? null;
   }
 
   /** The dead letters that exist among `ids`, in the order asked. */
   async getMany(ids: readonly string[]): Promise<DeadLetter[]> {
     if (ids.length === 0) return [];
-    const jsons = await this.redis.hmget(this.keys.deadLetters, ...ids);
-    return jsons.flatMap((json) => (json ? [deadLetterSchema.parse(JSON.parse(json))] : []));
+    return this.decode(await this.redis.hmget(this.keys.deadLetters, ...ids));
   }
 
   /**
@@ -112,13 +136,15 @@ export class DeadLetterStore {
         offset += entries.length;
         continue;
       }
-      const documents = new Map((await this.getMany(fresh.map((e) => e.id))).map((d) => [d.id, d]));
-      for (const entry of fresh) {
-        const deadLetter = documents.get(entry.id);
-        if (!deadLetter || !matches(deadLetter, filter)) continue;
-        found.push(deadLetter);
-        if (found.length >= limit) return { data: found, next: entry };
-      }
+      // Filtered on what is stored; only the dead letters returned have their payloads read.
+      const jsons = await this.redis.hmget(this.keys.deadLetters, ...fresh.map((e) => e.id));
+      const picked: { entry: DeadLetterCursor; json: string }[] = [];
+      fresh.forEach((entry, i) => {
+        const json = jsons[i];
+        if (json && picked.length + found.length < limit && matches(JSON.parse(json) as StoredDeadLetter, filter)) picked.push({ entry, json });
+      });
+      found.push(...(await this.decode(picked.map((p) => p.json))));
+      if (found.length >= limit) return { data: found, next: (picked.at(-1) as { entry: DeadLetterCursor }).entry };
       if (entries.length < SCAN_PAGE) return { data: found, next: null };
       cursor = fresh.at(-1) as DeadLetterCursor;
       offset = 0;
@@ -166,14 +192,16 @@ export class DeadLetterStore {
     return this.redis.zcard(this.keys.deadLettersByTime);
   }
 
-  /** Removes dead letters, from every index; returns how many there were. */
-  async remove(deadLetters: readonly Pick<DeadLetter, 'id' | 'webhookId' | 'tenant'>[]): Promise<number> {
+  /**
+   * Removes dead letters (purged), from every index, with their references to their events'
+   * payloads; returns how many there were. A script, not MULTI: Redis at maxmemory still runs it,
+   * and it frees memory.
+   */
+  async remove(deadLetters: readonly Pick<DeadLetter, 'id' | 'webhookId' | 'tenant' | 'event'>[]): Promise<number> {
     if (deadLetters.length === 0) return 0;
-    const ids = deadLetters.map((d) => d.id);
-    const pipeline = this.redis.multi().hdel(this.keys.deadLetters, ...ids).zrem(this.keys.deadLettersByTime, ...ids);
-    for (const d of deadLetters) pipeline.zrem(this.keys.deadLettersOfWebhook(d.webhookId), d.id).zrem(this.keys.deadLettersOfTenant(d.tenant), d.id);
-    const [removed] = await execOrThrow(pipeline);
-    return Number(removed);
+    const keys = [this.keys.deadLetters, this.keys.deadLettersByTime];
+    for (const d of deadLetters) keys.push(this.keys.deadLettersOfWebhook(d.webhookId), this.keys.deadLettersOfTenant(d.tenant), this.keys.payload(d.event.id));
+    return Number(await REMOVE.run(this.redis, keys, deadLetters.flatMap((d) => [d.id, d.webhookId])));
   }
 
   /**
@@ -188,7 +216,7 @@ export class DeadLetterStore {
   }
 }
 
-function matches(deadLetter: DeadLetter, filter: DeadLetterFilter): boolean {
+function matches(deadLetter: Pick<DeadLetter, 'webhookId' | 'tenant'> & { event: { type: string } }, filter: DeadLetterFilter): boolean {
   return (
     (!filter.webhookId || deadLetter.webhookId === filter.webhookId) &&
     (!filter.type || deadLetter.event.type === filter.type) &&

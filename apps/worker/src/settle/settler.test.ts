@@ -26,6 +26,7 @@ let redis: RedisClient;
 let queueConnection: RedisClient;
 let queue: Queue;
 const changes: { webhookId: string; changes: CircuitChanges; reason: string | undefined }[] = [];
+const backlogFull: string[] = [];
 
 const LIMITS: SettleLimits = {
   logSize: 2, eventAttemptsKept: 200, eventAttemptsTtlMs: 60_000, markerTtlMs: 60_000, invalidMaxLen: 1000, disableAfterMs: 86_400_000,
@@ -35,6 +36,7 @@ function settler(limits: Partial<SettleLimits> = {}): Settler {
     redis, keys, queue, logger: createLogger({ name: 'settler-test', level: 'silent' }), limits: { ...LIMITS, ...limits },
     retry: { tries: 2, firstWaitMs: 10 },
     onCircuitChanges: (webhook, c, reason) => changes.push({ webhookId: webhook.id, changes: c, reason }),
+    onBacklogFull: (webhook) => backlogFull.push(webhook.id),
   });
 }
 
@@ -233,10 +235,11 @@ it('acknowledges an entry with its last delivery, marking the ones settled befor
   expect(await redis.hkeys(keys.settledDeliveries('evt_two'))).toEqual(['wh_one']);
   expect(await pendingIds()).toContain(entryId);
 
-  // The second delivery is deferred: its job exists before the entry is acknowledged.
+  // The second delivery is deferred: its job, and its event's payload, exist before the entry is acknowledged.
   const job = deliveryJob(event('evt_two'), { id: 'wh_two', retry: { strategy: 'exponential', maxRetries: 3, initialDelayMs: 1000, backoffMultiplier: 2, maxDelayMs: 60_000, jitter: 0 } }, { delayMs: 60_000 });
-  await writer.settle({ webhookId: 'wh_two', tenant: 'default', job, entry });
-  expect(await queue.getJob('evt_two.wh_two')).toBeDefined();
+  await writer.settle({ webhookId: 'wh_two', tenant: 'default', queued: { job, event: event('evt_two') }, entry });
+  expect((await queue.getJob('evt_two.wh_two'))?.data).toMatchObject({ eventId: 'evt_two' });
+  expect(await redis.hgetall(keys.payload('evt_two'))).toMatchObject({ e: expect.stringContaining('"id":"evt_two"'), wh_two: '1' });
   expect(await pendingIds()).not.toContain(entryId);
   expect(await redis.exists(keys.settledDeliveries('evt_two'))).toBe(0);
   expect(await counted()).toBe(countedBefore + 1);

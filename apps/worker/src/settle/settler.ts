@@ -1,9 +1,10 @@
-// Writes what deliveries did, many at once: the jobs a batch needs first (retries, deferrals), then
-// one script call (lua/settle-n.lua) for attempts, counters, circuits, dead letters and the stream
-// entries the batch finishes. Batches form by themselves: while one is being written, the next
+// Writes what deliveries did, many at once: the jobs a batch needs first (retries, deferrals), their
+// events' payloads stored before them, then one script call (settle-n.lua) for attempts, counters,
+// circuits, dead letters, parked deliveries and the stream entries the batch finishes. Batches form by themselves: while one is being written, the next
 // gathers, so at low load each delivery is written alone and at high load hundreds share a call.
 import type { Queue } from 'bullmq';
 import {
+  PayloadStore,
   isOperationalEventType,
   isRedisOutOfMemory,
   redisReplyCode,
@@ -15,9 +16,10 @@ import {
   type Logger,
   type RedisClient,
   type RedisKeys,
+  type StoredEvent,
 } from '@herald/shared';
 import type { Service } from '../service';
-import { emptyBatch, settle, type CircuitRecord, type SettleBatch, type SettleLimits, type WebhookSettlements } from './settle-script';
+import { emptyBatch, settle, type CircuitRecord, type ParkedSettlement, type SettleBatch, type SettleLimits, type WebhookSettlements } from './settle-script';
 
 /** A stream entry whose deliveries are under way; the fan-out makes one per entry it reads. */
 export interface EntryRef {
@@ -46,12 +48,20 @@ export interface Settlement {
   attempt?: DeliveryAttempt;
   /** Why the attempt failed (the circuit_breaker.opened event says it). */
   failureReason?: string;
+  /** The delivery failed for good: its dead letter (its event's payload is kept for it). */
   deadLetter?: DeadLetter;
+  /** The delivery waits parked, its circuit open (or, past the webhook's backlog, is dead-lettered). */
+  park?: ParkedSettlement;
+  /** The delivery is done (delivered, or skipped) and had referred to its event's payload. */
+  releasePayload?: { eventId: string };
   /** A replayed delivery succeeded: its own dead letter goes, if still there. */
   clearDeadLetter?: boolean;
   circuit?: { settings: CircuitSettings; record: CircuitRecord };
-  /** A job to add before anything else is written: the delivery's next attempt, or its first, deferred. */
-  job?: DeliveryJobSpec;
+  /**
+   * A job to add before anything else is written: the delivery's next attempt, or its first,
+   * deferred; with the event whose payload it refers to (stored before the job).
+   */
+  queued?: { job: DeliveryJobSpec; event: StoredEvent };
   /** The stream entry the delivery came from: settled with it. */
   entry?: EntryRef;
 }
@@ -64,6 +74,8 @@ export interface SettlerDeps {
   limits: SettleLimits;
   /** Told of every circuit change a batch made (opened, closed, or "disable it"). */
   onCircuitChanges(webhook: { id: string; tenant: string }, changes: CircuitChanges, failureReason: string | undefined): void;
+  /** Told of each webhook a batch dead-lettered a delivery of because it had `maxBacklog` parked. */
+  onBacklogFull(webhook: { id: string; tenant: string }, maxBacklog: number): void;
   /**
    * How often a write Redis refuses is tried, and the first wait between tries (doubled each time).
    * @defaultValue WRITE_TRIES, FIRST_RETRY_WAIT_MS
@@ -98,8 +110,11 @@ export class Settler implements Service {
   /** Items taken by the write in progress. */
   private inWrite = 0;
   private backlogWaiters: { below: number; resolve: () => void }[] = [];
+  private readonly payloads: PayloadStore;
 
-  constructor(private readonly deps: SettlerDeps) {}
+  constructor(private readonly deps: SettlerDeps) {
+    this.payloads = new PayloadStore(deps.redis, deps.keys);
+  }
 
   async start(): Promise<void> {}
 
@@ -191,16 +206,26 @@ export class Settler implements Service {
     for (const waiter of ready) waiter.resolve();
   }
 
-  /** Adds the jobs the items need, then writes the items; the entries count down only once that succeeded. */
+  /**
+   * Adds the jobs the items need (their events' payloads stored first), then writes the items; the
+   * entries count down only once that succeeded.
+   */
   private async write(items: readonly Pending[]): Promise<void> {
-    const jobs = items.flatMap((item) => (item.kind === 'delivery' && item.settlement.job ? [item.settlement.job] : []));
-    if (jobs.length > 0) await this.tried('add delivery jobs', () => this.deps.queue.addBulk(jobs));
+    const queued = items.flatMap((item) => (item.kind === 'delivery' && item.settlement.queued ? [item.settlement.queued] : []));
+    if (queued.length > 0) {
+      await this.tried('store payloads', () => this.payloads.retain(queued.map(({ job, event }) => ({ event, webhookId: job.data.webhookId }))));
+      await this.tried('add delivery jobs', () => this.deps.queue.addBulk(queued.map(({ job }) => job)));
+    }
     const { batch, groups, commit } = this.build(items);
-    const changes = await this.tried('settle deliveries', () => settle(this.deps.redis, this.deps.keys, batch, this.deps.limits));
+    const result = await this.tried('settle deliveries', () => settle(this.deps.redis, this.deps.keys, batch, this.deps.limits));
     commit();
-    for (const [webhookId, change] of changes) {
+    for (const [webhookId, change] of result.circuits) {
       const group = groups.get(webhookId);
       if (group) this.deps.onCircuitChanges({ id: webhookId, tenant: group.tenant }, change, group.failureReason);
+    }
+    for (const webhookId of result.backlogFull) {
+      const parked = batch.parks.find((p) => p.webhookId === webhookId);
+      if (parked) this.deps.onBacklogFull({ id: webhookId, tenant: parked.event.tenant }, parked.maxBacklog);
     }
   }
 
@@ -285,7 +310,9 @@ export class Settler implements Service {
         }
         if (s.failureReason) group.failureReason = s.failureReason;
       }
-      if (s.deadLetter) batch.park.push(s.deadLetter);
+      if (s.deadLetter) batch.deadLetters.push(s.deadLetter);
+      if (s.park) batch.parks.push(s.park);
+      if (s.releasePayload) batch.releases.push({ eventId: s.releasePayload.eventId, webhookId: s.webhookId });
       if (s.entry) settleEntry(s.entry, s.webhookId);
     }
     batch.webhooks = [...groups.values()];
@@ -312,5 +339,5 @@ function addAttempt(batch: SettleBatch, group: Group, attempt: DeliveryAttempt, 
   const list = batch.eventAttempts.get(attempt.eventId);
   if (list) list.push(at);
   else batch.eventAttempts.set(attempt.eventId, [at]);
-  if (s.clearDeadLetter) batch.clear.push({ id: attempt.deliveryId, webhookId: s.webhookId, tenant: s.tenant });
+  if (s.clearDeadLetter) batch.cleared.push({ id: attempt.deliveryId, webhookId: s.webhookId, tenant: s.tenant });
 }

@@ -1,0 +1,106 @@
+// Takes parked deliveries out of their webhooks' parking as their circuits allow — the probe alone
+// once a cool-down is over, then everything, oldest first, once the circuit is closed again — and
+// queues them as jobs (the processor runs them like any queued delivery: a slot, admission, the
+// attempt). The queue is kept short: a backlog of a day goes out in rounds, not into the queue at once.
+import type { Queue } from 'bullmq';
+import { DEFAULT_RETRY_POLICY, deliveryJob, type Logger, type ParkingLot, type Webhook } from '@herald/shared';
+import type { Service } from '../service';
+import type { DeliveryPolicies } from '../policies/delivery-policies';
+import type { WebhookRegistry } from '../webhooks/webhook-registry';
+import type { WebhookDocuments } from '../webhooks/webhook-documents';
+
+/**
+ * After a probe is released, how long before another may be: its job reaches admission (and makes
+ * the circuit half-open) well within it, and a failed probe's circuit waits out a whole cool-down.
+ */
+const PROBE_GATE_MS = 1000;
+
+export interface ParkingReleaserOptions {
+  /** How often the parking is looked at, in ms. */
+  intervalMs: number;
+  /** Deliveries taken out of one webhook's parking at a time. */
+  batch: number;
+  /** Jobs waiting in the queue past which nothing more is released until they are taken. */
+  maxWaiting: number;
+}
+
+export interface ParkingReleaserDeps {
+  parking: ParkingLot;
+  queue: Queue;
+  webhooks: WebhookRegistry;
+  documents: WebhookDocuments;
+  policies: DeliveryPolicies;
+  logger: Logger;
+}
+
+export class ParkingReleaser implements Service {
+  readonly name = 'parking-releaser';
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: ParkingReleaserDeps,
+    private readonly options: ParkingReleaserOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.schedule(this.options.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.releaseAll()
+        .catch((error: Error) => {
+          this.deps.logger.warn({ err: error.message }, 'could not release parked deliveries');
+          return false;
+        })
+        .then((more) => this.schedule(more ? 0 : this.options.intervalMs));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** One round over the webhooks with parked deliveries; true when it released a full batch somewhere (there is more). */
+  async releaseAll(): Promise<boolean> {
+    let more = false;
+    for (const webhookId of await this.deps.parking.webhooks()) {
+      if (this.stopped) break;
+      const counts = await this.deps.queue.getJobCounts('waiting', 'prioritized');
+      if ((counts.waiting ?? 0) + (counts.prioritized ?? 0) >= this.options.maxWaiting) return false;
+      more = (await this.release(webhookId)) >= this.options.batch || more;
+    }
+    return more;
+  }
+
+  /**
+   * Releases what one webhook's circuit allows now; returns how many went. A webhook deleted
+   * meanwhile has its parked deliveries queued all the same: the processor skips them and lets
+   * their payloads go.
+   */
+  private async release(webhookId: string): Promise<number> {
+    const route = this.deps.webhooks.get(webhookId);
+    const webhook: Pick<Webhook, 'id' | 'retry' | 'circuitBreaker'> | undefined = route
+      ? (await this.deps.documents.get([route])).get(webhookId)
+      : undefined;
+    const taken = await this.deps.parking.take(webhookId, {
+      max: this.options.batch,
+      breakerEnabled: webhook ? this.deps.policies.circuit(webhook).enabled : false,
+      probeGateMs: PROBE_GATE_MS,
+    });
+    if (taken.length === 0) return 0;
+    const target = webhook ?? { id: webhookId, retry: DEFAULT_RETRY_POLICY };
+    // Job ids from the parked entries: a release repeated after a crash makes no second job.
+    await this.deps.queue.addBulk(
+      taken.map((parked) => deliveryJob({ id: parked.eventId }, target, { attemptsBefore: parked.attemptsBefore, replay: parked.replay, parkedEntry: parked.entryId })),
+    );
+    await this.deps.parking.release(webhookId, taken.map((parked) => parked.entryId));
+    return taken.length;
+  }
+}
