@@ -1,6 +1,7 @@
 // Benchmark receiver (a child process, so it does not share a core's event loop with the harness):
-// answers 200 (or, for a URL with ?fail=<share>, 503 that share of the time at random), counts
-// distinct webhook-ids, and measures publish→delivery from data.sentAt.
+// answers 200 (or, for a URL with ?fail=<share>, 503 that share of the time at random; for a URL
+// with ?down, 503 while the harness says the endpoint is down), counts distinct webhook-ids, and
+// measures publish→delivery from data.sentAt.
 import { createServer } from 'node:http';
 
 let seen = new Set();
@@ -10,13 +11,15 @@ let lastAt = 0;
 let requests = 0;
 /** The webhook-id of every request answered 200, repeats included. */
 let received = [];
+/** Endpoints whose URL holds "down" answer 503 while this is set. */
+let down = false;
 
 const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const failShare = Number(/[?&]fail=([0-9.]+)/.exec(req.url ?? '')?.[1] ?? 0);
-    if (failShare > 0 && Math.random() < failShare) {
+    if ((failShare > 0 && Math.random() < failShare) || (down && /[?&]down/.test(req.url ?? ''))) {
       res.statusCode = 503;
       return res.end('down');
     }
@@ -53,6 +56,9 @@ process.on('message', (message) => {
     process.send?.({ type: 'reset' });
   } else if (message === 'report') {
     process.send?.({ type: 'report', delivered: seen.size, requests, firstAt, lastAt });
+  } else if (message === 'down' || message === 'up') {
+    down = message === 'down';
+    process.send?.({ type: message });
   } else if (message === 'ids') {
     process.send?.({ type: 'ids', ids: received });
   } else if (message === 'latencies') {

@@ -2,6 +2,7 @@
 // the same run on the same machine. Starts its own redis-server, a receiver, the API and the
 // workers as separate processes; prints a table and writes JSON to bench-results/. USAGE below.
 import { fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
@@ -64,6 +65,8 @@ const SCENARIO_NOTES = {
   'memory-per-queued-delivery': 'Redis memory a queued (waiting) delivery takes',
   'workers-down-cap-1000': 'workers down, HERALD_STREAM_MAXLEN=1000, 3,000 events published: every 202 delivered once a worker starts',
   'redis-full': 'Redis past the high-water mark, then at maxmemory, under load: only 202 or 503, processes up, every 202 delivered',
+  'one-endpoint-down-20k': 'one endpoint down (circuit open), 20,000 events of 1 KB: Redis per waiting delivery, then the drain once it answers again',
+  'ten-endpoints-down-2k': 'ten endpoints down sharing each of 2,000 events of 1 KB: Redis per waiting delivery',
   'ingest-everysec': 'the API accepting events into a Redis with appendonly yes, appendfsync everysec (batches, and single events)',
   'ingest-always': 'the same with appendfsync always: every accepted event is on disk before the 202',
   'memory-soak': 'Redis memory over 3 min at 200 events/s to a healthy and a 20 %-failing webhook, retention scaled down: it levels off',
@@ -649,6 +652,78 @@ async function redisFull({ batches = 600, size = 20 } = {}) {
   return { batches, statuses, accepted: accepted.length, delivered: delivered.size, lost: accepted.filter((id) => !delivered.has(id)).length, processesUp: up };
 }
 
+/** `count` events of about `bytes` of data each that do not compress (random base64). */
+function incompressibleEvents(count, bytes, from = 0) {
+  return Array.from({ length: count }, (_, i) => ({ type: 'bench.event', data: { sentAt: Date.now(), n: from + i, blob: randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64').slice(0, bytes) } }));
+}
+
+/**
+ * Endpoints down, their circuits open: `events` events of 1 KB (that do not compress) to `webhooks`
+ * webhooks each, with HERALD_STREAM_MAXLEN=1000 so that the stream's share is gone once it has
+ * moved on. Redis memory per waiting delivery, from INFO memory, beside the event's own size; then,
+ * with `drain`, the endpoints answer again and the time until every delivery arrived.
+ */
+async function endpointsDown({ events, webhooks, drain = false }) {
+  const cooldownMs = 3000;
+  const { prefix, env, api, post } = await startApi({
+    webhooks, targets: [`${TARGET}?down`], extraEnv: { HERALD_STREAM_MAXLEN: '1000' },
+    webhookSettings: { circuitBreaker: { failureThreshold: 2, cooldownMs }, retry: { maxRetries: 10, initialDelayMs: 100, backoffMultiplier: 1, jitter: 0 } },
+  });
+  receiver.send('down');
+  await message(receiver, 'down');
+  const workers = await startWorkers(1, { ...env, HERALD_STREAM_MAXLEN: '1000' });
+  const keys = redisKeys(prefix);
+  const openCircuits = async () => redis.scard(keys.openCircuits);
+  const parkedCount = async () => {
+    const ids = await redis.smembers(keys.parkedWebhooks);
+    return (await Promise.all(ids.map((id) => redis.xlen(keys.parked(id))))).reduce((sum, n) => sum + n, 0);
+  };
+  // As a producer would: a batch refused while the workers are behind (503 Backlog full) is sent again.
+  const publish = async (batch) => {
+    while (!Array.isArray(await post(batch))) await new Promise((resolve) => setTimeout(resolve, 100));
+  };
+  // Open the circuits with a few events, and let what they left behind settle.
+  await publish(incompressibleEvents(3, 1000));
+  await until(async () => (await openCircuits()) === webhooks, 60_000, 'every circuit open');
+  await until(async () => (await parkedCount()) >= 3 * webhooks, 60_000, 'the opening events parked');
+  const used = async () => Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1]);
+  const streamBytes = async () => Number(await redis.call('MEMORY', 'USAGE', keys.eventsStream, 'SAMPLES', '0'));
+  const before = (await used()) - (await streamBytes());
+  const sample = incompressibleEvents(1, 1000)[0];
+  for (let i = 0; i < events; i += 200) await publish(incompressibleEvents(Math.min(200, events - i), 1000, i));
+  await until(async () => (await parkedCount()) >= (events + 3) * webhooks, 300_000, `${(events + 3) * webhooks} parked`);
+  // The stream's share goes as the workers trim it (HERALD_STREAM_MAXLEN=1000); its remainder is left out.
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const after = (await used()) - (await streamBytes());
+  const jobs = await (async () => {
+    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const counts = await createDeliveryQueue(connection, prefix).getJobCounts('waiting', 'delayed', 'prioritized');
+    connection.disconnect();
+    return counts;
+  })();
+  const deliveries = events * webhooks;
+  const storedEventBytes = JSON.stringify({ ...sample, id: newEventId(Date.now()), tenant: 'default', occurredAt: new Date().toISOString(), receivedAt: Date.now() }).length;
+  const result = {
+    events, webhooks, parked: await parkedCount(), jobsWaiting: jobs, storedEventBytes,
+    bytesPerEvent: Math.round((after - before) / events),
+    bytesPerWaitingDelivery: Math.round((after - before) / deliveries),
+  };
+  if (drain) {
+    await resetReceiver(receiver);
+    const recoveredAt = Date.now();
+    receiver.send('up');
+    await message(receiver, 'up');
+    await waitForDeliveries(receiver, deliveries, 600_000);
+    result.drainMs = Date.now() - recoveredAt;
+    result.cooldownMs = cooldownMs;
+  }
+  receiver.send('up');
+  await message(receiver, 'up');
+  await stop([...workers, api]);
+  await deleteKeys(`${prefix}:*`);
+  return result;
+}
+
 /** Redis memory one queued delivery takes (an event of ~200 bytes of data), for sizing. */
 async function memoryPerQueuedJob(jobs) {
   const prefix = `bench${++prefixCounter}`;
@@ -849,6 +924,8 @@ const SCENARIOS = {
   'memory-per-queued-delivery': () => memoryPerQueuedJob(SIZE(20_000)),
   'workers-down-cap-1000': () => workersDown({ events: 3000, limit: 1000 }),
   'redis-full': () => redisFull(),
+  'one-endpoint-down-20k': () => endpointsDown({ events: SIZE(20_000), webhooks: 1, drain: true }),
+  'ten-endpoints-down-2k': () => endpointsDown({ events: SIZE(2_000), webhooks: 10 }),
   'ingest-everysec': () => ingestDurability({ appendfsync: 'everysec', events: SIZE(20_000) }),
   'ingest-always': () => ingestDurability({ appendfsync: 'always', events: SIZE(20_000) }),
   'memory-soak': () => memorySoak({ seconds: options.quick ? 60 : 180 }),
@@ -875,6 +952,10 @@ function ratios(results) {
     const rate = find(name)?.deliveriesPerSecond;
     if (oneWebhook && rate) lines.push(`${name}: ${rate}/s = ${Math.round((rate / oneWebhook) * 100) / 100} × herald-drain-2w's ${oneWebhook}/s (one webhook alone)`);
   }
+  const oneDown = find('one-endpoint-down-20k');
+  if (oneDown) lines.push(`one endpoint down: ${oneDown.bytesPerWaitingDelivery} B of Redis per waiting delivery = the ${oneDown.storedEventBytes} B event + ${oneDown.bytesPerWaitingDelivery - oneDown.storedEventBytes} B; drained ${oneDown.drainMs} ms after it answered again (cool-down ${oneDown.cooldownMs} ms)`);
+  const tenDown = find('ten-endpoints-down-2k');
+  if (oneDown && tenDown) lines.push(`ten endpoints down sharing each event: ${Math.round((tenDown.bytesPerEvent - oneDown.bytesPerEvent) / 9)} B of Redis per extra delivery`);
   const bareP99 = find('bare-queue-500eps-latency')?.latencyMs?.p99;
   for (const name of ['herald-500eps-latency', 'herald-500eps-latency-stream']) {
     const p99 = find(name)?.latencyMs?.p99;
@@ -910,7 +991,7 @@ try {
   console.log(line(columns));
   for (const row of rows) console.log(line(columns.map((c) => row[c])));
   for (const text of summary) console.log(text);
-  for (const r of results.filter((r) => r.webhooks || r.webhooksInTenant || r.deadLetters || r.memoryMiB || r.singleEventsPerSecond || r.lost !== undefined)) {
+  for (const r of results.filter((r) => r.webhooks || r.webhooksInTenant || r.deadLetters || r.memoryMiB || r.singleEventsPerSecond || r.lost !== undefined || r.bytesPerWaitingDelivery)) {
     const { scenario, ...figures } = r;
     console.log(`${scenario}: ${JSON.stringify(figures)}`);
   }

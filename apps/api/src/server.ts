@@ -2,7 +2,7 @@
 import { isUtf8 } from 'node:buffer';
 import express, { type Express } from 'express';
 import type { Queue } from 'bullmq';
-import { CircuitBreaker, DeadLetterStore, MAX_EVENT_BYTES, PayloadStore, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy, type RedisClient } from '@herald/shared';
+import { CircuitBreaker, DeadLetterStore, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy, type RedisClient } from '@herald/shared';
 import { requireAdmin, requireBearer } from './middleware/auth';
 import { tokensRouter } from './routes/tokens';
 import { statsRouter } from './routes/stats';
@@ -64,7 +64,7 @@ export function createServer(deps: ServerDeps): Express {
     streamMaxLen: deps.streamMaxLen,
     idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
   }, deps.storage);
-  const replay = new DeadLetterReplay(deadLetters, webhooks, deps.deliveryQueue, new PayloadStore(deps.redis, deps.keys));
+  const replay = new DeadLetterReplay(deadLetters, webhooks, deps.deliveryQueue);
   const tokens = new TokenStore(deps.redis, deps.keys);
   const attempts = new AttemptLog(deps.redis, deps.keys);
   const history = new EventHistory(deps.redis, deps.keys);

@@ -33,7 +33,7 @@ export { maxAttempts, retryDelayMs, type RandomSource } from './retry';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger';
 export { createRedis, createBullMQConnection, createDeliveryQueue, execOrThrow, waitUntilConnected } from './redis';
 export { EventsStream, TRIM_SCAN_LIMIT } from './stream/events-stream';
-export { PayloadStore, type PayloadRef } from './payloads/payload-store';
+export { PayloadStore } from './payloads/payload-store';
 export { ParkingLot, type ParkedDelivery } from './parking/parking-lot';
 export { RedisProbe, describeRedisFailure, type RedisFailure } from './redis-probe';
 export type { RedisClient, RedisTarget } from './redis-client';

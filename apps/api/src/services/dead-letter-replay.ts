@@ -6,7 +6,6 @@ import {
   type DeadLetterCursor,
   type DeadLetterFilter,
   type DeadLetterStore,
-  type PayloadStore,
   type WebhookStore,
 } from '@herald/shared';
 import type { ReplayResult } from '../schemas/responses';
@@ -18,7 +17,6 @@ export class DeadLetterReplay {
     private readonly deadLetters: DeadLetterStore,
     private readonly webhooks: WebhookStore,
     private readonly queue: Queue,
-    private readonly payloads: PayloadStore,
   ) {}
 
   /** Replays the given dead letters; ids that do not exist or `canSee` refuses are skipped as not found. */
@@ -66,13 +64,13 @@ export class DeadLetterReplay {
         result.skipped.push({ id: deadLetter.id, reason: reason ?? 'webhook deleted' });
         continue;
       }
-      jobs.push(deliveryJob(deadLetter.event, webhook, { replay: deadLetter.replays + 1 }));
+      // The job takes over the dead letter's reference to the payload; one from an older Herald, with no
+      // payload stored apart, carries its event.
+      jobs.push(deliveryJob(deadLetter.event, webhook, { replay: deadLetter.replays + 1, inline: !this.deadLetters.refersToPayload(deadLetter) }));
       replayed.push(deadLetter);
     }
-    // The jobs name their events, whose payloads the dead letters keep (stored now for a dead letter
-    // from before payloads were kept apart). Enqueue, then remove only the dead letters not re-parked
-    // meanwhile by a replay that already failed: their references to the payloads pass to the jobs.
-    await this.payloads.retain(replayed.map((d) => ({ event: d.event, webhookId: d.webhookId })));
+    // Enqueue, then remove only the dead letters not re-parked meanwhile by a replay that already
+    // failed: their references to the payloads pass to the jobs.
     await this.queue.addBulk(jobs);
     await this.deadLetters.removeReplayed(replayed);
     result.replayed.push(...replayed.map((d) => d.id));

@@ -6,7 +6,7 @@ import type { Service } from '../service';
 import type { WorkerMetrics } from '../metrics';
 import { deadLetterFor } from './attempt';
 import { DeadLetteredError } from './errors';
-import { deliveryBackoff, type DeliveryProcessor } from './processor';
+import { deliveryBackoff, type DeliveryOutcome, type DeliveryProcessor } from './processor';
 import type { Settler } from '../settle/settler';
 
 export interface DeliveryWorkerOptions {
@@ -58,6 +58,7 @@ export class DeliveryWorker implements Service {
     });
     this.worker.on('error', (error) => this.deps.logger.error({ err: error }, 'delivery worker error'));
     this.worker.on('failed', (job, error) => void this.onFailed(job, error));
+    this.worker.on('completed', (job, outcome: DeliveryOutcome) => void this.onCompleted(job, outcome));
     this.worker.on('stalled', (jobId) => void this.onStalled(jobId));
     await this.worker.waitUntilReady();
   }
@@ -70,6 +71,21 @@ export class DeliveryWorker implements Service {
   /** Stops fetching jobs and waits for the deliveries in flight. */
   async stop(): Promise<void> {
     await this.worker?.close();
+  }
+
+  /**
+   * A job done with its delivery (delivered, or skipped) gives back its reference to its event's
+   * payload. Once only: BullMQ completes a job once, and tells this worker alone. A job parked or
+   * dead-lettered has passed its reference on; one that carried its event itself had none.
+   */
+  private async onCompleted(job: Job, outcome: DeliveryOutcome): Promise<void> {
+    if (outcome.outcome !== 'success' && outcome.outcome !== 'skipped') return;
+    const parsed = deliveryJobDataSchema.safeParse(job.data);
+    if (!parsed.success || parsed.data.event !== undefined) return;
+    await this.deps.payloads.release([jobEventId(parsed.data)]).catch((error: Error) => {
+      // Kept a while longer than needed, never lost: a payload missed here stays (a few hundred bytes).
+      this.deps.logger.warn({ err: error.message, jobId: job.id }, "could not let go of a delivered event's payload");
+    });
   }
 
   /** A job that failed for good without the processor dead-lettering it (unreadable, or an unexpected error on its last attempt). */
@@ -123,6 +139,8 @@ export class DeliveryWorker implements Service {
           timestamp: new Date(now).toISOString(),
         },
         deadLetter: deadLetterFor({ ...data, event, webhookId: data.webhookId }, { attempts, lastError: reason, atMs: now }),
+        // The dead letter takes over the job's reference to the payload.
+        payloadHeld: data.event === undefined,
       });
       this.deps.metrics.deliveries.inc({ outcome: 'dead_letter' });
       this.deps.logger.warn({ deliveryId: data.deliveryId, reason }, 'delivery failed outside the processor; dead-lettered');

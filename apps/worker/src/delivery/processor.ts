@@ -73,7 +73,7 @@ export class DeliveryProcessor {
   readonly process = async (job: Job, token?: string): Promise<DeliveryOutcome> => {
     const data = readJob(job);
     const webhook = await this.currentWebhook(data.webhookId);
-    if (!webhook?.enabled) return this.skip(data, webhook ? 'webhook disabled' : 'webhook deleted');
+    if (!webhook?.enabled) return { outcome: 'skipped', reason: webhook ? 'webhook disabled' : 'webhook deleted' };
     const event = data.event ?? (await this.deps.payloads.get(jobEventId(data)));
     // Only a purge of its dead letter, while its replay waited, takes a waiting delivery's payload.
     if (!event) return { outcome: 'skipped', reason: 'its dead letter was purged' };
@@ -103,8 +103,9 @@ export class DeliveryProcessor {
     }
     const { run, decision } = attempted;
     const settlement = settlementFor(target, run, decision, { settings: this.deps.policies.circuit(webhook), token: String(job.id) });
-    // Delivered: its payload is not needed for it any more (a dead letter keeps it; a retry is this job again).
-    if (decision.outcome === 'success' && data.event === undefined) settlement.releasePayload = { eventId: event.id };
+    // Its dead letter takes over the job's reference to the payload (DeliveryWorker gives it back
+    // when the job ends otherwise).
+    settlement.payloadHeld = data.event === undefined;
     await this.deps.settler.settle(settlement);
     await afterSettled(this.deps, target, run, decision);
 
@@ -147,7 +148,7 @@ export class DeliveryProcessor {
       return;
     }
     this.deps.metrics.deferred.inc({ reason: admission.verdict });
-    if (admission.verdict === 'circuit') return this.park(target, target.attempt - 1);
+    if (admission.verdict === 'circuit') return this.park(target, target.attempt - 1, job);
     if (admission.verdict === 'rate') {
       await this.deps.events.emit('rate_limit.exceeded', webhook, { ...webhook.rateLimit }, this.deps.rateLimitEventWindowMs);
     }
@@ -160,21 +161,18 @@ export class DeliveryProcessor {
    * Parks the delivery, `attemptsBefore` attempts of its run made; past the webhook's backlog it is
    * dead-lettered instead. Either way its job ends (DeliveryParkedError).
    */
-  private async park(target: DeliveryTarget, attemptsBefore: number): Promise<never> {
+  private async park(target: DeliveryTarget, attemptsBefore: number, job: Job): Promise<never> {
     const { webhook, event } = target;
+    // The job's reference to the payload passes to the parking (or the dead letter); a job that
+    // carried its event itself had none.
+    const inline = (job.data as DeliveryJobData).event !== undefined;
     const parked = parkedSettlement(this.deps.policies, webhook, target, attemptsBefore);
-    const done = await this.deps.parking.park({ webhookId: webhook.id, event, attemptsBefore, replay: target.replay, maxBacklog: parked.maxBacklog });
+    const done = await this.deps.parking.park({ webhookId: webhook.id, event, attemptsBefore, replay: target.replay, maxBacklog: parked.maxBacklog, inline });
     if (!done) {
-      await this.deps.settler.settle({ webhookId: webhook.id, tenant: event.tenant, deadLetter: parked.backlogFull });
+      await this.deps.settler.settle({ webhookId: webhook.id, tenant: event.tenant, deadLetter: parked.backlogFull, payloadHeld: !inline });
       await this.deps.effects.backlogFull(webhook, parked.maxBacklog);
     }
     throw new DeliveryParkedError(done);
-  }
-
-  /** A delivery whose webhook is gone or disabled: skipped; its payload let go, unless a dead letter (being replayed) keeps it. */
-  private async skip(data: DeliveryJobData, reason: string): Promise<DeliveryOutcome> {
-    if (data.replay === 0 && data.event === undefined) await this.deps.payloads.release([{ eventId: jobEventId(data), webhookId: data.webhookId }]);
-    return { outcome: 'skipped', reason };
   }
 
   /** Puts the job back in the queue for `delayMs`, its attempt not spent. */

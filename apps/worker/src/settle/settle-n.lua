@@ -1,8 +1,8 @@
 --[[
   Settles a batch of deliveries in one command: what each attempt did (the webhook's attempt log
   and counters, the event's attempt list, global and per-minute counters, the circuit breaker),
-  dead letters parked or cleared, deliveries parked while their circuit is open, references to
-  events' payloads taken and dropped, and the stream entries the batch finishes: acknowledged
+  dead letters parked or cleared, deliveries parked while their circuit is open (with their
+  references to their events' payloads), and the stream entries the batch finishes: acknowledged
   (with the events counted), or, for entries with deliveries still in flight, marked with the
   webhooks settled so far so that a worker claiming the entry after a crash skips them. Entries
   that are not events go to the invalid stream here too.
@@ -10,7 +10,7 @@
   KEYS    every key the batch touches (settle-script.ts, KeyList); the batch names each by its
           place here, from 1. KEYS[1] is the events stream.
   ARGV[1] the batch, msgpack (settle-script.ts, pack()): limits, keys (the fixed ones), webhooks,
-          totals, eventAttempts, deadLetters, cleared, parks, releases, markers, acks,
+          totals, eventAttempts, deadLetters, cleared, parks, markers, acks,
           dropMarkers, counts, finished, invalid.
 
   A webhook deleted while its deliveries were in flight keeps no attempt log, counters or circuit:
@@ -126,10 +126,13 @@ for _, list in ipairs(b.eventAttempts) do
   end
 end
 
--- dead letters parked, each referring to its event's payload
+-- dead letters parked, each referring to its event's payload (a reference taken now unless the
+-- delivery held one already, as a job)
 local function park_dead_letter(d)
   dead_letter_park(KEYS[K.deadLetters], KEYS[K.deadLettersByTime], KEYS[d.byWebhook], KEYS[d.byTenant], d.id, d.json, d.score)
-  payload_retain(KEYS[d.payload], d.event, d.webhook)
+  if d.retain then
+    payload_retain(KEYS[d.payload], d.event)
+  end
 end
 for _, d in ipairs(b.deadLetters) do
   park_dead_letter(d)
@@ -140,19 +143,15 @@ for _, c in ipairs(b.cleared) do
   dead_letter_remove(KEYS[K.deadLetters], KEYS[K.deadLettersByTime], KEYS[c.byWebhook], KEYS[c.byTenant], c.id)
 end
 
--- deliveries parked while their circuit is open; past the webhook's backlog, dead-lettered instead
+-- deliveries parked while their circuit is open (each taking a reference to its event's payload);
+-- past the webhook's backlog, dead-lettered instead
 for _, p in ipairs(b.parks) do
   if park(KEYS[p.parked], KEYS[K.parked], p.webhook, p.eventId, p.attemptsBefore, p.replay, p.maxBacklog) == 1 then
-    payload_retain(KEYS[p.payload], p.event, p.webhook)
+    payload_retain(KEYS[p.payload], p.event)
   else
     park_dead_letter(p.backlogFull)
     backlog_full[#backlog_full + 1] = p.webhook
   end
-end
-
--- deliveries done that referred to their events' payloads
-for _, r in ipairs(b.releases) do
-  payload_release(KEYS[r.payload], r.webhook)
 end
 
 -- deliveries settled while their entry still has others in flight

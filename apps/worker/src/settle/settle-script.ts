@@ -73,13 +73,11 @@ export interface SettleBatch {
    * `webhooks`, attempt index in its `attempts`] (the JSON is sent once, for both lists).
    */
   eventAttempts: Map<string, [webhook: number, attempt: number][]>;
-  /** Deliveries that failed for good (their events' payloads kept for them). */
-  deadLetters: DeadLetter[];
+  /** Deliveries that failed for good, their events' payloads kept for them; `payloadHeld`: the delivery had a reference already (it waited as a job). */
+  deadLetters: { deadLetter: DeadLetter; payloadHeld: boolean }[];
   /** Replayed deliveries that succeeded: their dead letters go. */
   cleared: { id: string; webhookId: string; tenant: string }[];
   parks: ParkedSettlement[];
-  /** Deliveries done (delivered, or skipped) that referred to their events' payloads. */
-  releases: { eventId: string; webhookId: string }[];
   /** Per event, the webhooks settled while its entry still has deliveries in flight. */
   markers: Map<string, string[]>;
   /** Entries finished, to acknowledge. */
@@ -96,7 +94,7 @@ export interface SettleBatch {
 export function emptyBatch(): SettleBatch {
   return {
     webhooks: [], totals: { events: new Map(), operational: new Map() }, eventAttempts: new Map(), deadLetters: [], cleared: [], parks: [],
-    releases: [], markers: new Map(), acks: [], dropMarkers: [], counts: new Map(), finished: { events: 0, operational: 0 }, invalid: [],
+    markers: new Map(), acks: [], dropMarkers: [], counts: new Map(), finished: { events: 0, operational: 0 }, invalid: [],
   };
 }
 
@@ -131,11 +129,14 @@ class KeyList {
   }
 }
 
-/** A dead letter as the script parks it: its keys' places, its stored JSON and its event's (the payload). */
-function deadLetterDoc(k: KeyList, keys: RedisKeys, deadLetter: DeadLetter) {
+/**
+ * A dead letter as the script parks it: its keys' places, its stored JSON and its event's (the
+ * payload), and whether it takes a reference to the payload (it does unless it held one already).
+ */
+function deadLetterDoc(k: KeyList, keys: RedisKeys, deadLetter: DeadLetter, retain: boolean) {
   const { id, json, score, eventJson } = DeadLetterStore.encode(deadLetter);
   return {
-    id, json, score, webhook: deadLetter.webhookId, event: eventJson,
+    id, json, score, event: eventJson, retain,
     byWebhook: k.add(keys.deadLettersOfWebhook(deadLetter.webhookId)), byTenant: k.add(keys.deadLettersOfTenant(deadLetter.tenant)),
     payload: k.add(keys.payload(deadLetter.event.id)),
   };
@@ -175,13 +176,12 @@ function pack(keys: RedisKeys, batch: SettleBatch, limits: SettleLimits, nowMs: 
     }),
     totals: { events: [...batch.totals.events], operational: [...batch.totals.operational] },
     eventAttempts: eventLists.map(([eventId, attempts]) => ({ key: k.add(keys.eventAttempts(eventId)), attempts: attempts.map(([w, i]) => (firstOf[w] as number) + i) })),
-    deadLetters: batch.deadLetters.map((d) => deadLetterDoc(k, keys, d)),
+    deadLetters: batch.deadLetters.map((d) => deadLetterDoc(k, keys, d.deadLetter, !d.payloadHeld)),
     cleared: batch.cleared.map((c) => ({ id: c.id, byWebhook: k.add(keys.deadLettersOfWebhook(c.webhookId)), byTenant: k.add(keys.deadLettersOfTenant(c.tenant)) })),
     parks: batch.parks.map((p) => ({
       webhook: p.webhookId, eventId: p.event.id, event: JSON.stringify(p.event), attemptsBefore: p.attemptsBefore, replay: p.replay, maxBacklog: p.maxBacklog,
-      parked: k.add(keys.parked(p.webhookId)), payload: k.add(keys.payload(p.event.id)), backlogFull: deadLetterDoc(k, keys, p.backlogFull),
+      parked: k.add(keys.parked(p.webhookId)), payload: k.add(keys.payload(p.event.id)), backlogFull: deadLetterDoc(k, keys, p.backlogFull, true),
     })),
-    releases: batch.releases.map((r) => ({ payload: k.add(keys.payload(r.eventId)), webhook: r.webhookId })),
     markers: [...batch.markers].map(([eventId, webhookIds]) => ({ key: k.add(keys.settledDeliveries(eventId)), webhooks: webhookIds })),
     acks: batch.acks,
     dropMarkers: batch.dropMarkers.map((eventId) => k.add(keys.settledDeliveries(eventId))),

@@ -50,10 +50,13 @@ export interface Settlement {
   failureReason?: string;
   /** The delivery failed for good: its dead letter (its event's payload is kept for it). */
   deadLetter?: DeadLetter;
+  /**
+   * The delivery holds a reference to its event's payload already (it waited as a job naming its
+   * event): its dead letter takes it over rather than taking another.
+   */
+  payloadHeld?: boolean;
   /** The delivery waits parked, its circuit open (or, past the webhook's backlog, is dead-lettered). */
   park?: ParkedSettlement;
-  /** The delivery is done (delivered, or skipped) and had referred to its event's payload. */
-  releasePayload?: { eventId: string };
   /** A replayed delivery succeeded: its own dead letter goes, if still there. */
   clearDeadLetter?: boolean;
   circuit?: { settings: CircuitSettings; record: CircuitRecord };
@@ -213,7 +216,7 @@ export class Settler implements Service {
   private async write(items: readonly Pending[]): Promise<void> {
     const queued = items.flatMap((item) => (item.kind === 'delivery' && item.settlement.queued ? [item.settlement.queued] : []));
     if (queued.length > 0) {
-      await this.tried('store payloads', () => this.payloads.retain(queued.map(({ job, event }) => ({ event, webhookId: job.data.webhookId }))));
+      await this.tried('store payloads', () => this.payloads.retain(queued.map(({ event }) => event)));
       await this.tried('add delivery jobs', () => this.deps.queue.addBulk(queued.map(({ job }) => job)));
     }
     const { batch, groups, commit } = this.build(items);
@@ -310,9 +313,8 @@ export class Settler implements Service {
         }
         if (s.failureReason) group.failureReason = s.failureReason;
       }
-      if (s.deadLetter) batch.deadLetters.push(s.deadLetter);
+      if (s.deadLetter) batch.deadLetters.push({ deadLetter: s.deadLetter, payloadHeld: s.payloadHeld === true });
       if (s.park) batch.parks.push(s.park);
-      if (s.releasePayload) batch.releases.push({ eventId: s.releasePayload.eventId, webhookId: s.webhookId });
       if (s.entry) settleEntry(s.entry, s.webhookId);
     }
     batch.webhooks = [...groups.values()];

@@ -27,7 +27,7 @@ const event = (n: number): StoredEvent => ({ id: `evt_${n}`, type: 'order.create
 
 it('lets out everything oldest first while the circuit is closed, one probe after the cool-down, none while it cools', async () => {
   const { keys, parking } = setup();
-  for (let n = 0; n < 5; n++) expect(await parking.park({ webhookId: 'wh_a', event: event(n), attemptsBefore: n % 2, replay: 0, maxBacklog: 100 })).toBe(true);
+  for (let n = 0; n < 5; n++) expect(await parking.park({ webhookId: 'wh_a', event: event(n), attemptsBefore: n % 2, replay: 0, maxBacklog: 100, inline: true })).toBe(true);
   expect(await parking.webhooks()).toEqual(['wh_a']);
 
   // Open, cooling down: nothing.
@@ -56,30 +56,45 @@ it('lets out everything oldest first while the circuit is closed, one probe afte
 
 it('lets everything out whatever the circuit says when the breaker is off', async () => {
   const { keys, parking } = setup();
-  await parking.park({ webhookId: 'wh_b', event: event(1), attemptsBefore: 0, replay: 2, maxBacklog: 100 });
+  await parking.park({ webhookId: 'wh_b', event: event(1), attemptsBefore: 0, replay: 2, maxBacklog: 100, inline: true });
   await redis.hset(keys.circuit('wh_b'), 'state', 'open', 'openUntil', String(Date.now() + 60_000));
   expect((await parking.take('wh_b', { max: 10, breakerEnabled: false, probeGateMs: 1000 })).map((p) => p.replay)).toEqual([2]);
 });
 
 it('parks no more than maxBacklog, writing nothing for one refused', async () => {
   const { keys, parking } = setup();
-  expect(await parking.park({ webhookId: 'wh_c', event: event(1), attemptsBefore: 0, replay: 0, maxBacklog: 1 })).toBe(true);
-  expect(await parking.park({ webhookId: 'wh_c', event: event(2), attemptsBefore: 0, replay: 0, maxBacklog: 1 })).toBe(false);
+  expect(await parking.park({ webhookId: 'wh_c', event: event(1), attemptsBefore: 0, replay: 0, maxBacklog: 1, inline: true })).toBe(true);
+  expect(await parking.park({ webhookId: 'wh_c', event: event(2), attemptsBefore: 0, replay: 0, maxBacklog: 1, inline: true })).toBe(false);
   expect(await parking.count('wh_c')).toBe(1);
   expect(await redis.exists(keys.payload('evt_2'))).toBe(0);
 });
 
-it('keeps one copy of a payload while any delivery refers to it, however often each reference is taken or dropped', async () => {
+it('keeps one copy of a payload while any delivery refers to it, and lets it go with the last reference', async () => {
   const { keys, payloads } = setup();
   const shared = event(7);
-  await payloads.retain([{ event: shared, webhookId: 'wh_1' }, { event: shared, webhookId: 'wh_2' }]);
-  await payloads.retain([{ event: shared, webhookId: 'wh_1' }]);
-  expect(await redis.hgetall(keys.payload('evt_7'))).toEqual({ e: JSON.stringify(shared), wh_1: '1', wh_2: '1' });
+  await payloads.retain([shared, shared]);
+  await payloads.retain([shared]);
+  expect(await payloads.references('evt_7')).toBe(3);
   expect(await payloads.get('evt_7')).toEqual(shared);
+  // One allocation: the count and the event's JSON in one string.
+  expect(await redis.get(keys.payload('evt_7'))).toBe(`00000003${JSON.stringify(shared)}`);
 
-  await payloads.release([{ eventId: 'evt_7', webhookId: 'wh_1' }, { eventId: 'evt_7', webhookId: 'wh_1' }]);
+  await payloads.release(['evt_7', 'evt_7']);
   expect(await payloads.get('evt_7')).toEqual(shared);
-  await payloads.release([{ eventId: 'evt_7', webhookId: 'wh_2' }]);
+  await payloads.release(['evt_7']);
   expect(await redis.exists(keys.payload('evt_7'))).toBe(0);
   expect(await payloads.get('evt_7')).toBeUndefined();
+  // Nothing to give back once it is gone.
+  await payloads.release(['evt_7']);
+  expect(await payloads.references('evt_7')).toBe(0);
+});
+
+it('takes a reference when a parked delivery carried its event itself, and passes the job\'s on otherwise', async () => {
+  const { keys, parking, payloads } = setup();
+  await parking.park({ webhookId: 'wh_d', event: event(8), attemptsBefore: 1, replay: 0, maxBacklog: 10, inline: true });
+  expect(await payloads.references('evt_8')).toBe(1);
+  await payloads.retain([event(9)]);
+  await parking.park({ webhookId: 'wh_d', event: event(9), attemptsBefore: 1, replay: 0, maxBacklog: 10, inline: false });
+  expect(await payloads.references('evt_9')).toBe(1);
+  expect(await redis.xlen(keys.parked('wh_d'))).toBe(2);
 });

@@ -30,15 +30,16 @@ export class ParkingLot {
   ) {}
 
   /**
-   * Parks one delivery (its payload stored or referred to); false, with nothing written, when the
-   * webhook already has `maxBacklog` parked.
+   * Parks one delivery that waited as a job: its reference to its event's payload passes to the
+   * parking, or, for a job that carried its event itself (`inline`), is taken now. False, with
+   * nothing written, when the webhook already has `maxBacklog` parked.
    */
-  async park(delivery: { webhookId: string; event: StoredEvent; attemptsBefore: number; replay: number; maxBacklog: number }): Promise<boolean> {
+  async park(delivery: { webhookId: string; event: StoredEvent; attemptsBefore: number; replay: number; maxBacklog: number; inline: boolean }): Promise<boolean> {
     const { webhookId, event } = delivery;
     const reply = await PARK.run(
       this.redis,
       [this.keys.parked(webhookId), this.keys.parkedWebhooks, this.keys.payload(event.id)],
-      [webhookId, event.id, delivery.attemptsBefore, delivery.replay, delivery.maxBacklog, JSON.stringify(event)],
+      [webhookId, event.id, delivery.attemptsBefore, delivery.replay, delivery.maxBacklog, JSON.stringify(event), delivery.inline ? 1 : 0],
     );
     return Number(reply) === 1;
   }

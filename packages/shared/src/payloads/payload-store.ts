@@ -1,5 +1,6 @@
 // Event payloads stored once per event for the deliveries of it that wait (retry jobs, parked
-// deliveries, dead letters), which carry its id instead of a copy. The Lua side is payloads.lua.
+// deliveries, dead letters), which carry its id instead of a copy, with a count of the deliveries
+// that refer to it. The Lua side is payloads.lua.
 import { join } from 'node:path';
 import type { RedisKeys } from '../keys';
 import { LuaScript } from '../lua/lua-script';
@@ -10,11 +11,8 @@ import { safeJson } from '../store/safe-json';
 const RETAIN = new LuaScript(join(__dirname, 'retain-payloads-n.lua'));
 const RELEASE = new LuaScript(join(__dirname, 'release-payloads-n.lua'));
 
-/** A delivery's reference to its event's payload. */
-export interface PayloadRef {
-  event: StoredEvent;
-  webhookId: string;
-}
+/** Where the event's JSON begins in a stored payload: after the count of references (8 hex digits). */
+const JSON_OFFSET = 8;
 
 export class PayloadStore {
   constructor(
@@ -22,16 +20,22 @@ export class PayloadStore {
     private readonly keys: RedisKeys,
   ) {}
 
-  /** These deliveries refer to their events' payloads, stored now where they are not yet. */
-  async retain(refs: readonly PayloadRef[]): Promise<void> {
-    if (refs.length === 0) return;
-    await RETAIN.run(this.redis, refs.map((ref) => this.keys.payload(ref.event.id)), refs.flatMap((ref) => [JSON.stringify(ref.event), ref.webhookId]));
+  /** One delivery of each event starts to wait (as a job): a reference each, the payload stored where it is not yet. */
+  async retain(events: readonly StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await RETAIN.run(this.redis, events.map((event) => this.keys.payload(event.id)), events.map((event) => JSON.stringify(event)));
   }
 
-  /** These deliveries no longer refer to their events' payloads; a payload goes with its last reference. */
-  async release(refs: readonly { eventId: string; webhookId: string }[]): Promise<void> {
-    if (refs.length === 0) return;
-    await RELEASE.run(this.redis, refs.map((ref) => this.keys.payload(ref.eventId)), refs.map((ref) => ref.webhookId));
+  /** One delivery of each event is done: a reference less each; a payload goes with its last. */
+  async release(eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    await RELEASE.run(this.redis, eventIds.map((id) => this.keys.payload(id)), []);
+  }
+
+  /** How many waiting deliveries refer to an event's payload (0: none is stored). */
+  async references(eventId: string): Promise<number> {
+    const count = await this.redis.getrange(this.keys.payload(eventId), 0, JSON_OFFSET - 1);
+    return count ? Number.parseInt(count, 16) : 0;
   }
 
   /** An event's payload, or undefined when none is stored (no delivery of it waits). */
@@ -45,12 +49,12 @@ export class PayloadStore {
     const found = new Map<string, StoredEvent>();
     if (unique.length === 0) return found;
     const pipeline = this.redis.pipeline();
-    for (const id of unique) pipeline.hget(this.keys.payload(id), 'e');
+    for (const id of unique) pipeline.getrange(this.keys.payload(id), JSON_OFFSET, -1);
     const replies = (await pipeline.exec()) ?? [];
     unique.forEach((id, i) => {
       const [error, json] = replies[i] ?? [];
       if (error) throw error;
-      const parsed = typeof json === 'string' ? storedEventSchema.safeParse(safeJson(json)) : undefined;
+      const parsed = typeof json === 'string' && json !== '' ? storedEventSchema.safeParse(safeJson(json)) : undefined;
       if (parsed?.success) found.set(id, parsed.data);
     });
     return found;

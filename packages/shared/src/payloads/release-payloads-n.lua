@@ -1,15 +1,14 @@
 --[[
-  Drops references to payloads (a dead letter purged, a delivery done); each payload goes with its
-  last reference.
+  Gives back a reference to a payload for each delivery done (delivered or skipped); each payload
+  goes with its last reference.
 
   KEYS    each delivery's payload key
-  ARGV    per delivery, in the same order: the webhook id
 
-  Returns the number of references dropped.
+  Returns the number of references given back.
 ]]
 --@include payloads
 
-for i, key in ipairs(KEYS) do
-  payload_release(key, ARGV[i])
+for _, key in ipairs(KEYS) do
+  payload_release(key)
 end
 return #KEYS

@@ -58,6 +58,8 @@ export function decodeCursor(text: string): DeadLetterCursor | null {
 export class DeadLetterStore {
   private indexesBuilt = false;
   private readonly payloads: PayloadStore;
+  /** The dead letters read here that refer to a payload stored apart (the others carry their event inline). */
+  private readonly withPayload = new WeakSet<DeadLetter>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -81,10 +83,21 @@ export class DeadLetterStore {
   private async decode(jsons: readonly (string | null)[]): Promise<DeadLetter[]> {
     const stored = jsons.flatMap((json) => (json ? [JSON.parse(json) as StoredDeadLetter] : []));
     const payloads = await this.payloads.getMany(stored.filter((d) => d.payload).map((d) => d.event.id));
-    return stored.map(({ payload, ...d }) =>
+    return stored.map(({ payload, ...d }) => {
       // A payload that is gone (it should not be while the dead letter exists) leaves the event without its data.
-      deadLetterSchema.parse(payload ? { ...d, event: { ...d.event, data: payloads.get(d.event.id)?.data ?? {} } } : d),
-    );
+      const deadLetter = deadLetterSchema.parse(payload ? { ...d, event: { ...d.event, data: payloads.get(d.event.id)?.data ?? {} } } : d);
+      if (payload) this.withPayload.add(deadLetter);
+      return deadLetter;
+    });
+  }
+
+  /**
+   * Whether a dead letter read from this store refers to its event's payload stored apart (its
+   * replay then names the event, taking over the reference), or carries its event inline (stored
+   * by an older Herald: its replay carries the event too).
+   */
+  refersToPayload(deadLetter: DeadLetter): boolean {
+    return this.withPayload.has(deadLetter);
   }
 
   /** Queues the commands that park a dead letter on `pipeline`, its event inline (for tests and benchmarks that make many at once). */
@@ -197,11 +210,11 @@ export class DeadLetterStore {
    * payloads; returns how many there were. A script, not MULTI: Redis at maxmemory still runs it,
    * and it frees memory.
    */
-  async remove(deadLetters: readonly Pick<DeadLetter, 'id' | 'webhookId' | 'tenant' | 'event'>[]): Promise<number> {
+  async remove(deadLetters: readonly (Pick<DeadLetter, 'id' | 'webhookId' | 'tenant'> & { event: { id: string } })[]): Promise<number> {
     if (deadLetters.length === 0) return 0;
     const keys = [this.keys.deadLetters, this.keys.deadLettersByTime];
     for (const d of deadLetters) keys.push(this.keys.deadLettersOfWebhook(d.webhookId), this.keys.deadLettersOfTenant(d.tenant), this.keys.payload(d.event.id));
-    return Number(await REMOVE.run(this.redis, keys, deadLetters.flatMap((d) => [d.id, d.webhookId])));
+    return Number(await REMOVE.run(this.redis, keys, deadLetters.map((d) => d.id)));
   }
 
   /**
