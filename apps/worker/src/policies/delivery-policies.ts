@@ -12,8 +12,8 @@ import {
   type Webhook,
 } from '@herald/shared';
 
-const ADMIT_DELIVERY = new LuaScript(join(__dirname, '..', 'lua', 'admit-delivery-2.lua'));
-const TAKE_TOKENS = new LuaScript(join(__dirname, '..', 'lua', 'take-tokens-1.lua'));
+const ADMIT_DELIVERY = new LuaScript(join(__dirname, 'admit-delivery-2.lua'));
+const TAKE_TOKENS = new LuaScript(join(__dirname, 'take-tokens-1.lua'));
 
 export interface PolicyDefaults extends CircuitDefaults {
   /** How long a half-open probe holds its turn before another delivery may probe (at least the webhook's timeout + 1 s). */

@@ -6,9 +6,10 @@ import { deliveryIdFor, deliveryJob, maxAttempts, type StoredEvent, type Webhook
 import type { WorkerMetrics } from '../metrics';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots, SlotLease } from '../policies/delivery-slots';
-import { afterSettled, attemptInSlot, parkedSettlement, settlementFor, type DeliveryTarget } from './attempt';
+import { attemptInSlot, type DeliveryTarget } from '../attempt/attempt';
+import { afterSettled, parkedSettlement, settlementFor } from './settlement';
 import type { AttemptEffects } from './attempt-effects';
-import type { HttpClient } from './http-client';
+import type { HttpClient } from '../attempt/http-client';
 import type { EntryRef, Settler } from '../settle/settler';
 
 /**

@@ -1,76 +1,13 @@
-// One attempt at one delivery, the same whichever way it came (straight from the stream or from the
-// queue): build and sign the request, send it, classify the answer; then what the attempt leaves to
-// write (settlementFor) and what follows once it is written (afterSettled).
-import type { CircuitSettings, DeadLetter, DeliveryAttempt, RetryPolicy, StoredEvent, Webhook } from '@herald/shared';
-import type { DeliveryPolicies } from '../policies/delivery-policies';
-import type { ParkedSettlement } from '../settle/settle-script';
+// What an attempt leaves to write (settlementFor, parkedSettlement, deadLetterFor) and what follows
+// once it is written (afterSettled): the step between an attempt (attempt/) and its settling (settle/).
+import type { CircuitSettings, DeadLetter, DeliveryAttempt, StoredEvent, Webhook } from '@herald/shared';
 import type { WorkerMetrics } from '../metrics';
-import type { SlotLease } from '../policies/delivery-slots';
-import { AttemptEffects } from './attempt-effects';
-import { classify, type Verdict } from './classify';
-import { decide, type Decision } from './decide';
-import { RENDER_FAILED, isTimeout, type HttpClient, type HttpResult } from './http-client';
-import { buildRequest } from './request-builder';
+import type { DeliveryPolicies } from '../policies/delivery-policies';
+import type { AttemptRun, DeliveryTarget } from '../attempt/attempt';
+import type { Decision } from '../attempt/decide';
+import type { ParkedSettlement } from '../settle/settle-script';
 import type { Settlement } from '../settle/settler';
-
-export interface DeliveryTarget {
-  webhook: Webhook;
-  event: StoredEvent;
-  deliveryId: string;
-  /** This run of the delivery: the delivery id, or a replay's job id. Attempts are `<runId>#<n>`. */
-  runId: string;
-  /** 1-based number of this attempt within the run. */
-  attempt: number;
-  /** Attempts the run may make in all. */
-  maxAttempts: number;
-  /** 0 for the first run; n for the n-th replay from dead letters. */
-  replay: number;
-}
-
-export interface AttemptRun {
-  result: HttpResult;
-  verdict: Verdict;
-  startedMs: number;
-  finishedMs: number;
-  durationMs: number;
-}
-
-export async function runAttempt(http: HttpClient, target: DeliveryTarget): Promise<AttemptRun> {
-  const startedMs = Date.now();
-  const built = buildRequest(target.webhook, target.event, { deliveryId: target.deliveryId, attempt: target.attempt, nowMs: startedMs });
-  const started = performance.now();
-  const result: HttpResult = built.ok ? await http.send(built.request) : { kind: 'error', code: RENDER_FAILED, message: built.reason };
-  const durationMs = performance.now() - started;
-  const finishedMs = Date.now();
-  return { result, verdict: classify(result, finishedMs), startedMs, finishedMs, durationMs };
-}
-
-/**
- * One attempt in the slot `lease` holds: `admit` first when given (the queue's circuit and rate
- * checks), then the request; the lease goes back with what the attempt said of its endpoint, and
- * the attempt is decided under `policy`.
- */
-export async function attemptInSlot(
-  http: HttpClient,
-  lease: SlotLease,
-  target: DeliveryTarget,
-  policy: RetryPolicy,
-  admit?: () => Promise<void>,
-): Promise<{ run: AttemptRun; decision: Decision }> {
-  let run: AttemptRun;
-  try {
-    await admit?.();
-    run = await runAttempt(http, target);
-  } catch (error) {
-    lease.releaseUnused();
-    throw error;
-  }
-  const answered = run.result.kind === 'response';
-  // An endpoint that lets its attempts time out gets a smaller cap.
-  lease.release({ timedOut: isTimeout(run.result), answered, durationMs: run.durationMs });
-  const decision = decide({ verdict: run.verdict, answered, attempt: target.attempt, maxAttempts: target.maxAttempts, policy });
-  return { run, decision };
-}
+import { AttemptEffects } from './attempt-effects';
 
 /** Once the attempt is written: counted in the metrics, and its operational effects followed. */
 export async function afterSettled(

@@ -2,7 +2,7 @@
 // dead letters) and disabling a webhook that answered 410 Gone or kept failing too long.
 import { isOperationalEventType, type CircuitChanges, type Logger, type StoredEvent, type WebhookStore } from '@herald/shared';
 import type { OperationalEvents } from '../policies/operational-events';
-import type { Decision } from './decide';
+import type { Decision } from '../attempt/decide';
 
 type WebhookRef = { id: string; tenant: string };
 

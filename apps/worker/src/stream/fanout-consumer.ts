@@ -30,7 +30,7 @@ import type { Service } from '../service';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots } from '../policies/delivery-slots';
 import type { OperationalEvents } from '../policies/operational-events';
-import type { DirectDelivery, PlannedDelivery } from '../delivery/direct-delivery';
+import type { DirectDelivery, PlannedDelivery } from '../run/direct-delivery';
 import type { EntryRef, Settler } from '../settle/settler';
 
 export interface FanoutOptions {
@@ -68,7 +68,7 @@ interface BatchView {
   openCircuits: ReadonlySet<string>;
 }
 
-const READ_ENTRIES = new LuaScript(join(__dirname, '..', 'lua', 'read-entries-3.lua'));
+const READ_ENTRIES = new LuaScript(join(__dirname, 'read-entries-3.lua'));
 
 const BLOCK_MS = 1000;
 /**

@@ -21,10 +21,11 @@ import type { WorkerMetrics } from '../metrics';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots } from '../policies/delivery-slots';
 import type { OperationalEvents } from '../policies/operational-events';
-import { afterSettled, attemptInSlot, parkedSettlement, settlementFor, type DeliveryTarget } from './attempt';
+import { attemptInSlot, type DeliveryTarget } from '../attempt/attempt';
+import { afterSettled, parkedSettlement, settlementFor } from './settlement';
 import type { AttemptEffects } from './attempt-effects';
 import { DeadLetteredError, DeliveryParkedError, RetryableDeliveryError, UnreadableJobError } from './errors';
-import type { HttpClient } from './http-client';
+import type { HttpClient } from '../attempt/http-client';
 import type { Settler } from '../settle/settler';
 
 export type DeliveryOutcome =

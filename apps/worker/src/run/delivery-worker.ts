@@ -4,7 +4,7 @@ import { Job, UnrecoverableError, Worker, type Queue } from 'bullmq';
 import { DELIVERY_QUEUE, deliveryJobDataSchema, jobEventId, type Logger, type PayloadStore, type RedisClient } from '@herald/shared';
 import type { Service } from '../service';
 import type { WorkerMetrics } from '../metrics';
-import { deadLetterFor } from './attempt';
+import { deadLetterFor } from './settlement';
 import { DeadLetteredError } from './errors';
 import { deliveryBackoff, type DeliveryOutcome, type DeliveryProcessor } from './processor';
 import type { Settler } from '../settle/settler';
