@@ -1,6 +1,7 @@
 // Benchmark receiver (a child process, so it does not share a core's event loop with the harness):
 // answers 200 (or, for a URL with ?fail=<share>, 503 that share of the time at random; for a URL
-// with ?down, 503 while the harness says the endpoint is down), counts distinct webhook-ids, and
+// with ?down, 503 while the harness says the endpoint is down; with ?reject, 400 always), counts
+// distinct webhook-ids, and
 // measures publish→delivery from data.sentAt.
 import { createServer } from 'node:http';
 
@@ -19,6 +20,10 @@ const server = createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const failShare = Number(/[?&]fail=([0-9.]+)/.exec(req.url ?? '')?.[1] ?? 0);
+    if (/[?&]reject/.test(req.url ?? '')) {
+      res.statusCode = 400;
+      return res.end('rejected');
+    }
     if ((failShare > 0 && Math.random() < failShare) || (down && /[?&]down/.test(req.url ?? ''))) {
       res.statusCode = 503;
       return res.end('down');

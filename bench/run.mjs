@@ -67,6 +67,7 @@ const SCENARIO_NOTES = {
   'redis-full': 'Redis past the high-water mark, then at maxmemory, under load: only 202 or 503, processes up, every 202 delivered',
   'one-endpoint-down-20k': 'one endpoint down (circuit open), 20,000 events of 1 KB: Redis per waiting delivery, then the drain once it answers again',
   'ten-endpoints-down-2k': 'ten endpoints down sharing each of 2,000 events of 1 KB: Redis per waiting delivery',
+  'dead-letters-5k': '5,000 deliveries of 1 KB events dead-lettered at once (400): Redis per dead letter, payload included',
   'ingest-everysec': 'the API accepting events into a Redis with appendonly yes, appendfsync everysec (batches, and single events)',
   'ingest-always': 'the same with appendfsync always: every accepted event is on disk before the 202',
   'memory-soak': 'Redis memory over 3 min at 200 events/s to a healthy and a 20 %-failing webhook, retention scaled down: it levels off',
@@ -724,6 +725,36 @@ async function endpointsDown({ events, webhooks, drain = false }) {
   return result;
 }
 
+/**
+ * Dead letters of 1 KB events (that do not compress), with HERALD_STREAM_MAXLEN=1000: an endpoint
+ * that refuses every delivery (400: no retry), `events` events; Redis memory per dead letter, its
+ * event's payload included, beside the event's own size.
+ */
+async function deadLetterMemory({ events }) {
+  const { prefix, env, api, post } = await startApi({ targets: [`${TARGET}?reject`], extraEnv: { HERALD_STREAM_MAXLEN: '1000' } });
+  const workers = await startWorkers(1, { ...env, HERALD_STREAM_MAXLEN: '1000', HERALD_EVENT_ATTEMPTS_TTL: '0' });
+  const keys = redisKeys(prefix);
+  const publish = async (batch) => {
+    while (!Array.isArray(await post(batch))) await new Promise((resolve) => setTimeout(resolve, 100));
+  };
+  await publish(incompressibleEvents(10, 1000));
+  await until(async () => (await redis.zcard(keys.deadLettersByTime)) >= 10, 60_000, 'the first dead letters');
+  const used = async () => Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1]);
+  const streamBytes = async () => Number(await redis.call('MEMORY', 'USAGE', keys.eventsStream, 'SAMPLES', '0'));
+  // The attempt log holds the newest 10,000 attempts whatever happens: left out, as the stream is.
+  const logBytes = async () => Number(await redis.call('MEMORY', 'USAGE', keys.attempts((await redis.hkeys(keys.webhooks))[0]), 'SAMPLES', '0'));
+  const before = (await used()) - (await streamBytes()) - (await logBytes());
+  for (let i = 0; i < events; i += 200) await publish(incompressibleEvents(Math.min(200, events - i), 1000, i));
+  await until(async () => (await redis.zcard(keys.deadLettersByTime)) >= events + 10, 300_000, `${events} dead letters`);
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const after = (await used()) - (await streamBytes()) - (await logBytes());
+  await stop([...workers, api]);
+  await deleteKeys(`${prefix}:*`);
+  const sample = incompressibleEvents(1, 1000)[0];
+  const storedEventBytes = JSON.stringify({ ...sample, id: newEventId(Date.now()), tenant: 'default', occurredAt: new Date().toISOString(), receivedAt: Date.now() }).length;
+  return { events, storedEventBytes, bytesPerDeadLetter: Math.round((after - before) / events) };
+}
+
 /** Redis memory one queued delivery takes (an event of ~200 bytes of data), for sizing. */
 async function memoryPerQueuedJob(jobs) {
   const prefix = `bench${++prefixCounter}`;
@@ -926,6 +957,7 @@ const SCENARIOS = {
   'redis-full': () => redisFull(),
   'one-endpoint-down-20k': () => endpointsDown({ events: SIZE(20_000), webhooks: 1, drain: true }),
   'ten-endpoints-down-2k': () => endpointsDown({ events: SIZE(2_000), webhooks: 10 }),
+  'dead-letters-5k': () => deadLetterMemory({ events: SIZE(5_000) }),
   'ingest-everysec': () => ingestDurability({ appendfsync: 'everysec', events: SIZE(20_000) }),
   'ingest-always': () => ingestDurability({ appendfsync: 'always', events: SIZE(20_000) }),
   'memory-soak': () => memorySoak({ seconds: options.quick ? 60 : 180 }),
@@ -991,7 +1023,7 @@ try {
   console.log(line(columns));
   for (const row of rows) console.log(line(columns.map((c) => row[c])));
   for (const text of summary) console.log(text);
-  for (const r of results.filter((r) => r.webhooks || r.webhooksInTenant || r.deadLetters || r.memoryMiB || r.singleEventsPerSecond || r.lost !== undefined || r.bytesPerWaitingDelivery)) {
+  for (const r of results.filter((r) => r.webhooks || r.webhooksInTenant || r.deadLetters || r.memoryMiB || r.singleEventsPerSecond || r.lost !== undefined || r.bytesPerWaitingDelivery || r.bytesPerDeadLetter)) {
     const { scenario, ...figures } = r;
     console.log(`${scenario}: ${JSON.stringify(figures)}`);
   }

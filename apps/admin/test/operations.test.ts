@@ -147,9 +147,11 @@ it('lists recent events and shows one event\'s attempts across its webhooks', as
 
   const attempts = page.getByRole('table', { name: 'Attempts' });
   await waitFor(async () => (await attempts.getByRole('row').count()) === 1 + 3, { message: 'three attempts of the event' });
-  const text = await attempts.innerText();
-  expect(text).toContain(one.url);
-  expect(text).toContain(two.url);
+  // Webhooks are named by their URL once the page has the list of webhooks (their id until then).
+  await waitFor(async () => {
+    const text = await attempts.innerText();
+    return text.includes(one.url) && text.includes(two.url);
+  }, { message: "the attempts naming their webhooks' URLs" });
   expect(await attempts.getByRole('row').filter({ hasText: one.url }).getByText('Succeeded · HTTP 200').count()).toBe(1);
   expect(await attempts.getByRole('row').filter({ hasText: two.url }).filter({ hasText: 'HTTP 500' }).count()).toBe(2);
   expect(await page.getByLabel('Event data').innerText()).toContain('"trip": "T-9"');
