@@ -34,6 +34,7 @@ export { createLogger, REDACTED_PATHS, type Logger } from './logger';
 export { createRedis, createBullMQConnection, createDeliveryQueue, execOrThrow, waitUntilConnected } from './redis';
 export { EventsStream, TRIM_SCAN_LIMIT } from './stream/events-stream';
 export { PayloadStore } from './payloads/payload-store';
+export { DeliveryCounters, type DeliveryCounts, type DeliveryTotals, type EventRates } from './counters/delivery-counters';
 export { ParkingLot, type ParkedDelivery } from './parking/parking-lot';
 export { RedisProbe, describeRedisFailure, type RedisFailure } from './redis-probe';
 export type { RedisClient, RedisTarget } from './redis-client';
@@ -118,7 +119,7 @@ export {
   type DeadLetterFilter,
   type DeadLetterCursor,
   type DeadLetterPage,
-} from './store/dead-letter-store';
+} from './dead-letters/dead-letter-store';
 export { TokenStore, hashToken, storedTokenSchema, type StoredToken } from './store/token-store';
 export { isPublicAddress, refusedAddress, refusedTargetUrl, targetPolicyFromEnv, type TargetPolicy } from './url-safety';
 export {

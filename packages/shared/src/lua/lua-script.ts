@@ -11,7 +11,7 @@ import type { RedisClient } from '../redis-client';
 export type LuaArg = string | number | Buffer;
 
 /** Folders searched for `--@include` files after the script's own. */
-const SHARED_INCLUDE_DIRS = [__dirname, ...['circuit', 'store', 'stream', 'payloads', 'parking'].map((folder) => join(__dirname, '..', folder))];
+const SHARED_INCLUDE_DIRS = [__dirname, ...['circuit', 'dead-letters', 'store', 'stream', 'payloads', 'parking'].map((folder) => join(__dirname, '..', folder))];
 
 type Command = (...args: LuaArg[]) => Promise<unknown>;
 type QueuedCommand = (...args: LuaArg[]) => ChainableCommander;

@@ -1,5 +1,5 @@
 --[[
-  Dead letters, included by the scripts that park and remove them; store/dead-letter-store.ts owns
+  Dead letters, included by the scripts that park and remove them; dead-letters/dead-letter-store.ts owns
   the same keys on the TypeScript side. A hash of dead letter JSON by id (the delivery id), and the
   time it was parked as the score in three sorted sets: all dead letters, the webhook's and the
   tenant's.

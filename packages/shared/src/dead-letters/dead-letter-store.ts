@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LuaScript } from '../lua/lua-script';
 import { deadLetterSchema, type DeadLetter } from '../schemas/delivery';
 import { PayloadStore } from '../payloads/payload-store';
-import { safeJson } from './safe-json';
+import { safeJson } from '../store/safe-json';
 
 export interface DeadLetterFilter {
   webhookId?: string;
@@ -31,8 +31,8 @@ export interface DeadLetterPage {
 
 const SCAN_PAGE = 500;
 
-const INDEX_DEAD_LETTERS = new LuaScript(join(__dirname, '..', 'lua', 'index-dead-letters-n.lua'));
-const REMOVE_REPLAYED = new LuaScript(join(__dirname, '..', 'lua', 'remove-replayed-dead-letters-n.lua'));
+const INDEX_DEAD_LETTERS = new LuaScript(join(__dirname, 'index-dead-letters-n.lua'));
+const REMOVE_REPLAYED = new LuaScript(join(__dirname, 'remove-replayed-dead-letters-n.lua'));
 const REMOVE = new LuaScript(join(__dirname, 'remove-dead-letters-n.lua'));
 
 /** A dead letter as stored: its event without `data` when `payload` says the event's payload is stored apart. */
