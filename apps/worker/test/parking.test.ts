@@ -138,3 +138,19 @@ it('loses no parked delivery when a worker is killed while they wait', async () 
   await herald.waitForSettled(30_000);
   expect(await parked(down.id)).toBe(0);
 });
+
+it('skips the parked deliveries of a webhook disabled meanwhile, letting their payloads go, whatever its circuit says', async () => {
+  await onlyWorker();
+  const down = await downEndpoint('disabled');
+  await publishBatch(herald.client, 'disabled', 'work.open', 2);
+  await waitFor(async () => (await herald.redis.sismember(herald.keys.openCircuits, down.id)) === 1, { message: 'the circuit open' });
+  const held = await publishBatch(herald.client, 'disabled', 'work.held', 50);
+  await waitFor(async () => (await parked(down.id)) >= 50, { timeoutMs: 15_000, message: 'deliveries parked' });
+  const seen = down.receiver.requests.length;
+
+  expect((await herald.client.patch(`/v1/webhooks/${down.id}`, { enabled: false })).status).toBe(200);
+  await waitFor(async () => (await parked(down.id)) === 0, { timeoutMs: 15_000, message: 'the parking emptied' });
+  await herald.waitForSettled();
+  expect(down.receiver.requests.length).toBe(seen);
+  expect(await herald.redis.exists(...held.map((id) => herald.keys.payload(id)))).toBe(0);
+});

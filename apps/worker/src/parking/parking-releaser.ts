@@ -69,29 +69,32 @@ export class ParkingReleaser implements Service {
 
   /** One round over the webhooks with parked deliveries; true when it released a full batch somewhere (there is more). */
   async releaseAll(): Promise<boolean> {
+    const counts = await this.deps.queue.getJobCounts('waiting', 'prioritized');
+    let waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
     let more = false;
     for (const webhookId of await this.deps.parking.webhooks()) {
-      if (this.stopped) break;
-      const counts = await this.deps.queue.getJobCounts('waiting', 'prioritized');
-      if ((counts.waiting ?? 0) + (counts.prioritized ?? 0) >= this.options.maxWaiting) return false;
-      more = (await this.release(webhookId)) >= this.options.batch || more;
+      if (this.stopped || waiting >= this.options.maxWaiting) return false;
+      const released = await this.release(webhookId, Math.min(this.options.batch, this.options.maxWaiting - waiting));
+      waiting += released;
+      more = released >= this.options.batch || more;
     }
     return more;
   }
 
   /**
-   * Releases what one webhook's circuit allows now; returns how many went. A webhook deleted
-   * meanwhile has its parked deliveries queued all the same: the processor skips them and lets
-   * their payloads go.
+   * Releases up to `max` of what one webhook's circuit allows now; returns how many went. The
+   * parked deliveries of a webhook deleted or disabled meanwhile go all at once, whatever its
+   * circuit says: the processor skips them (as it skips any queued delivery of such a webhook) and
+   * lets their payloads go.
    */
-  private async release(webhookId: string): Promise<number> {
+  private async release(webhookId: string, max: number): Promise<number> {
     const route = this.deps.webhooks.get(webhookId);
-    const webhook: Pick<Webhook, 'id' | 'retry' | 'circuitBreaker'> | undefined = route
+    const webhook: Pick<Webhook, 'id' | 'retry' | 'circuitBreaker' | 'enabled'> | undefined = route
       ? (await this.deps.documents.get([route])).get(webhookId)
       : undefined;
     const taken = await this.deps.parking.take(webhookId, {
-      max: this.options.batch,
-      breakerEnabled: webhook ? this.deps.policies.circuit(webhook).enabled : false,
+      max,
+      breakerEnabled: webhook?.enabled ? this.deps.policies.circuit(webhook).enabled : false,
       probeGateMs: PROBE_GATE_MS,
     });
     if (taken.length === 0) return 0;
