@@ -4,6 +4,7 @@
 // attempt). The queue is kept short: a backlog of a day goes out in rounds, not into the queue at once.
 import type { Queue } from 'bullmq';
 import { DEFAULT_RETRY_POLICY, deliveryJob, type Logger, type ParkingLot, type Webhook } from '@herald/shared';
+import { PeriodicTask } from '../periodic-task';
 import type { Service } from '../service';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { WebhookRegistry } from '../webhooks/webhook-registry';
@@ -35,36 +36,21 @@ export interface ParkingReleaserDeps {
 
 export class ParkingReleaser implements Service {
   readonly name = 'parking-releaser';
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly deps: ParkingReleaserDeps,
     private readonly options: ParkingReleaserOptions,
-  ) {}
-
-  async start(): Promise<void> {
-    this.schedule(this.options.intervalMs);
+  ) {
+    this.task = new PeriodicTask({ name: this.name, intervalMs: options.intervalMs, logger: deps.logger, round: () => this.releaseAll() });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  start(): Promise<void> {
+    return this.task.start();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.releaseAll()
-        .catch((error: Error) => {
-          this.deps.logger.warn({ err: error.message }, 'could not release parked deliveries');
-          return false;
-        })
-        .then((more) => this.schedule(more ? 0 : this.options.intervalMs));
-    }, delayMs);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One round over the webhooks with parked deliveries; true when it released a full batch somewhere (there is more). */
@@ -73,7 +59,7 @@ export class ParkingReleaser implements Service {
     let waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
     let more = false;
     for (const webhookId of await this.deps.parking.webhooks()) {
-      if (this.stopped || waiting >= this.options.maxWaiting) return false;
+      if (waiting >= this.options.maxWaiting) return false;
       const released = await this.release(webhookId, Math.min(this.options.batch, this.options.maxWaiting - waiting));
       waiting += released;
       more = released >= this.options.batch || more;

@@ -2,7 +2,7 @@
 // event a worker has not read and acknowledged (EventsStream.trim). Every worker runs one: they do
 // the same work, so two at once only cost a spare call.
 import { TRIM_SCAN_LIMIT, type EventsStream, type Logger } from '@herald/shared';
-import type { Service } from '../service';
+import { PeriodicTask } from '../periodic-task';
 
 export interface StreamTrimmerOptions {
   /** Entries kept at least: the newest, once read and acknowledged. */
@@ -11,43 +11,14 @@ export interface StreamTrimmerOptions {
   intervalMs: number;
 }
 
-export class StreamTrimmer implements Service {
-  readonly name = 'stream-trimmer';
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-
-  constructor(
-    private readonly deps: { stream: EventsStream; logger: Logger },
-    private readonly options: StreamTrimmerOptions,
-  ) {}
-
-  async start(): Promise<void> {
-    this.schedule(0);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.trim().then((more) => this.schedule(more ? 0 : this.options.intervalMs));
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  /** One trim; true when it went as far as one call may, so that another follows at once. */
-  private async trim(): Promise<boolean> {
-    try {
-      const trimmed = await this.deps.stream.trim(this.options.kept);
-      return trimmed >= TRIM_SCAN_LIMIT / 2;
-    } catch (error) {
-      this.deps.logger.warn({ err: (error as Error).message }, 'could not trim the events stream');
-      return false;
-    }
+export class StreamTrimmer extends PeriodicTask {
+  constructor(deps: { stream: EventsStream; logger: Logger }, options: StreamTrimmerOptions) {
+    super({
+      name: 'stream-trimmer',
+      intervalMs: options.intervalMs,
+      logger: deps.logger,
+      // As far as one call may go: another follows at once.
+      round: async () => (await deps.stream.trim(options.kept)) >= TRIM_SCAN_LIMIT / 2,
+    });
   }
 }
