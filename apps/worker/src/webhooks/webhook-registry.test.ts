@@ -170,3 +170,25 @@ it('finds a tenant whose routes differ from Redis at the same version (a write l
   await registry.checkDigests();
   expect(registry.tenantReloads).toBe(1);
 });
+
+it('keeps a webhook written by an API that keeps no routes, and makes its route in Redis when the digests differ', async () => {
+  const { keys, store, registry } = setup('registry-older-api');
+  await store.create(input('https://example.com/a'));
+  await registry.refresh(0);
+  // What an older API writes: the document, the version and the change, but no route or digest.
+  const written = await store.create(input('https://example.com/template'));
+  const older = { ...written, id: 'wh_olderapi', events: ['order.*'] };
+  await redis.hset(keys.webhooks, older.id, JSON.stringify(older));
+  const version = await redis.incr(keys.webhooksVersion);
+  await redis.zadd(keys.webhookChanges, version, older.id);
+
+  await registry.refresh(0);
+  expect(registry.get(older.id)?.events).toEqual(['order.*']);
+  await registry.checkDigests();
+  expect(registry.get(older.id)?.events).toEqual(['order.*']);
+  expect(await redis.hexists(keys.webhookRoutes('default'), older.id)).toBe(1);
+  // In step now: nothing differs at the next check.
+  const reloads = registry.tenantReloads;
+  await registry.checkDigests();
+  expect(registry.tenantReloads).toBe(reloads);
+});

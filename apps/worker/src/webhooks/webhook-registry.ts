@@ -154,7 +154,9 @@ export class WebhookRegistry implements Service {
   /**
    * Compares each tenant's digest with the one Redis keeps, and reads again the routes of those
    * that differ: a safety net for what the change log cannot show (writes Redis lost in a failover
-   * while this worker had read them). Costs one read of every tenant's digest, not of every webhook.
+   * while this worker had read them, a webhook written by an API that keeps no routes). Costs one
+   * read of every tenant's digest, not of every webhook. When some differ, the routes are first
+   * made again from the documents (every document read): the documents are what is true.
    */
   async checkDigests(): Promise<void> {
     const { version, digests } = await this.store.tenantDigests();
@@ -165,7 +167,8 @@ export class WebhookRegistry implements Service {
       (tenant) => (this.tenants.get(tenant)?.digest ?? '0:0') !== (digests.get(tenant) ?? '0:0'),
     );
     if (differing.length === 0) return;
-    this.logger.warn({ tenants: differing.length }, 'webhook routes differed from Redis; reading those tenants again');
+    this.logger.warn({ tenants: differing.length }, 'webhook routes differed from Redis; making them again from the documents');
+    await this.store.rebuildRoutes();
     const routes = await this.store.routesOf(differing, this.intern);
     for (const tenant of differing) this.replaceTenant(tenant, routes.get(tenant) ?? []);
     this.tenantReloads += differing.length;
