@@ -1,7 +1,7 @@
 // Deliveries straight from the stream across real processes: one endpoint never stalls the others,
 // a killed worker's entries are claimed and finished without repeating what was settled, and an
 // entry held a long time by a slow endpoint is not taken by another worker meanwhile.
-import { deliveryJob } from '@herald/shared';
+import { PayloadStore, deliveryJob } from '@herald/shared';
 import {
   createWebhook,
   publishBatch,
@@ -146,13 +146,15 @@ it('sends a claimed delivery once when the worker that died had already queued i
   const tenant = 'queued-then-died';
   const webhook = await createWebhook(herald.client, { tenant, url: hook.url });
   const [eventId] = await publishBatch(herald.client, tenant, 'queued.event', 1);
-  // A consumer reads the entry, queues the delivery's retry (its attempt failed), and dies before
-  // it could write that down and acknowledge the entry.
+  // A consumer reads the entry, queues the delivery's retry (its attempt failed; the event's payload
+  // stored first, as the settler does), and dies before it could write that down and acknowledge
+  // the entry.
   const read = (await herald.redis.xreadgroup('GROUP', 'fanout', 'ghost-2', 'COUNT', 10, 'STREAMS', herald.keys.eventsStream, '>')) as [string, unknown[]][];
   expect(read[0]![1]).toHaveLength(1);
   const event = (await herald.client.get(`/v1/events/${eventId}`)).body.event;
   const retry = { strategy: 'exponential', maxRetries: 3, initialDelayMs: 1000, backoffMultiplier: 2, maxDelayMs: 60_000, jitter: 0 } as const;
   const job = deliveryJob(event, { id: webhook.id, retry }, { attemptsBefore: 1, delayMs: 2000 });
+  await new PayloadStore(herald.redis, herald.keys).retain([event]);
   await herald.queue.add(job.name, job.data, job.opts);
 
   await herald.startWorker();
