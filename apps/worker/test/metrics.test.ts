@@ -41,7 +41,9 @@ it('counts ingest on the API and deliveries, latency, dead letters and open circ
   await createWebhook(herald.client, { tenant: 'm', url: ok.url, events: ['good.*'] });
   await createWebhook(herald.client, { tenant: 'm', url: rejecting.url, events: ['bad.*'] });
   await createWebhook(herald.client, {
-    tenant: 'm', url: down.url, events: ['down.*'], circuitBreaker: { failureThreshold: 1, cooldownMs: 60_000 }, retry: { maxRetries: 1 },
+    tenant: 'm', url: down.url, events: ['down.*'], circuitBreaker: { failureThreshold: 1, cooldownMs: 60_000 },
+    // Its retry waits a minute in the queue: still delayed (not yet parked by its open circuit) when the gauges are read.
+    retry: { maxRetries: 1, initialDelayMs: 60_000 },
   });
   const worker = herald.workers[0]!;
   const before = { api: await scrape(herald.api.url), worker: await scrape(worker.metricsUrl) };
@@ -68,7 +70,7 @@ it('counts ingest on the API and deliveries, latency, dead letters and open circ
   expect(sample(after, 'herald_deliveries_total', { outcome: 'retry' })).toBe(1);
   expect(sample(after, 'herald_delivery_duration_seconds_count')).toBe(7);
   expect(sample(after, 'herald_event_to_delivery_seconds_count')).toBe(5);
-  expect(sample(after, 'herald_queue_jobs', { state: 'delayed' })).toBe(1); // the held down.event
+  expect(sample(after, 'herald_queue_jobs', { state: 'delayed' })).toBe(1); // down.event's retry
   expect(sample(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   // The API serves the same system gauges.
   await waitFor(async () => sample(await scrape(herald.api.url), 'herald_dead_letters') === 1, { message: 'the API gauge' });

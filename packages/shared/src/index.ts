@@ -40,7 +40,7 @@ export { RedisProbe, describeRedisFailure, type RedisFailure } from './redis-pro
 export type { RedisClient, RedisTarget } from './redis-client';
 export { LuaScript, type LuaArg } from './lua/lua-script';
 export { redisReplyCode, isRedisOutOfMemory } from './errors/redis-reply';
-export { memoryRatio, redisMemoryRatio } from './redis-memory';
+export { redisMemoryRatio } from './redis-memory';
 export {
   DELIVERY_JOB_NAME,
   DELIVERY_BACKOFF_TYPE,
@@ -111,7 +111,7 @@ export {
   type DeadLetter,
 } from './schemas/delivery';
 export { WebhookStore, oldestWebhookFirst, type WebhookSnapshot, type WebhookChanges, type RouteSnapshot } from './store/webhook-store';
-export { parseRoute, routeHash, tenantDigest, type WebhookRoute } from './store/webhook-routes';
+export { tenantDigest, type WebhookRoute } from './store/webhook-routes';
 export {
   DeadLetterStore,
   encodeCursor,

@@ -75,6 +75,9 @@ export class DeliveryProcessor {
     const data = readJob(job);
     const webhook = await this.currentWebhook(data.webhookId);
     if (!webhook?.enabled) return { outcome: 'skipped', reason: webhook ? 'webhook disabled' : 'webhook deleted' };
+    // A job names its event, whose payload holds a reference for it; a test send (or a job of an
+    // older Herald) carries its event itself, and holds none.
+    const inline = data.event !== undefined;
     const event = data.event ?? (await this.deps.payloads.get(jobEventId(data)));
     // Only a purge of its dead letter, while its replay waited, takes a waiting delivery's payload.
     if (!event) return { outcome: 'skipped', reason: 'its dead letter was purged' };
@@ -94,7 +97,7 @@ export class DeliveryProcessor {
       replay: data.replay,
     };
     // A token taken for it before it was queued counts for its first attempt.
-    const admit = () => this.admit(target, job, token, { rate: !(data.rateAdmitted && job.attemptsMade === 0) });
+    const admit = () => this.admit(target, job, token, { rate: !(data.rateAdmitted && job.attemptsMade === 0), inline });
     let attempted: Awaited<ReturnType<typeof attemptInSlot>>;
     try {
       attempted = await attemptInSlot(this.deps.http, grant.lease, target, data.retry, admit);
@@ -106,7 +109,7 @@ export class DeliveryProcessor {
     const settlement = settlementFor(target, run, decision, { settings: this.deps.policies.circuit(webhook), token: String(job.id) });
     // Its dead letter takes over the job's reference to the payload (DeliveryWorker gives it back
     // when the job ends otherwise).
-    settlement.payloadHeld = data.event === undefined;
+    settlement.payloadHeld = !inline;
     await this.deps.settler.settle(settlement);
     await afterSettled(this.deps, target, run, decision);
 
@@ -139,7 +142,7 @@ export class DeliveryProcessor {
    * ends); any other wait puts the job back in the queue, delayed and spread out. No attempt is
    * spent either way.
    */
-  private async admit(target: DeliveryTarget, job: Job, token: string | undefined, options: { rate: boolean }): Promise<void> {
+  private async admit(target: DeliveryTarget, job: Job, token: string | undefined, options: { rate: boolean; inline: boolean }): Promise<void> {
     const { webhook } = target;
     if (!this.deps.policies.applies(webhook, options)) return;
     const admission = await this.deps.policies.admit(webhook, String(job.id), options);
@@ -149,7 +152,7 @@ export class DeliveryProcessor {
       return;
     }
     this.deps.metrics.deferred.inc({ reason: admission.verdict });
-    if (admission.verdict === 'circuit') return this.park(target, target.attempt - 1, job);
+    if (admission.verdict === 'circuit') return this.park(target, target.attempt - 1, options.inline);
     if (admission.verdict === 'rate') {
       await this.deps.events.emit('rate_limit.exceeded', webhook, { ...webhook.rateLimit }, this.deps.rateLimitEventWindowMs);
     }
@@ -162,11 +165,10 @@ export class DeliveryProcessor {
    * Parks the delivery, `attemptsBefore` attempts of its run made; past the webhook's backlog it is
    * dead-lettered instead. Either way its job ends (DeliveryParkedError).
    */
-  private async park(target: DeliveryTarget, attemptsBefore: number, job: Job): Promise<never> {
+  private async park(target: DeliveryTarget, attemptsBefore: number, inline: boolean): Promise<never> {
     const { webhook, event } = target;
     // The job's reference to the payload passes to the parking (or the dead letter); a job that
-    // carried its event itself had none.
-    const inline = (job.data as DeliveryJobData).event !== undefined;
+    // carried its event itself had none, and the parking takes one.
     const parked = parkedSettlement(this.deps.policies, webhook, target, attemptsBefore);
     const done = await this.deps.parking.park({ webhookId: webhook.id, event, attemptsBefore, replay: target.replay, maxBacklog: parked.maxBacklog, inline });
     if (!done) {

@@ -126,16 +126,16 @@ for _, list in ipairs(b.eventAttempts) do
   end
 end
 
--- dead letters parked, each referring to its event's payload (a reference taken now unless the
--- delivery held one already, as a job)
-local function park_dead_letter(d)
+-- dead letters parked, each referring to its event's payload: a reference taken now with `event`
+-- (the event's JSON), unless the delivery held one already, as a job
+local function park_dead_letter(d, event)
   dead_letter_park(KEYS[K.deadLetters], KEYS[K.deadLettersByTime], KEYS[d.byWebhook], KEYS[d.byTenant], d.id, d.json, d.score)
-  if d.retain then
-    payload_retain(KEYS[d.payload], d.event)
+  if event then
+    payload_retain(KEYS[d.payload], event)
   end
 end
 for _, d in ipairs(b.deadLetters) do
-  park_dead_letter(d)
+  park_dead_letter(d, d.event)
 end
 
 -- dead letters cleared (a replay succeeded)
@@ -149,7 +149,7 @@ for _, p in ipairs(b.parks) do
   if park(KEYS[p.parked], KEYS[K.parked], p.webhook, p.eventId, p.attemptsBefore, p.replay, p.maxBacklog) == 1 then
     payload_retain(KEYS[p.payload], p.event)
   else
-    park_dead_letter(p.backlogFull)
+    park_dead_letter(p.backlogFull, p.event)
     backlog_full[#backlog_full + 1] = p.webhook
   end
 end

@@ -130,13 +130,14 @@ class KeyList {
 }
 
 /**
- * A dead letter as the script parks it: its keys' places, its stored JSON and its event's (the
- * payload), and whether it takes a reference to the payload (it does unless it held one already).
+ * A dead letter as the script parks it: its keys' places and its stored JSON; with `event`, the
+ * event's JSON, a reference to its payload is taken (not for a delivery that held one already as
+ * a job, nor for a parked delivery's dead letter, which takes the parking's).
  */
-function deadLetterDoc(k: KeyList, keys: RedisKeys, deadLetter: DeadLetter, retain: boolean) {
-  const { id, json, score, eventJson } = DeadLetterStore.encode(deadLetter);
+function deadLetterDoc(k: KeyList, keys: RedisKeys, deadLetter: DeadLetter, event: string | false) {
+  const { id, json, score } = DeadLetterStore.encode(deadLetter);
   return {
-    id, json, score, event: eventJson, retain,
+    id, json, score, event,
     byWebhook: k.add(keys.deadLettersOfWebhook(deadLetter.webhookId)), byTenant: k.add(keys.deadLettersOfTenant(deadLetter.tenant)),
     payload: k.add(keys.payload(deadLetter.event.id)),
   };
@@ -176,11 +177,11 @@ function pack(keys: RedisKeys, batch: SettleBatch, limits: SettleLimits, nowMs: 
     }),
     totals: { events: [...batch.totals.events], operational: [...batch.totals.operational] },
     eventAttempts: eventLists.map(([eventId, attempts]) => ({ key: k.add(keys.eventAttempts(eventId)), attempts: attempts.map(([w, i]) => (firstOf[w] as number) + i) })),
-    deadLetters: batch.deadLetters.map((d) => deadLetterDoc(k, keys, d.deadLetter, !d.payloadHeld)),
+    deadLetters: batch.deadLetters.map((d) => deadLetterDoc(k, keys, d.deadLetter, !d.payloadHeld && JSON.stringify(d.deadLetter.event))),
     cleared: batch.cleared.map((c) => ({ id: c.id, byWebhook: k.add(keys.deadLettersOfWebhook(c.webhookId)), byTenant: k.add(keys.deadLettersOfTenant(c.tenant)) })),
     parks: batch.parks.map((p) => ({
       webhook: p.webhookId, eventId: p.event.id, event: JSON.stringify(p.event), attemptsBefore: p.attemptsBefore, replay: p.replay, maxBacklog: p.maxBacklog,
-      parked: k.add(keys.parked(p.webhookId)), payload: k.add(keys.payload(p.event.id)), backlogFull: deadLetterDoc(k, keys, p.backlogFull, true),
+      parked: k.add(keys.parked(p.webhookId)), payload: k.add(keys.payload(p.event.id)), backlogFull: deadLetterDoc(k, keys, p.backlogFull, false),
     })),
     markers: [...batch.markers].map(([eventId, webhookIds]) => ({ key: k.add(keys.settledDeliveries(eventId)), webhooks: webhookIds })),
     acks: batch.acks,

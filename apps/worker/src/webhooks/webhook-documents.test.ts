@@ -44,13 +44,14 @@ it('reads a document once, and again when its route shows a newer change', async
 });
 
 it('reads a document again after its time, so that an edit by hand shows', async () => {
-  const { keys, store, registry, documents, route } = setup('documents-age', { maxAgeMs: 50 });
+  const { keys, store, registry, documents, route } = setup('documents-age', { maxAgeMs: 60_000 });
   const created = await store.create(input('https://example.com/a'));
   await registry.refresh(0);
-  await documents.get([route(created.id)]);
+  const readAt = Date.now();
+  await documents.get([route(created.id)], readAt);
   await redis.hset(keys.webhooks, created.id, JSON.stringify({ ...created, url: 'https://example.com/edited' }));
-  await new Promise((resolve) => setTimeout(resolve, 60));
-  expect((await documents.get([route(created.id)])).get(created.id)?.url).toBe('https://example.com/edited');
+  expect((await documents.get([route(created.id)], readAt + 59_999)).get(created.id)?.url).toBe('https://example.com/a');
+  expect((await documents.get([route(created.id)], readAt + 60_000)).get(created.id)?.url).toBe('https://example.com/edited');
 });
 
 it('keeps no more documents than it may, the least recently used going first, and skips one that does not parse', async () => {

@@ -32,10 +32,9 @@ export class WebhookDocuments {
    * The documents of these routes, as of their revision or later, by id; one round trip for those
    * not kept. A webhook deleted meanwhile, or whose document does not read as a webhook, is left out.
    */
-  async get(routes: Iterable<WebhookRoute>): Promise<Map<string, Webhook>> {
+  async get(routes: Iterable<WebhookRoute>, now: number = Date.now()): Promise<Map<string, Webhook>> {
     const found = new Map<string, Webhook>();
     const missing = new Map<string, WebhookRoute>();
-    const now = Date.now();
     for (const route of routes) {
       const kept = this.kept.get(route.id);
       if (kept && kept.revision >= route.revision && now - kept.readAt < this.options.maxAgeMs) {

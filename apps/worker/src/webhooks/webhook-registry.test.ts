@@ -117,6 +117,21 @@ describe('after the first load, only what changed is read', () => {
     expect(registry.size).toBe(2);
   });
 
+  it('drops the route of a webhook an older writer deleted without recording it', async () => {
+    const { keys, store, registry } = setup('registry-unrecorded-delete');
+    const kept = await store.create(input('https://example.com/kept'));
+    const gone = await store.create(input('https://example.com/gone'));
+    await registry.refresh(0);
+    await redis.hdel(keys.webhooks, gone.id);
+    await redis.incr(keys.webhooksVersion);
+    await store.create(input('https://example.com/new'));
+
+    await registry.refresh(0);
+    expect(registry.get(gone.id)).toBeUndefined();
+    expect(registry.get(kept.id)).toBeDefined();
+    expect(await redis.hexists(keys.webhookRoutes('default'), gone.id)).toBe(0);
+  });
+
   it('makes routes for webhooks written before routes existed, at the first load', async () => {
     const { keys, store, registry } = setup('registry-migration');
     const written = await store.create(input('https://example.com/a'));

@@ -4,6 +4,7 @@
 // then (only the tenants that differ are read again).
 import {
   isOperationalEventType,
+  tenantDigest,
   type Logger,
   type StoredEvent,
   type WebhookChanges,
@@ -34,9 +35,8 @@ class Tenant {
     if (route.enabled) this.index.remove(id, route.events);
   }
 
-  /** As `:webhooks:tenants` keeps it (store/webhook-routes.ts, tenantDigest). */
   get digest(): string {
-    return `${this.routes.size}:${this.xor}`;
+    return tenantDigest(this.routes.size, this.xor);
   }
 }
 

@@ -5,6 +5,7 @@ import type { ChainableCommander } from 'ioredis';
 import type { RedisKeys } from '../keys';
 import type { RedisClient } from '../redis-client';
 import type { Webhook } from '../schemas/webhook';
+import { execOrThrow } from '../redis';
 
 /**
  * Besides its streak of failures, a circuit opens only when at least this share of the attempts in
@@ -111,12 +112,9 @@ export class CircuitBreaker {
     const read = webhookIds.filter((id) => open.has(id));
     const pipeline = this.redis.pipeline();
     for (const id of read) pipeline.hmget(this.keys.circuit(id), ...STATUS_FIELDS);
-    const replies = read.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+    const replies = read.length > 0 ? ((await execOrThrow(pipeline)) as (string | null)[][]) : [];
     const statuses = new Map<string, CircuitStatus>(webhookIds.map((id) => [id, { state: 'closed' }]));
-    replies.forEach(([error, fields], i) => {
-      if (error) throw error;
-      statuses.set(read[i] as string, statusOf(fields as (string | null)[]));
-    });
+    replies.forEach((fields, i) => statuses.set(read[i] as string, statusOf(fields)));
     return statuses;
   }
 

@@ -69,14 +69,13 @@ export class DeadLetterStore {
   }
 
   /**
-   * How a dead letter is stored: its JSON in the hash (its event without `data`), its time as the
-   * sorted sets' score, and its event's JSON, to be kept as the event's payload (the caller stores
-   * it: dead-letters.lua with payloads.lua).
+   * How a dead letter is stored: its JSON in the hash, without its event's data (the payload, kept
+   * apart: payloads/), and its time as the sorted sets' score.
    */
-  static encode(deadLetter: DeadLetter): { id: string; json: string; score: number; eventJson: string } {
+  static encode(deadLetter: DeadLetter): { id: string; json: string; score: number } {
     const { data: _data, ...event } = deadLetter.event;
     const stored: StoredDeadLetter = { ...deadLetter, event, payload: true };
-    return { id: deadLetter.id, json: JSON.stringify(stored), score: Date.parse(deadLetter.deadLetteredAt), eventJson: JSON.stringify(deadLetter.event) };
+    return { id: deadLetter.id, json: JSON.stringify(stored), score: Date.parse(deadLetter.deadLetteredAt) };
   }
 
   /** Dead letters from their stored JSON, each with its event's payload put back. */

@@ -225,26 +225,27 @@ export class WebhookStore {
       const keys = [this.keys.webhooks, this.keys.webhooksVersion, this.keys.webhookChanges, this.keys.webhookTenants, ...pairs.map(([, tenant]) => this.keys.webhookRoutes(tenant))];
       changed += Number(await INDEX_ROUTES.run(this.redis, keys, pairs.flat()));
     };
+    // HSCAN returns every document present from its start to its end; one written meanwhile got
+    // its route from its writer.
+    const seen = new Set<string>();
     let cursor = '0';
     do {
       const [next, flat] = await this.redis.hscan(this.keys.webhooks, cursor, 'COUNT', ROUTE_BATCH);
       cursor = next;
       const pairs: [string, string][] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
+        seen.add(flat[i] as string);
         const tenant = (safeJson(flat[i + 1] as string) as { tenant?: unknown } | undefined)?.tenant;
         if (typeof tenant === 'string') pairs.push([flat[i] as string, tenant]);
       }
       await fix(pairs);
     } while (cursor !== '0');
-    // Routes whose document is gone (deleted by a writer that does not keep routes).
+    // Routes of no document seen: gone (deleted by a writer that keeps no routes), unless written
+    // since; the script looks at the document again before it removes one.
     const { digests } = await this.tenantDigests();
     for (const [tenant, routes] of await this.routesOf([...digests.keys()])) {
-      const ids = routes.map((route) => route.id);
-      for (let i = 0; i < ids.length; i += ROUTE_BATCH) {
-        const batch = ids.slice(i, i + ROUTE_BATCH);
-        const exists = await Promise.all(batch.map((id) => this.redis.hexists(this.keys.webhooks, id)));
-        await fix(batch.filter((_, n) => exists[n] === 0).map((id) => [id, tenant]));
-      }
+      const orphans = routes.filter((route) => !seen.has(route.id)).map((route): [string, string] => [route.id, tenant]);
+      for (let i = 0; i < orphans.length; i += ROUTE_BATCH) await fix(orphans.slice(i, i + ROUTE_BATCH));
     }
     return changed;
   }
