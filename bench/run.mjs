@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { createDeliveryQueue, deliveryJob, newEventId, redisKeys, DeadLetterStore, WebhookStore, webhookCreateSchema, DEFAULT_RETRY_POLICY } =
+const { createDeliveryQueue, deliveryJob, newEventId, redisKeys, PartitionDeadLetters, WebhookStore, webhookCreateSchema, DEFAULT_RETRY_POLICY } =
   require('@herald/shared');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -907,7 +907,7 @@ async function webhookChangeCost(count) {
  */
 async function deadLetterFilterCost(count) {
   const keys = redisKeys(`bench${++prefixCounter}`);
-  const store = new DeadLetterStore(redis, keys);
+  const store = new PartitionDeadLetters(redis, keys);
   const at = Date.now() - count;
   for (let i = 0; i < count; i += 1000) {
     const pipeline = redis.pipeline();

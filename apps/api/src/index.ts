@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import {
   ConfigError,
   DeadLetterStore,
+  PartitionLayout,
   SystemGauges,
   WebhookStore,
   createBullMQConnection,
@@ -14,7 +15,8 @@ import {
   redisTargetFromEnv,
   EventsStream,
   parseConfigFile,
-  redisKeys,
+  ensurePartitionCount,
+  partitionCountFromEnv,
   targetPolicyFromEnv,
 } from '@herald/shared';
 import { applyConfig, ConfigApplyError } from './services/config-apply';
@@ -22,6 +24,7 @@ import { loadApiEnv } from './env';
 import { createApiMetrics } from './metrics';
 import { createServer } from './server';
 import { StorageGuard } from './services/storage-guard';
+import { DeliveryQueues } from './services/delivery-queues';
 
 /**
  * Idle keep-alive connections stay open `keepAliveMs` (Node says so in `Keep-Alive: timeout=…`).
@@ -43,7 +46,7 @@ const STORAGE_CHECK_EVERY_MS = 1000;
 async function main(): Promise<void> {
   const env = loadApiEnv();
   const logger = createLogger({ name: 'herald-api', level: env.LOG_LEVEL });
-  const keys = redisKeys(env.HERALD_PREFIX);
+  const layout = new PartitionLayout(env.HERALD_PREFIX, partitionCountFromEnv(env));
   const redisTarget = redisTargetFromEnv(env);
   // Requests fail (503) rather than hang while Redis is unreachable: a deadline on every command
   // for a Redis that holds the connection but does not answer, and no queue of commands while the
@@ -56,13 +59,17 @@ async function main(): Promise<void> {
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   const queueConnection = createBullMQConnection(redisTarget, bounded);
   await Promise.all([waitUntilConnected(redis, STARTUP_WAIT_MS), waitUntilConnected(queueConnection, STARTUP_WAIT_MS)]);
-  const deliveryQueue = createDeliveryQueue(queueConnection, env.HERALD_PREFIX);
-  deliveryQueue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
+  await ensurePartitionCount(redis, layout);
+  const queues = new DeliveryQueues(
+    layout,
+    layout.all().map((n) => createDeliveryQueue(queueConnection, layout.keys(n).bullPrefix)),
+  );
+  for (const queue of queues.all) queue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
 
-  await new EventsStream(redis, keys).ensureGroup();
+  await Promise.all(layout.all().map((n) => new EventsStream(redis, layout.keys(n)).ensureGroup()));
   // Dead letters parked before the per-webhook and per-tenant indexes existed are indexed once, in
   // the background; listings use the index of all dead letters until that is done.
-  void new DeadLetterStore(redis, keys)
+  void new DeadLetterStore(redis, layout)
     .buildIndexes()
     .then((indexed) => indexed > 0 && logger.info({ indexed }, 'dead letters indexed by webhook and tenant'))
     .catch((error: Error) => logger.warn({ err: error.message }, 'indexing dead letters failed; retried at the next start'));
@@ -71,7 +78,7 @@ async function main(): Promise<void> {
     // Declarative webhooks: a bad file stops the API here, saying what is wrong.
     const config = parseConfigFile(readFileSync(env.HERALD_CONFIG, 'utf8'), process.env, env.HERALD_CONFIG);
     // The secrets of webhooks created here are not logged: rotate-secret shows a new one.
-    const { secrets: _secrets, ...applied } = await applyConfig(new WebhookStore(redis, keys), config, targetPolicyFromEnv(env));
+    const { secrets: _secrets, ...applied } = await applyConfig(new WebhookStore(redis, layout.global, undefined, (id) => layout.keys(layout.ofWebhook(id))), config, targetPolicyFromEnv(env));
     logger.info({ config: env.HERALD_CONFIG, ...applied }, 'declarative configuration applied');
   }
 
@@ -80,8 +87,8 @@ async function main(): Promise<void> {
   await storage.start();
   const app = createServer({
     redis,
-    keys,
-    deliveryQueue,
+    layout,
+    queues,
     logger,
     metrics,
     adminToken: env.HERALD_ADMIN_TOKEN,
@@ -96,14 +103,14 @@ async function main(): Promise<void> {
     storage,
   });
   const gauges = new SystemGauges(
-    { registry: metrics.registry, redis, keys, queue: deliveryQueue },
+    { registry: metrics.registry, redis, layout, queues: queues.all },
     { intervalMs: env.HERALD_METRICS_INTERVAL_MS, streamLagLimit: env.HERALD_STREAM_MAXLEN },
   );
   await gauges.start();
   const server = app.listen(env.HERALD_API_PORT, env.HERALD_API_HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : env.HERALD_API_PORT;
-    logger.info({ port, prefix: env.HERALD_PREFIX }, 'herald api listening');
+    logger.info({ port, prefix: env.HERALD_PREFIX, partitions: layout.count }, 'herald api listening');
   });
   keepConnectionsAlive(server, env.HERALD_HTTP_KEEPALIVE_TIMEOUT_MS);
 
@@ -129,7 +136,7 @@ async function main(): Promise<void> {
     clearInterval(sweep);
     clearTimeout(deadline);
     // Closing the Redis connections waits for Redis; it gets a moment, not forever.
-    const closed = Promise.all([deliveryQueue.close(), redis.quit()]).catch(() => undefined);
+    const closed = Promise.all([queues.close(), redis.quit()]).catch(() => undefined);
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
     logger.info({ drained }, 'herald api stopped');
     process.exit(drained ? 0 : 1);

@@ -1,8 +1,7 @@
 // Builds the Express app without listening: index.ts listens, tests drive it directly.
 import { isUtf8 } from 'node:buffer';
 import express, { type Express } from 'express';
-import type { Queue } from 'bullmq';
-import { CircuitBreaker, DeadLetterStore, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy, type RedisClient } from '@herald/shared';
+import { CircuitStatuses, DeadLetterStore, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type PartitionLayout, type TargetPolicy, type RedisClient } from '@herald/shared';
 import { requireAdmin, requireBearer } from './middleware/auth';
 import { tokensRouter } from './routes/tokens';
 import { statsRouter } from './routes/stats';
@@ -21,11 +20,14 @@ import { queuesRouter } from './admin/queues-router';
 import { EventIngest } from './services/event-ingest';
 import { DeadLetterReplay } from './services/dead-letter-replay';
 import type { ApiMetrics } from './metrics';
+import type { DeliveryQueues } from './services/delivery-queues';
 
 export interface ServerDeps {
   redis: RedisClient;
-  keys: RedisKeys;
-  deliveryQueue: Queue;
+  /** Where each key lives: the installation-wide ones, and each partition's. */
+  layout: PartitionLayout;
+  /** Each partition's delivery queue. */
+  queues: DeliveryQueues;
   logger: Logger;
   metrics: ApiMetrics;
   adminToken: string;
@@ -58,18 +60,19 @@ function requireUtf8(_req: unknown, _res: unknown, body: Buffer): void {
 }
 
 export function createServer(deps: ServerDeps): Express {
-  const webhooks = new WebhookStore(deps.redis, deps.keys);
-  const deadLetters = new DeadLetterStore(deps.redis, deps.keys);
-  const ingest = new EventIngest(deps.redis, deps.keys, {
+  const { layout } = deps;
+  const webhooks = new WebhookStore(deps.redis, layout.global, undefined, (id) => layout.keys(layout.ofWebhook(id)));
+  const deadLetters = new DeadLetterStore(deps.redis, layout);
+  const ingest = new EventIngest(deps.redis, layout, {
     streamMaxLen: deps.streamMaxLen,
     idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
   }, deps.storage);
-  const replay = new DeadLetterReplay(deadLetters, webhooks, deps.deliveryQueue);
-  const tokens = new TokenStore(deps.redis, deps.keys);
-  const attempts = new AttemptLog(deps.redis, deps.keys);
-  const history = new EventHistory(deps.redis, deps.keys);
-  const testDelivery = new TestDelivery(deps.deliveryQueue, attempts);
-  const circuits = new CircuitBreaker(deps.redis, deps.keys);
+  const replay = new DeadLetterReplay(deadLetters, webhooks, deps.queues);
+  const tokens = new TokenStore(deps.redis, layout.global);
+  const attempts = new AttemptLog(deps.redis, layout);
+  const history = new EventHistory(deps.redis, layout);
+  const testDelivery = new TestDelivery(deps.queues, attempts);
+  const circuits = new CircuitStatuses(deps.redis, layout);
 
   const app = express();
   app.disable('x-powered-by');
@@ -77,7 +80,7 @@ export function createServer(deps: ServerDeps): Express {
   app.use(healthRouter(deps.redis, deps.metrics.registry));
   app.use(docsRouter());
   const tokenCheck = { adminToken: deps.adminToken, tenantTokens: deps.tenantTokens ?? new Map<string, string>(), tokenStore: tokens };
-  app.use('/admin/queues', queuesRouter({ queue: deps.deliveryQueue, tokens: tokenCheck }));
+  app.use('/admin/queues', queuesRouter({ queues: deps.queues.all, tokens: tokenCheck }));
   app.use('/admin', consoleRouter(deps.consoleDirectory));
 
   const v1 = express.Router();
@@ -87,7 +90,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use('/events', eventsRouter(ingest, deps.metrics, history, attempts));
   v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy, deps.webhookDefaults ?? { retry: {} }, { attempts, testDelivery, replay, circuits }));
   v1.use('/dead-letters', deadLettersRouter(deadLetters, replay, attempts));
-  v1.use('/stats', statsRouter(deps.redis, deps.keys, deps.deliveryQueue, deadLetters));
+  v1.use('/stats', statsRouter(deps.redis, layout, deps.queues, deadLetters));
   v1.use('/tokens', requireAdmin, tokensRouter(tokens));
   v1.use('/config', requireAdmin, configRouter(webhooks, deps.targetPolicy));
   app.use('/v1', v1);

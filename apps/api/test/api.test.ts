@@ -6,10 +6,11 @@ import { Redis } from 'ioredis';
 import { type Queue } from 'bullmq';
 import pino from 'pino';
 import {
-  DeadLetterStore,
+  PartitionDeadLetters,
   createDeliveryQueue,
   hashToken,
   redisKeys,
+  PartitionLayout,
   type DeadLetter,
   type RedisKeys,
 } from '@herald/shared';
@@ -17,6 +18,7 @@ import { testRedisUrl, uniquePrefix } from '@herald/testing';
 import { createServer } from '../src/server';
 import { createApiMetrics } from '../src/metrics';
 import type { ServerDeps } from '../src/server';
+import { DeliveryQueues } from '../src/services/delivery-queues';
 
 const TOKEN = 'api-test-token-0123456789';
 const TENANT_A_TOKEN = 'tenant-a-token-0123456789';
@@ -38,8 +40,8 @@ beforeAll(async () => {
   queue = createDeliveryQueue(queueConnection, prefix);
   deps = {
     redis,
-    keys,
-    deliveryQueue: queue,
+    layout: new PartitionLayout(prefix, 1),
+    queues: new DeliveryQueues(new PartitionLayout(prefix, 1), [queue]),
     logger: pino({ level: 'silent' }),
     metrics: createApiMetrics(),
     adminToken: TOKEN,
@@ -294,7 +296,7 @@ describe('webhooks', () => {
 describe('dead letters', () => {
   it('lists with filters, replays as fresh jobs with the same delivery id, and purges', async () => {
     const webhook = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/dl' });
-    const store = new DeadLetterStore(redis, keys);
+    const store = new PartitionDeadLetters(redis, keys);
     const make = (n: number, type: string): DeadLetter => ({
       id: `evt_dl${n}.${webhook.body.id}`,
       webhookId: webhook.body.id,
@@ -339,7 +341,7 @@ describe('dead letters', () => {
 
   it('pages through dead letters that share a millisecond without skipping or repeating any', async () => {
     const webhook = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/ties' });
-    const store = new DeadLetterStore(redis, keys);
+    const store = new PartitionDeadLetters(redis, keys);
     const at = new Date().toISOString();
     const pipeline = redis.pipeline();
     const ids: string[] = [];
@@ -369,7 +371,7 @@ describe('dead letters', () => {
   });
 
   it('keeps dead letters whose webhook is disabled or deleted instead of replaying them into nothing', async () => {
-    const store = new DeadLetterStore(redis, keys);
+    const store = new PartitionDeadLetters(redis, keys);
     const disabled = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/off', enabled: false });
     const at = new Date().toISOString();
     const make = (webhookId: string, n: number): DeadLetter => ({
@@ -393,7 +395,7 @@ describe('dead letters', () => {
 
   it('replays thousands in batches while the API keeps answering', async () => {
     const webhook = await request(app).post('/v1/webhooks').set(auth).send({ url: 'https://example.com/bulk' });
-    const store = new DeadLetterStore(redis, keys);
+    const store = new PartitionDeadLetters(redis, keys);
     const at = new Date().toISOString();
     const pipeline = redis.pipeline();
     for (let n = 0; n < 3000; n++) {
@@ -421,7 +423,7 @@ describe('dead letters', () => {
   });
 
   it('removes a replayed dead letter only if it was not re-parked meanwhile', async () => {
-    const store = new DeadLetterStore(redis, keys);
+    const store = new PartitionDeadLetters(redis, keys);
     const at = new Date().toISOString();
     const base = {
       webhookId: 'wh_x', tenant: 'default', attempts: 1, lastError: 'HTTP 400', deadLetteredAt: at,
@@ -440,7 +442,7 @@ describe('dead letters', () => {
 
   it('filters by webhook and tenant through their own indexes, built for dead letters parked before them', async () => {
     const own = redisKeys(uniquePrefix('api-dead-letter-indexes'));
-    const store = new DeadLetterStore(redis, own);
+    const store = new PartitionDeadLetters(redis, own);
     const at = Date.now();
     const park = (n: number, webhookId: string, tenant: string): DeadLetter => ({
       id: `evt_i${n}.${webhookId}`, webhookId, tenant, attempts: 1, lastError: 'HTTP 500', replays: 0,
@@ -550,7 +552,7 @@ describe('tenants', () => {
   });
 
   it('hides other tenants\' dead letters', async () => {
-    const store = new DeadLetterStore(redis, keys);
+    const store = new PartitionDeadLetters(redis, keys);
     const at = new Date().toISOString();
     const pipeline = redis.pipeline();
     store.addTo(pipeline, {

@@ -1,151 +1,72 @@
 // Herald worker process: fan-out with direct delivery, and the delivery queue for what must wait.
 // Run as many as load needs.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import {
-  CircuitBreaker,
-  EventsStream,
-  ParkingLot,
-  PayloadStore,
+  ConfigError,
+  PartitionLayout,
   SystemGauges,
   WebhookStore,
   createBullMQConnection,
   createDeliveryQueue,
   createLogger,
   createRedis,
+  ensurePartitionCount,
+  partitionCountFromEnv,
   redisTargetFromEnv,
-  redisKeys,
   targetPolicyFromEnv,
 } from '@herald/shared';
 import { loadWorkerEnv } from './env';
 import { createWorkerMetrics } from './metrics';
 import { WebhookRegistry } from './webhooks/webhook-registry';
 import { WebhookDocuments } from './webhooks/webhook-documents';
-import { FanoutConsumer } from './stream/fanout-consumer';
-import { StreamTrimmer } from './stream/stream-trimmer';
-import { ParkingReleaser } from './parking/parking-releaser';
 import { HttpClient } from './attempt/http-client';
-import { Settler } from './settle/settler';
-import { AttemptEffects } from './run/attempt-effects';
-import { DirectDelivery } from './run/direct-delivery';
-import { DeliveryProcessor } from './run/processor';
-import { DeliveryWorker } from './run/delivery-worker';
 import { HealthServer } from './health-server';
 import { Supervisor } from './supervisor';
-import { DeliveryPolicies } from './policies/delivery-policies';
 import { DeliverySlots } from './policies/delivery-slots';
-import { OperationalEvents } from './policies/operational-events';
+import { PartitionCells } from './partitions/partition-cells';
 
-/** Attempts kept in each event's own list (over all its webhooks). */
-const EVENT_ATTEMPTS_KEPT = 200;
-/**
- * How long the markers of deliveries settled from a pending entry are kept: long past any claim
- * delay, so that an entry claimed after a long outage still skips what was settled.
- */
-const SETTLED_MARKER_TTL_MS = 86_400_000;
 /** How long a worker uses a webhook's document before reading it again, whatever the routes say (a hand edit shows in none). */
 const WEBHOOK_DOCUMENT_MAX_AGE_MS = 5 * 60_000;
-/** How often each worker looks for parked deliveries its webhooks' circuits let go. */
-const PARKING_RELEASE_EVERY_MS = 250;
-/** Parked deliveries of one webhook queued at a time. */
-const PARKING_RELEASE_BATCH = 500;
-/** Jobs waiting in the queue past which no more parked deliveries are queued until they are taken. */
-const PARKING_RELEASE_MAX_WAITING = 2000;
-/** How often each worker trims the events stream (only what the workers have read and acknowledged). */
-const STREAM_TRIM_EVERY_MS = 1000;
 
 async function main(): Promise<void> {
   const env = loadWorkerEnv();
   const logger = createLogger({ name: 'herald-worker', level: env.LOG_LEVEL });
-  const keys = redisKeys(env.HERALD_PREFIX);
+  const layout = new PartitionLayout(env.HERALD_PREFIX, partitionCountFromEnv(env));
   const redisTarget = redisTargetFromEnv(env);
   const redis = createRedis(redisTarget);
-  const blocking = createRedis(redisTarget);
   const workerConnection = createBullMQConnection(redisTarget);
   const queueConnection = createBullMQConnection(redisTarget);
-  for (const connection of [redis, blocking, workerConnection, queueConnection]) {
+  for (const connection of [redis, workerConnection, queueConnection]) {
     connection.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   }
+  await ensurePartitionCount(redis, layout);
 
   const metrics = createWorkerMetrics();
-  const webhookStore = new WebhookStore(redis, keys);
+  const webhookStore = new WebhookStore(redis, layout.global, undefined, (id) => layout.keys(layout.ofWebhook(id)));
   const webhooks = new WebhookRegistry(webhookStore, logger);
   const documents = new WebhookDocuments(webhookStore, logger, { size: env.HERALD_WEBHOOK_DOCUMENTS_KEPT, maxAgeMs: WEBHOOK_DOCUMENT_MAX_AGE_MS });
-  const queue = createDeliveryQueue(queueConnection, env.HERALD_PREFIX);
-  queue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
   const http = new HttpClient(targetPolicyFromEnv(env));
-  const policies = new DeliveryPolicies(redis, keys, {
-    failureThreshold: env.HERALD_CIRCUIT_FAILURE_THRESHOLD,
-    cooldownMs: env.HERALD_CIRCUIT_COOLDOWN_MS,
-    probeLeaseMs: env.HERALD_CIRCUIT_PROBE_LEASE_MS,
-    maxBacklog: env.HERALD_MAX_BACKLOG,
-  });
-  const payloads = new PayloadStore(redis, keys);
-  const parking = new ParkingLot(redis, keys);
   const slots = new DeliverySlots({
     capacity: env.HERALD_WORKER_CONCURRENCY,
     webhookCap: env.HERALD_WEBHOOK_MAX_IN_FLIGHT,
     waitMs: env.HERALD_SLOT_WAIT_MS,
   });
-  const events = new OperationalEvents(redis, keys, logger);
-  const effects = new AttemptEffects({ events, webhookStore, logger, backlogEventWindowMs: env.HERALD_BACKLOG_EVENT_WINDOW_MS });
-  const settler = new Settler({
+  const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const cells = new PartitionCells(
+    { env, layout, redisTarget, redis, workerConnection, queueConnection, webhookStore, webhooks, documents, http, slots, metrics, logger },
     redis,
-    keys,
-    queue,
-    logger,
-    limits: {
-      logSize: env.HERALD_ATTEMPT_LOG_SIZE,
-      eventAttemptsKept: EVENT_ATTEMPTS_KEPT,
-      eventAttemptsTtlMs: env.HERALD_EVENT_ATTEMPTS_TTL,
-      markerTtlMs: SETTLED_MARKER_TTL_MS,
-      invalidMaxLen: env.HERALD_INVALID_STREAM_MAXLEN,
-      disableAfterMs: env.HERALD_DISABLE_AFTER_FAILING_MS,
-    },
-    onCircuitChanges: (webhook, changes, reason) => void effects.circuitChanged(webhook, changes, reason),
-    onBacklogFull: (webhook, maxBacklog) => void effects.backlogFull(webhook, maxBacklog),
-  });
-  const direct = new DirectDelivery({ http, slots, settler, policies, effects, metrics });
-  const processor = new DeliveryProcessor({
-    webhooks,
-    documents,
-    http,
-    slots,
-    settler,
-    policies,
-    payloads,
-    parking,
-    effects,
-    events,
-    metrics,
-    webhookCacheMs: env.HERALD_WEBHOOK_CACHE_MS,
-    rateLimitEventWindowMs: env.HERALD_RATE_LIMIT_EVENT_WINDOW_MS,
-  });
+    consumer,
+  );
 
   const health = new HealthServer(redis, metrics.registry, logger, env.HERALD_METRICS_HOST, env.HERALD_METRICS_PORT);
-  const delivery = new DeliveryWorker(
-    { connection: workerConnection, queue, processor, settler, payloads, metrics, logger },
-    { prefix: env.HERALD_PREFIX, concurrency: env.HERALD_WORKER_CONCURRENCY, lockDurationMs: env.HERALD_JOB_LOCK_MS },
-  );
-  const fanout = new FanoutConsumer(
-    { blocking, redis, keys, webhooks, documents, circuits: new CircuitBreaker(redis, keys), policies, slots, direct, settler, events, metrics, logger },
-    {
-      batchSize: env.HERALD_FANOUT_BATCH,
-      claimIdleMs: env.HERALD_CLAIM_IDLE_MS,
-      idempotencyTtlSeconds: env.HERALD_IDEMPOTENCY_TTL_SECONDS,
-      rateLimitEventWindowMs: env.HERALD_RATE_LIMIT_EVENT_WINDOW_MS,
-    },
-  );
+  // The gauges read every partition's queue (objects on the shared connection, not connections).
+  const gaugeQueues = layout.all().map((n) => createDeliveryQueue(queueConnection, layout.keys(n).bullPrefix));
   const gauges = new SystemGauges(
-    { registry: metrics.registry, redis, keys, queue },
+    { registry: metrics.registry, redis, layout, queues: gaugeQueues },
     { intervalMs: env.HERALD_METRICS_INTERVAL_MS, streamLagLimit: env.HERALD_STREAM_MAXLEN },
   );
-  const releaser = new ParkingReleaser(
-    { parking, queue, webhooks, documents, policies, logger },
-    { intervalMs: PARKING_RELEASE_EVERY_MS, batch: PARKING_RELEASE_BATCH, maxWaiting: PARKING_RELEASE_MAX_WAITING },
-  );
-  const trimmer = new StreamTrimmer({ stream: new EventsStream(redis, keys), logger }, { kept: env.HERALD_STREAM_MAXLEN, intervalMs: STREAM_TRIM_EVERY_MS });
-  // Stopped in reverse: the fan-out stops reading and settles what it started, the queue's worker
-  // finishes its jobs, then the settler writes what is left.
-  const supervisor = new Supervisor([health, gauges, trimmer, webhooks, settler, delivery, releaser, fanout], logger);
+  const supervisor = new Supervisor([health, gauges, webhooks, cells], logger);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
@@ -154,7 +75,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'herald worker draining');
     health.setReady(false);
     // Take no new jobs while the fan-out finishes what it has started.
-    await delivery.stopIntake().catch((error: Error) => logger.warn({ err: error.message }, 'could not pause the delivery worker'));
+    await cells.stopIntake().catch((error: Error) => logger.warn({ err: error.message }, 'could not pause the delivery worker'));
     const drained = await supervisor.stop(env.HERALD_SHUTDOWN_TIMEOUT_MS);
     if (!drained) {
       // Deliveries still in flight keep their entries pending and their jobs locked; another worker
@@ -163,9 +84,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     slots.close();
-    await queue.close().catch(() => undefined);
+    await Promise.all(gaugeQueues.map((queue) => queue.close())).catch(() => undefined);
     await http.close().catch(() => undefined);
-    for (const connection of [redis, blocking, workerConnection, queueConnection]) connection.disconnect();
+    for (const connection of [redis, workerConnection, queueConnection]) connection.disconnect();
     logger.info({ drained }, 'herald worker stopped');
     process.exit(drained ? 0 : 1);
   };
@@ -176,16 +97,22 @@ async function main(): Promise<void> {
   health.setReady(true);
   logger.info(
     {
-      consumer: fanout.consumer,
+      consumer,
       concurrency: env.HERALD_WORKER_CONCURRENCY,
       webhookMaxInFlight: env.HERALD_WEBHOOK_MAX_IN_FLIGHT,
       prefix: env.HERALD_PREFIX,
+      partitions: layout.count,
+      held: cells.held,
     },
     'herald worker running',
   );
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`herald worker failed to start: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -101,8 +101,9 @@ it.each([
   ['worker', { REDIS_URL: 'http://localhost' }, /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/],
   ['api', { HERALD_API_PORT: '70000' }, /HERALD_API_PORT: must be at most 65535/],
   ['api', { HERALD_ADMIN_TOKEN: '' }, /HERALD_ADMIN_TOKEN: must be at least 16 characters/],
-  ['worker', { HERALD_REDIS_CLUSTER: 'true', HERALD_PREFIX: 'herald' }, /HERALD_PREFIX: must hold a \{hash tag\}, such as "\{herald\}"/],
-  ['api', { HERALD_REDIS_CLUSTER: 'true', HERALD_PREFIX: 'her{}ald' }, /HERALD_PREFIX: must hold a \{hash tag\}/],
+  ['worker', { HERALD_PREFIX: '{herald}', HERALD_PARTITIONS: '4' }, /HERALD_PREFIX: must be plain \(no \{hash tag\}\) with HERALD_PARTITIONS > 1/],
+  ['api', { HERALD_REDIS_CLUSTER: 'true', HERALD_PREFIX: 'her}ald' }, /HERALD_PREFIX: holds an unbalanced "\{" or "\}"/],
+  ['api', { HERALD_PARTITIONS: '0' }, /HERALD_PARTITIONS: must be at least 1/],
   ['worker', { HERALD_REDIS_CLUSTER: 'yes please' }, /HERALD_REDIS_CLUSTER: must be true or false/],
 ] as const)('the %s refuses to start on bad config %j', async (app, env, message) => {
   const proc = spawnApp(app, { REDIS_URL: testRedisUrl(), HERALD_ADMIN_TOKEN: 'x'.repeat(20), ...env });

@@ -16,7 +16,13 @@ export {
   commonEnvShape,
   checkRedisSettings,
   redisTargetFromEnv,
+  partitionCountFromEnv,
+  DEFAULT_CLUSTER_PARTITIONS,
 } from './config/env';
+export { PartitionLayout, partitionOf, partitionPrefix } from './partitions/partition-layout';
+export { ensurePartitionCount, PartitionCountError } from './partitions/partition-count';
+export { PartitionLeases, type LeaseChanges } from './partitions/partition-leases';
+export { EventRouter, type RoutedEvent } from './partitions/event-router';
 export {
   FANOUT_GROUP,
   DELIVERY_QUEUE,
@@ -51,7 +57,7 @@ export {
   type DeliveryJobData,
   type DeliveryJobSpec,
 } from './jobs';
-export { STREAM_FIELDS, decodeStreamEntry, type DecodedEntry } from './stream-entry';
+export { STREAM_FIELDS, decodeStreamEntry, routedEntryFields, type DecodedEntry } from './stream-entry';
 export { signStandardWebhook, verifyStandardWebhook, type SignInput, type VerifyInput, type VerifyResult } from './signing/standard-webhooks';
 export { signBodyHmac, type BodyHmacAlgorithm } from './signing/body-hmac';
 export { generateSigningSecret, signingKey, constantTimeEqual, SECRET_PREFIX } from './signing/secret';
@@ -112,14 +118,15 @@ export {
 } from './schemas/delivery';
 export { WebhookStore, oldestWebhookFirst, type WebhookSnapshot, type WebhookChanges, type RouteSnapshot } from './store/webhook-store';
 export { tenantDigest, type WebhookRoute } from './store/webhook-routes';
+export { DeadLetterStore } from './dead-letters/dead-letter-store';
 export {
-  DeadLetterStore,
+  PartitionDeadLetters,
   encodeCursor,
   decodeCursor,
   type DeadLetterFilter,
   type DeadLetterCursor,
   type DeadLetterPage,
-} from './dead-letters/dead-letter-store';
+} from './dead-letters/partition-dead-letters';
 export { TokenStore, hashToken, storedTokenSchema, type StoredToken } from './store/token-store';
 export { isPublicAddress, refusedAddress, refusedTargetUrl, targetPolicyFromEnv, type TargetPolicy } from './url-safety';
 export {
@@ -155,3 +162,4 @@ export {
   type CircuitSettings,
   type CircuitStatus,
 } from './circuit/circuit-breaker';
+export { CircuitStatuses } from './circuit/circuit-statuses';

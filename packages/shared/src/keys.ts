@@ -1,4 +1,6 @@
 // Every Redis key Herald uses, under one configurable prefix. No other module spells a key.
+// With partitions (partitions/partition-layout.ts) the keys of one partition share its hash tag,
+// and the installation-wide ones (webhooks, tokens, leases) share the global tag.
 
 /** The consumer group every worker joins on the events stream. */
 export const FANOUT_GROUP = 'fanout';
@@ -6,6 +8,8 @@ export const FANOUT_GROUP = 'fanout';
 export const DELIVERY_QUEUE = 'deliveries';
 
 export interface RedisKeys {
+  /** The partition's keys have a hash tag of their own, apart from the installation-wide keys (a script may not mix them). */
+  readonly partitioned: boolean;
   /** BullMQ's `prefix` option: Herald's prefix, so all keys share one hash tag when it has one. */
   readonly bullPrefix: string;
   /** Stream producers append events to (field `event`: the event JSON). */
@@ -74,6 +78,23 @@ export interface RedisKeys {
   rateLimit(webhookId: string): string;
   /** Hash: a webhook's circuit breaker (state, failures, openUntil, probe, …), shared by all workers. */
   circuit(webhookId: string): string;
+  /**
+   * String with a TTL, in a webhook's partition: the webhook was deleted, so settling a delivery
+   * still under way writes no counters, attempts or circuit for it.
+   */
+  deletedWebhook(webhookId: string): string;
+  /**
+   * String with a TTL, in a webhook's partition: fan-out wrote this event's deliveries for the
+   * partition's webhooks into the partition's stream (partitions/route-entries-1.lua), so that an
+   * entry read again after a crash writes nothing new. Deleted once the event is acknowledged.
+   */
+  routedEvent(eventId: string): string;
+  /** Global. String: the number of partitions the installation was created with. */
+  readonly partitionCount: string;
+  /** Global. Hash: partition number → `<worker>|<lease expiry ms>` (partitions/partition-leases.ts). */
+  readonly partitionLeases: string;
+  /** Global. Sorted set: worker → when it last renewed its leases (ms); workers share the partitions out among those alive. */
+  readonly partitionWorkers: string;
   /** Set of webhook ids whose circuit is open or half-open. */
   readonly openCircuits: string;
   /** String with a TTL: Herald emitted operational event `type` about this webhook within the window. */
@@ -92,24 +113,30 @@ export interface RedisKeys {
   parkedProbe(webhookId: string): string;
 }
 
-export function redisKeys(prefix: string): RedisKeys {
+/**
+ * The keys of one partition under `prefix`; the installation-wide ones (webhooks and their routes,
+ * API tokens, partition leases) under `globalPrefix`. With one partition both are the same prefix.
+ */
+export function redisKeys(prefix: string, globalPrefix: string = prefix): RedisKeys {
+  const global = globalPrefix;
   return {
+    partitioned: prefix !== globalPrefix,
     bullPrefix: prefix,
     eventsStream: `${prefix}:events`,
     invalidEventsStream: `${prefix}:events:invalid`,
-    webhooks: `${prefix}:webhooks`,
-    webhooksVersion: `${prefix}:webhooks:version`,
-    webhookChanges: `${prefix}:webhooks:changes`,
-    webhookChangesTrimmed: `${prefix}:webhooks:changes:trimmed`,
-    webhookRoutes: (tenant) => `${prefix}:webhooks:routes:${tenant}`,
-    webhookTenants: `${prefix}:webhooks:tenants`,
+    webhooks: `${global}:webhooks`,
+    webhooksVersion: `${global}:webhooks:version`,
+    webhookChanges: `${global}:webhooks:changes`,
+    webhookChangesTrimmed: `${global}:webhooks:changes:trimmed`,
+    webhookRoutes: (tenant) => `${global}:webhooks:routes:${tenant}`,
+    webhookTenants: `${global}:webhooks:tenants`,
     deadLetters: `${prefix}:dead-letters`,
     deadLettersByTime: `${prefix}:dead-letters:by-time`,
     deadLettersOfWebhook: (webhookId) => `${prefix}:dead-letters:by-webhook:${webhookId}`,
     deadLettersOfTenant: (tenant) => `${prefix}:dead-letters:by-tenant:${tenant}`,
     deadLetterIndexesBuilt: `${prefix}:dead-letters:indexes-built`,
-    apiTokensByHash: `${prefix}:api-tokens`,
-    apiTokenIds: `${prefix}:api-tokens:ids`,
+    apiTokensByHash: `${global}:api-tokens`,
+    apiTokenIds: `${global}:api-tokens:ids`,
     idempotency: (tenant, key) => `${prefix}:idempotency:${tenant}:${key}`,
     attempts: (webhookId) => `${prefix}:attempts:${webhookId}`,
     webhookStats: (webhookId) => `${prefix}:stats:webhook:${webhookId}`,
@@ -123,6 +150,11 @@ export function redisKeys(prefix: string): RedisKeys {
     settledDeliveries: (eventId) => `${prefix}:settled:${eventId}`,
     rateLimit: (webhookId) => `${prefix}:rate-limit:${webhookId}`,
     circuit: (webhookId) => `${prefix}:circuit:${webhookId}`,
+    deletedWebhook: (webhookId) => `${prefix}:deleted:${webhookId}`,
+    routedEvent: (eventId) => `${prefix}:routed:${eventId}`,
+    partitionCount: `${global}:partitions`,
+    partitionLeases: `${global}:partitions:leases`,
+    partitionWorkers: `${global}:partitions:workers`,
     openCircuits: `${prefix}:circuits:open`,
     operationalGate: (webhookId, type) => `${prefix}:op-gate:${webhookId}:${type}`,
     payload: (eventId) => `${prefix}:payload:${eventId}`,

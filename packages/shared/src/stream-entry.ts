@@ -22,13 +22,19 @@ export const STREAM_FIELDS = {
   eventId: 'eventId',
   /** Unix ms when the API accepted the event. */
   receivedAt: 'receivedAt',
+  /**
+   * Set by fan-out on an event it writes into another partition's stream: the comma-separated
+   * webhooks of that partition it goes to (partitions/route-events-n.lua).
+   */
+  targets: 'targets',
 } as const;
 
 /** Herald event ids: safe inside BullMQ job ids (no ":") and delivery ids (no "."). */
 const EVENT_ID = /^evt_[A-Za-z0-9_-]{1,120}$/;
 
 export type DecodedEntry =
-  | { ok: true; event: StoredEvent; viaApi: boolean }
+  /** `targets`: the webhooks a routed entry goes to (only those), from another partition's fan-out. */
+  | { ok: true; event: StoredEvent; viaApi: boolean; targets?: string[] }
   | { ok: false; reason: string };
 
 interface CheckedInput {
@@ -95,6 +101,8 @@ export function decodeStreamEntry(entryId: string, fields: readonly string[]): D
   const receivedAtField = Number(map.get(STREAM_FIELDS.receivedAt));
   if (apiEventId !== undefined && EVENT_ID.test(apiEventId) && receivedAtField > 0) {
     const checked = checkedByHand(json);
+    const targets = map.get(STREAM_FIELDS.targets);
+    if (checked && targets !== undefined) return { ok: true, event: storedEvent(checked, apiEventId, receivedAtField), viaApi: true, targets: targets.split(',') };
     if (checked) return { ok: true, event: storedEvent(checked, apiEventId, receivedAtField), viaApi: true };
   }
   const parsed = eventInputSchema.safeParse(json, { error: plainMessages });
@@ -116,4 +124,15 @@ export function decodeStreamEntry(entryId: string, fields: readonly string[]): D
     return { ok: false, reason: `"${STREAM_FIELDS.eventId}" must look like evt_… (letters, digits, "_", "-")` };
   }
   return { ok: true, event: storedEvent(parsed.data, apiEventId ?? eventIdForStreamEntry(entryId), receivedAt), viaApi: apiEventId !== undefined };
+}
+
+/** The fields of an entry that carries a stored event to the given webhooks of another partition. */
+export function routedEntryFields(event: StoredEvent, webhookIds: readonly string[]): string[] {
+  const input = { type: event.type, tenant: event.tenant, data: event.data, occurredAt: event.occurredAt, ...(event.idempotencyKey === undefined ? {} : { id: event.idempotencyKey }) };
+  return [
+    STREAM_FIELDS.event, JSON.stringify(input),
+    STREAM_FIELDS.eventId, event.id,
+    STREAM_FIELDS.receivedAt, String(event.receivedAt),
+    STREAM_FIELDS.targets, webhookIds.join(','),
+  ];
 }

@@ -4,7 +4,8 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { RedisClient } from './redis-client';
 import type { Queue } from 'bullmq';
-import { FANOUT_GROUP, type RedisKeys } from './keys';
+import { FANOUT_GROUP } from './keys';
+import type { PartitionLayout } from './partitions/partition-layout';
 import { CircuitBreaker } from './circuit/circuit-breaker';
 import { EventsStream } from './stream/events-stream';
 import { redisMemoryRatio } from './redis-memory';
@@ -14,8 +15,9 @@ const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed'
 export interface SystemGaugesDeps {
   registry: Registry;
   redis: RedisClient;
-  keys: RedisKeys;
-  queue: Queue;
+  layout: PartitionLayout;
+  /** Each partition's delivery queue, by partition. */
+  queues: readonly Queue[];
 }
 
 export interface SystemGaugesOptions {
@@ -34,13 +36,15 @@ export class SystemGauges {
   private readonly circuitsOpen: Gauge;
   private readonly streamLag: Gauge;
   private readonly memoryRatio: Gauge;
-  private readonly stream: EventsStream;
+  private readonly streams: EventsStream[];
+  private readonly circuits: CircuitBreaker[];
 
   constructor(
     private readonly deps: SystemGaugesDeps,
     private readonly options: SystemGaugesOptions,
   ) {
-    this.stream = new EventsStream(deps.redis, deps.keys);
+    this.streams = deps.layout.all().map((n) => new EventsStream(deps.redis, deps.layout.keys(n)));
+    this.circuits = deps.layout.all().map((n) => new CircuitBreaker(deps.redis, deps.layout.keys(n)));
     const registers = [deps.registry];
     this.queueJobs = new Gauge({ name: 'herald_queue_jobs', help: 'Delivery jobs by state.', labelNames: ['state'], registers });
     this.deadLetters = new Gauge({ name: 'herald_dead_letters', help: 'Deliveries parked in dead letters.', registers });
@@ -52,7 +56,7 @@ export class SystemGauges {
     this.circuitsOpen = new Gauge({ name: 'herald_circuits_open', help: 'Webhooks whose circuit is open or half-open.', registers });
     this.streamLag = new Gauge({
       name: 'herald_stream_lag',
-      help: 'Events in the stream no worker has read yet (absent before Redis 7, which cannot tell).',
+      help: 'Events in the stream no worker has read yet, in the partition with the most (absent before Redis 7, which cannot tell).',
       registers,
     });
     new Gauge({
@@ -77,21 +81,29 @@ export class SystemGauges {
     clearInterval(this.timer);
   }
 
-  /** One reading of every gauge. */
+  /** One reading of every gauge, summed over the partitions (the lag: the largest, which the limit applies to). */
   async refresh(): Promise<void> {
-    const [counts, deadLetters, pending, circuits, lag, memory] = await Promise.all([
-      this.deps.queue.getJobCounts(...QUEUE_STATES),
-      this.deps.redis.zcard(this.deps.keys.deadLettersByTime),
-      (this.deps.redis.xpending(this.deps.keys.eventsStream, FANOUT_GROUP) as Promise<[number, ...unknown[]]>).catch(() => [0] as [number]),
-      new CircuitBreaker(this.deps.redis, this.deps.keys).openCount(),
-      this.stream.unread(),
-      redisMemoryRatio(this.deps.redis),
+    const { redis, layout } = this.deps;
+    const partitions = layout.all();
+    const [counts, deadLetters, pending, circuits, lags, memory] = await Promise.all([
+      Promise.all(this.deps.queues.map((queue) => queue.getJobCounts(...QUEUE_STATES))),
+      Promise.all(partitions.map((n) => redis.zcard(layout.keys(n).deadLettersByTime))),
+      Promise.all(
+        partitions.map((n) =>
+          (redis.xpending(layout.keys(n).eventsStream, FANOUT_GROUP) as Promise<[number, ...unknown[]]>).then((reply) => Number(reply[0] ?? 0), () => 0),
+        ),
+      ),
+      Promise.all(this.circuits.map((breaker) => breaker.openCount())),
+      Promise.all(this.streams.map((stream) => stream.unread())),
+      redisMemoryRatio(redis),
     ]);
-    for (const state of QUEUE_STATES) this.queueJobs.set({ state }, counts[state] ?? 0);
-    this.deadLetters.set(deadLetters);
-    this.streamPending.set(Number(pending[0] ?? 0));
-    this.circuitsOpen.set(circuits);
-    if (lag !== undefined) this.streamLag.set(lag);
+    const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+    for (const state of QUEUE_STATES) this.queueJobs.set({ state }, sum(counts.map((c) => c[state] ?? 0)));
+    this.deadLetters.set(sum(deadLetters));
+    this.streamPending.set(sum(pending));
+    this.circuitsOpen.set(sum(circuits));
+    const known = lags.filter((lag): lag is number => lag !== undefined);
+    if (known.length > 0) this.streamLag.set(Math.max(...known));
     this.memoryRatio.set(memory);
   }
 }

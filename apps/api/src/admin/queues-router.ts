@@ -37,7 +37,8 @@ const SIGN_IN_FIRST = `<!doctype html>
 `;
 
 export interface QueuesRouterOptions {
-  queue: Queue;
+  /** Each partition's delivery queue (one without partitions). */
+  queues: readonly Queue[];
   tokens: TokenCheck;
   now?: () => number;
 }
@@ -79,7 +80,16 @@ export function queuesRouter(options: QueuesRouterOptions): Router {
   // Read-only: jobs are Herald's bookkeeping (a delivery's job id keeps it from being made twice);
   // dead letters are replayed from the console, which keeps their records straight.
   createBullBoard({
-    queues: [new BullMQAdapter(options.queue, { readOnlyMode: true, allowRetries: false, description: 'Herald deliveries that must wait: retries, deferrals, replays, test sends' })],
+    queues: options.queues.map(
+      (queue, n) =>
+        new BullMQAdapter(queue, {
+          readOnlyMode: true,
+          allowRetries: false,
+          description: 'Herald deliveries that must wait: retries, deferrals, replays, test sends',
+          // Every partition's queue is named `deliveries`: the board tells them apart by partition.
+          ...(options.queues.length > 1 ? { prefix: `p${String(n).padStart(2, '0')}-` } : {}),
+        }),
+    ),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Herald queues', hideDocsLink: true, miscLinks: [{ text: 'Herald console', url: '/admin/' }] } },
   });

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
-  type CircuitBreaker,
+  type CircuitStatuses,
   type CircuitStatus,
   InvalidWebhookError,
   durationMsSchema,
@@ -87,7 +87,7 @@ export interface WebhookServices {
   attempts: AttemptLog;
   testDelivery: TestDelivery;
   replay: DeadLetterReplay;
-  circuits: CircuitBreaker;
+  circuits: CircuitStatuses;
 }
 
 export function webhooksRouter(

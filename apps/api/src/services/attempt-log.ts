@@ -1,5 +1,5 @@
 // Reads the delivery attempt logs the worker writes, and the statistics computed from them.
-import { deliveryAttemptSchema, type DeliveryAttempt, type RedisKeys, type RedisClient } from '@herald/shared';
+import { deliveryAttemptSchema, type DeliveryAttempt, type PartitionLayout, type RedisKeys, type RedisClient } from '@herald/shared';
 import type { WebhookStats } from '../schemas/responses';
 
 export interface AttemptFilter {
@@ -24,15 +24,20 @@ function matches(attempt: DeliveryAttempt, filter: AttemptFilter): boolean {
 export class AttemptLog {
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: RedisKeys,
+    private readonly layout: PartitionLayout,
   ) {}
+
+  /** The keys of the webhook's partition. */
+  private keysOf(webhookId: string): RedisKeys {
+    return this.layout.keys(this.layout.ofWebhook(webhookId));
+  }
 
   /** A webhook's attempts, newest first, filtered; `offset` counts log entries (pass back `nextOffset`). */
   async list(webhookId: string, filter: AttemptFilter, limit: number, offset = 0): Promise<{ data: DeliveryAttempt[]; nextOffset: number | null }> {
     const data: DeliveryAttempt[] = [];
     let position = offset;
     for (;;) {
-      const page = await this.redis.lrange(this.keys.attempts(webhookId), position, position + PAGE - 1);
+      const page = await this.redis.lrange(this.keysOf(webhookId).attempts(webhookId), position, position + PAGE - 1);
       for (const [index, json] of page.entries()) {
         const attempt = deliveryAttemptSchema.parse(JSON.parse(json));
         // The log is newest first: past `since`, nothing further can match.
@@ -41,7 +46,7 @@ export class AttemptLog {
         data.push(attempt);
         if (data.length >= limit) {
           const next = position + index + 1;
-          return { data, nextOffset: page.length > index + 1 || (await this.redis.llen(this.keys.attempts(webhookId))) > next ? next : null };
+          return { data, nextOffset: page.length > index + 1 || (await this.redis.llen(this.keysOf(webhookId).attempts(webhookId))) > next ? next : null };
         }
       }
       if (page.length < PAGE) return { data, nextOffset: null };
@@ -51,8 +56,8 @@ export class AttemptLog {
 
   async stats(webhookId: string): Promise<WebhookStats> {
     const [jsons, lifetime] = await Promise.all([
-      this.redis.lrange(this.keys.attempts(webhookId), 0, -1),
-      this.redis.hgetall(this.keys.webhookStats(webhookId)),
+      this.redis.lrange(this.keysOf(webhookId).attempts(webhookId), 0, -1),
+      this.redis.hgetall(this.keysOf(webhookId).webhookStats(webhookId)),
     ]);
     const attempts = jsons.map((json) => deliveryAttemptSchema.parse(JSON.parse(json))).filter((a) => a.outcome !== 'skipped');
     const succeeded = attempts.filter((a) => a.outcome === 'success');
@@ -80,9 +85,10 @@ export class AttemptLog {
     };
   }
 
-  /** An event's attempts over all its webhooks, newest first. */
+  /** An event's attempts over all its webhooks (in every partition), newest first. */
   async forEvent(eventId: string): Promise<DeliveryAttempt[]> {
-    const jsons = await this.redis.lrange(this.keys.eventAttempts(eventId), 0, -1);
-    return jsons.map((json) => deliveryAttemptSchema.parse(JSON.parse(json)));
+    const lists = await Promise.all(this.layout.all().map((n) => this.redis.lrange(this.layout.keys(n).eventAttempts(eventId), 0, -1)));
+    const attempts = lists.flat().map((json) => deliveryAttemptSchema.parse(JSON.parse(json)));
+    return lists.length > 1 ? attempts.sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp)) : attempts;
   }
 }

@@ -9,6 +9,7 @@ import {
   type WebhookStore,
 } from '@herald/shared';
 import type { ReplayResult } from '../schemas/responses';
+import type { DeliveryQueues } from './delivery-queues';
 
 const CHUNK = 500;
 
@@ -16,7 +17,7 @@ export class DeadLetterReplay {
   constructor(
     private readonly deadLetters: DeadLetterStore,
     private readonly webhooks: WebhookStore,
-    private readonly queue: Queue,
+    private readonly queues: DeliveryQueues,
   ) {}
 
   /** Replays the given dead letters; ids that do not exist or `canSee` refuses are skipped as not found. */
@@ -54,7 +55,7 @@ export class DeadLetterReplay {
     const result: ReplayResult = { replayed: [], skipped: [] };
     if (deadLetters.length === 0) return result;
     const webhooks = await this.webhooks.getMany(deadLetters.map((d) => d.webhookId));
-    const jobs = [];
+    const jobs = new Map<Queue, ReturnType<typeof deliveryJob>[]>();
     const replayed: DeadLetter[] = [];
     for (const deadLetter of deadLetters) {
       const webhook = webhooks.get(deadLetter.webhookId);
@@ -66,12 +67,17 @@ export class DeadLetterReplay {
       }
       // The job takes over the dead letter's reference to the payload; one from an older Herald, with no
       // payload stored apart, carries its event.
-      jobs.push(deliveryJob(deadLetter.event, webhook, { replay: deadLetter.replays + 1, inline: !this.deadLetters.refersToPayload(deadLetter) }));
+      // Each goes to its webhook's partition's queue.
+      const queue = this.queues.of(webhook.id);
+      const job = deliveryJob(deadLetter.event, webhook, { replay: deadLetter.replays + 1, inline: !this.deadLetters.refersToPayload(deadLetter) });
+      const list = jobs.get(queue);
+      if (list) list.push(job);
+      else jobs.set(queue, [job]);
       replayed.push(deadLetter);
     }
     // Enqueue, then remove only the dead letters not re-parked meanwhile by a replay that already
     // failed: their references to the payloads pass to the jobs.
-    await this.queue.addBulk(jobs);
+    await Promise.all([...jobs].map(([queue, some]) => queue.addBulk(some)));
     await this.deadLetters.removeReplayed(replayed);
     result.replayed.push(...replayed.map((d) => d.id));
     return result;

@@ -1,28 +1,36 @@
 // Recent events, read back from the events stream itself (no second copy is kept).
-import { decodeStreamEntry, type RedisKeys, type StoredEvent, type RedisClient } from '@herald/shared';
+import { decodeStreamEntry, type PartitionLayout, type StoredEvent, type RedisClient } from '@herald/shared';
 
-/** How far back the history reaches: the newest entries of the stream. */
+/** How far back the history reaches: the newest entries of the stream (of each partition's). */
 export const HISTORY_SIZE = 1000;
 
 export class EventHistory {
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: RedisKeys,
+    private readonly layout: PartitionLayout,
   ) {}
 
-  /** The newest events (of the last HISTORY_SIZE), newest first, optionally of one tenant and type. */
+  /**
+   * The newest events (of the last HISTORY_SIZE of each partition), newest first, optionally of one
+   * tenant and type. Entries fan-out routed between partitions are copies, and are left out.
+   */
   async recent(filter: { tenant?: string; type?: string }, limit: number): Promise<StoredEvent[]> {
-    const entries = (await this.redis.xrevrange(this.keys.eventsStream, '+', '-', 'COUNT', HISTORY_SIZE)) as [string, string[]][];
-    const events: StoredEvent[] = [];
-    for (const [id, fields] of entries) {
-      const decoded = decodeStreamEntry(id, fields);
-      if (!decoded.ok) continue;
-      if (filter.tenant && decoded.event.tenant !== filter.tenant) continue;
-      if (filter.type && decoded.event.type !== filter.type) continue;
-      events.push(decoded.event);
-      if (events.length >= limit) break;
+    const streams = await Promise.all(
+      this.layout.all().map((n) => this.redis.xrevrange(this.layout.keys(n).eventsStream, '+', '-', 'COUNT', HISTORY_SIZE) as Promise<[string, string[]][]>),
+    );
+    const events: { event: StoredEvent; at: number; entryId: string }[] = [];
+    for (const entries of streams) {
+      for (const [id, fields] of entries) {
+        const decoded = decodeStreamEntry(id, fields);
+        if (!decoded.ok || decoded.targets) continue;
+        if (filter.tenant && decoded.event.tenant !== filter.tenant) continue;
+        if (filter.type && decoded.event.type !== filter.type) continue;
+        events.push({ event: decoded.event, at: Number(id.split('-')[0]), entryId: id });
+      }
     }
-    return events;
+    // One partition's entries are in stream order already; merged by the time they were added.
+    if (streams.length > 1) events.sort((a, b) => b.at - a.at || (b.entryId > a.entryId ? 1 : b.entryId < a.entryId ? -1 : 0));
+    return events.slice(0, limit).map(({ event }) => event);
   }
 
   async find(eventId: string): Promise<StoredEvent | null> {
@@ -31,9 +39,9 @@ export class EventHistory {
 
   /** Events fanned out per event type (since the counters began), for one tenant or all. */
   async countsByType(tenant?: string): Promise<Record<string, number>> {
-    const all = await this.redis.hgetall(this.keys.eventTypeCounts);
+    const hashes = await Promise.all(this.layout.all().map((n) => this.redis.hgetall(this.layout.keys(n).eventTypeCounts)));
     const counts: Record<string, number> = {};
-    for (const [field, value] of Object.entries(all)) {
+    for (const [field, value] of hashes.flatMap((all) => Object.entries(all))) {
       const separator = field.indexOf(':');
       const fieldTenant = field.slice(0, separator);
       const type = field.slice(separator + 1);

@@ -1,9 +1,10 @@
 // EventIngest against the run's real redis-server: what a consumer of the stream sees of a batch.
-import { BacklogFullError, EventsStream, FANOUT_GROUP, createRedis, redisKeys, type ParsedEventInput, type RedisClient } from '@herald/shared';
+import { BacklogFullError, EventsStream, FANOUT_GROUP, PartitionLayout, createRedis, type ParsedEventInput, type RedisClient } from '@herald/shared';
 import { testRedisUrl, uniquePrefix, waitFor } from '@herald/testing';
 import { EventIngest, type AcceptedEvent } from './event-ingest';
 
-const keys = redisKeys(uniquePrefix('event-ingest'));
+const layout = new PartitionLayout(uniquePrefix('event-ingest'), 1);
+const keys = layout.keys(0);
 const readerName = `event-ingest-reader-${process.pid}`;
 let redis: RedisClient;
 let reader: RedisClient;
@@ -30,7 +31,7 @@ it('appends a batch at once: a reader blocked on the stream wakes with every eve
   >;
   const blocked = async () => (await redis.client('LIST') as string).split('\n').some((line) => line.includes(`name=${readerName} `) && / cmd=xreadgroup/.test(line));
   await waitFor(blocked, { timeoutMs: 5000, message: 'the reader blocked on the stream' });
-  const ingest = new EventIngest(redis, keys, { streamMaxLen: 1000, idempotencyTtlSeconds: 60 });
+  const ingest = new EventIngest(redis, layout, { streamMaxLen: 1000, idempotencyTtlSeconds: 60 });
   const results = await ingest.ingest([event(1), event(2, 'key-a'), event(3), event(4, 'key-a'), event(5)]);
 
   expect(results.map((result) => result.duplicate)).toEqual([false, false, false, true, false]);
@@ -40,9 +41,10 @@ it('appends a batch at once: a reader blocked on the stream wakes with every eve
 });
 
 it('accepts nothing while the workers\' unread backlog is at the limit, and accepts again once they read', async () => {
-  const backlogKeys = redisKeys(uniquePrefix('event-ingest-backlog'));
+  const backlogLayout = new PartitionLayout(uniquePrefix('event-ingest-backlog'), 1);
+  const backlogKeys = backlogLayout.keys(0);
   await new EventsStream(redis, backlogKeys).ensureGroup();
-  const ingest = new EventIngest(redis, backlogKeys, { streamMaxLen: 1000, idempotencyTtlSeconds: 60 });
+  const ingest = new EventIngest(redis, backlogLayout, { streamMaxLen: 1000, idempotencyTtlSeconds: 60 });
   await ingest.ingest(Array.from({ length: 1000 }, (_, n) => event(n)));
 
   const refused = ingest.ingest([event(1000), event(1001, 'key-b')]);
@@ -56,4 +58,26 @@ it('accepts nothing while the workers\' unread backlog is at the limit, and acce
   const accepted = await ingest.ingest([event(1000), event(1001, 'key-b')]);
   expect(accepted.map((result) => result.duplicate)).toEqual([false, false]);
   expect(await redis.xlen(backlogKeys.eventsStream)).toBe(1002);
+});
+
+it('with partitions, puts each event in the partition of its tenant and key, where a repeated key is found', async () => {
+  const partitioned = new PartitionLayout(uniquePrefix('event-ingest-partitions'), 4);
+  const ingest = new EventIngest(redis, partitioned, { streamMaxLen: 1000, idempotencyTtlSeconds: 60 });
+  const first = await ingest.ingest(Array.from({ length: 40 }, (_, n) => event(n, `key-${n}`)));
+  const again = await ingest.ingest(Array.from({ length: 40 }, (_, n) => event(n, `key-${n}`)));
+
+  expect(first.every((result) => !result.duplicate)).toBe(true);
+  expect(again.map((result) => result.id)).toEqual(first.map((result) => result.id));
+  expect(again.every((result) => result.duplicate)).toBe(true);
+  const lengths = await Promise.all(partitioned.all().map((n) => redis.xlen(partitioned.keys(n).eventsStream)));
+  // Every event once, in the partition its tenant and key hash to, and every partition used.
+  expect(lengths.reduce((total, n) => total + n, 0)).toBe(40);
+  for (const n of partitioned.all()) {
+    const entries = (await redis.xrange(partitioned.keys(n).eventsStream, '-', '+')) as [string, string[]][];
+    for (const [, fields] of entries) {
+      const key = JSON.parse(fields[fields.indexOf('event') + 1] as string).id as string;
+      expect(partitioned.ofIngest('default', key)).toBe(n);
+    }
+  }
+  expect(lengths.every((length) => length > 0)).toBe(true);
 });

@@ -1,6 +1,6 @@
 // Accepts validated events: idempotency check and XADD to the events stream, one script call per request.
 import { join } from 'node:path';
-import { BacklogFullError, FANOUT_GROUP, LuaScript, newEventId, STREAM_FIELDS, type ParsedEventInput, type RedisKeys, type RedisClient } from '@herald/shared';
+import { BacklogFullError, FANOUT_GROUP, LuaScript, newEventId, STREAM_FIELDS, type ParsedEventInput, type PartitionLayout, type RedisClient } from '@herald/shared';
 import type { PublishResult } from '../schemas/responses';
 
 const INGEST_EVENTS = new LuaScript(join(__dirname, '..', 'lua', 'ingest-events-n.lua'));
@@ -20,7 +20,7 @@ export interface EventIngestOptions {
 export class EventIngest {
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: RedisKeys,
+    private readonly layout: PartitionLayout,
     private readonly options: EventIngestOptions,
     private readonly storage?: { assertRoom(): void },
   ) {}
@@ -35,17 +35,42 @@ export class EventIngest {
    */
   async ingest(events: readonly AcceptedEvent[], nowMs: number = Date.now()): Promise<PublishResult[]> {
     this.storage?.assertRoom();
-    const keys = [this.keys.eventsStream];
-    const args: (string | number)[] = [
-      this.options.streamMaxLen, this.options.idempotencyTtlSeconds, nowMs, STREAM_FIELDS.event, STREAM_FIELDS.eventId, STREAM_FIELDS.receivedAt,
-      FANOUT_GROUP,
-    ];
-    for (const { event, json } of events) {
-      args.push(newEventId(nowMs), json, event.id === undefined ? 0 : 1);
-      if (event.id !== undefined) keys.push(this.keys.idempotency(event.tenant, event.id));
-    }
-    const reply = (await INGEST_EVENTS.run(this.redis, keys, args)) as (number | string)[];
-    if (reply[0] === 'backlog_full') throw new BacklogFullError(Number(reply[1]), this.options.streamMaxLen);
-    return events.map((_, i) => ({ id: String(reply[2 * i + 1]), duplicate: Number(reply[2 * i]) === 0 }));
+    // With partitions each event goes to the partition of its tenant and idempotency key (else its
+    // id), where its key is checked: one script call per partition the request touches.
+    const ids = events.map(() => newEventId(nowMs));
+    const byPartition = new Map<number, number[]>();
+    events.forEach(({ event }, i) => {
+      const partition = this.layout.ofIngest(event.tenant, event.id ?? (ids[i] as string));
+      const list = byPartition.get(partition);
+      if (list) list.push(i);
+      else byPartition.set(partition, [i]);
+    });
+    const results: PublishResult[] = new Array<PublishResult>(events.length);
+    const refused: BacklogFullError[] = [];
+    await Promise.all(
+      [...byPartition].map(async ([partition, indexes]) => {
+        const keys = this.layout.keys(partition);
+        const scriptKeys = [keys.eventsStream];
+        const args: (string | number)[] = [
+          this.options.streamMaxLen, this.options.idempotencyTtlSeconds, nowMs, STREAM_FIELDS.event, STREAM_FIELDS.eventId, STREAM_FIELDS.receivedAt,
+          FANOUT_GROUP,
+        ];
+        for (const i of indexes) {
+          const { event, json } = events[i] as AcceptedEvent;
+          args.push(ids[i] as string, json, event.id === undefined ? 0 : 1);
+          if (event.id !== undefined) scriptKeys.push(keys.idempotency(event.tenant, event.id));
+        }
+        const reply = (await INGEST_EVENTS.run(this.redis, scriptKeys, args)) as (number | string)[];
+        if (reply[0] === 'backlog_full') {
+          refused.push(new BacklogFullError(Number(reply[1]), this.options.streamMaxLen));
+          return;
+        }
+        indexes.forEach((i, n) => (results[i] = { id: String(reply[2 * n + 1]), duplicate: Number(reply[2 * n]) === 0 }));
+      }),
+    );
+    // A partition's backlog at its cap refuses the request (events of other partitions in it may
+    // have been accepted: a producer retrying with `id`s gets those back as duplicates).
+    if (refused.length > 0) throw refused[0] as BacklogFullError;
+    return results;
   }
 }

@@ -1,14 +1,14 @@
 // POST /v1/webhooks/:id/test: one `herald.test` event to one webhook, and the attempt's result.
-import type { Queue } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deliveryJob, newEventId, type DeliveryAttempt, type StoredEvent, type Webhook } from '@herald/shared';
 import type { AttemptLog } from './attempt-log';
+import type { DeliveryQueues } from './delivery-queues';
 
 export const TEST_EVENT_TYPE = 'herald.test';
 
 export class TestDelivery {
   constructor(
-    private readonly queue: Queue,
+    private readonly queues: DeliveryQueues,
     private readonly attempts: AttemptLog,
   ) {}
 
@@ -28,7 +28,7 @@ export class TestDelivery {
     };
     // The job carries the event itself: a test event is in no stream, and no payload is stored for it.
     const job = deliveryJob(event, { id: webhook.id, retry: { ...webhook.retry, maxRetries: 0 } }, { inline: true });
-    await this.queue.add(job.name, job.data, job.opts);
+    await this.queues.of(webhook.id).add(job.name, job.data, job.opts);
     const deadline = Date.now() + webhook.timeoutMs + graceMs;
     while (Date.now() < deadline) {
       const [attempt] = await this.attempts.forEvent(event.id);

@@ -3,10 +3,11 @@ import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import pino from 'pino';
-import { createDeliveryQueue, redisKeys, type RedisKeys } from '@herald/shared';
+import { createDeliveryQueue, PartitionLayout, redisKeys, type RedisKeys } from '@herald/shared';
 import { testRedisUrl, uniquePrefix } from '@herald/testing';
 import { createServer, type ServerDeps } from '../../src/server';
 import { createApiMetrics } from '../../src/metrics';
+import { DeliveryQueues } from '../../src/services/delivery-queues';
 
 export const ADMIN_TOKEN = 'api-test-token-0123456789';
 export const adminAuth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -30,8 +31,8 @@ export function inProcessApi(name: string, overrides: Partial<ServerDeps> = {}):
   const queue = createDeliveryQueue(queueConnection, prefix);
   const deps: ServerDeps = {
     redis,
-    keys,
-    deliveryQueue: queue,
+    layout: new PartitionLayout(prefix, 1),
+    queues: new DeliveryQueues(new PartitionLayout(prefix, 1), [queue]),
     logger: pino({ level: 'silent' }),
     metrics: createApiMetrics(),
     adminToken: ADMIN_TOKEN,

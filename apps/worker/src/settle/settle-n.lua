@@ -39,7 +39,12 @@ for _, w in ipairs(b.webhooks) do
   for _, json in ipairs(w.attempts) do
     all_attempts[#all_attempts + 1] = json
   end
-  local exists = redis.call('HEXISTS', KEYS[K.webhooks], w.id) == 1
+  local exists
+  if K.webhooks then
+    exists = redis.call('HEXISTS', KEYS[K.webhooks], w.id) == 1
+  else
+    exists = redis.call('EXISTS', KEYS[w.gone]) == 0
+  end
   if exists and #w.attempts > 0 then
     redis.call('LPUSH', KEYS[w.log], unpack(w.attempts))
     redis.call('LTRIM', KEYS[w.log], 0, L.logKept - 1)

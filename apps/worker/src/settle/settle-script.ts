@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import {
   DELIVERIES_PER_MINUTE_TTL_SECONDS,
-  DeadLetterStore,
+  PartitionDeadLetters,
   FANOUT_GROUP,
   LuaScript,
   readCircuitChanges,
@@ -135,7 +135,7 @@ class KeyList {
  * a job, nor for a parked delivery's dead letter, which takes the parking's).
  */
 function deadLetterDoc(k: KeyList, keys: RedisKeys, deadLetter: DeadLetter, event: string | false) {
-  const { id, json, score } = DeadLetterStore.encode(deadLetter);
+  const { id, json, score } = PartitionDeadLetters.encode(deadLetter);
   return {
     id, json, score, event,
     byWebhook: k.add(keys.deadLettersOfWebhook(deadLetter.webhookId)), byTenant: k.add(keys.deadLettersOfTenant(deadLetter.tenant)),
@@ -159,7 +159,8 @@ function pack(keys: RedisKeys, batch: SettleBatch, limits: SettleLimits, nowMs: 
       perMinuteTtlSeconds: DELIVERIES_PER_MINUTE_TTL_SECONDS,
     },
     keys: {
-      stream, invalid: k.add(keys.invalidEventsStream), webhooks: k.add(keys.webhooks), openCircuits: k.add(keys.openCircuits),
+      // Whether a webhook still exists: its document when that shares the slot, else its partition's deleted marker.
+      stream, invalid: k.add(keys.invalidEventsStream), webhooks: keys.partitioned ? false : k.add(keys.webhooks), openCircuits: k.add(keys.openCircuits),
       stats: k.add(keys.globalStats), operationalStats: k.add(keys.operationalStats), typeCounts: k.add(keys.eventTypeCounts),
       eventsMinute: k.add(keys.eventsInMinute(minute)), operationalMinute: k.add(keys.operationalEventsInMinute(minute)),
       deliveriesMinute: k.add(keys.deliveriesInMinute(minute)), deadLetters: k.add(keys.deadLetters), deadLettersByTime: k.add(keys.deadLettersByTime),
@@ -169,7 +170,7 @@ function pack(keys: RedisKeys, batch: SettleBatch, limits: SettleLimits, nowMs: 
       const records = w.circuit?.records ?? [];
       const s = w.circuit?.settings;
       return {
-        id: w.webhookId, log: k.add(keys.attempts(w.webhookId)), stats: k.add(keys.webhookStats(w.webhookId)), circuit: k.add(keys.circuit(w.webhookId)),
+        id: w.webhookId, gone: keys.partitioned ? k.add(keys.deletedWebhook(w.webhookId)) : false, log: k.add(keys.attempts(w.webhookId)), stats: k.add(keys.webhookStats(w.webhookId)), circuit: k.add(keys.circuit(w.webhookId)),
         attempts: w.attempts, outcomes: [...w.outcomes], durationMs: Math.round(w.durationMsTotal),
         breaker: s && records.length > 0 ? { enabled: s.enabled, threshold: s.failureThreshold, ratio: s.failureRatio, windowMs: s.windowMs, cooldownMs: s.cooldownMs } : false,
         records: records.map((r) => [r.effect, r.token, r.startedAtMs]),

@@ -38,6 +38,8 @@ export interface EntryRef {
    * settlements only mark themselves settled), so that a worker claiming it runs the lost ones again.
    */
   broken?: boolean;
+  /** With partitions: the partitions its event was routed to, whose markers go once it is acknowledged. */
+  routedTo?: readonly number[] | undefined;
 }
 
 /** What one delivery came to, to be written. */

@@ -16,9 +16,11 @@ import {
   isOperationalEventType,
   redisReplyCode,
   type CircuitBreaker,
+  type EventRouter,
   type Logger,
   type RedisClient,
   type RedisKeys,
+  type RoutedEvent,
   type StoredEvent,
   type Webhook,
   type WebhookRoute,
@@ -58,9 +60,19 @@ export interface FanoutDeps {
   events: OperationalEvents;
   metrics: WorkerMetrics;
   logger: Logger;
+  /** With partitions: writes the deliveries of webhooks in other partitions into theirs. */
+  router?: EventRouter;
 }
 
 type StreamEntry = [id: string, fields: string[]];
+
+/** An entry read as an event; `direct`: written straight to the stream; `targets`: routed here from another partition for these webhooks. */
+interface ReadEvent {
+  entryId: string;
+  event: StoredEvent;
+  direct: boolean;
+  targets?: ReadonlySet<string>;
+}
 
 /** What planning a batch needs besides its entries: the webhooks' version and the open circuits, read after them. */
 interface BatchView {
@@ -68,7 +80,7 @@ interface BatchView {
   openCircuits: ReadonlySet<string>;
 }
 
-const READ_ENTRIES = new LuaScript(join(__dirname, 'read-entries-3.lua'));
+const READ_ENTRIES = new LuaScript(join(__dirname, 'read-entries-n.lua'));
 
 const BLOCK_MS = 1000;
 /**
@@ -77,6 +89,8 @@ const BLOCK_MS = 1000;
  * only when Redis is slow or away.
  */
 const SETTLE_BACKLOG_LIMIT = 5000;
+/** How long acknowledged routed events gather before their markers are let go in one command per partition. */
+const FORGET_ROUTED_AFTER_MS = 100;
 /** Weight of the newest batch in the moving average of slots held per entry read. */
 const FANOUT_WEIGHT = 0.2;
 
@@ -93,6 +107,8 @@ export class FanoutConsumer implements Service {
   /** Deliveries and acknowledgements under way, so that stopping can wait for them. */
   private running = 0;
   private drained: (() => void) | undefined;
+  /** Routed events whose entries are acknowledged, whose markers are let go shortly. */
+  private routedDone = new Map<string, readonly number[]>();
   /** Moving average of the slots an entry read takes (its deliveries that go or wait here). */
   private deliveriesPerEntry = 1;
 
@@ -124,7 +140,7 @@ export class FanoutConsumer implements Service {
    * deliveries per entry), plans it, and reads on. When busy it waits for a quarter of its capacity
    * to be free before reading again, so that it reads batches rather than an entry at a time, and
    * the backlog keeps the slots busy meanwhile. Entries already there come in one round trip with
-   * what planning needs (read-entries-3.lua, on the connection blocking reads use, which has no
+   * what planning needs (read-entries-n.lua, on the connection blocking reads use, which has no
    * other traffic to wait behind); only when there are none does it block on the stream.
    */
   private async readLoop(): Promise<void> {
@@ -160,11 +176,12 @@ export class FanoutConsumer implements Service {
   /** Entries already waiting for this consumer, with the view to plan them by; null when there are none. */
   private async readReady(count: number): Promise<{ entries: StreamEntry[]; view: BatchView } | null> {
     const { keys } = this.deps;
-    const reply = (await READ_ENTRIES.run(this.deps.blocking, [keys.eventsStream, keys.webhooksVersion, keys.openCircuits], [FANOUT_GROUP, this.consumer, count])) as
-      | [StreamEntry[], string, string[]]
-      | [];
+    const scriptKeys = [keys.eventsStream, keys.openCircuits, ...(keys.partitioned ? [] : [keys.webhooksVersion])];
+    const reply = (await READ_ENTRIES.run(this.deps.blocking, scriptKeys, [FANOUT_GROUP, this.consumer, count])) as [StreamEntry[], string[], string | null] | [];
     if (reply.length === 0) return null;
-    const [entries, webhooksVersion, open] = reply;
+    const [entries, open, version] = reply;
+    // With partitions the version lives apart, under the global tag: read after the entries all the same.
+    const webhooksVersion = version ?? (await this.deps.redis.get(keys.webhooksVersion)) ?? '0';
     return { entries, view: { webhooksVersion: String(webhooksVersion), openCircuits: new Set(open) } };
   }
 
@@ -292,12 +309,12 @@ export class FanoutConsumer implements Service {
   }
 
   /** The entries' events; an entry that is not one goes to the invalid stream, with the reason. */
-  private decode(entries: readonly StreamEntry[]): { entryId: string; event: StoredEvent; direct: boolean }[] {
-    const events: { entryId: string; event: StoredEvent; direct: boolean }[] = [];
+  private decode(entries: readonly StreamEntry[]): ReadEvent[] {
+    const events: ReadEvent[] = [];
     for (const [entryId, fields] of entries) {
       const decoded = decodeStreamEntry(entryId, fields);
       if (decoded.ok) {
-        events.push({ entryId, event: decoded.event, direct: !decoded.viaApi });
+        events.push({ entryId, event: decoded.event, direct: !decoded.viaApi, ...(decoded.targets ? { targets: new Set(decoded.targets) } : {}) });
         continue;
       }
       this.deps.logger.warn({ entryId, reason: decoded.reason }, 'invalid stream entry');
@@ -313,42 +330,68 @@ export class FanoutConsumer implements Service {
    * idempotency key; for a claimed entry, not those marked settled, and the others through the
    * queue (its job may have been made already, before the crash: BullMQ makes it once).
    */
-  private async plan(events: readonly { entryId: string; event: StoredEvent; direct: boolean }[], claimed: boolean): Promise<Map<EntryRef, PlannedDelivery[]>> {
+  private async plan(events: readonly ReadEvent[], claimed: boolean): Promise<Map<EntryRef, PlannedDelivery[]>> {
     const direct = events.filter((e) => e.direct).map((e) => e.event);
     const duplicates = await this.findDuplicates(direct);
     const settledBefore = claimed ? await this.settledDeliveries(events.map(({ event }) => event.id)) : new Map<string, Set<string>>();
     if (direct.length > duplicates.size) this.deps.metrics.eventsIngested.inc({ source: 'stream' }, direct.length - duplicates.size);
     const routesOf = new Map<StoredEvent, WebhookRoute[]>();
     const needed = new Map<string, WebhookRoute>();
-    for (const { event } of events) {
+    for (const { event, targets } of events) {
       if (duplicates.has(event)) continue;
       const settled = settledBefore.get(event.id);
-      const routes = this.deps.webhooks.match(event).filter((route) => !settled?.has(route.id));
+      // An entry routed here from another partition goes to the webhooks it names, and no others.
+      const routes = this.deps.webhooks.match(event).filter((route) => !settled?.has(route.id) && (!targets || targets.has(route.id)));
       routesOf.set(event, routes);
       for (const route of routes) needed.set(route.id, route);
     }
     const documents = await this.deps.documents.get(needed.values());
-    const byEntry = new Map<EntryRef, PlannedDelivery[]>();
-    for (const { entryId, event } of events) {
-      const duplicate = duplicates.has(event);
-      const settled = settledBefore.get(event.id);
+    const chosen = new Map<ReadEvent, Webhook[]>();
+    for (const read of events) {
       // A document read since the routes (disabled a moment ago) has the last word.
-      const targets = (routesOf.get(event) ?? []).flatMap((route) => {
+      const targets = (routesOf.get(read.event) ?? []).flatMap((route) => {
         const webhook = documents.get(route.id);
         return webhook?.enabled ? [webhook] : [];
       });
+      chosen.set(read, targets);
+    }
+    const routedTo = await this.routeElsewhere(chosen);
+    const byEntry = new Map<EntryRef, PlannedDelivery[]>();
+    for (const [{ entryId, event, targets: routedHere }, targets] of chosen) {
+      const duplicate = duplicates.has(event);
+      const settled = settledBefore.get(event.id);
       const entry: EntryRef = {
         entryId,
         eventId: event.id,
-        countAs: duplicate ? undefined : `${event.tenant}:${event.type}`,
+        // An event routed here was counted in the partition it was published to.
+        countAs: duplicate || routedHere ? undefined : `${event.tenant}:${event.type}`,
         operational: isOperationalEventType(event.type),
         unsettled: targets.length,
         marked: (settled?.size ?? 0) > 0,
+        ...(routedTo.has(event.id) ? { routedTo: routedTo.get(event.id) } : {}),
       };
       const deferral = claimed ? { deferral: { reason: 'claim' as const, delayMs: 0 } } : {};
       byEntry.set(entry, targets.map((webhook) => ({ webhook, event, entry, ...deferral })));
     }
     return byEntry;
+  }
+
+  /**
+   * With partitions: takes the webhooks of other partitions out of each event's targets and writes
+   * the event into those partitions (before its entry can be acknowledged here). Returns the
+   * partitions each event went to.
+   */
+  private async routeElsewhere(chosen: Map<ReadEvent, Webhook[]>): Promise<Map<string, number[]>> {
+    const router = this.deps.router;
+    if (!router) return new Map();
+    const routed: RoutedEvent[] = [];
+    for (const [read, targets] of chosen) {
+      const elsewhere = targets.filter((webhook) => router.elsewhere(webhook.id));
+      if (elsewhere.length === 0) continue;
+      routed.push({ event: read.event, webhookIds: elsewhere.map((webhook) => webhook.id) });
+      chosen.set(read, targets.filter((webhook) => !router.elsewhere(webhook.id)));
+    }
+    return routed.length === 0 ? new Map() : router.route(routed);
   }
 
   /**
@@ -385,7 +428,10 @@ export class FanoutConsumer implements Service {
     };
     const ended = () => {
       this.running -= 1;
-      if (entry && entry.unsettled <= 0) letGo();
+      if (entry && entry.unsettled <= 0) {
+        letGo();
+        if (entry.routedTo && !entry.broken) this.forgetRouted(entry.eventId, entry.routedTo);
+      }
       if (this.running === 0) this.drained?.();
     };
     work.then(ended, (error: unknown) => {
@@ -393,6 +439,22 @@ export class FanoutConsumer implements Service {
       letGo();
       ended();
     });
+  }
+
+  /**
+   * Lets the markers of a routed event go once its entry is acknowledged here, gathered over a
+   * moment into one command per partition. Were this lost (a crash), they expire.
+   */
+  private forgetRouted(eventId: string, partitions: readonly number[]): void {
+    const router = this.deps.router;
+    if (!router) return;
+    this.routedDone.set(eventId, partitions);
+    if (this.routedDone.size > 1) return;
+    setTimeout(() => {
+      const done = this.routedDone;
+      this.routedDone = new Map();
+      this.track(router.forget(done).catch((error: Error) => this.deps.logger.warn({ err: error.message }, 'could not let routed markers go; they expire')));
+    }, FORGET_ROUTED_AFTER_MS).unref();
   }
 
   /**

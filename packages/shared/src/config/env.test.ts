@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors/config-error';
-import { commonEnvShape, envInt, envPort, parseEnv } from './env';
+import { checkRedisSettings, commonEnvShape, envInt, envPort, parseEnv, partitionCountFromEnv } from './env';
 
 const schema = z.object({
   ...commonEnvShape,
@@ -41,5 +41,23 @@ describe('parseEnv', () => {
 
   it('says when a required variable is missing', () => {
     expect(() => parseEnv(schema, {})).toThrow(/ADMIN_TOKEN: is required \(it is not set\)/);
+  });
+});
+
+describe('partitions', () => {
+  const redisSchema = z.object(commonEnvShape).superRefine(checkRedisSettings);
+
+  it.each([
+    [{}, 1],
+    [{ HERALD_REDIS_CLUSTER: 'true', REDIS_URL: 'redis://a:7000,redis://b:7000' }, 16],
+    [{ HERALD_REDIS_CLUSTER: 'true', REDIS_URL: 'redis://a:7000', HERALD_PREFIX: '{herald}' }, 1],
+    [{ HERALD_REDIS_CLUSTER: 'true', REDIS_URL: 'redis://a:7000', HERALD_PARTITIONS: '6' }, 6],
+    [{ HERALD_PARTITIONS: '3' }, 3],
+  ])('with %j the installation has %d partitions', (vars, count) => {
+    expect(partitionCountFromEnv(parseEnv(redisSchema, vars))).toBe(count);
+  });
+
+  it('refuses a tagged prefix with several partitions, naming the variable', () => {
+    expect(() => parseEnv(redisSchema, { HERALD_PREFIX: '{herald}', HERALD_PARTITIONS: '4' })).toThrow(/HERALD_PREFIX: must be plain/);
   });
 });

@@ -76,6 +76,11 @@ export const commonEnvShape = {
   /** REDIS_URL names a Redis Cluster (one or more comma-separated seed node URLs). */
   HERALD_REDIS_CLUSTER: envBoolean.default(false),
   HERALD_PREFIX: prefixSchema,
+  /**
+   * Partitions the installation's keys are spread over (fixed when it is created): unset, 1 on
+   * one Redis, 16 on Redis Cluster with a plain prefix (see partitionCountFromEnv).
+   */
+  HERALD_PARTITIONS: envInt(1, 1024).optional(),
   LOG_LEVEL: logLevelSchema,
   /** Unset: allowed outside production, refused in production (docs/reference.md, "Target safety"). */
   HERALD_ALLOW_PRIVATE_TARGETS: envBoolean.optional(),
@@ -95,25 +100,43 @@ export const commonEnvShape = {
 
 /**
  * Checks that hold across variables of `commonEnvShape`; add to an app's schema with superRefine.
- * On Redis Cluster every key must be in one hash slot (BullMQ's scripts and Herald's touch several
- * keys at once), so the prefix must open with a `{hash tag}`; every seed must be a Redis URL.
+ * On Redis Cluster every script's keys must share a hash slot: Herald gives each partition's keys
+ * the tag `{<prefix>-pNN}` and the installation-wide ones `{<prefix>}`, so the prefix itself must be
+ * plain; a prefix that holds a `{hash tag}` keeps every key in that one slot (one partition), as
+ * Herald did before partitions. Every seed must be a Redis URL.
  */
 export function checkRedisSettings(
-  env: { REDIS_URL: string; HERALD_REDIS_CLUSTER: boolean; HERALD_PREFIX: string },
+  env: { REDIS_URL: string; HERALD_REDIS_CLUSTER: boolean; HERALD_PREFIX: string; HERALD_PARTITIONS?: number | undefined },
   ctx: z.RefinementCtx,
 ): void {
-  if (!env.HERALD_REDIS_CLUSTER) return;
-  if (!/^[^{]*\{[^}]+\}/.test(env.HERALD_PREFIX)) {
+  const tagged = /\{[^}]*\}/.test(env.HERALD_PREFIX);
+  if (tagged && (env.HERALD_PARTITIONS ?? 1) > 1) {
     ctx.addIssue({
       code: 'custom',
       path: ['HERALD_PREFIX'],
-      message: `must hold a {hash tag}, such as "{herald}", when HERALD_REDIS_CLUSTER=true, so that every key is in one slot (got ${JSON.stringify(env.HERALD_PREFIX)})`,
+      message: `must be plain (no {hash tag}) with HERALD_PARTITIONS > 1: Herald tags each partition's keys itself (got ${JSON.stringify(env.HERALD_PREFIX)})`,
     });
+  }
+  if (!env.HERALD_REDIS_CLUSTER) return;
+  if (/[{}]/.test(env.HERALD_PREFIX) && !tagged) {
+    ctx.addIssue({ code: 'custom', path: ['HERALD_PREFIX'], message: `holds an unbalanced "{" or "}" (got ${JSON.stringify(env.HERALD_PREFIX)})` });
   }
   if (!env.REDIS_URL.split(',').every((seed) => /^rediss?:\/\/[^,\s]+$/.test(seed.trim()))) {
     ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'must be comma-separated redis:// or rediss:// seed URLs when HERALD_REDIS_CLUSTER=true' });
   }
 }
+
+/**
+ * The number of partitions: HERALD_PARTITIONS when set; else 16 on Redis Cluster with a plain
+ * prefix, and 1 otherwise (one Redis, or a cluster prefix with a `{hash tag}`: one slot).
+ */
+export function partitionCountFromEnv(env: { HERALD_REDIS_CLUSTER: boolean; HERALD_PREFIX: string; HERALD_PARTITIONS?: number | undefined }): number {
+  if (env.HERALD_PARTITIONS !== undefined) return env.HERALD_PARTITIONS;
+  return env.HERALD_REDIS_CLUSTER && !/\{[^}]*\}/.test(env.HERALD_PREFIX) ? DEFAULT_CLUSTER_PARTITIONS : 1;
+}
+
+/** Partitions on Redis Cluster unless HERALD_PARTITIONS says otherwise: two to three per master up to six masters or so. */
+export const DEFAULT_CLUSTER_PARTITIONS = 16;
 
 /** The Redis target named by the environment. */
 export function redisTargetFromEnv(env: { REDIS_URL: string; HERALD_REDIS_CLUSTER: boolean }): RedisTarget {

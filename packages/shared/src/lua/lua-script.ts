@@ -6,15 +6,22 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ChainableCommander } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
 import type { RedisClient } from '../redis-client';
 
 export type LuaArg = string | number | Buffer;
 
 /** Folders searched for `--@include` files after the script's own. */
-const SHARED_INCLUDE_DIRS = [__dirname, ...['circuit', 'dead-letters', 'store', 'stream', 'payloads', 'parking'].map((folder) => join(__dirname, '..', folder))];
+const SHARED_INCLUDE_DIRS = [__dirname, ...['circuit', 'dead-letters', 'store', 'stream', 'payloads', 'parking', 'partitions'].map((folder) => join(__dirname, '..', folder))];
 
 type Command = (...args: LuaArg[]) => Promise<unknown>;
 type QueuedCommand = (...args: LuaArg[]) => ChainableCommander;
+
+/**
+ * With HERALD_ASSERT_ONE_SLOT=true (the tests set it) every call checks that its KEYS share one
+ * hash slot, as Redis Cluster demands: a single Redis would not say so, a cluster only in production.
+ */
+const assertOneSlot = process.env.HERALD_ASSERT_ONE_SLOT === 'true';
 
 /** Every script made so far: a new connection gets them all at once (see defineLuaScripts). */
 const allScripts: LuaScript[] = [];
@@ -73,8 +80,18 @@ export class LuaScript {
   }
 
   private callArgs(keys: readonly string[], args: readonly LuaArg[]): LuaArg[] {
+    if (assertOneSlot) checkOneSlot(this.name, keys);
     return this.numberOfKeys === undefined ? [keys.length, ...keys, ...args] : [...keys, ...args];
   }
+}
+
+/** Throws, naming the script and two keys, when `keys` span more than one hash slot. */
+export function checkOneSlot(script: string, keys: readonly string[]): void {
+  const first = keys[0];
+  if (first === undefined) return;
+  const slot = calculateSlot(first);
+  const other = keys.find((key) => calculateSlot(key) !== slot);
+  if (other !== undefined) throw new Error(`${script}: its keys span hash slots (${first} and ${other}); on Redis Cluster it would fail with CROSSSLOT`);
 }
 
 function expandIncludes(lua: string, dirs: readonly string[], seen: Set<string>): string {

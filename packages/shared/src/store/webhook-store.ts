@@ -76,14 +76,18 @@ const CHANGES_KEPT = 10_000;
  * (every write goes through lua/write-webhook-6.lua).
  */
 export class WebhookStore {
-  private readonly circuits: CircuitBreaker;
-
   constructor(
     private readonly redis: RedisClient,
+    /** The installation-wide keys: documents, routes, the change log. */
     private readonly keys: RedisKeys,
     private readonly changesKept: number = CHANGES_KEPT,
-  ) {
-    this.circuits = new CircuitBreaker(redis, keys);
+    /** The keys of a webhook's partition (its circuit, rate bucket, attempt log, counters): the same keys with one partition. */
+    private readonly keysOfWebhook: (webhookId: string) => RedisKeys = () => keys,
+  ) {}
+
+  /** The circuit breaker of the webhook's partition. */
+  private circuits(webhookId: string): CircuitBreaker {
+    return new CircuitBreaker(this.redis, this.keysOfWebhook(webhookId));
   }
 
   async create(input: z.output<typeof webhookCreateSchema>, nowMs: number = Date.now()): Promise<Webhook> {
@@ -292,11 +296,11 @@ export class WebhookStore {
     });
     // A webhook switched back on starts with a closed circuit and a full bucket.
     if (updated && reEnabled) {
-      await execOrThrow(this.circuits.queueForget(this.redis.multi().del(this.keys.rateLimit(id)), id, { keepStreak: false }));
+      await execOrThrow(this.circuits(id).queueForget(this.redis.multi().del(this.keysOfWebhook(id).rateLimit(id)), id, { keepStreak: false }));
     } else if (updated && breakerSwitchedOff) {
       // No breaker, no open circuit: the state goes (and the open-circuits gauge with it); the
       // failure streak stays, since a webhook failing continuously is disabled either way.
-      await execOrThrow(this.circuits.queueForget(this.redis.multi(), id, { keepStreak: true }));
+      await execOrThrow(this.circuits(id).queueForget(this.redis.multi(), id, { keepStreak: true }));
     }
     return updated;
   }
@@ -344,18 +348,28 @@ export class WebhookStore {
     throw new Error(`webhook ${id} kept changing; update abandoned after ${UPDATE_ATTEMPTS} attempts`);
   }
 
-  /** Deletes a webhook with its attempt log and counters. */
+  /**
+   * Deletes a webhook, then its attempt log, counters and circuit in its partition, leaving a
+   * marker there for a day so that deliveries still settling record nothing more for it.
+   */
   async delete(id: string): Promise<boolean> {
     const json = await this.redis.hget(this.keys.webhooks, id);
     if (json === null) return false;
     // A document that is not JSON has no route; any tenant's routes will do to find none there.
     const tenant = (safeJson(json) as { tenant?: unknown } | undefined)?.tenant;
     const owner = typeof tenant === 'string' ? tenant : '';
-    WRITE_WEBHOOK.define(this.redis);
     const args = writeArgs({ id, mode: 'delete', readJson: '', json: '', changesKept: this.changesKept, tenant: owner });
-    const transaction = WRITE_WEBHOOK.queue(this.redis.multi(), this.writeKeys(owner), args)
-      .del(this.keys.attempts(id), this.keys.webhookStats(id), this.keys.rateLimit(id));
-    const [removed] = await execOrThrow(this.circuits.queueForget(transaction, id, { keepStreak: false }));
-    return removed === 1;
+    const removed = Number(await WRITE_WEBHOOK.run(this.redis, this.writeKeys(owner), args));
+    if (removed !== 1) return false;
+    const keys = this.keysOfWebhook(id);
+    const cleanup = this.redis
+      .multi()
+      .del(keys.attempts(id), keys.webhookStats(id), keys.rateLimit(id))
+      .set(keys.deletedWebhook(id), '1', 'EX', DELETED_MARKER_TTL_SECONDS);
+    await execOrThrow(this.circuits(id).queueForget(cleanup, id, { keepStreak: false }));
+    return true;
   }
 }
+
+/** How long a deleted webhook's marker stays in its partition: past any delivery still settling. */
+const DELETED_MARKER_TTL_SECONDS = 86_400;
