@@ -1,6 +1,6 @@
 // RFC 9457 problem details: the only error shape the API answers with.
 import type { ErrorRequestHandler, Response } from 'express';
-import { BacklogFullError, StorageFullError, isRedisOutOfMemory, plainMessages, protoKeyIssues, type Logger } from '@herald/shared';
+import { BacklogFullError, StorageFullError, isRedisOutOfMemory, isRedisTopologyChange, plainMessages, protoKeyIssues, type Logger } from '@herald/shared';
 import type { z } from 'zod';
 import type { FieldError } from './schemas/responses';
 
@@ -112,6 +112,11 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       logger.warn({ err: (error as Error).message, path: req.path }, 'redis unavailable');
       res.set('retry-after', '5');
       return sendProblem(res, new HttpProblem(503, 'Service unavailable', 'Storage is unreachable; retry shortly'));
+    }
+    if (isRedisTopologyChange(error)) {
+      logger.warn({ err: (error as Error).message, path: req.path }, 'redis cluster moving or failing over');
+      res.set('retry-after', '1');
+      return sendProblem(res, new HttpProblem(503, 'Service unavailable', 'Storage is moving or failing over; retry shortly'));
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     return sendProblem(res, new HttpProblem(500, 'Internal server error'));

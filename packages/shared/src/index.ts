@@ -45,7 +45,7 @@ export { ParkingLot, type ParkedDelivery } from './parking/parking-lot';
 export { RedisProbe, describeRedisFailure, type RedisFailure } from './redis-probe';
 export type { RedisClient, RedisTarget } from './redis-client';
 export { LuaScript, type LuaArg } from './lua/lua-script';
-export { redisReplyCode, isRedisOutOfMemory } from './errors/redis-reply';
+export { redisReplyCode, isRedisOutOfMemory, isRedisTopologyChange } from './errors/redis-reply';
 export { redisMemoryRatio } from './redis-memory';
 export {
   DELIVERY_JOB_NAME,

@@ -1,6 +1,6 @@
 // Starts a real Herald (API and worker child processes) on the run's redis-server, under a prefix of its own.
 import { type Queue } from 'bullmq';
-import { FANOUT_GROUP, createDeliveryQueue, createRedis, redisKeys, type RedisClient, type RedisKeys, type RedisTarget } from '@herald/shared';
+import { FANOUT_GROUP, PartitionLayout, createDeliveryQueue, createRedis, type RedisClient, type RedisKeys, type RedisTarget } from '@herald/shared';
 import { apiClient, type ApiClient } from './api-client';
 import { startApi, startWorker, type RunningApi, type RunningWorker } from './processes';
 import { testRedisUrl, uniquePrefix } from './prefix';
@@ -16,13 +16,19 @@ export const FAST_WORKER_ENV = {
 
 export interface Herald {
   prefix: string;
+  /** Where each key lives (HeraldOptions.partitions). */
+  layout: PartitionLayout;
+  /** The keys of partition 0: every key, with one partition. */
   keys: RedisKeys;
   api: RunningApi;
   workers: RunningWorker[];
   client: ApiClient;
   /** A direct connection, for what producers and operators do to Redis themselves. */
   redis: RedisClient;
+  /** Partition 0's delivery queue: the only one, with one partition. */
   queue: Queue;
+  /** Every partition's delivery queue, by partition. */
+  queues: Queue[];
   startWorker(env?: Record<string, string>): Promise<RunningWorker>;
   /**
    * Resolves once every event in the stream has been read and acknowledged (all its deliveries
@@ -42,6 +48,8 @@ export interface HeraldOptions {
   redis?: RedisTarget;
   /** Default: a prefix unique to this run and `name`. */
   prefix?: string;
+  /** HERALD_PARTITIONS; default 1. */
+  partitions?: number;
 }
 
 export async function startHerald(name: string, options: HeraldOptions = {}): Promise<Herald> {
@@ -53,42 +61,50 @@ export async function startHerald(name: string, options: HeraldOptions = {}): Pr
     HERALD_PREFIX: prefix,
     // Receivers listen on loopback, which Herald refuses unless private targets are allowed.
     HERALD_ALLOW_PRIVATE_TARGETS: 'true',
+    HERALD_PARTITIONS: String(options.partitions ?? 1),
     ...options.env,
   };
+  const layout = new PartitionLayout(prefix, options.partitions ?? 1);
   const api = await startApi(env);
   const workers: RunningWorker[] = [];
   const redis = createRedis(target, { maxRetriesPerRequest: 20 });
   const queueConnection = createRedis(target);
-  const queue = createDeliveryQueue(queueConnection, prefix);
+  const queues = layout.all().map((n) => createDeliveryQueue(queueConnection, layout.keys(n).bullPrefix));
   const herald: Herald = {
     prefix,
-    keys: redisKeys(prefix),
+    layout,
+    keys: layout.keys(0),
     api,
     workers,
     client: apiClient(api.url, api.token),
     redis,
-    queue,
+    queue: queues[0] as Queue,
+    queues,
     async startWorker(extra = {}) {
       const worker = await startWorker({ ...env, ...FAST_WORKER_ENV, ...options.workerEnv, ...extra });
       workers.push(worker);
       return worker;
     },
     async waitForSettled(timeoutMs = 20_000) {
-      const keys = redisKeys(prefix);
+      const streams = layout.all().map((n) => layout.keys(n).eventsStream);
+      const streamsSettled = async () => (await Promise.all(streams.map((stream) => streamSettled(redis, stream)))).every(Boolean);
       await waitFor(
         async () => {
-          // The stream first: settling an entry may queue a job, never the other way round.
-          if (!(await streamSettled(redis, keys.eventsStream))) return false;
-          const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children');
-          return Object.values(counts).every((count) => count === 0);
+          // The streams first: settling an entry may queue a job, never the other way round.
+          if (!(await streamsSettled())) return false;
+          const counts = await Promise.all(queues.map((queue) => queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children')));
+          if (!counts.every((count) => Object.values(count).every((n) => n === 0))) return false;
+          // Fan-out writes an event into another partition's stream before it acknowledges it in its
+          // own: once every stream was settled, a second look finds any entry written meanwhile.
+          return streams.length === 1 || streamsSettled();
         },
-        { timeoutMs, message: 'every event settled and the delivery queue idle' },
+        { timeoutMs, message: 'every event settled and the delivery queues idle' },
       );
     },
     async stop() {
       await Promise.all(workers.map((worker) => worker.stop('SIGTERM')));
       await api.stop('SIGTERM');
-      await queue.close();
+      await Promise.all(queues.map((queue) => queue.close()));
       queueConnection.disconnect();
       redis.disconnect();
     },

@@ -7,6 +7,8 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Scripts run in tests check that their keys share a hash slot, as Redis Cluster would (lua-script.ts).
+  process.env.HERALD_ASSERT_ONE_SLOT = 'true';
   if (process.env.HERALD_TEST_REDIS_URL) return;
   const redis = await startRedisServer();
   globalThis.__heraldTestRedis = redis;

@@ -21,7 +21,8 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>): He
   const entry = join(REPO_ROOT, 'apps', app, 'dist', 'index.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "pnpm build" before the integration tests`);
   const child = spawn(process.execPath, [entry], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    // Every script call checks that its keys share a hash slot, as Redis Cluster would (lua-script.ts).
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', HERALD_ASSERT_ONE_SLOT: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

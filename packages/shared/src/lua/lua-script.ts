@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import type { ChainableCommander } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import type { RedisClient } from '../redis-client';
+import { redisReplyCode } from '../errors/redis-reply';
 
 export type LuaArg = string | number | Buffer;
 
@@ -49,11 +50,21 @@ export class LuaScript {
     allScripts.push(this);
   }
 
-  /** Runs the script now (EVALSHA, loading it on the first call of each connection). */
-  run(redis: RedisClient, keys: readonly string[], args: readonly LuaArg[]): Promise<unknown> {
+  /**
+   * Runs the script now (EVALSHA, loading it on the first call of each connection). On Redis
+   * Cluster a node that has just taken a slot over may not know the script yet: a NOSCRIPT that
+   * gets past ioredis sends the script itself (EVAL), once.
+   */
+  async run(redis: RedisClient, keys: readonly string[], args: readonly LuaArg[]): Promise<unknown> {
     this.define(redis);
     const command = (redis as unknown as Record<string, Command>)[this.name] as Command;
-    return command.call(redis, ...this.callArgs(keys, args));
+    const callArgs = this.callArgs(keys, args);
+    try {
+      return await command.call(redis, ...callArgs);
+    } catch (error) {
+      if (redisReplyCode(error) !== 'NOSCRIPT') throw error;
+      return redis.eval(this.lua, keys.length, ...keys, ...args);
+    }
   }
 
   /** Queues the script on a pipeline or transaction made from a connection it is defined on. */
@@ -85,10 +96,13 @@ export class LuaScript {
   }
 }
 
-/** Throws, naming the script and two keys, when `keys` span more than one hash slot. */
+/**
+ * Throws, naming the script and two keys, when `keys` span more than one hash slot. Keys without a
+ * `{hash tag}` (one partition under a plain prefix, on one Redis) are not meant to share one.
+ */
 export function checkOneSlot(script: string, keys: readonly string[]): void {
   const first = keys[0];
-  if (first === undefined) return;
+  if (first === undefined || !/\{[^}]+\}/.test(first)) return;
   const slot = calculateSlot(first);
   const other = keys.find((key) => calculateSlot(key) !== slot);
   if (other !== undefined) throw new Error(`${script}: its keys span hash slots (${first} and ${other}); on Redis Cluster it would fail with CROSSSLOT`);

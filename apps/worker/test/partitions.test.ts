@@ -1,0 +1,140 @@
+// Partitions on one redis-server (HERALD_PARTITIONS=4; the cluster test runs them over masters):
+// webhooks live in the partitions their ids hash to, events in those of their tenants and keys,
+// fan-out hops between them once per event and partition; workers lease the partitions, take over
+// a dead worker's within seconds, and listings and totals span every partition.
+import {
+  createWebhook,
+  publishBatch,
+  spawnApp,
+  startHerald,
+  startReceiver,
+  testRedisUrl,
+  waitFor,
+  type Herald,
+  type Receiver,
+} from '@herald/testing';
+
+const PARTITIONS = 4;
+let herald: Herald;
+let hook: Receiver;
+/** The receiver answers by path: …/fail/… answers 400 until `failing` is false. */
+let failing = true;
+
+beforeAll(async () => {
+  herald = await startHerald('partitions', { partitions: PARTITIONS, workers: 2 });
+  hook = await startReceiver((request) => (request.path.includes('/fail/') && failing ? { status: 400 } : { status: 200 }));
+});
+
+afterAll(async () => {
+  await herald?.stop();
+  await hook?.close();
+});
+
+/** `<webhook-id header> <path>` of every request received: one delivery of one event to one webhook. */
+const arrivals = () => hook.requests.map((request) => `${request.headers['webhook-id']} ${request.path.slice(new URL(hook.url).pathname.length)}`);
+
+/** Each partition's lease holder, from the global leases hash. */
+async function leaseHolders(): Promise<Map<number, string>> {
+  const leases = await herald.redis.hgetall(herald.layout.global.partitionLeases);
+  return new Map(Object.entries(leases).map(([partition, lease]) => [Number(partition), lease.slice(0, lease.lastIndexOf('|'))]));
+}
+
+it('delivers each event once to each of its webhooks, whatever partitions they live in, and counts each once', async () => {
+  const tenants = ['acme', 'globex', 'initech'];
+  const webhooks: { id: string; tenant: string; path: string }[] = [];
+  for (const tenant of tenants) {
+    for (let n = 0; n < 4; n++) {
+      const path = `/ok/${tenant}/${n}`;
+      const { id } = await createWebhook(herald.client, { tenant, url: `${hook.url}${path}`, events: ['order.*'] });
+      webhooks.push({ id, tenant, path });
+    }
+  }
+  expect(new Set(webhooks.map((w) => herald.layout.ofWebhook(w.id))).size).toBeGreaterThan(1);
+
+  const published = new Map<string, string>();
+  for (const tenant of tenants) for (const id of await publishBatch(herald.client, tenant, 'order.created', 100)) published.set(id, tenant);
+  const expected = [...published].flatMap(([eventId, tenant]) => webhooks.filter((w) => w.tenant === tenant).map((w) => `${eventId} ${w.path}`));
+  await hook.waitForRequests(expected.length, { timeoutMs: 30_000 });
+  await herald.waitForSettled();
+  expect(arrivals().sort()).toEqual(expected.sort());
+
+  // The events went to every partition, by tenant and id; the workers share the partitions out.
+  const lengths = await Promise.all(herald.layout.all().map((n) => herald.redis.xlen(herald.layout.keys(n).eventsStream)));
+  expect(lengths.every((length) => length > 0)).toBe(true);
+  const holders = await leaseHolders();
+  expect([...holders.keys()].sort()).toEqual(herald.layout.all());
+  expect(new Set(holders.values()).size).toBe(2);
+
+  const stats = (await herald.client.get('/v1/stats')).body;
+  expect(stats.deliveries.success).toBe(expected.length);
+  expect(stats.events.lastHour).toBe(published.size);
+  const listed = (await herald.client.get('/v1/events?limit=100')).body.data as { id: string }[];
+  expect(listed).toHaveLength(100);
+  expect(new Set(listed.map((e) => e.id)).size).toBe(100);
+  expect(listed.every((e) => published.has(e.id))).toBe(true);
+  const byType = (await herald.client.get('/v1/events/stats')).body.byType;
+  expect(byType['order.created']).toBe(published.size);
+});
+
+it('lists dead letters of every partition newest first, page by page, and replays them into their partitions', async () => {
+  const webhooks: string[] = [];
+  for (let n = 0; n < 6; n++) webhooks.push((await createWebhook(herald.client, { tenant: 'failing', url: `${hook.url}/fail/${n}`, events: ['bill.*'] })).id);
+  const published = await publishBatch(herald.client, 'failing', 'bill.sent', 10);
+  const deadLetterIds = published.flatMap((eventId) => webhooks.map((webhookId) => `${eventId}.${webhookId}`));
+  await waitFor(async () => (await herald.client.get('/v1/stats')).body.deadLetters === deadLetterIds.length, {
+    timeoutMs: 30_000,
+    message: 'every delivery dead-lettered',
+  });
+
+  const pages: { id: string; deadLetteredAt: string }[][] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const page = (await herald.client.get(`/v1/dead-letters?type=bill.sent&limit=7${query}`)).body as { data: { id: string; deadLetteredAt: string }[]; next: string | null };
+    pages.push(page.data);
+    cursor = page.next;
+  } while (cursor);
+  const listed = pages.flat();
+  expect(listed.map((d) => d.id).sort()).toEqual([...deadLetterIds].sort());
+  const order = listed.map((d) => [Date.parse(d.deadLetteredAt), d.id] as const);
+  expect(order.every(([at, id], i) => i === 0 || (order[i - 1] as readonly [number, string])[0] > at || ((order[i - 1] as readonly [number, string])[0] === at && (order[i - 1] as readonly [number, string])[1] > id))).toBe(true);
+  expect(pages.slice(0, -1).every((page) => page.length === 7)).toBe(true);
+
+  failing = false;
+  const seen = hook.requests.length;
+  const replay = await herald.client.post('/v1/dead-letters/replay', { type: 'bill.sent' });
+  expect(replay.status).toBe(202);
+  expect(replay.body.replayed).toHaveLength(deadLetterIds.length);
+  await hook.waitForRequests(seen + deadLetterIds.length, { timeoutMs: 30_000 });
+  await herald.waitForSettled();
+  expect((await herald.client.get('/v1/stats')).body.deadLetters).toBe(0);
+});
+
+it('hands a killed worker’s partitions to the one left within seconds, losing nothing', async () => {
+  const { id } = await createWebhook(herald.client, { tenant: 'kill', url: `${hook.url}/ok/kill`, events: ['job.*'] });
+  const before = hook.requests.length;
+  const first = await publishBatch(herald.client, 'kill', 'job.done', 200);
+  const victim = herald.workers[0];
+  if (!victim) throw new Error('no worker to kill');
+  await victim.stop('SIGKILL');
+  herald.workers.splice(herald.workers.indexOf(victim), 1);
+  const second = await publishBatch(herald.client, 'kill', 'job.done', 200);
+
+  await waitFor(async () => new Set((await leaseHolders()).values()).size === 1 && (await leaseHolders()).size === PARTITIONS, {
+    timeoutMs: 15_000,
+    message: 'the worker left holds every partition',
+  });
+  const delivered = () => new Set(hook.requests.slice(before).filter((r) => r.path.endsWith('/ok/kill')).map((r) => r.headers['webhook-id']));
+  await waitFor(() => [...first, ...second].every((eventId) => delivered().has(eventId)), {
+    timeoutMs: 45_000,
+    message: () => `all 400 delivered after the kill (have ${delivered().size})`,
+  });
+  await herald.waitForSettled(30_000);
+  expect(id).toMatch(/^wh_/);
+});
+
+it('refuses to start with another partition count than the installation was made with, saying why', async () => {
+  const proc = spawnApp('worker', { REDIS_URL: testRedisUrl(), HERALD_PREFIX: herald.prefix, HERALD_PARTITIONS: '2' });
+  expect(await proc.exited).toBe(1);
+  expect(proc.output()).toMatch(/HERALD_PARTITIONS: is 2, but the installation under prefix "[^"]+" was created with 4 partition\(s\)/);
+});
