@@ -134,13 +134,28 @@ export async function publishBatch(client: ApiClient, tenant: string, type: stri
   return (response.body.events as { id: string }[]).map((e) => e.id);
 }
 
-/** Whether the fan-out group has read every entry of the stream and acknowledged them all. */
+/**
+ * Whether the fan-out group has read every entry of the stream and acknowledged them all. A script
+ * (EVAL routes by its key), since a cluster client would send XINFO to any node.
+ */
+const STREAM_SETTLED = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
+local last = redis.call('XINFO', 'STREAM', KEYS[1])
+local generated, length
+for i = 1, #last, 2 do
+  if last[i] == 'last-generated-id' then generated = last[i + 1] end
+  if last[i] == 'length' then length = last[i + 1] end
+end
+for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  local info = {}
+  for i = 1, #group, 2 do info[group[i]] = group[i + 1] end
+  if info.name == ARGV[1] then
+    return (info.pending == 0 and info['last-delivered-id'] == generated) and 1 or 0
+  end
+end
+return length == 0 and 1 or 0
+`;
+
 async function streamSettled(redis: RedisClient, stream: string): Promise<boolean> {
-  const field = (flat: unknown[], name: string) => flat[flat.indexOf(name) + 1];
-  if ((await redis.exists(stream)) === 0) return true;
-  const info = (await redis.xinfo('STREAM', stream)) as unknown[];
-  const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-  const fanout = groups.find((group) => field(group, 'name') === FANOUT_GROUP);
-  if (!fanout) return field(info, 'length') === 0;
-  return field(fanout, 'pending') === 0 && field(fanout, 'last-delivered-id') === field(info, 'last-generated-id');
+  return Number(await redis.eval(STREAM_SETTLED, 1, stream, FANOUT_GROUP)) === 1;
 }

@@ -66,6 +66,20 @@ export interface FanoutDeps {
 
 type StreamEntry = [id: string, fields: string[]];
 
+/** An event's deliveries to webhooks of other partitions, to write into theirs before its entry is acknowledged. */
+interface PendingRoute extends RoutedEvent {
+  entry: EntryRef;
+}
+
+/**
+ * What a claimed entry's markers call its routing into other partitions, once done (no webhook id
+ * looks like it): the claim does not route it again.
+ */
+const ROUTED = '~routed';
+/** The first wait before writing into a partition that failed again, doubled each time up to the most. */
+const ROUTE_RETRY_FIRST_MS = 200;
+const ROUTE_RETRY_MAX_MS = 5000;
+
 /** An entry read as an event; `direct`: written straight to the stream; `targets`: routed here from another partition for these webhooks. */
 interface ReadEvent {
   entryId: string;
@@ -76,11 +90,13 @@ interface ReadEvent {
 
 /** What planning a batch needs besides its entries: the webhooks' version and the open circuits, read after them. */
 interface BatchView {
-  webhooksVersion: string;
+  /** Unknown when it could not be read (with partitions, the global keys' master failing over): the webhooks known go on. */
+  webhooksVersion: string | undefined;
   openCircuits: ReadonlySet<string>;
 }
 
 const READ_ENTRIES = new LuaScript(join(__dirname, 'read-entries-n.lua'));
+const FORGET_CONSUMERS = new LuaScript(join(__dirname, 'forget-consumers-1.lua'));
 
 const BLOCK_MS = 1000;
 /**
@@ -180,9 +196,10 @@ export class FanoutConsumer implements Service {
     const reply = (await READ_ENTRIES.run(this.deps.blocking, scriptKeys, [FANOUT_GROUP, this.consumer, count])) as [StreamEntry[], string[], string | null] | [];
     if (reply.length === 0) return null;
     const [entries, open, version] = reply;
-    // With partitions the version lives apart, under the global tag: read after the entries all the same.
-    const webhooksVersion = version ?? (await this.deps.redis.get(keys.webhooksVersion)) ?? '0';
-    return { entries, view: { webhooksVersion: String(webhooksVersion), openCircuits: new Set(open) } };
+    // With partitions the version lives apart, under the global tag: read after the entries all the
+    // same. Should its master be failing over, this partition goes on with the webhooks it knows.
+    const webhooksVersion = version ?? (await this.deps.redis.get(keys.webhooksVersion).then((read) => read ?? '0', () => undefined));
+    return { entries, view: { webhooksVersion: webhooksVersion === undefined ? undefined : String(webhooksVersion), openCircuits: new Set(open) } };
   }
 
   /** Claims entries that a dead consumer left pending, and delivers them here. */
@@ -260,16 +277,8 @@ export class FanoutConsumer implements Service {
    * pending, are removed so the group does not grow forever.
    */
   private async forgetDeadConsumers(): Promise<void> {
-    const consumers = (await this.deps.redis.xinfo('CONSUMERS', this.deps.keys.eventsStream, FANOUT_GROUP)) as unknown[][];
     const forgetAfterMs = Math.max(10 * this.options.claimIdleMs, 600_000);
-    for (const fields of consumers) {
-      const info = new Map<string, unknown>();
-      for (let i = 0; i + 1 < fields.length; i += 2) info.set(String(fields[i]), fields[i + 1]);
-      const name = String(info.get('name'));
-      if (name !== this.consumer && Number(info.get('pending')) === 0 && Number(info.get('idle')) > forgetAfterMs) {
-        await this.deps.redis.xgroup('DELCONSUMER', this.deps.keys.eventsStream, FANOUT_GROUP, name);
-      }
-    }
+    await FORGET_CONSUMERS.run(this.deps.redis, [this.deps.keys.eventsStream], [FANOUT_GROUP, this.consumer, forgetAfterMs]);
   }
 
   private async recover(error: Error): Promise<void> {
@@ -293,15 +302,16 @@ export class FanoutConsumer implements Service {
   private async handle(entries: readonly StreamEntry[], { claimed, view }: { claimed: boolean; view?: BatchView }): Promise<void> {
     const openCircuits = await this.viewOf(view);
     const events = this.decode(entries);
-    const byEntry = await this.plan(events, claimed);
+    const { byEntry, routes } = await this.plan(events, claimed);
     await this.admit([...byEntry.values()].flat(), openCircuits);
     this.startDeliveries(byEntry, events.length);
+    if (routes.length > 0) this.track(this.routeElsewhere(routes));
   }
 
   /** The webhooks brought up to date, and the open circuits: as read with the entries, or now. */
   private async viewOf(view: BatchView | undefined): Promise<ReadonlySet<string>> {
     if (view) {
-      await this.deps.webhooks.syncTo(view.webhooksVersion);
+      if (view.webhooksVersion !== undefined) await this.deps.webhooks.syncTo(view.webhooksVersion);
       return view.openCircuits;
     }
     const [, open] = await Promise.all([this.deps.webhooks.refresh(0), this.deps.circuits.openWebhookIds()]);
@@ -330,7 +340,7 @@ export class FanoutConsumer implements Service {
    * idempotency key; for a claimed entry, not those marked settled, and the others through the
    * queue (its job may have been made already, before the crash: BullMQ makes it once).
    */
-  private async plan(events: readonly ReadEvent[], claimed: boolean): Promise<Map<EntryRef, PlannedDelivery[]>> {
+  private async plan(events: readonly ReadEvent[], claimed: boolean): Promise<{ byEntry: Map<EntryRef, PlannedDelivery[]>; routes: PendingRoute[] }> {
     const direct = events.filter((e) => e.direct).map((e) => e.event);
     const duplicates = await this.findDuplicates(direct);
     const settledBefore = claimed ? await this.settledDeliveries(events.map(({ event }) => event.id)) : new Map<string, Set<string>>();
@@ -346,52 +356,66 @@ export class FanoutConsumer implements Service {
       for (const route of routes) needed.set(route.id, route);
     }
     const documents = await this.deps.documents.get(needed.values());
-    const chosen = new Map<ReadEvent, Webhook[]>();
-    for (const read of events) {
+    const router = this.deps.router;
+    const byEntry = new Map<EntryRef, PlannedDelivery[]>();
+    const routes: PendingRoute[] = [];
+    for (const { entryId, event, targets: routedHere } of events) {
+      const duplicate = duplicates.has(event);
+      const settled = settledBefore.get(event.id);
       // A document read since the routes (disabled a moment ago) has the last word.
-      const targets = (routesOf.get(read.event) ?? []).flatMap((route) => {
+      const targets = (routesOf.get(event) ?? []).flatMap((route) => {
         const webhook = documents.get(route.id);
         return webhook?.enabled ? [webhook] : [];
       });
-      chosen.set(read, targets);
-    }
-    const routedTo = await this.routeElsewhere(chosen);
-    const byEntry = new Map<EntryRef, PlannedDelivery[]>();
-    for (const [{ entryId, event, targets: routedHere }, targets] of chosen) {
-      const duplicate = duplicates.has(event);
-      const settled = settledBefore.get(event.id);
+      // With partitions, the webhooks of other partitions get the event through their own streams:
+      // one more thing to settle before the entry is acknowledged, unless a claimed entry did it already.
+      const elsewhere = router && !settled?.has(ROUTED) ? targets.filter((webhook) => router.elsewhere(webhook.id)) : [];
+      const here = router ? targets.filter((webhook) => !router.elsewhere(webhook.id)) : targets;
       const entry: EntryRef = {
         entryId,
         eventId: event.id,
         // An event routed here was counted in the partition it was published to.
         countAs: duplicate || routedHere ? undefined : `${event.tenant}:${event.type}`,
         operational: isOperationalEventType(event.type),
-        unsettled: targets.length,
+        unsettled: here.length + (elsewhere.length > 0 ? 1 : 0),
         marked: (settled?.size ?? 0) > 0,
-        ...(routedTo.has(event.id) ? { routedTo: routedTo.get(event.id) } : {}),
       };
       const deferral = claimed ? { deferral: { reason: 'claim' as const, delayMs: 0 } } : {};
-      byEntry.set(entry, targets.map((webhook) => ({ webhook, event, entry, ...deferral })));
+      byEntry.set(entry, here.map((webhook) => ({ webhook, event, entry, ...deferral })));
+      if (elsewhere.length > 0) routes.push({ entry, event, webhookIds: elsewhere.map((webhook) => webhook.id) });
     }
-    return byEntry;
+    return { byEntry, routes };
   }
 
   /**
-   * With partitions: takes the webhooks of other partitions out of each event's targets and writes
-   * the event into those partitions (before its entry can be acknowledged here). Returns the
-   * partitions each event went to.
+   * Writes events into the partitions of their webhooks elsewhere (one command per partition),
+   * trying again a partition that fails (its master failing over, say) while the others go on, and
+   * settles each event's routing once every partition of it has it: its entry can then be
+   * acknowledged. Stopping gives up on what is left: those entries stay pending, to be claimed.
    */
-  private async routeElsewhere(chosen: Map<ReadEvent, Webhook[]>): Promise<Map<string, number[]>> {
-    const router = this.deps.router;
-    if (!router) return new Map();
-    const routed: RoutedEvent[] = [];
-    for (const [read, targets] of chosen) {
-      const elsewhere = targets.filter((webhook) => router.elsewhere(webhook.id));
-      if (elsewhere.length === 0) continue;
-      routed.push({ event: read.event, webhookIds: elsewhere.map((webhook) => webhook.id) });
-      chosen.set(read, targets.filter((webhook) => !router.elsewhere(webhook.id)));
+  private async routeElsewhere(routes: readonly PendingRoute[]): Promise<void> {
+    const router = this.deps.router as EventRouter;
+    const routedTo = new Map<string, number[]>();
+    let left: readonly RoutedEvent[] = routes;
+    let waitMs = ROUTE_RETRY_FIRST_MS;
+    for (;;) {
+      const { done, failed } = await router.route(left);
+      for (const [eventId, partitions] of done) routedTo.set(eventId, [...(routedTo.get(eventId) ?? []), ...partitions]);
+      const waiting = new Set(failed.map((routed) => routed.event.id));
+      const tried = new Set(left.map((routed) => routed.event.id));
+      for (const route of routes) {
+        if (!tried.has(route.event.id) || waiting.has(route.event.id)) continue;
+        route.entry.routedTo = routedTo.get(route.event.id);
+        // Settled like a delivery of the entry: the last of them acknowledges it.
+        this.track(this.deps.settler.settle({ webhookId: ROUTED, tenant: route.event.tenant, entry: route.entry }), route.entry);
+      }
+      if (failed.length === 0) return;
+      if (this.stopping) throw new Error(`routing ${waiting.size} event(s) into other partitions did not finish before the worker stopped`);
+      this.deps.logger.warn({ events: waiting.size }, 'could not write events into another partition; retrying');
+      await this.sleep(waitMs);
+      waitMs = Math.min(ROUTE_RETRY_MAX_MS, waitMs * 2);
+      left = failed;
     }
-    return routed.length === 0 ? new Map() : router.route(routed);
   }
 
   /**
@@ -406,7 +430,8 @@ export class FanoutConsumer implements Service {
       // planning failed before this is not, so it is claimed again after the claim delay.
       this.held.set(entry.entryId, { entry, since: now });
       if (plans.length === 0) {
-        this.track(this.deps.settler.finish(entry), entry);
+        // Nothing to deliver here; an entry whose event goes to other partitions waits for that.
+        if (entry.unsettled <= 0) this.track(this.deps.settler.finish(entry), entry);
         continue;
       }
       for (const plan of plans) this.track(this.deps.direct.deliver(plan), entry);

@@ -78,12 +78,15 @@ export class LuaScript {
    * Makes the script a command of `redis` (once per connection; pipelines made later inherit it).
    * On a connection that may have sent commands already (`fresh` not said), the script is kept out
    * of auto-pipelining: an auto-pipeline made before the definition lacks the command, and ioredis
-   * would fail the whole pipeline.
+   * would fail the whole pipeline. So is a script with any number of keys on a cluster client.
    */
   define(redis: RedisClient, { fresh = false }: { fresh?: boolean } = {}): void {
     if (this.name in redis) return;
     redis.defineCommand(this.name, this.numberOfKeys === undefined ? { lua: this.lua } : { numberOfKeys: this.numberOfKeys, lua: this.lua });
-    if (!fresh) {
+    // A cluster client groups auto-pipelined commands by the slot of their first argument, which
+    // for a script with any number of keys is the number of keys, not a key: kept out too.
+    const slotUnknown = this.numberOfKeys === undefined && (redis as { isCluster?: boolean }).isCluster === true;
+    if (!fresh || slotUnknown) {
       const options = redis.options as { autoPipeliningIgnoredCommands?: string[] };
       // A new array: ioredis shares its default one among connections.
       options.autoPipeliningIgnoredCommands = [...(options.autoPipeliningIgnoredCommands ?? []), this.name];

@@ -35,9 +35,10 @@ export class EventRouter {
 
   /**
    * Writes each event into the partitions of its webhooks, one entry per partition naming the
-   * webhooks there. Returns the partitions each event went to, to let the markers go later.
+   * webhooks there, one command per partition. Returns the partitions each event went to, and what
+   * failed: the events (with only their webhooks there) of partitions whose write failed.
    */
-  async route(routed: readonly RoutedEvent[]): Promise<Map<string, number[]>> {
+  async route(routed: readonly RoutedEvent[]): Promise<{ done: Map<string, number[]>; failed: RoutedEvent[] }> {
     const byPartition = new Map<number, Map<StoredEvent, string[]>>();
     for (const { event, webhookIds } of routed) {
       for (const webhookId of webhookIds) {
@@ -49,24 +50,26 @@ export class EventRouter {
         else events.set(event, [webhookId]);
       }
     }
-    const partitionsOf = new Map<string, number[]>();
+    const done = new Map<string, number[]>();
+    const failed: RoutedEvent[] = [];
     await Promise.all(
       [...byPartition].map(async ([partition, events]) => {
         const keys = this.layout.keys(partition);
         const entries = [...events];
-        await ROUTE.run(
-          this.redis,
-          [keys.eventsStream, ...entries.map(([event]) => keys.routedEvent(event.id))],
-          [ROUTED_MARKER_TTL_SECONDS, ...entries.flatMap(([event, ids]) => routedEntryFields(event, ids))],
-        );
-        for (const [event] of entries) {
-          const list = partitionsOf.get(event.id);
-          if (list) list.push(partition);
-          else partitionsOf.set(event.id, [partition]);
+        try {
+          await ROUTE.run(
+            this.redis,
+            [keys.eventsStream, ...entries.map(([event]) => keys.routedEvent(event.id))],
+            [ROUTED_MARKER_TTL_SECONDS, ...entries.flatMap(([event, ids]) => routedEntryFields(event, ids))],
+          );
+        } catch {
+          for (const [event, webhookIds] of entries) failed.push({ event, webhookIds });
+          return;
         }
+        for (const [event] of entries) done.set(event.id, [...(done.get(event.id) ?? []), partition]);
       }),
     );
-    return partitionsOf;
+    return { done, failed };
   }
 
   /** Lets go of the markers of events whose source entries are acknowledged. */

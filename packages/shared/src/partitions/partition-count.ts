@@ -17,7 +17,8 @@ export async function ensurePartitionCount(redis: RedisClient, layout: Partition
   let recorded = await redis.get(key);
   if (recorded === null) {
     const unpartitioned = redisKeys(layout.prefix);
-    const older = layout.partitioned && (await redis.exists(unpartitioned.webhooks, unpartitioned.eventsStream)) > 0;
+    // One key at a time: on a cluster the two are in different slots.
+    const older = layout.partitioned && ((await redis.exists(unpartitioned.webhooks)) > 0 || (await redis.exists(unpartitioned.eventsStream)) > 0);
     if (older) recorded = '1';
     else {
       await redis.set(key, String(layout.count), 'NX');

@@ -4,11 +4,11 @@
 import { join } from 'node:path';
 import { FANOUT_GROUP, type RedisKeys } from '../keys';
 import { LuaScript } from '../lua/lua-script';
-import { redisReplyCode } from '../errors/redis-reply';
 import type { RedisClient } from '../redis-client';
 
 const TRIM = new LuaScript(join(__dirname, 'trim-events-stream-1.lua'));
 const UNREAD = new LuaScript(join(__dirname, 'unread-events-1.lua'));
+const ENSURE_GROUP = new LuaScript(join(__dirname, 'ensure-group-1.lua'));
 
 /** Most entries one trim looks at: a trim holds Redis for a few milliseconds at most. */
 export const TRIM_SCAN_LIMIT = 10_000;
@@ -24,11 +24,7 @@ export class EventsStream {
    * the stream, so events published before any worker ever ran are still delivered.
    */
   async ensureGroup(): Promise<void> {
-    try {
-      await this.redis.xgroup('CREATE', this.keys.eventsStream, FANOUT_GROUP, '0', 'MKSTREAM');
-    } catch (error) {
-      if (redisReplyCode(error) !== 'BUSYGROUP') throw error;
-    }
+    await ENSURE_GROUP.run(this.redis, [this.keys.eventsStream], [FANOUT_GROUP]);
   }
 
   /** Events appended and not read by any worker yet; undefined when Redis cannot tell (before Redis 7). */
