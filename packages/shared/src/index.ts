@@ -28,7 +28,12 @@ export {
   type RedisKeys,
 } from './keys';
 export { newEventId, newWebhookId, eventIdForStreamEntry, deliveryIdFor, replayJobId } from './ids';
-export { matchesEventType, matchesAnyPattern } from './patterns';
+export { matchesEventType, matchesAnyPattern, mostSpecificPattern } from './patterns';
+export { FILTER_LIMITS, ENVELOPE_FIELDS } from './filters/filter-limits';
+export { parseFilter, FIELD_OPERATORS, LOGICAL_OPERATORS, type FilterNode, type FilterIssue, type FieldCondition, type ParsedFilter } from './filters/parse-filter';
+export { compileFilter, InvalidFilterError, type CompiledFilter } from './filters/compile-filter';
+export { filterDocumentSchema, type FilterDocument } from './filters/filter-schema';
+export { filterDocumentFor, hasFilters, type FilteredWebhook } from './filters/webhook-filter';
 export { maxAttempts, retryDelayMs, type RandomSource } from './retry';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger';
 export { createRedis, createBullMQConnection, createDeliveryQueue, execOrThrow, waitUntilConnected } from './redis';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_TENANT, durationMsSchema, eventPatternSchema, tenantSchema } from './common';
 import { retryPolicySchema } from './retry-policy';
 import { isTemplatePreset, PRESET_VARS, renderTemplate } from '../template';
+import { filterDocumentSchema } from '../filters/filter-schema';
 
 /** Headers Herald sets itself on every delivery; a webhook's custom headers may not override them. */
 export const RESERVED_HEADER_NAMES = [
@@ -160,6 +161,13 @@ const webhookFields = {
     .record(z.string().regex(/^[A-Za-z0-9_]+$/).max(64), z.string().max(4096))
     .optional()
     .meta({ description: "Values templates reach as {{vars.name}} (the pagerduty preset needs routingKey). Shown masked (********) once saved." }),
+  /** Deliveries only of events that pass it… */
+  filter: filterDocumentSchema.optional(),
+  /** …unless an event-type pattern here matches: the most specific one's filter applies instead. */
+  eventFilters: z
+    .record(eventPatternSchema, filterDocumentSchema)
+    .optional()
+    .meta({ description: 'Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates).' }),
   includePayload: z.boolean().meta({ description: '`false` sends no `data`.' }),
   maxPayloadBytes: z.number().int().min(1).max(1_048_576).optional().meta({
     description:
@@ -244,6 +252,8 @@ export const webhookUpdateSchema = z.strictObject({
   template: webhookFields.template.nullable().optional(),
   eventTemplates: webhookFields.eventTemplates.nullable().optional(),
   templateVars: webhookFields.templateVars.nullable().optional(),
+  filter: webhookFields.filter.nullable().optional(),
+  eventFilters: webhookFields.eventFilters.nullable().optional(),
   includePayload: webhookFields.includePayload.optional(),
   maxPayloadBytes: webhookFields.maxPayloadBytes.nullable().optional(),
   maxInFlight: webhookFields.maxInFlight.nullable().optional(),
