@@ -19,6 +19,7 @@ import { loadWorkerEnv } from './env';
 import { createWorkerMetrics } from './metrics';
 import { WebhookRegistry } from './webhooks/webhook-registry';
 import { WebhookDocuments } from './webhooks/webhook-documents';
+import { WebhookFilters } from './webhooks/webhook-filters';
 import { FanoutConsumer } from './stream/fanout-consumer';
 import { StreamTrimmer } from './stream/stream-trimmer';
 import { ParkingReleaser } from './parking/parking-releaser';
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
     { prefix: env.HERALD_PREFIX, concurrency: env.HERALD_WORKER_CONCURRENCY, lockDurationMs: env.HERALD_JOB_LOCK_MS },
   );
   const fanout = new FanoutConsumer(
-    { blocking, redis, keys, webhooks, documents, circuits: new CircuitBreaker(redis, keys), policies, slots, direct, settler, events, metrics, logger },
+    { blocking, redis, keys, webhooks, documents, filters: new WebhookFilters(), circuits: new CircuitBreaker(redis, keys), policies, slots, direct, settler, events, metrics, logger },
     {
       batchSize: env.HERALD_FANOUT_BATCH,
       claimIdleMs: env.HERALD_CLAIM_IDLE_MS,

@@ -25,6 +25,7 @@ import {
 } from '@herald/shared';
 import type { WebhookRegistry } from '../webhooks/webhook-registry';
 import type { WebhookDocuments } from '../webhooks/webhook-documents';
+import type { WebhookFilters } from '../webhooks/webhook-filters';
 import type { WorkerMetrics } from '../metrics';
 import type { Service } from '../service';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
@@ -50,6 +51,7 @@ export interface FanoutDeps {
   keys: RedisKeys;
   webhooks: WebhookRegistry;
   documents: WebhookDocuments;
+  filters: WebhookFilters;
   circuits: CircuitBreaker;
   policies: DeliveryPolicies;
   slots: DeliverySlots;
@@ -309,7 +311,7 @@ export class FanoutConsumer implements Service {
 
   /**
    * Each entry and its deliveries: an event × each matching webhook (found by the tenant's index,
-   * their documents read in one round trip for those not kept), none for a duplicate of an
+   * their documents read in one round trip for those not kept) whose filter, if any, it passes; none for a duplicate of an
    * idempotency key; for a claimed entry, not those marked settled, and the others through the
    * queue (its job may have been made already, before the crash: BullMQ makes it once).
    */
@@ -329,14 +331,18 @@ export class FanoutConsumer implements Service {
     }
     const documents = await this.deps.documents.get(needed.values());
     const byEntry = new Map<EntryRef, PlannedDelivery[]>();
+    const filtered = new Map<string, number>();
     for (const { entryId, event } of events) {
       const duplicate = duplicates.has(event);
       const settled = settledBefore.get(event.id);
       // A document read since the routes (disabled a moment ago) has the last word.
-      const targets = (routesOf.get(event) ?? []).flatMap((route) => {
+      const enabled = (routesOf.get(event) ?? []).flatMap((route) => {
         const webhook = documents.get(route.id);
         return webhook?.enabled ? [webhook] : [];
       });
+      // An event a webhook's filter refuses is no delivery to it: no attempt, no job, only a count.
+      const { passed: targets, refused } = this.deps.filters.select(event, enabled);
+      if (refused > 0) filtered.set(event.tenant, (filtered.get(event.tenant) ?? 0) + refused);
       const entry: EntryRef = {
         entryId,
         eventId: event.id,
@@ -348,6 +354,7 @@ export class FanoutConsumer implements Service {
       const deferral = claimed ? { deferral: { reason: 'claim' as const, delayMs: 0 } } : {};
       byEntry.set(entry, targets.map((webhook) => ({ webhook, event, entry, ...deferral })));
     }
+    for (const [tenant, count] of filtered) this.deps.metrics.eventsFiltered.inc({ tenant }, count);
     return byEntry;
   }
 
