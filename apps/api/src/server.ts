@@ -20,6 +20,8 @@ import { consoleRouter } from './admin/console-router';
 import { queuesRouter } from './admin/queues-router';
 import { EventIngest } from './services/event-ingest';
 import { DeadLetterReplay } from './services/dead-letter-replay';
+import { FilterPreview } from './services/filter-preview';
+import { filtersRouter } from './routes/filters';
 import type { ApiMetrics } from './metrics';
 
 export interface ServerDeps {
@@ -85,7 +87,8 @@ export function createServer(deps: ServerDeps): Express {
   v1.use('/events/batch', express.json({ limit: BATCH_BODY_LIMIT, verify: requireUtf8 }));
   v1.use(express.json({ limit: EVENT_BODY_LIMIT, verify: requireUtf8 }));
   v1.use('/events', eventsRouter(ingest, deps.metrics, history, attempts));
-  v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy, deps.webhookDefaults ?? { retry: {} }, { attempts, testDelivery, replay, circuits }));
+  v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy, deps.webhookDefaults ?? { retry: {} }, { attempts, testDelivery, replay, circuits, filterPreview: new FilterPreview(history) }));
+  v1.use('/filters', filtersRouter());
   v1.use('/dead-letters', deadLettersRouter(deadLetters, replay, attempts));
   v1.use('/stats', statsRouter(deps.redis, deps.keys, deps.deliveryQueue, deadLetters));
   v1.use('/tokens', requireAdmin, tokensRouter(tokens));

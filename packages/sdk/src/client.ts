@@ -2,6 +2,7 @@
 import { ConfigResource } from './resources/config';
 import { DeadLettersResource } from './resources/dead-letters';
 import { EventsResource } from './resources/events';
+import { FiltersResource } from './resources/filters';
 import { requestContext, unwrap, type RequestContext } from './resources/request';
 import { WebhooksResource } from './resources/webhooks';
 import type { RetryOptions } from './retry';
@@ -41,6 +42,8 @@ export class Herald {
   readonly events: EventsResource;
   readonly webhooks: WebhooksResource;
   readonly deadLetters: DeadLettersResource;
+  /** Payload filters tried on an event before they go live. */
+  readonly filters: FiltersResource;
   /** Declarative configuration (`herald apply`): admin token. */
   readonly config: ConfigResource;
   private readonly context: RequestContext;
@@ -59,6 +62,7 @@ export class Herald {
     this.events = new EventsResource(this.context);
     this.webhooks = new WebhooksResource(this.context);
     this.deadLetters = new DeadLettersResource(this.context);
+    this.filters = new FiltersResource(this.context);
     this.config = new ConfigResource(this.context);
   }
 

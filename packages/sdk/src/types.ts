@@ -32,6 +32,19 @@ export type TestResult = Schemas['TestResult'] | Schemas['TestPending'];
 export type DeliveriesQuery = Omit<Query<operations['listWebhookDeliveries']>, 'since'> & { since?: TimeInput };
 export type RecoverInput = Omit<Schemas['Recover'], 'since'> & { since: TimeInput };
 
+/** A payload filter: a match document over `{ id, type, tenant, timestamp, data }`. */
+export type Filter = Schemas['Filter'];
+/** An event as a filter sees it (a delivered body works as it is). */
+export type FilterEnvelope = Schemas['FilterEnvelope'];
+export type FilterTestResult = Schemas['FilterTestResult'];
+export type FilterPreview = Schemas['FilterPreview'];
+export interface FilterPreviewQuery {
+  /** How many of the newest events of the webhook's tenant and types (1–1000, default 100). */
+  last?: number;
+  /** A filter to try instead of the webhook's own filter and eventFilters. */
+  filter?: Filter;
+}
+
 export type DeadLetter = Schemas['DeadLetter'];
 export type DeadLetterDetail = Schemas['DeadLetterDetail'];
 export type ReplayResult = Schemas['ReplayResult'];

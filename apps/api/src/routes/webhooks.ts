@@ -5,6 +5,7 @@ import {
   type CircuitStatus,
   InvalidWebhookError,
   durationMsSchema,
+  filterDocumentSchema,
   numberFromText,
   refusedTargetUrl,
   tenantSchema,
@@ -23,7 +24,8 @@ import { tenantScope, type Principal } from '../middleware/auth';
 import type { AttemptLog } from '../services/attempt-log';
 import type { TestDelivery } from '../services/test-delivery';
 import type { DeadLetterReplay } from '../services/dead-letter-replay';
-import type { createdWebhookSchema, publicWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookDefaultsSchema, webhookListSchema } from '../schemas/responses';
+import { PREVIEW_MAX_EVENTS, type FilterPreview } from '../services/filter-preview';
+import type { createdWebhookSchema, filterPreviewSchema, publicWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookDefaultsSchema, webhookListSchema } from '../schemas/responses';
 
 const DEFAULT_ROTATION_GRACE_MS = 24 * 3_600_000;
 export const rotateSecretSchema = z
@@ -59,6 +61,16 @@ export const deliveriesQuerySchema = z.object({
     .meta({ description: 'Where to start in the log: the `nextOffset` of the previous page.' }),
 });
 
+export const filterPreviewQuerySchema = z.object({
+  last: numberFromText(z.number().int().min(1).max(PREVIEW_MAX_EVENTS))
+    .default(100)
+    .meta({ description: `How many of the newest events of the webhook's tenant and types to run the filter over (1–${PREVIEW_MAX_EVENTS}).` }),
+  filter: z
+    .string()
+    .optional()
+    .meta({ description: "A filter to try instead of the webhook's own filter and eventFilters, as JSON text (URL-encoded); checked as saving would check it." }),
+});
+
 export const recoverSchema = z
   .strictObject({
     /** Dead letters of this webhook dead-lettered at or after this time (ISO-8601 or unix ms). */
@@ -83,11 +95,23 @@ function withDefaults(body: unknown, defaults: WebhookDefaults): unknown {
   };
 }
 
+/** A filter given as JSON text (a query parameter), checked as a saved one is; a 400 naming `filter` otherwise. */
+function parseFilterText(text: string) {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    throw invalidFields([{ field: 'filter', message: 'is not valid JSON' }]);
+  }
+  return parseOr400(filterDocumentSchema, document, 'filter');
+}
+
 export interface WebhookServices {
   attempts: AttemptLog;
   testDelivery: TestDelivery;
   replay: DeadLetterReplay;
   circuits: CircuitBreaker;
+  filterPreview: FilterPreview;
 }
 
 export function webhooksRouter(
@@ -205,6 +229,13 @@ export function webhooksRouter(
   router.get('/:id/stats', async (req, res) => {
     await findVisible(req.params.id, res.locals.principal);
     res.json(await services.attempts.stats(req.params.id));
+  });
+
+  router.get('/:id/filter/preview', async (req, res) => {
+    const query = parseOr400(filterPreviewQuerySchema, req.query);
+    const webhook = await findVisible(req.params.id, res.locals.principal);
+    const result = await services.filterPreview.run(webhook, query.last, query.filter === undefined ? webhook : { filter: parseFilterText(query.filter) });
+    res.json(result satisfies z.input<typeof filterPreviewSchema>);
   });
 
   router.post('/:id/test', async (req, res) => {

@@ -308,3 +308,25 @@ export const deliveryEnvelopeSchema = z
     dataOmitted: z.string().optional().meta({ description: 'Why `data` is left out (`exceeds maxPayloadBytes`).' }),
   })
   .meta({ id: 'WebhookEvent', description: 'The default body of a delivery.' });
+
+export const filterTestResultSchema = z
+  .object({
+    matched: z.boolean().meta({ description: 'Whether the event passes the filter.' }),
+    failed: z.string().optional().meta({ description: 'When it does not: the first condition it fails, in words.', example: 'data.amount: 50 is not >= 100' }),
+  })
+  .meta({ id: 'FilterTestResult' });
+
+export const filterPreviewSchema = z
+  .object({
+    events: z.number().int().meta({ description: 'Events the filter ran over: the newest `last` of the webhook\'s tenant and event types, among the newest 10,000 in the stream.' }),
+    matched: z.number().int().meta({ description: 'Of them, those the filter lets through (all of them for a webhook without a filter).' }),
+    refused: z.number().int().meta({ description: 'Of them, those it refuses: no delivery would be made.' }),
+    samples: z
+      .object({
+        matched: z.array(storedEventSchema).meta({ description: 'Up to 5 events let through, newest first.' }),
+        refused: z
+          .array(z.object({ event: storedEventSchema, failed: z.string().meta({ description: 'The first condition it fails, in words.' }) }))
+          .meta({ description: 'Up to 5 events refused, newest first, each with why.' }),
+      }),
+  })
+  .meta({ id: 'FilterPreview' });

@@ -15,7 +15,7 @@ export class ConfigApplyError extends Error {
 /** Fields a config entry owns: everything but identity, secrets and timestamps. */
 const MANAGED_FIELDS = [
   'url', 'description', 'events', 'enabled', 'method', 'headers', 'auth', 'retry', 'timeoutMs', 'rateLimit',
-  'circuitBreaker', 'template', 'eventTemplates', 'templateVars', 'includePayload', 'maxPayloadBytes', 'maxInFlight', 'maxBacklog',
+  'circuitBreaker', 'template', 'eventTemplates', 'filter', 'eventFilters', 'templateVars', 'includePayload', 'maxPayloadBytes', 'maxInFlight', 'maxBacklog',
 ] as const;
 
 function canonical(value: unknown): string {

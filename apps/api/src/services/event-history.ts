@@ -25,6 +25,30 @@ export class EventHistory {
     return events;
   }
 
+  /**
+   * The newest events that `accept` takes, newest first, at most `limit`, looking through at most
+   * `scanLimit` stream entries (read a page at a time, so a short answer stops early).
+   */
+  async newest(accept: (event: StoredEvent) => boolean, limit: number, scanLimit: number): Promise<{ events: StoredEvent[]; scanned: number }> {
+    const events: StoredEvent[] = [];
+    let scanned = 0;
+    let end = '+';
+    while (events.length < limit && scanned < scanLimit) {
+      const count = Math.min(HISTORY_SIZE, scanLimit - scanned);
+      const entries = (await this.redis.xrevrange(this.keys.eventsStream, end, '-', 'COUNT', count)) as [string, string[]][];
+      for (const [id, fields] of entries) {
+        scanned += 1;
+        const decoded = decodeStreamEntry(id, fields);
+        if (decoded.ok && accept(decoded.event)) events.push(decoded.event);
+        if (events.length >= limit) break;
+      }
+      const last = entries.at(-1);
+      if (entries.length < count || last === undefined) break;
+      end = `(${last[0]}`;
+    }
+    return { events, scanned };
+  }
+
   async find(eventId: string): Promise<StoredEvent | null> {
     return (await this.recent({}, HISTORY_SIZE)).find((event) => event.id === eventId) ?? null;
   }

@@ -268,6 +268,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{id}/filter/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview a webhook's filter on recent events
+         * @description Runs the webhook's filter (or `filter`, to try one before saving it) over the newest `last` events of its tenant and event types, among the newest 10,000 in the stream, and answers how many it lets through and refuses, with up to 5 of each (a refused one with the condition it fails). Nothing is delivered.
+         *
+         *     **Token:** the admin token, or a tenant token (which sees and changes only its own tenant's).
+         */
+        get: operations["previewWebhookFilter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/filters/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a filter on an event
+         * @description Whether `event` passes `filter`, and if not, the first condition it fails in words (`data.amount: 50 is not >= 100`). The filter is checked as saving a webhook checks it. Nothing is stored or delivered.
+         *
+         *     **Token:** the admin token, or a tenant token (which sees and changes only its own tenant's).
+         */
+        post: operations["testFilter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/{id}/recover": {
         parameters: {
             query?: never;
@@ -709,6 +753,11 @@ export interface components {
             templateVars?: {
                 [key: string]: string;
             };
+            filter?: components["schemas"]["Filter"];
+            /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
+            eventFilters?: {
+                [key: string]: components["schemas"]["Filter"];
+            };
             /** @description `false` sends no `data`. */
             includePayload: boolean;
             /** @description A default envelope over this many bytes is sent without `data` (with "dataOmitted"); a template over it is dead-lettered. */
@@ -925,6 +974,77 @@ export interface components {
             /** @description What is wrong with it: `required`, `is not a known field`, … */
             message: string;
         };
+        /**
+         * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+         * @example {
+         *       "data": {
+         *         "amount": {
+         *           "$gte": 100
+         *         },
+         *         "status": {
+         *           "$in": [
+         *             "paid",
+         *             "refunded"
+         *           ]
+         *         }
+         *       }
+         *     }
+         */
+        Filter: {
+            [key: string]: unknown;
+        };
+        /**
+         * @description An event as a filter sees it, as deliveries carry it: `{ id, type, tenant, timestamp, data }`. A delivered body pasted here works as it is.
+         * @example {
+         *       "type": "order.paid",
+         *       "tenant": "acme",
+         *       "timestamp": "2026-03-01T12:00:00Z",
+         *       "data": {
+         *         "amount": 50
+         *       }
+         *     }
+         */
+        FilterEnvelope: {
+            id?: string;
+            type?: string;
+            tenant?: string;
+            /** @description When it happened, ISO-8601 (the `occurredAt` it was published with). */
+            timestamp?: string;
+            data?: {
+                [key: string]: unknown;
+            };
+        };
+        FilterPreview: {
+            /** @description Events the filter ran over: the newest `last` of the webhook's tenant and event types, among the newest 10,000 in the stream. */
+            events: number;
+            /** @description Of them, those the filter lets through (all of them for a webhook without a filter). */
+            matched: number;
+            /** @description Of them, those it refuses: no delivery would be made. */
+            refused: number;
+            samples: {
+                /** @description Up to 5 events let through, newest first. */
+                matched: components["schemas"]["Event"][];
+                /** @description Up to 5 events refused, newest first, each with why. */
+                refused: {
+                    event: components["schemas"]["Event"];
+                    /** @description The first condition it fails, in words. */
+                    failed: string;
+                }[];
+            };
+        };
+        FilterTest: {
+            filter: components["schemas"]["Filter"];
+            event: components["schemas"]["FilterEnvelope"];
+        };
+        FilterTestResult: {
+            /** @description Whether the event passes the filter. */
+            matched: boolean;
+            /**
+             * @description When it does not: the first condition it fails, in words.
+             * @example data.amount: 50 is not >= 100
+             */
+            failed?: string;
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
@@ -1122,6 +1242,11 @@ export interface components {
             templateVars?: {
                 [key: string]: string;
             };
+            filter?: components["schemas"]["Filter"];
+            /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
+            eventFilters?: {
+                [key: string]: components["schemas"]["Filter"];
+            };
             /** @description `false` sends no `data`. */
             includePayload: boolean;
             /** @description A default envelope over this many bytes is sent without `data` (with "dataOmitted"); a template over it is dead-lettered. */
@@ -1313,6 +1438,11 @@ export interface components {
             templateVars?: {
                 [key: string]: string;
             };
+            filter?: components["schemas"]["Filter"];
+            /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
+            eventFilters?: {
+                [key: string]: components["schemas"]["Filter"];
+            };
             /** @description `false` sends no `data`. */
             includePayload: boolean;
             /** @description A default envelope over this many bytes is sent without `data` (with "dataOmitted"); a template over it is dead-lettered. */
@@ -1453,6 +1583,11 @@ export interface components {
             /** @description Values templates reach as {{vars.name}} (the pagerduty preset needs routingKey). Shown masked (********) once saved. */
             templateVars?: {
                 [key: string]: string;
+            };
+            filter?: components["schemas"]["Filter"];
+            /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
+            eventFilters?: {
+                [key: string]: components["schemas"]["Filter"];
             };
             /**
              * @description `false` sends no `data`.
@@ -1623,6 +1758,11 @@ export interface components {
             /** @description Values templates reach as {{vars.name}} (the pagerduty preset needs routingKey). Shown masked (********) once saved. */
             templateVars?: {
                 [key: string]: string;
+            } | null;
+            filter?: components["schemas"]["Filter"] & (Record<string, never> | null);
+            /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
+            eventFilters?: {
+                [key: string]: components["schemas"]["Filter"];
             } | null;
             /** @description `false` sends no `data`. */
             includePayload?: boolean;
@@ -2039,7 +2179,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhook"];
                 };
             };
-            /** @description An invalid field (`url`, `events.0`, `templateVars.routingKey`, …), or a refused target URL. */
+            /** @description An invalid field (`url`, `events.0`, `templateVars.routingKey`, `filter.data.amount.$gte`, …), or a refused target URL. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2633,6 +2773,138 @@ export interface operations {
             };
             /** @description No such webhook (or one of another tenant). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewWebhookFilter: {
+        parameters: {
+            query?: {
+                /** @description How many of the newest events of the webhook's tenant and types to run the filter over (1–1000). */
+                last?: number;
+                /** @description A filter to try instead of the webhook's own filter and eventFilters, as JSON text (URL-encoded); checked as saving would check it. */
+                filter?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The webhook id (`wh_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the filter would let through. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilterPreview"];
+                };
+            };
+            /** @description An invalid `last`, or a `filter` that is not valid JSON or not a valid filter (`filter.data.amount.$gte`, …). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description `Bearer`, when no token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such webhook (or one of another tenant). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testFilter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FilterTest"];
+            };
+        };
+        responses: {
+            /** @description The verdict. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilterTestResult"];
+                };
+            };
+            /** @description An invalid filter (`filter.data.amount.$gte: must be a number or a string`) or event. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description `Bearer`, when no token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 1 MiB; `detail` names the limit. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3334,6 +3606,11 @@ export interface operations {
                         /** @description Values templates reach as {{vars.name}} (the pagerduty preset needs routingKey). Shown masked (********) once saved. */
                         templateVars?: {
                             [key: string]: string;
+                        };
+                        filter?: components["schemas"]["Filter"];
+                        /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
+                        eventFilters?: {
+                            [key: string]: components["schemas"]["Filter"];
                         };
                         /**
                          * @description `false` sends no `data`.
