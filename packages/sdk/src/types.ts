@@ -33,7 +33,7 @@ export type DeliveriesQuery = Omit<Query<operations['listWebhookDeliveries']>, '
 export type RecoverInput = Omit<Schemas['Recover'], 'since'> & { since: TimeInput };
 
 /** A payload filter: a match document over `{ id, type, tenant, timestamp, data }`. */
-export type Filter = Schemas['Filter'];
+export type Filter = Schemas['FilterTest']['filter'];
 /** An event as a filter sees it (a delivered body works as it is). */
 export type FilterEnvelope = Schemas['FilterEnvelope'];
 export type FilterTestResult = Schemas['FilterTestResult'];

@@ -753,10 +753,30 @@ export interface components {
             templateVars?: {
                 [key: string]: string;
             };
-            filter?: components["schemas"]["Filter"];
+            /**
+             * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+             * @example {
+             *       "data": {
+             *         "amount": {
+             *           "$gte": 100
+             *         },
+             *         "status": {
+             *           "$in": [
+             *             "paid",
+             *             "refunded"
+             *           ]
+             *         }
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            };
             /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
             eventFilters?: {
-                [key: string]: components["schemas"]["Filter"];
+                [key: string]: {
+                    [key: string]: unknown;
+                };
             };
             /** @description `false` sends no `data`. */
             includePayload: boolean;
@@ -975,25 +995,6 @@ export interface components {
             message: string;
         };
         /**
-         * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
-         * @example {
-         *       "data": {
-         *         "amount": {
-         *           "$gte": 100
-         *         },
-         *         "status": {
-         *           "$in": [
-         *             "paid",
-         *             "refunded"
-         *           ]
-         *         }
-         *       }
-         *     }
-         */
-        Filter: {
-            [key: string]: unknown;
-        };
-        /**
          * @description An event as a filter sees it, as deliveries carry it: `{ id, type, tenant, timestamp, data }`. A delivered body pasted here works as it is.
          * @example {
          *       "type": "order.paid",
@@ -1033,7 +1034,25 @@ export interface components {
             };
         };
         FilterTest: {
-            filter: components["schemas"]["Filter"];
+            /**
+             * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+             * @example {
+             *       "data": {
+             *         "amount": {
+             *           "$gte": 100
+             *         },
+             *         "status": {
+             *           "$in": [
+             *             "paid",
+             *             "refunded"
+             *           ]
+             *         }
+             *       }
+             *     }
+             */
+            filter: {
+                [key: string]: unknown;
+            };
             event: components["schemas"]["FilterEnvelope"];
         };
         FilterTestResult: {
@@ -1242,10 +1261,30 @@ export interface components {
             templateVars?: {
                 [key: string]: string;
             };
-            filter?: components["schemas"]["Filter"];
+            /**
+             * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+             * @example {
+             *       "data": {
+             *         "amount": {
+             *           "$gte": 100
+             *         },
+             *         "status": {
+             *           "$in": [
+             *             "paid",
+             *             "refunded"
+             *           ]
+             *         }
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            };
             /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
             eventFilters?: {
-                [key: string]: components["schemas"]["Filter"];
+                [key: string]: {
+                    [key: string]: unknown;
+                };
             };
             /** @description `false` sends no `data`. */
             includePayload: boolean;
@@ -1438,10 +1477,30 @@ export interface components {
             templateVars?: {
                 [key: string]: string;
             };
-            filter?: components["schemas"]["Filter"];
+            /**
+             * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+             * @example {
+             *       "data": {
+             *         "amount": {
+             *           "$gte": 100
+             *         },
+             *         "status": {
+             *           "$in": [
+             *             "paid",
+             *             "refunded"
+             *           ]
+             *         }
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            };
             /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
             eventFilters?: {
-                [key: string]: components["schemas"]["Filter"];
+                [key: string]: {
+                    [key: string]: unknown;
+                };
             };
             /** @description `false` sends no `data`. */
             includePayload: boolean;
@@ -1584,10 +1643,30 @@ export interface components {
             templateVars?: {
                 [key: string]: string;
             };
-            filter?: components["schemas"]["Filter"];
+            /**
+             * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+             * @example {
+             *       "data": {
+             *         "amount": {
+             *           "$gte": 100
+             *         },
+             *         "status": {
+             *           "$in": [
+             *             "paid",
+             *             "refunded"
+             *           ]
+             *         }
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            };
             /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
             eventFilters?: {
-                [key: string]: components["schemas"]["Filter"];
+                [key: string]: {
+                    [key: string]: unknown;
+                };
             };
             /**
              * @description `false` sends no `data`.
@@ -1759,10 +1838,30 @@ export interface components {
             templateVars?: {
                 [key: string]: string;
             } | null;
-            filter?: components["schemas"]["Filter"] & (Record<string, never> | null);
+            /**
+             * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+             * @example {
+             *       "data": {
+             *         "amount": {
+             *           "$gte": 100
+             *         },
+             *         "status": {
+             *           "$in": [
+             *             "paid",
+             *             "refunded"
+             *           ]
+             *         }
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            } | null;
             /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
             eventFilters?: {
-                [key: string]: components["schemas"]["Filter"];
+                [key: string]: {
+                    [key: string]: unknown;
+                };
             } | null;
             /** @description `false` sends no `data`. */
             includePayload?: boolean;
@@ -3607,10 +3706,30 @@ export interface operations {
                         templateVars?: {
                             [key: string]: string;
                         };
-                        filter?: components["schemas"]["Filter"];
+                        /**
+                         * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+                         * @example {
+                         *       "data": {
+                         *         "amount": {
+                         *           "$gte": 100
+                         *         },
+                         *         "status": {
+                         *           "$in": [
+                         *             "paid",
+                         *             "refunded"
+                         *           ]
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        filter?: {
+                            [key: string]: unknown;
+                        };
                         /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
                         eventFilters?: {
-                            [key: string]: components["schemas"]["Filter"];
+                            [key: string]: {
+                                [key: string]: unknown;
+                            };
                         };
                         /**
                          * @description `false` sends no `data`.

@@ -13,8 +13,8 @@ export const filterDocumentSchema = z
     if (parsed.ok) return;
     for (const issue of parsed.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   })
+  // Not a named component: the OpenAPI generator cannot make a named one nullable (PATCH's null).
   .meta({
-    id: 'Filter',
     description: `A match document over the envelope { ${ENVELOPE_FIELDS.join(', ')} }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most ${FILTER_LIMITS.maxDepth} levels deep, ${FILTER_LIMITS.maxNodes} field names and operators, ${FILTER_LIMITS.maxBytes} bytes, ${FILTER_LIMITS.maxListLength} values in a list.`,
     example: { data: { amount: { $gte: 100 }, status: { $in: ['paid', 'refunded'] } } },
   });
