@@ -74,6 +74,7 @@ const SCENARIO_NOTES = {
   'webhook-change-10k': 'what one webhook change costs a worker with 10,000 webhooks',
   'tenant-10k-webhooks-drain-2w': 'as herald-drain-2w, the webhook\'s tenant also holding 10,000 webhooks that match nothing',
   'tenant-100k-webhooks-drain-2w': 'the same with 100,000',
+  'filtered-1k-webhooks-drain-2w': 'one webhook alone, then beside 1,000 webhooks of the same type whose payload filters refuse every event: drain rates, 2 workers',
   'worker-memory-100k-webhooks': 'a worker\'s resident memory per webhook, 100,000 webhooks over 10,000 tenants',
   'new-webhook-among-100k': 'among 100,000 webhooks, a webhook created through the API: time from the create call to its first delivery',
   'dead-letter-filter-100k': 'a filtered page among 100,000 dead letters',
@@ -815,6 +816,35 @@ async function manyWebhooksDrain({ events, workers, others }) {
 }
 
 /**
+ * Payload filters at fan-out: one webhook drained alone, then the same beside `filtered` webhooks
+ * subscribed to the same type, whose filters refuse every event (each one evaluated, none
+ * delivered), in this one run. `deliveriesPerSecond` is the latter's.
+ */
+async function filteredWebhooksDrain({ events, workers, filtered }) {
+  const alone = await heraldDrain({ events, workers });
+  const { prefix, env, api } = await startApi();
+  await stop([api]);
+  const keys = redisKeys(prefix);
+  // bench.event's data is { n } with n ≥ 0: each webhook a filter of its own (none shared), of a
+  // few conditions, the last one failing.
+  await makeWebhooks(keys, filtered, (i) => ({
+    url: `${TARGET}?filtered=${i}`,
+    events: ['bench.*'],
+    filter: { type: 'bench.event', data: { n: { $gte: 0, $lt: -i } } },
+  }));
+  const beside = await heraldDrainPrepared({ prefix, env, events, workers });
+  await deleteKeys(`${prefix}:*`);
+  return {
+    ...beside,
+    aloneDeliveriesPerSecond: alone.deliveriesPerSecond,
+    aloneCpuSeconds: alone.cpuSeconds,
+    ratioToAlone: Math.round((beside.deliveriesPerSecond / alone.deliveriesPerSecond) * 100) / 100,
+    filteredWebhooks: filtered,
+    webhooks: filtered + 1,
+  };
+}
+
+/**
  * A worker's memory for `count` webhooks over `tenants` tenants: its resident memory once it has
  * loaded them and settled, less that of a worker with none, per webhook.
  */
@@ -964,6 +994,7 @@ const SCENARIOS = {
   'webhook-change-10k': () => webhookChangeCost(SIZE(10_000)),
   'tenant-10k-webhooks-drain-2w': () => manyWebhooksDrain({ events: SIZE(20_000), workers: 2, others: 10_000 }),
   'tenant-100k-webhooks-drain-2w': () => manyWebhooksDrain({ events: SIZE(20_000), workers: 2, others: 100_000 }),
+  'filtered-1k-webhooks-drain-2w': () => filteredWebhooksDrain({ events: SIZE(20_000), workers: 2, filtered: 1_000 }),
   'worker-memory-100k-webhooks': () => workerMemoryPerWebhook({ count: 100_000, tenants: 10_000 }),
   'new-webhook-among-100k': () => newWebhookFirstDelivery({ count: 100_000, tries: 10 }),
   'dead-letter-filter-100k': () => deadLetterFilterCost(SIZE(100_000)),
@@ -984,6 +1015,8 @@ function ratios(results) {
     const rate = find(name)?.deliveriesPerSecond;
     if (oneWebhook && rate) lines.push(`${name}: ${rate}/s = ${Math.round((rate / oneWebhook) * 100) / 100} × herald-drain-2w's ${oneWebhook}/s (one webhook alone)`);
   }
+  const filtered = find('filtered-1k-webhooks-drain-2w');
+  if (filtered) lines.push(`filtered-1k-webhooks-drain-2w: ${filtered.deliveriesPerSecond}/s beside 1,000 webhooks whose filters refuse everything = ${filtered.ratioToAlone} × ${filtered.aloneDeliveriesPerSecond}/s for the webhook alone (same run)`);
   const oneDown = find('one-endpoint-down-20k');
   if (oneDown) lines.push(`one endpoint down: ${oneDown.bytesPerWaitingDelivery} B of Redis per waiting delivery = the ${oneDown.storedEventBytes} B event + ${oneDown.bytesPerWaitingDelivery - oneDown.storedEventBytes} B; drained ${oneDown.drainMs} ms after it answered again (cool-down ${oneDown.cooldownMs} ms)`);
   const tenDown = find('ten-endpoints-down-2k');

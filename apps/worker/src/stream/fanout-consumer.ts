@@ -25,7 +25,7 @@ import {
 } from '@herald/shared';
 import type { WebhookRegistry } from '../webhooks/webhook-registry';
 import type { WebhookDocuments } from '../webhooks/webhook-documents';
-import type { WebhookFilters } from '../webhooks/webhook-filters';
+import type { TypeFilters, WebhookFilters } from '../webhooks/webhook-filters';
 import type { WorkerMetrics } from '../metrics';
 import type { Service } from '../service';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
@@ -69,6 +69,8 @@ interface BatchView {
   webhooksVersion: string;
   openCircuits: ReadonlySet<string>;
 }
+
+const NO_ROUTES: WebhookRoute[] = [];
 
 const READ_ENTRIES = new LuaScript(join(__dirname, 'read-entries-3.lua'));
 
@@ -321,27 +323,43 @@ export class FanoutConsumer implements Service {
     const settledBefore = claimed ? await this.settledDeliveries(events.map(({ event }) => event.id)) : new Map<string, Set<string>>();
     if (direct.length > duplicates.size) this.deps.metrics.eventsIngested.inc({ source: 'stream' }, direct.length - duplicates.size);
     const routesOf = new Map<StoredEvent, WebhookRoute[]>();
+    // A batch's business events of one tenant and type go to the same webhooks: matched once.
+    const routesByType = new Map<string, WebhookRoute[]>();
     const needed = new Map<string, WebhookRoute>();
     for (const { event } of events) {
       if (duplicates.has(event)) continue;
       const settled = settledBefore.get(event.id);
-      const routes = this.deps.webhooks.match(event).filter((route) => !settled?.has(route.id));
+      // Operational events skip the webhook they are about; claimed ones, the deliveries settled before.
+      const key = settled || isOperationalEventType(event.type) ? undefined : `${event.tenant} ${event.type}`;
+      let routes = key === undefined ? undefined : routesByType.get(key);
+      if (routes === undefined) {
+        routes = this.deps.webhooks.match(event).filter((route) => !settled?.has(route.id));
+        if (key !== undefined) routesByType.set(key, routes);
+        for (const route of routes) needed.set(route.id, route);
+      }
       routesOf.set(event, routes);
-      for (const route of routes) needed.set(route.id, route);
     }
     const documents = await this.deps.documents.get(needed.values());
+    // The enabled webhooks of each list of routes and their filters for the type, found once.
+    const targetsOf = new Map<WebhookRoute[], TypeFilters>();
     const byEntry = new Map<EntryRef, PlannedDelivery[]>();
     const filtered = new Map<string, number>();
     for (const { entryId, event } of events) {
       const duplicate = duplicates.has(event);
       const settled = settledBefore.get(event.id);
-      // A document read since the routes (disabled a moment ago) has the last word.
-      const enabled = (routesOf.get(event) ?? []).flatMap((route) => {
-        const webhook = documents.get(route.id);
-        return webhook?.enabled ? [webhook] : [];
-      });
+      const routes = routesOf.get(event) ?? NO_ROUTES;
+      let targetFilters = targetsOf.get(routes);
+      if (targetFilters === undefined) {
+        // A document read since the routes (disabled a moment ago) has the last word.
+        const enabled = routes.flatMap((route) => {
+          const webhook = documents.get(route.id);
+          return webhook?.enabled ? [webhook] : [];
+        });
+        targetFilters = this.deps.filters.forType(event.type, enabled);
+        targetsOf.set(routes, targetFilters);
+      }
       // An event a webhook's filter refuses is no delivery to it: no attempt, no job, only a count.
-      const { passed: targets, refused } = this.deps.filters.select(event, enabled);
+      const { passed: targets, refused } = targetFilters.select(event);
       if (refused > 0) filtered.set(event.tenant, (filtered.get(event.tenant) ?? 0) + refused);
       const entry: EntryRef = {
         entryId,

@@ -28,7 +28,7 @@ it('lets through what passes each webhook\'s filter, the most specific event fil
     webhookCreateSchema.parse({ url: 'https://example.com/paid', filter: { type: 'never' }, eventFilters: { 'order.*': { data: { status: 'paid' } } } }),
   );
   const filters = new WebhookFilters();
-  const ids = (selected: { passed: { id: string }[] }) => selected.passed.map((w) => w.id);
+  const ids = (selected: { passed: readonly { id: string }[] }) => selected.passed.map((w) => w.id);
 
   expect(ids(filters.select(event('order.created', { amount: 150, status: 'open' }), [plain, big, paid]))).toEqual([plain.id, big.id]);
   expect(filters.select(event('order.created', { amount: 50, status: 'paid' }), [plain, big, paid])).toMatchObject({ refused: 1 });

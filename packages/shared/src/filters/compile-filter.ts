@@ -1,6 +1,6 @@
 // A filter made ready to run many times: parsed and checked once, then evaluated per event.
 import { AppError } from '../errors/app-error';
-import { explainMismatch, matches } from './evaluate-filter';
+import { compileMatcher, explainMismatch } from './evaluate-filter';
 import { parseFilter, type FilterIssue, type FilterNode } from './parse-filter';
 
 export interface CompiledFilter {
@@ -23,7 +23,7 @@ export function compileFilter(document: unknown): CompiledFilter {
   if (!parsed.ok) throw new InvalidFilterError(parsed.issues);
   const root: FilterNode = parsed.filter;
   return {
-    matches: (envelope) => matches(root, envelope),
+    matches: compileMatcher(root),
     explain: (envelope) => explainMismatch(root, envelope),
   };
 }

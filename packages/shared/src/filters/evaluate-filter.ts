@@ -1,26 +1,72 @@
-// Evaluates a parsed filter against an envelope: `matches` for fan-out, `explainMismatch` to say why not.
+// Evaluates a parsed filter against an envelope: `compileMatcher` for fan-out, `explainMismatch` to say why not.
 import type { FieldCondition, FilterNode } from './parse-filter';
-import { compareOrdered, isPlainObject, jsonEqual, showValue } from './filter-values';
+import { compareCodePoints, jsonEqual, showValue } from './filter-values';
 
-/** Whether `value` (the envelope, or a field's value below it) passes the filter. */
-export function matches(node: FilterNode, value: unknown): boolean {
+/** A compiled filter or condition: whether a value (the envelope, or a field's value) passes. */
+export type Matcher = (value: unknown) => boolean;
+
+/**
+ * Compiles a parsed filter into nested closures, each condition's operand prepared once (a `$in`
+ * list as a set, an ordering operator for its operand's type): evaluating then allocates nothing.
+ */
+export function compileMatcher(node: FilterNode): Matcher {
   switch (node.kind) {
     case 'and':
-      return node.parts.every((part) => matches(part, value));
-    case 'or':
-      return node.parts.some((part) => matches(part, value));
-    case 'not':
-      return !matches(node.part, value);
+      return allOf(node.parts.map(compileMatcher));
+    case 'or': {
+      const parts = node.parts.map(compileMatcher);
+      return (value) => {
+        for (const part of parts) if (part(value)) return true;
+        return false;
+      };
+    }
+    case 'not': {
+      const part = compileMatcher(node.part);
+      return (value) => !part(value);
+    }
     case 'field': {
-      const field = fieldOf(value, node.name);
-      return node.conditions.every((condition) => holds(condition, field));
+      const { name } = node;
+      const inherited = isInherited(name);
+      const test = allOf(node.conditions.map(conditionMatcher));
+      return (value) => test(ownField(value, name, inherited));
     }
     case 'nested': {
-      const field = fieldOf(value, node.name);
-      if (field === undefined) return false;
-      return Array.isArray(field) ? field.some((item) => matches(node.filter, item)) : matches(node.filter, field);
+      const { name } = node;
+      const inherited = isInherited(name);
+      const inner = compileMatcher(node.filter);
+      return (value) => {
+        const field = ownField(value, name, inherited);
+        if (field === undefined) return false;
+        return Array.isArray(field) ? field.some(inner) : inner(field);
+      };
     }
   }
+}
+
+/** Every one of the tests; one test alone is returned as it is (fan-out runs these per event and webhook). */
+function allOf(tests: Matcher[]): Matcher {
+  const [first, second] = tests;
+  if (tests.length === 1 && first) return first;
+  if (tests.length === 2 && first && second) return (value) => first(value) && second(value);
+  return (value) => {
+    for (const test of tests) if (!test(value)) return false;
+    return true;
+  };
+}
+
+/**
+ * Whether objects have a property of this name that is not their own: event data comes from
+ * JSON.parse, so for any other name a property present is the object's own.
+ */
+function isInherited(name: string): boolean {
+  return name in Object.prototype;
+}
+
+/** A field's own value; undefined when missing (also below anything that is not an object). */
+function ownField(value: unknown, name: string, inherited: boolean): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  if (inherited && !Object.hasOwn(value, name)) return undefined;
+  return (value as Record<string, unknown>)[name];
 }
 
 /** The first condition the value fails, in words (`data.amount: 50 is not >= 100`); undefined when it matches. */
@@ -33,27 +79,27 @@ export function explainMismatch(node: FilterNode, value: unknown): string | unde
       }
       return undefined;
     case 'or': {
-      if (node.parts.some((part) => matches(part, value))) return undefined;
+      if (node.parts.some((part) => compileMatcher(part)(value))) return undefined;
       const first = node.parts[0];
       return `$or: no alternative matched (the first: ${first ? explainMismatch(first, value) : 'none given'})`;
     }
     case 'not': {
-      if (!matches(node.part, value)) return undefined;
+      if (!compileMatcher(node.part)(value)) return undefined;
       return `$not: what it holds matched`;
     }
     case 'field': {
-      const field = fieldOf(value, node.name);
-      const failed = node.conditions.find((condition) => !holds(condition, field));
+      const field = ownField(value, node.name, isInherited(node.name));
+      const failed = node.conditions.find((condition) => !conditionMatcher(condition)(field));
       if (failed === undefined) return undefined;
       if (field === undefined) return `${node.path}: is missing`;
       if (failed.op === '$exist') return `${node.path}: is present`;
       return `${node.path}: ${showValue(field)} ${PHRASES[failed.op]} ${showValue(failed.operand)}`;
     }
     case 'nested': {
-      const field = fieldOf(value, node.name);
+      const field = ownField(value, node.name, isInherited(node.name));
       if (field === undefined) return `${node.path}: is missing`;
       if (!Array.isArray(field)) return explainMismatch(node.filter, field);
-      if (field.some((item) => matches(node.filter, item))) return undefined;
+      if (field.some(compileMatcher(node.filter))) return undefined;
       const first = field[0];
       return `${node.path}: no element matches${field.length > 0 ? ` (the first: ${explainMismatch(node.filter, first)})` : ' (the list is empty)'}`;
     }
@@ -75,45 +121,96 @@ const PHRASES: Record<Exclude<FieldCondition['op'], '$exist'>, string> = {
   $endsWith: 'does not end with',
 };
 
-/** A field's own value; undefined when missing (also below anything that is not an object). */
-function fieldOf(value: unknown, name: string): unknown {
-  return isPlainObject(value) && Object.hasOwn(value, name) ? value[name] : undefined;
-}
 
-/** Whether a field's value meets one condition. A missing field meets only `{"$exist": false}`. */
-function holds(condition: FieldCondition, value: unknown): boolean {
-  if (value === undefined) return condition.op === '$exist' && !condition.operand;
+/**
+ * Whether a field's value meets one condition, as a closure. A missing field (undefined) meets only
+ * `{"$exist": false}`; against an array, a condition holds when it holds for the array itself or
+ * any of its elements (`$neq` and `$nin`: for neither).
+ */
+function conditionMatcher(condition: FieldCondition): Matcher {
   switch (condition.op) {
     case '$exist':
-      return condition.operand;
-    case '$eq':
-      return anyOf(value, (item) => jsonEqual(item, condition.operand));
+      return condition.operand ? (value) => value !== undefined : (value) => value === undefined;
+    case '$all': {
+      const wanted = condition.operand;
+      return (value) => Array.isArray(value) && wanted.every((item) => value.includes(item));
+    }
     case '$neq':
-      return !anyOf(value, (item) => jsonEqual(item, condition.operand));
+    case '$nin': {
+      const test = elementMatcher(condition);
+      return (value) => value !== undefined && !(test(value) || (Array.isArray(value) && value.some(test)));
+    }
+    case '$eq': {
+      const operand = condition.operand;
+      if (operand !== null && typeof operand === 'object') break;
+      // A scalar: the commonest condition, in one step (undefined never equals a JSON value).
+      return (value) => value === operand || (Array.isArray(value) && value.includes(operand));
+    }
     case '$gt':
-      return anyOf(value, (item) => (compareOrdered(item, condition.operand) ?? Number.NaN) > 0);
     case '$gte':
-      return anyOf(value, (item) => (compareOrdered(item, condition.operand) ?? Number.NaN) >= 0);
     case '$lt':
-      return anyOf(value, (item) => (compareOrdered(item, condition.operand) ?? Number.NaN) < 0);
-    case '$lte':
-      return anyOf(value, (item) => (compareOrdered(item, condition.operand) ?? Number.NaN) <= 0);
+    case '$lte': {
+      const test = elementMatcher(condition);
+      const operand = condition.operand;
+      // A number or a string passes or fails as it is; only an array is looked into. Thresholds
+      // are the commonest filters: a number against a number in one step.
+      if (typeof operand === 'number') {
+        if (condition.op === '$gt') return (value) => (typeof value === 'number' ? value > operand : Array.isArray(value) && value.some(test));
+        if (condition.op === '$gte') return (value) => (typeof value === 'number' ? value >= operand : Array.isArray(value) && value.some(test));
+        if (condition.op === '$lt') return (value) => (typeof value === 'number' ? value < operand : Array.isArray(value) && value.some(test));
+        return (value) => (typeof value === 'number' ? value <= operand : Array.isArray(value) && value.some(test));
+      }
+      return (value) => (Array.isArray(value) ? value.some(test) : test(value));
+    }
+  }
+  const test = elementMatcher(condition);
+  return (value) => value !== undefined && (test(value) || (Array.isArray(value) && value.some(test)));
+}
+
+/** The test a condition makes of one value (the field's, or one element of it). */
+function elementMatcher(condition: Exclude<FieldCondition, { op: '$exist' | '$all' }>): Matcher {
+  switch (condition.op) {
+    case '$eq':
+    case '$neq': {
+      const operand = condition.operand;
+      return operand === null || typeof operand !== 'object' ? (item) => item === operand : (item) => jsonEqual(item, operand);
+    }
     case '$in':
-      return anyOf(value, (item) => condition.operand.includes(item as never));
-    case '$nin':
-      return !anyOf(value, (item) => condition.operand.includes(item as never));
-    case '$all':
-      return Array.isArray(value) && condition.operand.every((wanted) => value.includes(wanted));
-    case '$contains':
-      return anyOf(value, (item) => typeof item === 'string' && item.includes(condition.operand));
-    case '$startsWith':
-      return anyOf(value, (item) => typeof item === 'string' && item.startsWith(condition.operand));
-    case '$endsWith':
-      return anyOf(value, (item) => typeof item === 'string' && item.endsWith(condition.operand));
+    case '$nin': {
+      const members = new Set<unknown>(condition.operand);
+      return (item) => members.has(item);
+    }
+    case '$gt':
+    case '$gte':
+    case '$lt':
+    case '$lte':
+      return ordered(condition.op, condition.operand);
+    case '$contains': {
+      const text = condition.operand;
+      return (item) => typeof item === 'string' && item.includes(text);
+    }
+    case '$startsWith': {
+      const text = condition.operand;
+      return (item) => typeof item === 'string' && item.startsWith(text);
+    }
+    case '$endsWith': {
+      const text = condition.operand;
+      return (item) => typeof item === 'string' && item.endsWith(text);
+    }
   }
 }
 
-/** A condition against an array holds when it holds for the array itself or any of its elements. */
-function anyOf(value: unknown, test: (item: unknown) => boolean): boolean {
-  return test(value) || (Array.isArray(value) && value.some(test));
+/** An ordering test against a number or a string operand (strings by code point); a value of another type never passes. */
+function ordered(op: '$gt' | '$gte' | '$lt' | '$lte', operand: number | string): Matcher {
+  if (typeof operand === 'number') {
+    if (op === '$gt') return (item) => typeof item === 'number' && item > operand;
+    if (op === '$gte') return (item) => typeof item === 'number' && item >= operand;
+    if (op === '$lt') return (item) => typeof item === 'number' && item < operand;
+    return (item) => typeof item === 'number' && item <= operand;
+  }
+  const order = (item: unknown) => (typeof item === 'string' ? compareCodePoints(item, operand) : Number.NaN);
+  if (op === '$gt') return (item) => order(item) > 0;
+  if (op === '$gte') return (item) => order(item) >= 0;
+  if (op === '$lt') return (item) => order(item) < 0;
+  return (item) => order(item) <= 0;
 }

@@ -44,13 +44,6 @@ function codePointRank(unit: number): number {
   return unit;
 }
 
-/** The order of two numbers or two strings; undefined for any other pair, which no ordering operator matches. */
-export function compareOrdered(a: unknown, b: unknown): number | undefined {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
-  return undefined;
-}
-
 const MAX_SHOWN = 80;
 
 /** A value as an explanation shows it: JSON, cut short past 80 characters. */

@@ -12,7 +12,8 @@ export type FieldOperator = (typeof FIELD_OPERATORS)[number];
 export type FieldCondition =
   | { op: '$eq' | '$neq'; operand: unknown }
   | { op: '$gt' | '$gte' | '$lt' | '$lte'; operand: number | string }
-  | { op: '$in' | '$nin' | '$all'; operand: readonly JsonScalar[] }
+  | { op: '$in' | '$nin'; operand: readonly JsonScalar[] }
+  | { op: '$all'; operand: readonly JsonScalar[] }
   | { op: '$contains' | '$startsWith' | '$endsWith'; operand: string }
   | { op: '$exist'; operand: boolean };
 
