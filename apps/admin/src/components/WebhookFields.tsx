@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useSession } from '../session/SessionContext';
 import { useWebhookDefaults } from '../api/webhooks';
 import { Field } from './Field';
+import { FilterField } from './FilterField';
 import { formatMs } from '../lib/format';
 import { splitEventTypes, type FormErrors, type FormValues } from '../lib/webhook-form';
 
@@ -11,6 +12,8 @@ export interface WebhookFieldsProps {
   errors: FormErrors;
   onChange(patch: Partial<FormValues>): void;
   editing: boolean;
+  /** The saved webhook being edited, whose recent events its filter can be previewed on. */
+  webhookId?: string | undefined;
   showTenant: boolean;
   advancedOpen: boolean;
   onAdvancedToggle(open: boolean): void;
@@ -29,7 +32,7 @@ function useKnownEventTypes(): string[] {
   return [...types].sort();
 }
 
-export function WebhookFields({ values, errors, onChange, editing, showTenant, advancedOpen, onAdvancedToggle }: WebhookFieldsProps) {
+export function WebhookFields({ values, errors, onChange, editing, webhookId, showTenant, advancedOpen, onAdvancedToggle }: WebhookFieldsProps) {
   const known = useKnownEventTypes();
   // The server's defaults, as placeholders: a field left empty gets them (the form does not send it).
   const defaults = useWebhookDefaults().data;
@@ -60,6 +63,7 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
           <option key={value} value={value} />
         ))}
       </datalist>
+      <FilterField value={values.filter} error={errors.filter} onChange={(filter) => onChange({ filter })} webhookId={webhookId} />
       <div className="field-row">
         <Field id="max-retries" label="Max retries" error={errors.maxRetries}>
           {(control) => <input {...control} {...input('maxRetries')} {...placeholder(defaults?.retry.maxRetries)} type="number" min={0} max={10} />}

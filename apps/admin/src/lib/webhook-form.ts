@@ -36,6 +36,8 @@ export interface FormValues {
   cooldownMs: string;
   timeoutMs: string;
   maxInFlight: string;
+  /** The payload filter as JSON text; empty: none. */
+  filter: string;
 }
 
 export type FieldName = keyof FormValues;
@@ -56,7 +58,7 @@ export function emptyForm(): FormValues {
     name: '', url: '', description: '', events: '', maxRetries: '', initialDelayMs: '', backoffMultiplier: '', enabled: true, tenant: '',
     method: 'POST', authType: 'none', authToken: '', apiKey: '', apiKeyHeader: '', hmacSecret: '', hmacAlgorithm: 'sha256', hmacHeader: '',
     headers: '', templateKind: 'none', template: '', rateLimitPerSecond: '', rateLimitBurst: '', circuitBreakerEnabled: true, failureThreshold: '',
-    cooldownMs: '', timeoutMs: '', maxInFlight: '',
+    cooldownMs: '', timeoutMs: '', maxInFlight: '', filter: '',
   };
 }
 
@@ -92,12 +94,26 @@ export function formFromWebhook(webhook: Webhook): FormValues {
     cooldownMs: text(webhook.circuitBreaker?.cooldownMs),
     timeoutMs: text(webhook.timeoutMs),
     maxInFlight: text(webhook.maxInFlight),
+    filter: webhook.filter === undefined ? '' : JSON.stringify(webhook.filter, null, 2),
   };
 }
 
 /** "order.*, invoice.paid" → ["order.*", "invoice.paid"]. */
 export function splitEventTypes(value: string): string[] {
   return value.split(',').map((part) => part.trim()).filter(Boolean);
+}
+
+/** The Filter field's text as a filter document: none when empty, else a JSON object or why not. */
+export function parseFilterText(text: string): { ok: true; filter: Record<string, unknown> | undefined } | { ok: false; error: string } {
+  if (!text.trim()) return { ok: true, filter: undefined };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, error: `is not valid JSON: ${(error as Error).message}` };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, error: 'must be a JSON object, such as {"data": {"amount": {"$gte": 100}}}' };
+  return { ok: true, filter: parsed as Record<string, unknown> };
 }
 
 /** Reads the form's numbers; a field that is not a number gets its message in `errors`. */
@@ -114,6 +130,14 @@ class Reader {
       return undefined;
     }
     return n;
+  }
+
+  /** The filter typed, as JSON; undefined when empty or not a JSON object (with its message). */
+  filter(): Record<string, unknown> | undefined {
+    const parsed = parseFilterText(this.values.filter);
+    if (parsed.ok) return parsed.filter;
+    this.errors.filter = parsed.error;
+    return undefined;
   }
 
   headers(): Record<string, string> | undefined {
@@ -195,6 +219,7 @@ export function createBody(values: FormValues): Built<WebhookCreate> {
   const timeoutMs = read.number('timeoutMs');
   const maxInFlight = read.number('maxInFlight');
   const template = templateOf(values);
+  const filter = read.filter();
   const events = splitEventTypes(values.events);
   const body: WebhookCreate = {
     url: values.url.trim(),
@@ -212,6 +237,7 @@ export function createBody(values: FormValues): Built<WebhookCreate> {
     ...(Object.keys(circuitBreaker).length > 1 || !circuitBreaker.enabled ? { circuitBreaker } : {}),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(maxInFlight === undefined ? {} : { maxInFlight }),
+    ...(filter === undefined ? {} : { filter }),
   };
   return Object.keys(read.errors).length ? { ok: false, errors: read.errors } : { ok: true, body };
 }
@@ -247,6 +273,7 @@ export function updateBody(webhook: Webhook, initial: FormValues, values: FormVa
     if (timeoutMs !== undefined) patch.timeoutMs = timeoutMs;
   }
   if (changed('maxInFlight')) patch.maxInFlight = read.number('maxInFlight') ?? null;
+  if (changed('filter')) patch.filter = read.filter() ?? null;
   return Object.keys(read.errors).length ? { ok: false, errors: read.errors } : { ok: true, body: patch };
 }
 
@@ -259,6 +286,7 @@ const FIELD_BY_PATH: Record<string, FieldName> = {
   rateLimit: 'rateLimitPerSecond', 'rateLimit.perSecond': 'rateLimitPerSecond', 'rateLimit.burst': 'rateLimitBurst',
   circuitBreaker: 'circuitBreakerEnabled', 'circuitBreaker.enabled': 'circuitBreakerEnabled', 'circuitBreaker.failureThreshold': 'failureThreshold',
   'circuitBreaker.cooldownMs': 'cooldownMs', timeoutMs: 'timeoutMs', maxInFlight: 'maxInFlight',
+  filter: 'filter', eventFilters: 'filter',
 };
 
 /** The form field an API error's `field` path belongs to: `events.2` → events, `headers.x-a` → headers. */
@@ -280,7 +308,8 @@ export function formErrorsFromApi(errors: readonly FieldError[]): FormErrors {
       (result.form ??= []).push(`${field}: ${message}`);
       continue;
     }
-    const where = name === 'events' && field !== 'events' ? `${field}: ` : '';
+    // Below a list or a filter, the path says where: `events.2`, `filter.data.amount.$gte`.
+    const where = (name === 'events' || name === 'filter') && field !== name ? `${field}: ` : '';
     result[name] = result[name] ? `${result[name]}; ${where}${message}` : `${where}${message}`;
   }
   return result;
