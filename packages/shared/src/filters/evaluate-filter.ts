@@ -34,6 +34,18 @@ export function compileMatcher(node: FilterNode): Matcher {
       const { name } = node;
       const inherited = isInherited(name);
       const inner = compileMatcher(node.filter);
+      const below = node.filter;
+      if (below.kind === 'field') {
+        // One field below (`{"data": {"amount": …}}`, the commonest shape): read both in one step.
+        const belowName = below.name;
+        const belowInherited = isInherited(belowName);
+        const test = allOf(below.conditions.map(conditionMatcher));
+        return (value) => {
+          const field = ownField(value, name, inherited);
+          if (field === undefined) return false;
+          return Array.isArray(field) ? field.some(inner) : test(ownField(field, belowName, belowInherited));
+        };
+      }
       return (value) => {
         const field = ownField(value, name, inherited);
         if (field === undefined) return false;
