@@ -167,15 +167,20 @@ describe('filters against a reference evaluator', () => {
     const random = seeded(seed);
     let matched = 0;
     let redrawn = 0;
+    let f: Record<string, unknown> = {};
+    let compiled = compileFilter(f);
     for (let i = 0; i < 10_000; i++) {
-      let f = filter(random);
-      // A few come out over the depth limit, which saving refuses: draw again.
-      while (!parseFilter(f).ok) {
-        redrawn += 1;
+      // Each filter over 5 events, compiled once: as fan-out runs one (its tests reorder as they fail).
+      if (i % 5 === 0) {
         f = filter(random);
+        // A few come out over the depth limit, which saving refuses: draw again.
+        while (!parseFilter(f).ok) {
+          redrawn += 1;
+          f = filter(random);
+        }
+        compiled = compileFilter(f);
       }
       const e = event(random);
-      const compiled = compileFilter(f);
       const expected = referenceDocument(f, e);
       if (compiled.matches(e) !== expected || (compiled.explain(e) === undefined) !== expected) {
         throw new Error(`pair ${i} (seed ${seed}) disagrees: reference says ${expected}\nfilter: ${JSON.stringify(f)}\nevent: ${JSON.stringify(e)}`);
@@ -185,6 +190,6 @@ describe('filters against a reference evaluator', () => {
     // Both sides well represented, or the agreement would say little.
     expect(matched).toBeGreaterThan(1000);
     expect(matched).toBeLessThan(9000);
-    expect(redrawn).toBeLessThan(500);
+    expect(redrawn).toBeLessThan(100);
   });
 });

@@ -134,6 +134,18 @@ describe('filter evaluation', () => {
   });
 });
 
+describe('a compiled filter used again and again', () => {
+  it('answers the same whichever of its conditions failed before (they are tried failing-first)', () => {
+    const compiled = compileFilter({ type: 'a', data: { x: 1, y: { $gte: 2, $lt: 5 } } });
+    const env = (type: string, x: number, y: number) => ({ type, data: { x, y } });
+    const sequence: [ReturnType<typeof env>, boolean][] = [
+      [env('a', 1, 9), false], [env('a', 1, 3), true], [env('b', 1, 3), false], [env('a', 2, 3), false],
+      [env('a', 1, 1), false], [env('a', 1, 4), true], [env('a', 1, 5), false], [env('a', 1, 2), true],
+    ];
+    for (const [envelope, expected] of [...sequence, ...sequence.reverse()]) expect([envelope, compiled.matches(envelope)]).toEqual([envelope, expected]);
+  });
+});
+
 describe('filter explanations', () => {
   const explain = (filter: Record<string, unknown>) => compileFilter(filter).explain(envelope);
   it('says which condition failed, and why', () => {
