@@ -313,9 +313,10 @@ export class FanoutConsumer implements Service {
 
   /**
    * Each entry and its deliveries: an event × each matching webhook (found by the tenant's index,
-   * their documents read in one round trip for those not kept) whose filter, if any, it passes; none for a duplicate of an
-   * idempotency key; for a claimed entry, not those marked settled, and the others through the
-   * queue (its job may have been made already, before the crash: BullMQ makes it once).
+   * their documents read in one round trip for those not kept) whose payload filter, if it has
+   * one, lets the event through; none for a duplicate of an idempotency key; for a claimed entry,
+   * not those marked settled, and the others through the queue (its job may have been made
+   * already, before the crash: BullMQ makes it once).
    */
   private async plan(events: readonly { entryId: string; event: StoredEvent; direct: boolean }[], claimed: boolean): Promise<Map<EntryRef, PlannedDelivery[]>> {
     const direct = events.filter((e) => e.direct).map((e) => e.event);
