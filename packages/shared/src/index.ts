@@ -8,6 +8,7 @@ export {
   parseEnv,
   loadEnvOrExit,
   envBoolean,
+  envHostList,
   envInt,
   envPort,
   redisUrlSchema,
@@ -121,7 +122,8 @@ export {
   type DeadLetterPage,
 } from './dead-letters/dead-letter-store';
 export { TokenStore, hashToken, storedTokenSchema, type StoredToken } from './store/token-store';
-export { isPublicAddress, refusedAddress, refusedTargetUrl, targetPolicyFromEnv, type TargetPolicy } from './url-safety';
+export { isMetadataAddress, isMetadataHost, isPublicAddress, refusedAddress, refusedTargetUrl, targetPolicyFromEnv, type TargetPolicy } from './url-safety';
+export { EMPTY_HOST_LIST, listsAddress, listsHost, parseHostList, type HostList } from './host-list';
 export {
   renderTemplate,
   templateFor,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpClient, RESPONSE_BODY_LIMIT } from './http-client';
+import { parseHostList } from '@herald/shared';
 
 let server: Server;
 let base: string;
@@ -85,6 +86,20 @@ describe('HttpClient', () => {
     }
     // The default client allows loopback, so the server really was reachable.
     expect((await client.send({ url: base.replace('127.0.0.1', 'localhost') + '/echo', method: 'POST', headers: {}, body: 'x', timeoutMs: 2000 })).kind).toBe('response');
+  });
+
+  it('refuses a metadata address even with private targets allowed, unless it is named', async () => {
+    const metadata = await client.send({ url: 'http://169.254.169.254/latest/meta-data', method: 'POST', headers: {}, body: '', timeoutMs: 2000 });
+    expect(metadata).toMatchObject({ kind: 'error', code: 'TARGET_REFUSED', message: expect.stringMatching(/cloud metadata/) });
+    // Loopback listed by name opens it to a client that otherwise refuses private targets.
+    const listed = new HttpClient({ requireHttps: false, allowPrivate: false, allowedPrivate: parseHostList('localhost') });
+    try {
+      const named = await listed.send({ url: base.replace('127.0.0.1', 'localhost') + '/echo', method: 'POST', headers: {}, body: 'x', timeoutMs: 2000 });
+      expect(named.kind).toBe('response');
+      expect(await listed.send({ url: `${base}/echo`, method: 'POST', headers: {}, body: '', timeoutMs: 2000 })).toMatchObject({ code: 'TARGET_REFUSED' });
+    } finally {
+      await listed.close();
+    }
   });
 
   it('reports refused connections and unknown hosts as errors', async () => {

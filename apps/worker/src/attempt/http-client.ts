@@ -57,7 +57,7 @@ export class HttpClient {
   ): void => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
-      const refused = addresses.map((a) => refusedAddress(a.address, this.policy)).find(Boolean);
+      const refused = addresses.map((a) => refusedAddress(a.address, this.policy, hostname)).find(Boolean);
       if (refused) return callback(Object.assign(new Error(refused), { code: TARGET_REFUSED }), []);
       if ((options as { all?: boolean }).all) return callback(null, addresses);
       const [first] = addresses;
@@ -76,8 +76,7 @@ export class HttpClient {
       return Promise.resolve({ kind: 'error', code: TARGET_REFUSED, message: 'only https targets are allowed in production' });
     }
     // An IP literal never goes through the lookup above.
-    const refusedLiteral = target.literal ? refusedAddress(target.literal, this.policy) : null;
-    if (refusedLiteral) return Promise.resolve({ kind: 'error', code: TARGET_REFUSED, message: refusedLiteral });
+    if (target.refusedLiteral) return Promise.resolve({ kind: 'error', code: TARGET_REFUSED, message: target.refusedLiteral });
     return new Promise<HttpResult>((resolve) => {
       const collector = new ResponseCollector(resolve, outbound.timeoutMs);
       try {
@@ -105,7 +104,8 @@ export class HttpClient {
     if (!target) {
       const parsed = new URL(url);
       const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-      target = { protocol: parsed.protocol, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, literal: isIP(host) ? host : undefined };
+      const refusedLiteral = isIP(host) ? refusedAddress(host, this.policy) : null;
+      target = { protocol: parsed.protocol, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, refusedLiteral };
       if (this.targets.size >= TARGETS_KEPT) this.targets.clear();
       this.targets.set(url, target);
     }
@@ -121,8 +121,8 @@ interface Target {
   protocol: string;
   origin: string;
   path: string;
-  /** The host, when it is an IP address. */
-  literal: string | undefined;
+  /** Why the host, when it is an IP address, is refused (the policy does not change, so it is checked once). */
+  refusedLiteral: string | null;
 }
 
 /** Parsed URLs kept; beyond this many the cache starts afresh. */

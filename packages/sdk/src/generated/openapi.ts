@@ -666,7 +666,7 @@ export interface components {
             name?: string;
             /**
              * Format: uri
-             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.
+             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.
              * @example https://example.com/hooks/herald
              */
             url: string;
@@ -1079,7 +1079,7 @@ export interface components {
             name?: string;
             /**
              * Format: uri
-             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.
+             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.
              * @example https://example.com/hooks/herald
              */
             url: string;
@@ -1270,7 +1270,7 @@ export interface components {
             name?: string;
             /**
              * Format: uri
-             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.
+             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.
              * @example https://example.com/hooks/herald
              */
             url: string;
@@ -1366,7 +1366,7 @@ export interface components {
             name?: string;
             /**
              * Format: uri
-             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.
+             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.
              * @example https://example.com/hooks/herald
              */
             url: string;
@@ -1555,7 +1555,7 @@ export interface components {
             name?: string | null;
             /**
              * Format: uri
-             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.
+             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.
              * @example https://example.com/hooks/herald
              */
             url?: string;
@@ -3247,7 +3247,7 @@ export interface operations {
                         name: string;
                         /**
                          * Format: uri
-                         * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.
+                         * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.
                          * @example https://example.com/hooks/herald
                          */
                         url: string;

@@ -22,6 +22,15 @@ describe('parseEnv', () => {
     });
   });
 
+  it('reads HERALD_ALLOWED_PRIVATE_TARGETS, and names a bad entry', () => {
+    const env = parseEnv(schema, { ADMIN_TOKEN: 'x'.repeat(16), HERALD_ALLOWED_PRIVATE_TARGETS: '10.0.0.0/8, hooks.internal' });
+    expect(env.HERALD_ALLOWED_PRIVATE_TARGETS.blocks).toHaveLength(1);
+    expect(env.HERALD_ALLOWED_PRIVATE_TARGETS.hosts.has('hooks.internal')).toBe(true);
+    expect(() => parseEnv(schema, { ADMIN_TOKEN: 'x'.repeat(16), HERALD_ALLOWED_PRIVATE_TARGETS: '10.0.0.0/99' })).toThrow(
+      /HERALD_ALLOWED_PRIVATE_TARGETS: "10.0.0.0\/99" is not a valid CIDR block/,
+    );
+  });
+
   it('names every bad variable and why, without echoing secrets', () => {
     let error: unknown;
     try {

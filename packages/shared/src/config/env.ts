@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors/config-error';
 import { plainMessages } from '../schemas/common';
 import type { RedisTarget } from '../redis-client';
+import { EMPTY_HOST_LIST, parseHostList, type HostList } from '../host-list';
 
 const SENSITIVE = /TOKEN|SECRET|PASSWORD|REDIS_URL/;
 
@@ -66,6 +67,20 @@ export const prefixSchema = z
   .regex(/^[A-Za-z0-9_.{}-]+$/, 'may hold letters, digits, "_", ".", "-" and "{…}" hash tags, but not ":"')
   .default('herald');
 
+/** A comma-separated list of hosts, .domains, addresses and CIDR blocks (empty when unset). */
+export const envHostList = z
+  .string()
+  .optional()
+  .transform((text, ctx): HostList => {
+    if (!text) return EMPTY_HOST_LIST;
+    try {
+      return parseHostList(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
 export const logLevelSchema = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
@@ -79,6 +94,8 @@ export const commonEnvShape = {
   LOG_LEVEL: logLevelSchema,
   /** Unset: allowed outside production, refused in production (docs/reference.md, "Target safety"). */
   HERALD_ALLOW_PRIVATE_TARGETS: envBoolean.optional(),
+  /** Hosts, .domains, addresses and CIDR blocks reachable even when not public; metadata services only when named by themselves. */
+  HERALD_ALLOWED_PRIVATE_TARGETS: envHostList,
   NODE_ENV: z.string().default('development'),
   /** How often queue depths, dead letters, stream pending and open circuits are read for /metrics, in ms. */
   HERALD_METRICS_INTERVAL_MS: envInt(250, 300_000).default(5000),

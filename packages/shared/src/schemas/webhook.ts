@@ -44,7 +44,7 @@ export const webhookUrlSchema = z
   .max(2048)
   .meta({
     description:
-      'Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.',
+      'Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.',
     example: 'https://example.com/hooks/herald',
   });
 
