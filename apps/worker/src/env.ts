@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkRedisSettings, commonEnvShape, envDurationMsSchema, envInt, envPort, loadEnvOrExit } from '@herald/shared';
+import { checkEncryptionKeys, checkRedisSettings, commonEnvShape, envDurationMsSchema, envInt, envPort, loadEnvOrExit } from '@herald/shared';
 
 /**
  * Share of a worker's delivery slots one webhook may hold when it sets no `maxInFlight`: half, so that
@@ -71,7 +71,10 @@ export const workerEnvSchema = z
     /** Herald emits webhook.backlog_full at most once per webhook in this window. */
     HERALD_BACKLOG_EVENT_WINDOW_MS: envDurationMsSchema.default(60_000),
   })
-  .superRefine(checkRedisSettings)
+  .superRefine((env, ctx) => {
+    checkRedisSettings(env, ctx);
+    checkEncryptionKeys(env, ctx);
+  })
   .transform((env) => ({
     ...env,
     HERALD_WEBHOOK_MAX_IN_FLIGHT:

@@ -14,6 +14,7 @@ import {
   redisTargetFromEnv,
   redisKeys,
   targetPolicyFromEnv,
+  secretBoxFromEnv,
 } from '@herald/shared';
 import { loadWorkerEnv } from './env';
 import { createWorkerMetrics } from './metrics';
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   }
 
   const metrics = createWorkerMetrics();
-  const webhookStore = new WebhookStore(redis, keys);
+  const webhookStore = new WebhookStore(redis, keys, { secrets: secretBoxFromEnv(env) });
   const webhooks = new WebhookRegistry(webhookStore, logger);
   const documents = new WebhookDocuments(webhookStore, logger, { size: env.HERALD_WEBHOOK_DOCUMENTS_KEPT, maxAgeMs: WEBHOOK_DOCUMENT_MAX_AGE_MS });
   const queue = createDeliveryQueue(queueConnection, env.HERALD_PREFIX);

@@ -1,5 +1,6 @@
 // `new Herald({ baseUrl, token })`: the API for producers and operators.
 import { ConfigResource } from './resources/config';
+import { SecretsResource } from './resources/secrets';
 import { DeadLettersResource } from './resources/dead-letters';
 import { EventsResource } from './resources/events';
 import { requestContext, unwrap, type RequestContext } from './resources/request';
@@ -43,6 +44,8 @@ export class Herald {
   readonly deadLetters: DeadLettersResource;
   /** Declarative configuration (`herald apply`): admin token. */
   readonly config: ConfigResource;
+  /** Secrets at rest (`herald secrets reencrypt`): admin token. */
+  readonly secrets: SecretsResource;
   private readonly context: RequestContext;
 
   constructor(options: HeraldOptions) {
@@ -60,6 +63,7 @@ export class Herald {
     this.webhooks = new WebhooksResource(this.context);
     this.deadLetters = new DeadLettersResource(this.context);
     this.config = new ConfigResource(this.context);
+    this.secrets = new SecretsResource(this.context);
   }
 
   /** Overall statistics (admin token): events per minute, delivery totals, queue depths, dead letters. */

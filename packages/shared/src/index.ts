@@ -16,6 +16,8 @@ export {
   logLevelSchema,
   commonEnvShape,
   checkRedisSettings,
+  checkEncryptionKeys,
+  secretBoxFromEnv,
   redisTargetFromEnv,
 } from './config/env';
 export {
@@ -111,7 +113,7 @@ export {
   type DeliveryAttempt,
   type DeadLetter,
 } from './schemas/delivery';
-export { WebhookStore, oldestWebhookFirst, type WebhookSnapshot, type WebhookChanges, type RouteSnapshot } from './store/webhook-store';
+export { WebhookStore, oldestWebhookFirst, type WebhookSnapshot, type WebhookChanges, type RouteSnapshot, type WebhookStoreOptions } from './store/webhook-store';
 export { tenantDigest, type WebhookRoute } from './store/webhook-routes';
 export {
   DeadLetterStore,
@@ -123,6 +125,8 @@ export {
 } from './dead-letters/dead-letter-store';
 export { TokenStore, hashToken, storedTokenSchema, type StoredToken } from './store/token-store';
 export { isMetadataAddress, isMetadataHost, isPublicAddress, refusedAddress, refusedTargetUrl, targetPolicyFromEnv, type TargetPolicy } from './url-safety';
+export { SecretBox, PLAIN_SECRETS, ENCRYPTION_KEY_BYTES } from './crypto/secret-box';
+export { SecretKeyError } from './errors/secret-key-error';
 export { EMPTY_HOST_LIST, listsAddress, listsHost, parseHostList, type HostList } from './host-list';
 export {
   renderTemplate,

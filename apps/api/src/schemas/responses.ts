@@ -285,6 +285,16 @@ export const configApplyResultSchema = z
   .meta({ id: 'ConfigApplyResult' });
 export type ConfigApplyResult = z.infer<typeof configApplyResultSchema>;
 
+export const reencryptResultSchema = z
+  .object({
+    rewritten: z.number().int().meta({ description: 'Webhooks whose secrets were rewritten under HERALD_ENCRYPTION_KEY.' }),
+    unreadable: z
+      .array(z.string())
+      .meta({ description: 'Ids of webhooks whose secrets neither HERALD_ENCRYPTION_KEY nor HERALD_ENCRYPTION_KEY_PREVIOUS opens (left as they are).' }),
+  })
+  .meta({ id: 'ReencryptResult' });
+export type ReencryptResult = z.infer<typeof reencryptResultSchema>;
+
 export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 export const readySchema = z.object({ status: z.literal('ready'), redis: z.literal('ok') }).meta({ id: 'Ready' });
 export const notReadySchema = z

@@ -452,6 +452,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/secrets/reencrypt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rewrite every stored secret under the current encryption key
+         * @description After HERALD_ENCRYPTION_KEY is set or rotated (the old key in HERALD_ENCRYPTION_KEY_PREVIOUS), rewrites every webhook whose signing secrets, credentials or keys are stored in plain text or under the previous key. Safe to run again and beside other writers; `updatedAt` does not change.
+         *
+         *     **Token:** the admin token only (403 for a tenant token).
+         */
+        post: operations["reencryptSecrets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -977,6 +999,12 @@ export interface components {
              * @default 10000
              */
             limit?: number;
+        };
+        ReencryptResult: {
+            /** @description Webhooks whose secrets were rewritten under HERALD_ENCRYPTION_KEY. */
+            rewritten: number;
+            /** @description Ids of webhooks whose secrets neither HERALD_ENCRYPTION_KEY nor HERALD_ENCRYPTION_KEY_PREVIOUS opens (left as they are). */
+            unreadable: string[];
         };
         Replay: components["schemas"]["ReplayByIds"] | components["schemas"]["ReplayByFilter"];
         /** @description Every dead letter matching the filter that was parked before this call (an empty filter: all of them). */
@@ -3407,6 +3435,75 @@ export interface operations {
             };
             /** @description A body neither JSON nor YAML. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reencryptSecrets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many webhooks were rewritten, and which could not be opened. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReencryptResult"];
+                };
+            };
+            /** @description Invalid input: `errors` names each failing field and says why. Never a 500 for bad input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description `Bearer`, when no token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the admin token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 1 MiB; `detail` names the limit. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
