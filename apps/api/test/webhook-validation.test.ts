@@ -150,3 +150,47 @@ describe('"__proto__" keys in headers, templateVars and eventTemplates', () => {
     expect(await stored(id)).toEqual(storedBefore);
   });
 });
+
+describe('OAuth2 client credentials', () => {
+  const oauth2 = { type: 'oauth2', tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'herald', clientSecret: 'oauth-client-secret' };
+
+  it('is saved, shown without its secret, and kept sealed from readers of the list', async () => {
+    const created = await create({ url: 'https://example.com/oauth', auth: { ...oauth2, scope: 'hooks', extraParams: { resource: 'r-secret-ish' } } });
+    expect(created.status).toBe(201);
+    expect(created.body.auth).toEqual({
+      type: 'oauth2', tokenUrl: oauth2.tokenUrl, clientId: 'herald', authMethod: 'basic', scope: 'hooks', extraParams: { resource: '********' },
+    });
+    const list = await request(api.app).get('/v1/webhooks').set(adminAuth);
+    expect(JSON.stringify(list.body)).not.toMatch(/oauth-client-secret|r-secret-ish/);
+  });
+
+  it.each([
+    ['auth.tokenUrl', { ...oauth2, tokenUrl: undefined }, 'is required when type is "oauth2"'],
+    ['auth.clientId', { ...oauth2, clientId: undefined }, 'is required when type is "oauth2"'],
+    ['auth.clientSecret', { ...oauth2, clientSecret: undefined }, 'is required when authMethod is "basic"'],
+    ['auth.clientSecret', { ...oauth2, clientSecret: undefined, authMethod: 'post' }, 'is required when authMethod is "post"'],
+    ['auth.privateKeyJwt', { ...oauth2, authMethod: 'jwt' }, 'is required when authMethod is "jwt"'],
+    ['auth.privateKeyJwt', { ...oauth2, authMethod: 'jwt', privateKeyJwt: 'not a key' }, 'is not a PEM private key (an encrypted key is not accepted)'],
+    ['auth.tokenUrl', { ...oauth2, tokenUrl: 'ftp://auth.example.com/' }, 'must be an http or https URL'],
+  ])('refuses a missing or bad %s, naming it', async (field, auth, message) => {
+    const created = await create({ url: 'https://example.com/oauth', auth });
+    expect(created.status).toBe(400);
+    expect(created.body.errors).toEqual([{ field, message }]);
+  });
+
+  it('refuses extra parameters Herald sets itself', async () => {
+    const created = await create({ url: 'https://example.com/oauth', auth: { ...oauth2, extraParams: { grant_type: 'password' } } });
+    expect(created.status).toBe(400);
+    expect(created.body.errors[0]).toMatchObject({ field: 'auth.extraParams.grant_type', message: 'is not a valid name: is set by Herald' });
+  });
+
+  it('checks the token URL as it checks the webhook URL: a metadata address is refused even with private targets allowed', async () => {
+    const created = await create({ url: 'https://example.com/oauth', auth: { ...oauth2, tokenUrl: 'http://169.254.169.254/latest/api/token' } });
+    expect(created.status).toBe(400);
+    expect(created.body.errors).toEqual([{ field: 'auth.tokenUrl', message: expect.stringMatching(/cloud metadata/) }]);
+    const existing = await create({ url: 'https://example.com/oauth' });
+    const patched = await patch(existing.body.id as string, { auth: { ...oauth2, tokenUrl: 'http://[fd00:ec2::254]/token' } });
+    expect(patched.status).toBe(400);
+    expect(patched.body.errors[0].field).toBe('auth.tokenUrl');
+  });
+});

@@ -70,6 +70,8 @@ export const workerEnvSchema = z
     HERALD_MAX_BACKLOG: envInt(1, 1_000_000_000).default(1_000_000),
     /** Herald emits webhook.backlog_full at most once per webhook in this window. */
     HERALD_BACKLOG_EVENT_WINDOW_MS: envDurationMsSchema.default(60_000),
+    /** Herald emits webhook.auth_failed (its OAuth2 token endpoint refused) at most once per webhook in this window. */
+    HERALD_AUTH_EVENT_WINDOW_MS: envDurationMsSchema.default(60_000),
   })
   .superRefine((env, ctx) => {
     checkRedisSettings(env, ctx);

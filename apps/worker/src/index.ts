@@ -24,6 +24,8 @@ import { FanoutConsumer } from './stream/fanout-consumer';
 import { StreamTrimmer } from './stream/stream-trimmer';
 import { ParkingReleaser } from './parking/parking-releaser';
 import { HttpClient } from './attempt/http-client';
+import { USER_AGENT } from './attempt/request-builder';
+import { OAuth2Tokens } from './oauth2/oauth2-tokens';
 import { Settler } from './settle/settler';
 import { AttemptEffects } from './run/attempt-effects';
 import { DirectDelivery } from './run/direct-delivery';
@@ -67,12 +69,14 @@ async function main(): Promise<void> {
   }
 
   const metrics = createWorkerMetrics();
-  const webhookStore = new WebhookStore(redis, keys, { secrets: secretBoxFromEnv(env) });
+  const secrets = secretBoxFromEnv(env);
+  const webhookStore = new WebhookStore(redis, keys, { secrets });
   const webhooks = new WebhookRegistry(webhookStore, logger);
   const documents = new WebhookDocuments(webhookStore, logger, { size: env.HERALD_WEBHOOK_DOCUMENTS_KEPT, maxAgeMs: WEBHOOK_DOCUMENT_MAX_AGE_MS });
   const queue = createDeliveryQueue(queueConnection, env.HERALD_PREFIX);
   queue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
   const http = new HttpClient(targetPolicyFromEnv(env));
+  const tokens = new OAuth2Tokens({ redis, keys, http, secrets, logger, userAgent: USER_AGENT });
   const policies = new DeliveryPolicies(redis, keys, {
     failureThreshold: env.HERALD_CIRCUIT_FAILURE_THRESHOLD,
     cooldownMs: env.HERALD_CIRCUIT_COOLDOWN_MS,
@@ -87,7 +91,13 @@ async function main(): Promise<void> {
     waitMs: env.HERALD_SLOT_WAIT_MS,
   });
   const events = new OperationalEvents(redis, keys, logger);
-  const effects = new AttemptEffects({ events, webhookStore, logger, backlogEventWindowMs: env.HERALD_BACKLOG_EVENT_WINDOW_MS });
+  const effects = new AttemptEffects({
+    events,
+    webhookStore,
+    logger,
+    backlogEventWindowMs: env.HERALD_BACKLOG_EVENT_WINDOW_MS,
+    authEventWindowMs: env.HERALD_AUTH_EVENT_WINDOW_MS,
+  });
   const settler = new Settler({
     redis,
     keys,
@@ -104,11 +114,12 @@ async function main(): Promise<void> {
     onCircuitChanges: (webhook, changes, reason) => void effects.circuitChanged(webhook, changes, reason),
     onBacklogFull: (webhook, maxBacklog) => void effects.backlogFull(webhook, maxBacklog),
   });
-  const direct = new DirectDelivery({ http, slots, settler, policies, effects, metrics });
+  const direct = new DirectDelivery({ http, tokens, slots, settler, policies, effects, metrics });
   const processor = new DeliveryProcessor({
     webhooks,
     documents,
     http,
+    tokens,
     slots,
     settler,
     policies,

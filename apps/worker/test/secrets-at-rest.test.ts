@@ -67,19 +67,29 @@ it('stores no secret in plain text, delivers verifiable requests, and re-encrypt
   const token = `bearer-${randomBytes(12).toString('hex')}`;
   const apiKey = `apikey-${randomBytes(12).toString('hex')}`;
   const hmacSecret = `hmac-${randomBytes(12).toString('hex')}`;
+  const clientSecret = `oauth-${randomBytes(12).toString('hex')}`;
+  const accessToken = `access-${randomBytes(12).toString('hex')}`;
+  const tokenEndpoint = await receivers.start(() => ({
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ access_token: accessToken, token_type: 'Bearer', expires_in: 300 }),
+  }));
   const bearer = await createWebhook(herald.client, { tenant: 'sealed', url: `${hook.url}/bearer`, events: ['order.*'], auth: { type: 'bearer', token } });
   await createWebhook(herald.client, { tenant: 'sealed', url: `${hook.url}/key`, events: ['order.*'], auth: { type: 'api_key', apiKey } });
   await createWebhook(herald.client, { tenant: 'sealed', url: `${hook.url}/hmac`, events: ['order.*'], auth: { type: 'hmac', hmacSecret } });
+  await createWebhook(herald.client, {
+    tenant: 'sealed', url: `${hook.url}/oauth2`, events: ['order.*'], auth: { type: 'oauth2', tokenUrl: tokenEndpoint.url, clientId: 'herald', clientSecret },
+  });
   // A rotated secret is kept (it still signs during its grace period): it must be sealed too.
   const rotated = await herald.client.post(`/v1/webhooks/${bearer.id}/rotate-secret`, {});
   expect(rotated.status).toBe(200);
   const newSecret = rotated.body.secret as string;
-  const secrets = [bearer.secret, newSecret, token, apiKey, hmacSecret];
+  const secrets = [bearer.secret, newSecret, token, apiKey, hmacSecret, clientSecret, accessToken];
   // The signing secrets' key material too, not just their whsec_ spelling.
   const needles = [...secrets, ...[bearer.secret, newSecret].map((s) => s.slice('whsec_'.length))];
 
   const eventId = await publish(herald.client, { tenant: 'sealed', type: 'order.paid', data: { total: 42 } });
-  const requests = await hook.waitForRequests(3);
+  const requests = await hook.waitForRequests(4);
   await herald.waitForSettled();
   const signed = requests.find((r) => r.path.endsWith('/bearer'))!;
   const headers = signed.headers as Record<string, string>;
@@ -88,11 +98,15 @@ it('stores no secret in plain text, delivers verifiable requests, and re-encrypt
   expect(new StandardWebhook(bearer.secret).verify(signed.body, headers)).toMatchObject({ id: eventId });
   expect(headers.authorization).toBe(`Bearer ${token}`);
   expect(requests.find((r) => r.path.endsWith('/key'))!.headers['x-api-key']).toBe(apiKey);
+  expect(requests.find((r) => r.path.endsWith('/oauth2'))!.headers.authorization).toBe(`Bearer ${accessToken}`);
+  // The access token is cached in Redis, sealed.
+  const cachedTokens = await herald.redis.keys(`${herald.prefix}:oauth2:token:*`);
+  expect(cachedTokens).toHaveLength(1);
 
   expect(await keysHolding(needles)).toEqual([]);
   // The webhooks' documents are there, sealed under the first key.
   const documents = Object.values(await herald.redis.hgetall(herald.keys.webhooks));
-  expect(documents).toHaveLength(3);
+  expect(documents).toHaveLength(4);
   expect(documents.every((json) => /"secret":"hsec1\./.test(json))).toBe(true);
   const oldKeyId = /"secret":"hsec1\.([0-9a-f]{8})\./.exec(documents[0]!)![1]!;
 
@@ -105,7 +119,7 @@ it('stores no secret in plain text, delivers verifiable requests, and re-encrypt
   try {
     const run = await cli(['secrets', 'reencrypt', '--json'], rotating.url);
     expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toEqual({ rewritten: 3, unreadable: [] });
+    expect(JSON.parse(run.stdout)).toEqual({ rewritten: 4, unreadable: [] });
     // Again: nothing left to do.
     expect(JSON.parse((await cli(['secrets', 'reencrypt', '--json'], rotating.url)).stdout)).toEqual({ rewritten: 0, unreadable: [] });
   } finally {
@@ -121,7 +135,7 @@ it('stores no secret in plain text, delivers verifiable requests, and re-encrypt
     const list = await fetch(`${fresh.url}/v1/webhooks?tenant=sealed`, { headers: { authorization: `Bearer ${fresh.token}` } });
     expect(list.status).toBe(200);
     const body = (await list.json()) as { data: unknown[] };
-    expect(body.data).toHaveLength(3);
+    expect(body.data).toHaveLength(4);
     // GET /v1/webhooks shows no secret, sealed or opened.
     expect(JSON.stringify(body)).not.toMatch(/hsec1\.|whsec_/);
     for (const secret of secrets) expect(JSON.stringify(body)).not.toContain(secret);

@@ -96,6 +96,8 @@ export {
   webhookUrlSchema,
   webhookNameSchema,
   authSchema,
+  oauth2AuthMethod,
+  OAUTH2_RESERVED_PARAMS,
   rateLimitSchema,
   circuitBreakerSchema,
   toPublicWebhook,
@@ -127,6 +129,7 @@ export { TokenStore, hashToken, storedTokenSchema, type StoredToken } from './st
 export { isMetadataAddress, isMetadataHost, isPublicAddress, refusedAddress, refusedTargetUrl, targetPolicyFromEnv, type TargetPolicy } from './url-safety';
 export { SecretBox, PLAIN_SECRETS, ENCRYPTION_KEY_BYTES } from './crypto/secret-box';
 export { SecretKeyError } from './errors/secret-key-error';
+export { refusedWebhookTargets } from './webhook-targets';
 export { EMPTY_HOST_LIST, listsAddress, listsHost, parseHostList, type HostList } from './host-list';
 export {
   renderTemplate,

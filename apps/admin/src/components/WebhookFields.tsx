@@ -123,6 +123,7 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
                 <option value="bearer">Bearer token</option>
                 <option value="api_key">API key</option>
                 <option value="hmac">HMAC signature</option>
+                <option value="oauth2">OAuth2</option>
               </select>
             )}
           </Field>
@@ -156,6 +157,33 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
               </Field>
               <Field id="hmac-header" label="HMAC header" error={errors.hmacHeader} hint="Default: x-herald-signature-256">
                 {(control) => <input {...control} {...input('hmacHeader')} autoComplete="off" />}
+              </Field>
+            </>
+          ) : null}
+          {values.authType === 'oauth2' ? (
+            <>
+              <Field id="oauth-token-url" label="Token URL" error={errors.oauthTokenUrl} hint="Client credentials grant; tokens are cached and renewed before they expire.">
+                {(control) => <input {...control} {...input('oauthTokenUrl')} type="url" autoComplete="off" />}
+              </Field>
+              <Field id="oauth-client-id" label="Client ID" error={errors.oauthClientId}>
+                {(control) => <input {...control} {...input('oauthClientId')} autoComplete="off" />}
+              </Field>
+              <Field id="oauth-client-secret" label="Client secret" error={errors.oauthClientSecret}>
+                {(control) => <input {...control} {...input('oauthClientSecret')} type="password" autoComplete="off" />}
+              </Field>
+              <Field id="oauth-auth-method" label="Client authentication" error={errors.oauthAuthMethod} hint="A private key JWT (private_key_jwt) is set through the API.">
+                {(control) => (
+                  <select {...control} {...input('oauthAuthMethod')}>
+                    <option value="basic">HTTP Basic</option>
+                    <option value="post">In the form</option>
+                  </select>
+                )}
+              </Field>
+              <Field id="oauth-scope" label="Scope" error={errors.oauthScope}>
+                {(control) => <input {...control} {...input('oauthScope')} autoComplete="off" />}
+              </Field>
+              <Field id="oauth-audience" label="Audience" error={errors.oauthAudience}>
+                {(control) => <input {...control} {...input('oauthAudience')} autoComplete="off" />}
               </Field>
             </>
           ) : null}

@@ -58,10 +58,16 @@ export const eventStatsSchema = z
 
 const publicAuthSchema = z
   .strictObject({
-    type: z.enum(['none', 'bearer', 'api_key', 'hmac']),
+    type: z.enum(['none', 'bearer', 'api_key', 'hmac', 'oauth2']),
     hmacAlgorithm: z.enum(['sha256', 'sha512']).optional().meta({ description: 'Type `hmac` only.' }),
     apiKeyHeader: z.string().optional().meta({ description: 'Type `api_key` only, when set.' }),
     hmacHeader: z.string().optional().meta({ description: 'Type `hmac` only, when set.' }),
+    tokenUrl: z.string().optional().meta({ description: 'Type `oauth2` only.' }),
+    clientId: z.string().optional().meta({ description: 'Type `oauth2` only.' }),
+    authMethod: z.enum(['basic', 'post', 'jwt']).optional().meta({ description: 'Type `oauth2` only: the client authentication in use.' }),
+    scope: z.string().optional().meta({ description: 'Type `oauth2` only, when set.' }),
+    audience: z.string().optional().meta({ description: 'Type `oauth2` only, when set.' }),
+    extraParams: z.record(z.string(), z.string()).optional().meta({ description: 'Type `oauth2` only, when set: names, values masked (********).' }),
   })
   .meta({ id: 'WebhookAuth', description: 'How deliveries authenticate: the fields of its type only; credentials are never shown.' });
 

@@ -18,6 +18,10 @@ export function isTimeout(result: HttpResult): boolean {
 
 /** Bytes of a response body kept for the attempt log; larger bodies are not buffered. */
 export const RESPONSE_BODY_LIMIT = 1024;
+/** The code of a delivery whose OAuth2 token endpoint refused (4xx): retrying will not help. */
+export const AUTH_REJECTED = 'AUTH_REJECTED';
+/** The code of a delivery whose OAuth2 token endpoint could not answer now (5xx, network): not the endpoint's fault. */
+export const AUTH_UNAVAILABLE = 'AUTH_UNAVAILABLE';
 
 export interface OutboundRequest {
   url: string;
@@ -25,6 +29,11 @@ export interface OutboundRequest {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /**
+   * Bytes of the answer's body kept.
+   * @defaultValue RESPONSE_BODY_LIMIT (1 KiB, what the attempt log keeps)
+   */
+  bodyLimit?: number;
 }
 
 export type HttpResult =
@@ -78,7 +87,7 @@ export class HttpClient {
     // An IP literal never goes through the lookup above.
     if (target.refusedLiteral) return Promise.resolve({ kind: 'error', code: TARGET_REFUSED, message: target.refusedLiteral });
     return new Promise<HttpResult>((resolve) => {
-      const collector = new ResponseCollector(resolve, outbound.timeoutMs);
+      const collector = new ResponseCollector(resolve, outbound.timeoutMs, outbound.bodyLimit ?? RESPONSE_BODY_LIMIT);
       try {
         this.agent.dispatch(
           {
@@ -149,6 +158,7 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
   constructor(
     private readonly finish: (result: HttpResult) => void,
     timeoutMs: number,
+    private readonly bodyLimit: number,
   ) {
     this.timer = setTimeout(() => this.expire(timeoutMs), timeoutMs);
   }
@@ -165,11 +175,11 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.size > RESPONSE_BODY_LIMIT) return;
+    if (this.size > this.bodyLimit) return;
     this.chunks.push(chunk);
     this.size += chunk.length;
     // Enough kept: the rest is not read (the connection is dropped rather than drained).
-    if (this.size > RESPONSE_BODY_LIMIT) controller.abort(new BodyLimitReached('response body over the kept limit'));
+    if (this.size > this.bodyLimit) controller.abort(new BodyLimitReached('response body over the kept limit'));
   }
 
   onResponseEnd(): void {
@@ -193,7 +203,7 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
   }
 
   private body(): string {
-    return Buffer.concat(this.chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
+    return Buffer.concat(this.chunks).subarray(0, this.bodyLimit).toString('utf8');
   }
 
   private answer(body: string): void {

@@ -8,7 +8,7 @@ type WebhookRef = { id: string; tenant: string };
 
 export class AttemptEffects {
   constructor(
-    private readonly deps: { events: OperationalEvents; webhookStore: WebhookStore; logger: Logger; backlogEventWindowMs: number },
+    private readonly deps: { events: OperationalEvents; webhookStore: WebhookStore; logger: Logger; backlogEventWindowMs: number; authEventWindowMs: number },
   ) {}
 
   /** A delivery was dead-lettered because the webhook had as many parked as it may: said once per window. Never throws. */
@@ -28,12 +28,15 @@ export class AttemptEffects {
 
   /** Whether `attempted` has anything to do after this decision (most successes: nothing). */
   static follow(decision: Decision): boolean {
-    return decision.disableWebhook || decision.outcome === 'dead_letter';
+    return decision.disableWebhook || decision.outcome === 'dead_letter' || decision.authRejected === true;
   }
 
   /** After one attempt's delivery was settled. Never throws. */
   async attempted(webhook: WebhookRef, delivery: { deliveryId: string; event: StoredEvent }, decision: Decision): Promise<void> {
     if (decision.disableWebhook) await this.disable(webhook, 'the endpoint answered 410 Gone');
+    if (decision.authRejected) {
+      await this.deps.events.emit('webhook.auth_failed', webhook, { deliveryId: delivery.deliveryId, reason: decision.reason }, this.deps.authEventWindowMs);
+    }
     // No event about a failed operational event: two failing webhooks would feed each other forever.
     if (decision.outcome === 'dead_letter' && !isOperationalEventType(delivery.event.type)) {
       this.deps.logger.warn({ deliveryId: delivery.deliveryId, webhookId: webhook.id, reason: decision.reason }, 'delivery dead-lettered');

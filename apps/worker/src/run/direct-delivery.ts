@@ -10,6 +10,7 @@ import { attemptInSlot, type DeliveryTarget } from '../attempt/attempt';
 import { afterSettled, parkedSettlement, settlementFor } from './settlement';
 import type { AttemptEffects } from './attempt-effects';
 import type { HttpClient } from '../attempt/http-client';
+import type { OAuth2Tokens } from '../oauth2/oauth2-tokens';
 import type { EntryRef, Settler } from '../settle/settler';
 
 /**
@@ -32,6 +33,7 @@ export interface PlannedDelivery {
 
 export interface DirectDeliveryDeps {
   http: HttpClient;
+  tokens: OAuth2Tokens;
   slots: DeliverySlots;
   settler: Settler;
   policies: DeliveryPolicies;
@@ -59,7 +61,7 @@ export class DirectDelivery {
     const { webhook, event, entry } = planned;
     const deliveryId = deliveryIdFor(event.id, webhook.id);
     const target: DeliveryTarget = { webhook, event, deliveryId, runId: deliveryId, attempt: 1, maxAttempts: maxAttempts(webhook.retry), replay: 0 };
-    const { run, decision } = await attemptInSlot(this.deps.http, lease, target, webhook.retry);
+    const { run, decision } = await attemptInSlot(this.deps, lease, target, webhook.retry);
     const settlement = settlementFor(target, run, decision, { settings: this.deps.policies.circuit(webhook), token: deliveryId });
     if (decision.outcome === 'retry') settlement.queued = { job: deliveryJob(event, webhook, { attemptsBefore: 1, delayMs: decision.delayMs }), event };
     await this.deps.settler.settle({ ...settlement, entry });

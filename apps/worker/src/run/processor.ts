@@ -26,6 +26,7 @@ import { afterSettled, parkedSettlement, settlementFor } from './settlement';
 import type { AttemptEffects } from './attempt-effects';
 import { DeadLetteredError, DeliveryParkedError, RetryableDeliveryError, UnreadableJobError } from './errors';
 import type { HttpClient } from '../attempt/http-client';
+import type { OAuth2Tokens } from '../oauth2/oauth2-tokens';
 import type { Settler } from '../settle/settler';
 
 export type DeliveryOutcome =
@@ -37,6 +38,7 @@ export interface ProcessorDeps {
   webhooks: WebhookRegistry;
   documents: WebhookDocuments;
   http: HttpClient;
+  tokens: OAuth2Tokens;
   slots: DeliverySlots;
   settler: Settler;
   policies: DeliveryPolicies;
@@ -100,7 +102,7 @@ export class DeliveryProcessor {
     const admit = () => this.admit(target, job, token, { rate: !(data.rateAdmitted && job.attemptsMade === 0), inline });
     let attempted: Awaited<ReturnType<typeof attemptInSlot>>;
     try {
-      attempted = await attemptInSlot(this.deps.http, grant.lease, target, data.retry, admit);
+      attempted = await attemptInSlot(this.deps, grant.lease, target, data.retry, admit);
     } catch (error) {
       if (error instanceof DeliveryParkedError) return { outcome: error.parked ? 'parked' : 'backlog_full' };
       throw error;

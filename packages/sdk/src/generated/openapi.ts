@@ -1374,7 +1374,7 @@ export interface components {
         /** @description How deliveries authenticate: the fields of its type only; credentials are never shown. */
         WebhookAuth: {
             /** @enum {string} */
-            type: "none" | "bearer" | "api_key" | "hmac";
+            type: "none" | "bearer" | "api_key" | "hmac" | "oauth2";
             /**
              * @description Type `hmac` only.
              * @enum {string}
@@ -1384,6 +1384,23 @@ export interface components {
             apiKeyHeader?: string;
             /** @description Type `hmac` only, when set. */
             hmacHeader?: string;
+            /** @description Type `oauth2` only. */
+            tokenUrl?: string;
+            /** @description Type `oauth2` only. */
+            clientId?: string;
+            /**
+             * @description Type `oauth2` only: the client authentication in use.
+             * @enum {string}
+             */
+            authMethod?: "basic" | "post" | "jwt";
+            /** @description Type `oauth2` only, when set. */
+            scope?: string;
+            /** @description Type `oauth2` only, when set. */
+            audience?: string;
+            /** @description Type `oauth2` only, when set: names, values masked (********). */
+            extraParams?: {
+                [key: string]: string;
+            };
         };
         /** @description A new webhook. Fields left out take their defaults (the retry and timeout defaults come from the API's HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS). */
         WebhookCreate: {
@@ -1430,7 +1447,7 @@ export interface components {
                 [key: string]: string;
             };
             /**
-             * @description Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again.
+             * @description Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256); `oauth2`: `authorization: Bearer <access token>` from tokenUrl (client credentials grant; tokens are cached and shared by the workers, and renewed before they expire). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again.
              * @default {
              *       "type": "none",
              *       "hmacAlgorithm": "sha256"
@@ -1441,7 +1458,7 @@ export interface components {
                  * @default none
                  * @enum {string}
                  */
-                type?: "none" | "bearer" | "api_key" | "hmac";
+                type?: "none" | "bearer" | "api_key" | "hmac" | "oauth2";
                 token?: string;
                 apiKey?: string;
                 apiKeyHeader?: string;
@@ -1452,6 +1469,30 @@ export interface components {
                  */
                 hmacAlgorithm?: "sha256" | "sha512";
                 hmacHeader?: string;
+                /**
+                 * Format: uri
+                 * @description oauth2: the token endpoint (client credentials grant). Checked like the webhook URL (https in production, no private or metadata targets).
+                 */
+                tokenUrl?: string;
+                /** @description oauth2: the client id. */
+                clientId?: string;
+                /** @description oauth2 with authMethod basic or post: the client secret. Never shown again. */
+                clientSecret?: string;
+                /** @description oauth2 with authMethod jwt: a PEM private key (RSA or EC P-256) that signs the client assertion (RFC 7523). Never shown again. */
+                privateKeyJwt?: string;
+                /**
+                 * @description oauth2: how the client authenticates: `basic` (HTTP Basic, the default), `post` (client_id and client_secret in the form), `jwt` (private_key_jwt; the default when privateKeyJwt is given).
+                 * @enum {string}
+                 */
+                authMethod?: "basic" | "post" | "jwt";
+                /** @description oauth2: the scope asked for. */
+                scope?: string;
+                /** @description oauth2: the audience asked for (Auth0, Okta, …). */
+                audience?: string;
+                /** @description oauth2: more form fields for the token request (resource, …). Shown masked (********) once saved. */
+                extraParams?: {
+                    [key: string]: string;
+                };
             };
             retry?: components["schemas"]["RetryPolicyInput"];
             /**
@@ -1608,13 +1649,13 @@ export interface components {
             headers?: {
                 [key: string]: string;
             } | null;
-            /** @description Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again. */
+            /** @description Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256); `oauth2`: `authorization: Bearer <access token>` from tokenUrl (client credentials grant; tokens are cached and shared by the workers, and renewed before they expire). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again. */
             auth?: {
                 /**
                  * @default none
                  * @enum {string}
                  */
-                type?: "none" | "bearer" | "api_key" | "hmac";
+                type?: "none" | "bearer" | "api_key" | "hmac" | "oauth2";
                 token?: string;
                 apiKey?: string;
                 apiKeyHeader?: string;
@@ -1625,6 +1666,30 @@ export interface components {
                  */
                 hmacAlgorithm?: "sha256" | "sha512";
                 hmacHeader?: string;
+                /**
+                 * Format: uri
+                 * @description oauth2: the token endpoint (client credentials grant). Checked like the webhook URL (https in production, no private or metadata targets).
+                 */
+                tokenUrl?: string;
+                /** @description oauth2: the client id. */
+                clientId?: string;
+                /** @description oauth2 with authMethod basic or post: the client secret. Never shown again. */
+                clientSecret?: string;
+                /** @description oauth2 with authMethod jwt: a PEM private key (RSA or EC P-256) that signs the client assertion (RFC 7523). Never shown again. */
+                privateKeyJwt?: string;
+                /**
+                 * @description oauth2: how the client authenticates: `basic` (HTTP Basic, the default), `post` (client_id and client_secret in the form), `jwt` (private_key_jwt; the default when privateKeyJwt is given).
+                 * @enum {string}
+                 */
+                authMethod?: "basic" | "post" | "jwt";
+                /** @description oauth2: the scope asked for. */
+                scope?: string;
+                /** @description oauth2: the audience asked for (Auth0, Okta, …). */
+                audience?: string;
+                /** @description oauth2: more form fields for the token request (resource, …). Shown masked (********) once saved. */
+                extraParams?: {
+                    [key: string]: string;
+                };
             } | null;
             retry?: components["schemas"]["RetryPolicyInput"];
             /** @description The whole attempt, connection included, in ms (100–120,000). */
@@ -3311,7 +3376,7 @@ export interface operations {
                             [key: string]: string;
                         };
                         /**
-                         * @description Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again.
+                         * @description Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256); `oauth2`: `authorization: Bearer <access token>` from tokenUrl (client credentials grant; tokens are cached and shared by the workers, and renewed before they expire). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again.
                          * @default {
                          *       "type": "none",
                          *       "hmacAlgorithm": "sha256"
@@ -3322,7 +3387,7 @@ export interface operations {
                              * @default none
                              * @enum {string}
                              */
-                            type?: "none" | "bearer" | "api_key" | "hmac";
+                            type?: "none" | "bearer" | "api_key" | "hmac" | "oauth2";
                             token?: string;
                             apiKey?: string;
                             apiKeyHeader?: string;
@@ -3333,6 +3398,30 @@ export interface operations {
                              */
                             hmacAlgorithm?: "sha256" | "sha512";
                             hmacHeader?: string;
+                            /**
+                             * Format: uri
+                             * @description oauth2: the token endpoint (client credentials grant). Checked like the webhook URL (https in production, no private or metadata targets).
+                             */
+                            tokenUrl?: string;
+                            /** @description oauth2: the client id. */
+                            clientId?: string;
+                            /** @description oauth2 with authMethod basic or post: the client secret. Never shown again. */
+                            clientSecret?: string;
+                            /** @description oauth2 with authMethod jwt: a PEM private key (RSA or EC P-256) that signs the client assertion (RFC 7523). Never shown again. */
+                            privateKeyJwt?: string;
+                            /**
+                             * @description oauth2: how the client authenticates: `basic` (HTTP Basic, the default), `post` (client_id and client_secret in the form), `jwt` (private_key_jwt; the default when privateKeyJwt is given).
+                             * @enum {string}
+                             */
+                            authMethod?: "basic" | "post" | "jwt";
+                            /** @description oauth2: the scope asked for. */
+                            scope?: string;
+                            /** @description oauth2: the audience asked for (Auth0, Okta, …). */
+                            audience?: string;
+                            /** @description oauth2: more form fields for the token request (resource, …). Shown masked (********) once saved. */
+                            extraParams?: {
+                                [key: string]: string;
+                            };
                         };
                         retry?: components["schemas"]["RetryPolicyInput"];
                         /**

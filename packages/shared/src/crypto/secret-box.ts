@@ -1,6 +1,6 @@
 // The one place secrets at rest are encrypted: AES-256-GCM under HERALD_ENCRYPTION_KEY, with the
 // previous key still opening what it sealed until `herald secrets reencrypt` has run.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { SecretKeyError } from '../errors/secret-key-error';
 
 /** Sealed values read `hsec1.<key id>.<base64url of iv ‖ ciphertext ‖ tag>`; anything else is plain text. */
@@ -23,12 +23,23 @@ function keyOf(bytes: Buffer): Key {
 export class SecretBox {
   private readonly current: Key | undefined;
   private readonly keys: Map<string, Key>;
+  private readonly fingerprintKey: Buffer;
 
   /** `current` seals; it and `previous` open. No key: values are stored as they are. */
   constructor(keys: { current?: Buffer | undefined; previous?: Buffer | undefined } = {}) {
     this.current = keys.current ? keyOf(keys.current) : undefined;
     const all = [this.current, keys.previous ? keyOf(keys.previous) : undefined].filter((k): k is Key => k !== undefined);
     this.keys = new Map(all.map((k) => [k.id, k]));
+    this.fingerprintKey = this.current ? createHmac('sha256', this.current.bytes).update('herald fingerprint').digest() : Buffer.from('herald fingerprint');
+  }
+
+  /**
+   * A stable name for a text that holds secrets (an OAuth2 configuration, to key its cached token
+   * by): an HMAC under a key derived from the current one, so the name tells nothing of the
+   * secrets; a plain SHA-256 without a key. 32 hex digits.
+   */
+  fingerprint(text: string): string {
+    return createHmac('sha256', this.fingerprintKey).update(text).digest('hex').slice(0, 32);
   }
 
   /** Whether values are sealed when written (a key is configured). */
