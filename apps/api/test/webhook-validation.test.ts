@@ -1,6 +1,7 @@
 // Webhook input that must be refused when saved (or accepted), on create and on PATCH alike.
 import request from './support/checked-request';
 import { adminAuth, inProcessApi, type InProcessApi } from './support/in-process-api';
+import { createTestPki, type TestPki } from '@herald/testing';
 
 let api: InProcessApi;
 
@@ -192,5 +193,55 @@ describe('OAuth2 client credentials', () => {
     const patched = await patch(existing.body.id as string, { auth: { ...oauth2, tokenUrl: 'http://[fd00:ec2::254]/token' } });
     expect(patched.status).toBe(400);
     expect(patched.body.errors[0].field).toBe('auth.tokenUrl');
+  });
+});
+
+describe('mutual TLS', () => {
+  let pki: TestPki;
+  const day = 86_400_000;
+  beforeAll(() => {
+    pki = createTestPki();
+  });
+  afterAll(() => pki.remove());
+
+  it('is saved with its key sealed, and shown with the certificate only', async () => {
+    const client = pki.client();
+    const created = await create({ url: 'https://example.com/mtls', tls: { clientCert: client.cert, clientKey: client.key, ca: pki.caCert } });
+    expect(created.status).toBe(201);
+    expect(created.body.tls).toEqual({ clientCert: client.cert, ca: pki.caCert });
+    const read = await request(api.app).get(`/v1/webhooks/${created.body.id as string}`).set(adminAuth);
+    expect(JSON.stringify(read.body)).not.toContain('PRIVATE KEY');
+    expect((await stored(created.body.id as string)).tls).toMatchObject({ clientCert: client.cert, clientKey: client.key });
+    // PATCH with null removes it.
+    const cleared = await patch(created.body.id as string, { tls: null });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.tls).toBeUndefined();
+  });
+
+  it('opens an encrypted key with its passphrase, and names the passphrase when it is missing or wrong', async () => {
+    const client = pki.client({ passphrase: 'open sesame' });
+    const ok = await create({ url: 'https://example.com/mtls', tls: { clientCert: client.cert, clientKey: client.key, passphrase: 'open sesame' } });
+    expect(ok.status).toBe(201);
+    const missing = await create({ url: 'https://example.com/mtls', tls: { clientCert: client.cert, clientKey: client.key } });
+    expect(missing.body.errors).toEqual([{ field: 'tls.passphrase', message: 'is required: clientKey is encrypted' }]);
+    const wrong = await create({ url: 'https://example.com/mtls', tls: { clientCert: client.cert, clientKey: client.key, passphrase: 'wrong' } });
+    expect(wrong.body.errors).toEqual([{ field: 'tls.passphrase', message: 'does not open clientKey' }]);
+  });
+
+  it.each([
+    ['tls.clientCert', () => ({ ...pki.client({ notBefore: new Date(Date.now() - 10 * day), notAfter: new Date(Date.now() - day) }) }), /^expired on \d{4}-/],
+    ['tls.clientCert', () => ({ ...pki.client({ notBefore: new Date(Date.now() + day), notAfter: new Date(Date.now() + 10 * day) }) }), /^is not valid before \d{4}-/],
+    ['tls.clientKey', () => ({ cert: pki.client().cert, key: pki.client().key }), /^does not belong to clientCert$/],
+    ['tls.clientCert', () => ({ cert: 'not a certificate', key: pki.client().key }), /^is not a PEM certificate$/],
+    ['tls.clientKey', () => ({ cert: pki.client().cert, key: 'not a key' }), /^is not a PEM private key$/],
+  ])('refuses a bad %s at save, naming the field, on create and PATCH', async (field, make, message) => {
+    const { cert, key } = make();
+    const created = await create({ url: 'https://example.com/mtls', tls: { clientCert: cert, clientKey: key } });
+    expect(created.status).toBe(400);
+    expect(created.body.errors).toEqual([{ field, message: expect.stringMatching(message) }]);
+    const existing = await create({ url: 'https://example.com/mtls' });
+    const patched = await patch(existing.body.id as string, { tls: { clientCert: cert, clientKey: key } });
+    expect(patched.status).toBe(400);
+    expect(patched.body.errors).toEqual([{ field, message: expect.stringMatching(message) }]);
   });
 });

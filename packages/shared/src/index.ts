@@ -109,6 +109,7 @@ export {
   type WebhookAuth,
   type PublicWebhook,
 } from './schemas/webhook';
+export { clientTlsSchema, clientTlsProblems, clientCertExpiresAtMs, pemCertificates, type ClientTls } from './schemas/client-tls';
 export {
   deliveryAttemptSchema,
   deadLetterSchema,

@@ -153,6 +153,7 @@ export const OPERATIONAL_EVENT_TYPES = [
   'webhook.disabled',
   'webhook.backlog_full',
   'webhook.auth_failed',
+  'webhook.certificate_expiring',
   'delivery.dead_lettered',
 ] as const;
 export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];

@@ -100,7 +100,14 @@ export const circuitStatusSchema = z
   })
   .meta({ id: 'CircuitStatus', description: "The webhook's circuit breaker now, shared by all workers." });
 
-const { secret: _secret, previousSecrets: _previousSecrets, auth: _auth, retry: _retry, circuitBreaker: _circuit, ...publicShape } = webhookSchema.shape;
+const { secret: _secret, previousSecrets: _previousSecrets, auth: _auth, tls: _tls, retry: _retry, circuitBreaker: _circuit, ...publicShape } = webhookSchema.shape;
+
+const publicTlsSchema = z
+  .strictObject({
+    clientCert: z.string().meta({ description: 'The client certificate Herald presents (PEM).' }),
+    ca: z.string().optional().meta({ description: "The certificates trusted for the endpoint's own, when set (PEM)." }),
+  })
+  .meta({ id: 'WebhookTls', description: 'Mutual TLS: the certificate Herald presents; its key and passphrase are never shown.' });
 
 /** A webhook as the API shows it: no signing secret, no credentials, custom header and template variable values masked. */
 export const publicWebhookSchema = z
@@ -109,6 +116,7 @@ export const publicWebhookSchema = z
     id: z.string().meta({ example: 'wh_3kTq9vJ2bXw8' }),
     tenant: publicShape.tenant.meta({ description: `The webhook's tenant (default "${DEFAULT_TENANT}").` }),
     auth: publicAuthSchema,
+    tls: publicTlsSchema.optional(),
     retry: retryPolicyOutputSchema,
     circuitBreaker: circuitBreakerOutputSchema.optional(),
     circuit: circuitStatusSchema,

@@ -1,4 +1,5 @@
-// The one HTTP client deliveries go through: undici with keep-alive pools per origin.
+// The one HTTP client deliveries go through: undici with keep-alive pools per origin, and one pool
+// per webhook version for webhooks that present a client certificate (mTLS).
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
@@ -34,7 +35,23 @@ export interface OutboundRequest {
    * @defaultValue RESPONSE_BODY_LIMIT (1 KiB, what the attempt log keeps)
    */
   bodyLimit?: number;
+  /** The client certificate to present (mTLS), and which webhook version's pool carries it. */
+  tls?: ClientTlsRequest;
 }
+
+export interface ClientTlsRequest {
+  /** The webhook and its version: one pool per version, so a changed certificate gets fresh connections. */
+  webhookId: string;
+  version: string;
+  cert: string;
+  key: string;
+  passphrase?: string | undefined;
+  /** Trusted instead of the system's CAs for the endpoint's certificate. */
+  ca?: string | undefined;
+}
+
+/** Webhook versions with a client certificate whose pools a worker keeps; the least recently used goes beyond. */
+const TLS_POOLS_KEPT = 1000;
 
 export type HttpResult =
   | { kind: 'response'; statusCode: number; headers: Record<string, string | string[] | undefined>; body: string }
@@ -43,6 +60,9 @@ export type HttpResult =
 export class HttpClient {
   private readonly agent: Agent;
   private readonly targets = new Map<string, Target>();
+  /** By webhook id: the pool of its current version with a client certificate, most recently used last. */
+  private readonly tlsPools = new Map<string, { version: string; agent: Agent }>();
+  private readonly connectionsPerOrigin: number | null;
 
   constructor(
     private readonly policy: TargetPolicy,
@@ -51,12 +71,42 @@ export class HttpClient {
     // An Agent keeps one Pool per origin, reusing keep-alive connections across deliveries. Every new
     // connection resolves its host through `guardedLookup`, so the address checked is the address
     // connected to (no DNS rebinding between check and connect).
-    this.agent = new Agent({
-      connections: options.connectionsPerOrigin ?? null,
+    this.connectionsPerOrigin = options.connectionsPerOrigin ?? null;
+    this.agent = this.newAgent({});
+  }
+
+  private newAgent(tls: Pick<ClientTlsRequest, 'cert' | 'key' | 'passphrase' | 'ca'> | Record<string, never>): Agent {
+    return new Agent({
+      connections: this.connectionsPerOrigin,
       keepAliveTimeout: 10_000,
       keepAliveMaxTimeout: 60_000,
-      connect: { timeout: 10_000, lookup: this.guardedLookup },
+      connect: { timeout: 10_000, lookup: this.guardedLookup, ...tls },
     });
+  }
+
+  /**
+   * The pool of a webhook version with a client certificate: made once, its connections reused
+   * across deliveries (one handshake per connection); the previous version's pool is closed.
+   */
+  private tlsPool(tls: ClientTlsRequest): Agent {
+    const current = this.tlsPools.get(tls.webhookId);
+    this.tlsPools.delete(tls.webhookId);
+    if (current && current.version === tls.version) {
+      this.tlsPools.set(tls.webhookId, current);
+      return current.agent;
+    }
+    if (current) void current.agent.close();
+    const { cert, key, passphrase, ca } = tls;
+    const agent = this.newAgent({ cert, key, ...(passphrase === undefined ? {} : { passphrase }), ...(ca === undefined ? {} : { ca }) });
+    this.tlsPools.set(tls.webhookId, { version: tls.version, agent });
+    if (this.tlsPools.size > TLS_POOLS_KEPT) {
+      const [oldest] = this.tlsPools;
+      if (oldest) {
+        this.tlsPools.delete(oldest[0]);
+        void oldest[1].agent.close();
+      }
+    }
+    return agent;
   }
 
   private readonly guardedLookup = (
@@ -89,7 +139,8 @@ export class HttpClient {
     return new Promise<HttpResult>((resolve) => {
       const collector = new ResponseCollector(resolve, outbound.timeoutMs, outbound.bodyLimit ?? RESPONSE_BODY_LIMIT);
       try {
-        this.agent.dispatch(
+        const dispatcher = outbound.tls && target.protocol === 'https:' ? this.tlsPool(outbound.tls) : this.agent;
+        dispatcher.dispatch(
           {
             origin: target.origin,
             path: target.path,
@@ -122,7 +173,9 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    const pools = [...this.tlsPools.values()].map((pool) => pool.agent);
+    this.tlsPools.clear();
+    for (const agent of [this.agent, ...pools]) await agent.close();
   }
 }
 

@@ -1,12 +1,20 @@
 // What follows attempts beyond their own delivery: Herald's operational events (circuit changes,
 // dead letters) and disabling a webhook that answered 410 Gone or kept failing too long.
-import { isOperationalEventType, type CircuitChanges, type Logger, type StoredEvent, type WebhookStore } from '@herald/shared';
+import { clientCertExpiresAtMs, isOperationalEventType, type CircuitChanges, type Logger, type StoredEvent, type Webhook, type WebhookStore } from '@herald/shared';
 import type { OperationalEvents } from '../policies/operational-events';
 import type { Decision } from '../attempt/decide';
 
 type WebhookRef = { id: string; tenant: string };
 
+/** webhook.certificate_expiring is published from this long before a client certificate expires… */
+export const CERTIFICATE_WARNING_MS = 14 * 86_400_000;
+/** …at most once a day per webhook. */
+const CERTIFICATE_EVENT_WINDOW_MS = 86_400_000;
+
 export class AttemptEffects {
+  /** When each client certificate expires, read once per webhook version (its `tls` object). */
+  private readonly certificateExpiry = new WeakMap<object, number | undefined>();
+
   constructor(
     private readonly deps: { events: OperationalEvents; webhookStore: WebhookStore; logger: Logger; backlogEventWindowMs: number; authEventWindowMs: number },
   ) {}
@@ -44,6 +52,21 @@ export class AttemptEffects {
         deliveryId: delivery.deliveryId, eventId: delivery.event.id, eventType: delivery.event.type, lastError: decision.reason,
       });
     }
+  }
+
+  /**
+   * After a delivery with a client certificate: within 14 days of its expiry (or past it),
+   * webhook.certificate_expiring is published, once a day across the workers. Never throws.
+   */
+  async certificateUsed(webhook: Pick<Webhook, 'id' | 'tenant' | 'tls'>, nowMs: number = Date.now()): Promise<void> {
+    const { tls } = webhook;
+    if (!tls) return;
+    if (!this.certificateExpiry.has(tls)) this.certificateExpiry.set(tls, clientCertExpiresAtMs(tls.clientCert));
+    const expiresAtMs = this.certificateExpiry.get(tls);
+    if (expiresAtMs === undefined || nowMs < expiresAtMs - CERTIFICATE_WARNING_MS) return;
+    const expiresAt = new Date(expiresAtMs).toISOString();
+    const daysLeft = Math.max(0, Math.floor((expiresAtMs - nowMs) / 86_400_000));
+    await this.deps.events.emit('webhook.certificate_expiring', webhook, { expiresAt, daysLeft }, CERTIFICATE_EVENT_WINDOW_MS);
   }
 
   private async disable(webhook: WebhookRef, reason: string): Promise<void> {

@@ -757,6 +757,7 @@ export interface components {
              */
             updatedAt: string;
             auth: components["schemas"]["WebhookAuth"];
+            tls?: components["schemas"]["WebhookTls"];
             retry: components["schemas"]["RetryPolicy"];
             circuitBreaker?: components["schemas"]["CircuitBreaker"];
             circuit: components["schemas"]["CircuitStatus"];
@@ -1176,6 +1177,7 @@ export interface components {
              */
             updatedAt: string;
             auth: components["schemas"]["WebhookAuth"];
+            tls?: components["schemas"]["WebhookTls"];
             retry: components["schemas"]["RetryPolicy"];
             circuitBreaker?: components["schemas"]["CircuitBreaker"];
             circuit: components["schemas"]["CircuitStatus"];
@@ -1367,6 +1369,7 @@ export interface components {
              */
             updatedAt: string;
             auth: components["schemas"]["WebhookAuth"];
+            tls?: components["schemas"]["WebhookTls"];
             retry: components["schemas"]["RetryPolicy"];
             circuitBreaker?: components["schemas"]["CircuitBreaker"];
             circuit: components["schemas"]["CircuitStatus"];
@@ -1494,6 +1497,17 @@ export interface components {
                     [key: string]: string;
                 };
             };
+            /** @description Mutual TLS: Herald presents clientCert when it connects to the endpoint (https URLs). The key must belong to the certificate and the certificate be valid now; webhook.certificate_expiring is published from 14 days before it expires. */
+            tls?: {
+                /** @description The client certificate, PEM (its chain may follow). Refused when expired or not yet valid. */
+                clientCert: string;
+                /** @description The private key of clientCert, PEM. Never shown again. */
+                clientKey: string;
+                /** @description Opens clientKey when it is encrypted. Never shown again. */
+                passphrase?: string;
+                /** @description Certificates (PEM) to trust for the endpoint's own certificate instead of the system's: for an endpoint with a private CA. */
+                ca?: string;
+            };
             retry?: components["schemas"]["RetryPolicyInput"];
             /**
              * @description The whole attempt, connection included, in ms (100–120,000).
@@ -1615,6 +1629,13 @@ export interface components {
                 dead_letter: number;
             };
         };
+        /** @description Mutual TLS: the certificate Herald presents; its key and passphrase are never shown. */
+        WebhookTls: {
+            /** @description The client certificate Herald presents (PEM). */
+            clientCert: string;
+            /** @description The certificates trusted for the endpoint's own, when set (PEM). */
+            ca?: string;
+        };
         /** @description Any subset of the fields. Nested objects (retry, auth, …) are replaced whole; null removes an optional field, or puts headers and auth back to their defaults. The webhook the patch makes must pass every check a new one does. */
         WebhookUpdate: {
             /**
@@ -1690,6 +1711,17 @@ export interface components {
                 extraParams?: {
                     [key: string]: string;
                 };
+            } | null;
+            /** @description Mutual TLS: Herald presents clientCert when it connects to the endpoint (https URLs). The key must belong to the certificate and the certificate be valid now; webhook.certificate_expiring is published from 14 days before it expires. */
+            tls?: {
+                /** @description The client certificate, PEM (its chain may follow). Refused when expired or not yet valid. */
+                clientCert: string;
+                /** @description The private key of clientCert, PEM. Never shown again. */
+                clientKey: string;
+                /** @description Opens clientKey when it is encrypted. Never shown again. */
+                passphrase?: string;
+                /** @description Certificates (PEM) to trust for the endpoint's own certificate instead of the system's: for an endpoint with a private CA. */
+                ca?: string;
             } | null;
             retry?: components["schemas"]["RetryPolicyInput"];
             /** @description The whole attempt, connection included, in ms (100–120,000). */
@@ -3422,6 +3454,17 @@ export interface operations {
                             extraParams?: {
                                 [key: string]: string;
                             };
+                        };
+                        /** @description Mutual TLS: Herald presents clientCert when it connects to the endpoint (https URLs). The key must belong to the certificate and the certificate be valid now; webhook.certificate_expiring is published from 14 days before it expires. */
+                        tls?: {
+                            /** @description The client certificate, PEM (its chain may follow). Refused when expired or not yet valid. */
+                            clientCert: string;
+                            /** @description The private key of clientCert, PEM. Never shown again. */
+                            clientKey: string;
+                            /** @description Opens clientKey when it is encrypted. Never shown again. */
+                            passphrase?: string;
+                            /** @description Certificates (PEM) to trust for the endpoint's own certificate instead of the system's: for an endpoint with a private CA. */
+                            ca?: string;
                         };
                         retry?: components["schemas"]["RetryPolicyInput"];
                         /**

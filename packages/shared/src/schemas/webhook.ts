@@ -2,6 +2,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_TENANT, durationMsSchema, eventPatternSchema, tenantSchema } from './common';
 import { retryPolicySchema } from './retry-policy';
+import { clientTlsObject, clientTlsSchema } from './client-tls';
 import { isTemplatePreset, PRESET_VARS, renderTemplate } from '../template';
 
 /** Headers Herald sets itself on every delivery; a webhook's custom headers may not override them. */
@@ -201,6 +202,7 @@ const webhookFields = {
       "Custom request headers (names stored lowercase; values at most 4,096 characters without CR, LF or NUL). Herald's own headers (webhook-*, x-herald-*, content-type, user-agent, host, …) cannot be set. Shown masked (********) once saved.",
   }),
   auth: authSchema,
+  tls: clientTlsObject.optional(),
   retry: retryPolicySchema,
   timeoutMs: z.number().int().min(100).max(120_000).meta({ description: 'The whole attempt, connection included, in ms (100–120,000).' }),
   rateLimit: rateLimitSchema.optional(),
@@ -269,6 +271,7 @@ export const webhookCreateObject = z.strictObject({
   method: webhookFields.method.default('POST'),
   headers: webhookFields.headers.default({}),
   auth: authSchema.default({ type: 'none', hmacAlgorithm: 'sha256' }),
+  tls: clientTlsSchema.optional(),
   retry: retryPolicySchema.default(retryPolicySchema.parse({})),
   timeoutMs: webhookFields.timeoutMs.default(10_000),
   includePayload: webhookFields.includePayload.default(true),
@@ -297,6 +300,7 @@ export const webhookUpdateSchema = z.strictObject({
   method: webhookFields.method.optional(),
   headers: webhookFields.headers.nullable().optional(),
   auth: authSchema.nullable().optional(),
+  tls: clientTlsSchema.nullable().optional(),
   retry: retryPolicySchema.optional(),
   timeoutMs: webhookFields.timeoutMs.optional(),
   rateLimit: rateLimitSchema.nullable().optional(),
@@ -331,7 +335,9 @@ export type Webhook = z.output<typeof webhookSchema>;
  * A webhook as the API shows it: no signing secret, no auth credentials, custom header values
  * masked; `auth` holds only what applies to its type (no HMAC algorithm beside a bearer token).
  */
-export type PublicWebhook = Omit<Webhook, 'secret' | 'previousSecrets' | 'auth'> & {
+export type PublicWebhook = Omit<Webhook, 'secret' | 'previousSecrets' | 'auth' | 'tls'> & {
+  /** The client certificate and CA bundle (public); never the key or its passphrase. */
+  tls?: { clientCert: string; ca?: string };
   auth: Pick<WebhookAuth, 'type' | 'apiKeyHeader' | 'hmacHeader' | 'tokenUrl' | 'clientId' | 'authMethod' | 'scope' | 'audience' | 'extraParams'> & {
     hmacAlgorithm?: WebhookAuth['hmacAlgorithm'];
   };
@@ -341,7 +347,7 @@ export type PublicWebhook = Omit<Webhook, 'secret' | 'previousSecrets' | 'auth'>
 export const MASKED_HEADER_VALUE = '********';
 
 export function toPublicWebhook(webhook: Webhook): PublicWebhook {
-  const { secret: _secret, previousSecrets: _previous, auth, headers, ...rest } = webhook;
+  const { secret: _secret, previousSecrets: _previous, auth, headers, tls, ...rest } = webhook;
   const publicAuth: PublicWebhook['auth'] = { type: auth.type };
   if (auth.type === 'api_key' && auth.apiKeyHeader) publicAuth.apiKeyHeader = auth.apiKeyHeader;
   if (auth.type === 'hmac') {
@@ -363,6 +369,7 @@ export function toPublicWebhook(webhook: Webhook): PublicWebhook {
     ...rest,
     headers: mask(headers),
     ...(rest.templateVars ? { templateVars: mask(rest.templateVars) } : {}),
+    ...(tls ? { tls: { clientCert: tls.clientCert, ...(tls.ca ? { ca: tls.ca } : {}) } } : {}),
     auth: publicAuth,
   };
 }
