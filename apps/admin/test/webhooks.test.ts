@@ -4,7 +4,7 @@
 // copy secret (TC7.12), URL validation (TC7.13), event filtering (TC7.14).
 import type { Page } from 'playwright-core';
 import { verifyWebhook } from '@herald/sdk';
-import { publish, waitFor, type Receiver } from '@herald/testing';
+import { createTestPki, publish, waitFor, type Receiver } from '@herald/testing';
 import { attributeBecomes, startConsole, type ConsoleRun } from './support/console';
 
 let run: ConsoleRun;
@@ -316,4 +316,31 @@ it('creates an OAuth2 webhook with its token URL, client ID and secret (never sh
     type: 'oauth2', tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'console-client', authMethod: 'basic',
   });
   expect(await page.content()).not.toContain('console-client-secret');
+});
+
+it('creates a webhook with a client certificate and key, shows the certificate but never the key, and names a key that does not belong', async () => {
+  const pki = createTestPki();
+  try {
+    const client = pki.client({ commonName: 'console-mtls' });
+    const other = pki.client({ commonName: 'other' });
+    await page.goto('/admin/webhooks/new');
+    await page.getByLabel('URL').fill('https://example.com/mtls');
+    await page.getByText('Advanced').click();
+    await page.getByLabel('Client certificate').fill(client.cert);
+    await page.getByLabel('Client key').fill(other.key);
+    await page.getByRole('button', { name: 'Create' }).click();
+    const key = page.getByLabel('Client key');
+    await attributeBecomes(key, 'aria-invalid', 'true');
+    expect(await page.locator('#tls-client-key-error').innerText()).toMatch(/does not belong to clientCert/);
+
+    await key.fill(client.key);
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('dialog', { name: 'Webhook created' }).getByRole('button', { name: 'Done' }).click();
+    await page.waitForURL(/\/admin\/webhooks\/wh_[^/]+$/);
+    const id = new URL(page.url()).pathname.split('/').at(-1)!;
+    expect((await run.herald.client.get(`/v1/webhooks/${id}`)).body.tls).toEqual({ clientCert: client.cert.trim() });
+    expect(await page.content()).not.toContain('PRIVATE KEY');
+  } finally {
+    pki.remove();
+  }
 });

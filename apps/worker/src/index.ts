@@ -75,7 +75,10 @@ async function main(): Promise<void> {
   const documents = new WebhookDocuments(webhookStore, logger, { size: env.HERALD_WEBHOOK_DOCUMENTS_KEPT, maxAgeMs: WEBHOOK_DOCUMENT_MAX_AGE_MS });
   const queue = createDeliveryQueue(queueConnection, env.HERALD_PREFIX);
   queue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
-  const http = new HttpClient(targetPolicyFromEnv(env));
+  const proxy = env.HERALD_EGRESS_PROXY ? { url: env.HERALD_EGRESS_PROXY, noProxy: env.HERALD_NO_PROXY } : undefined;
+  const http = new HttpClient(targetPolicyFromEnv(env), { proxy });
+  // Spread: deliveries held together must not all come back at the same instant.
+  const heldDelayMs = () => env.HERALD_EGRESS_RETRY_MS + Math.floor(Math.random() * Math.min(10_000, env.HERALD_EGRESS_RETRY_MS));
   const tokens = new OAuth2Tokens({ redis, keys, http, secrets, logger, userAgent: USER_AGENT });
   const policies = new DeliveryPolicies(redis, keys, {
     failureThreshold: env.HERALD_CIRCUIT_FAILURE_THRESHOLD,
@@ -114,12 +117,13 @@ async function main(): Promise<void> {
     onCircuitChanges: (webhook, changes, reason) => void effects.circuitChanged(webhook, changes, reason),
     onBacklogFull: (webhook, maxBacklog) => void effects.backlogFull(webhook, maxBacklog),
   });
-  const direct = new DirectDelivery({ http, tokens, slots, settler, policies, effects, metrics });
+  const direct = new DirectDelivery({ http, tokens, heldDelayMs, slots, settler, policies, effects, metrics });
   const processor = new DeliveryProcessor({
     webhooks,
     documents,
     http,
     tokens,
+    heldDelayMs,
     slots,
     settler,
     policies,

@@ -189,6 +189,19 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
           ) : null}
         </fieldset>
 
+        <fieldset>
+          <legend>Mutual TLS</legend>
+          <Field id="tls-client-cert" label="Client certificate" error={errors.tlsClientCert} hint="PEM. Presented to https endpoints; empty: none.">
+            {(control) => <textarea {...control} {...input('tlsClientCert')} rows={3} spellCheck={false} />}
+          </Field>
+          <Field id="tls-client-key" label="Client key" error={errors.tlsClientKey} hint={editing ? 'PEM. Never shown: type it again with a new certificate.' : 'PEM. Never shown again.'}>
+            {(control) => <textarea {...control} {...input('tlsClientKey')} rows={3} spellCheck={false} autoComplete="off" />}
+          </Field>
+          <Field id="tls-passphrase" label="Key passphrase" error={errors.tlsPassphrase} hint="Only for an encrypted key.">
+            {(control) => <input {...control} {...input('tlsPassphrase')} type="password" autoComplete="off" />}
+          </Field>
+        </fieldset>
+
         <Field id="headers" label="Custom headers" error={errors.headers} hint="One per line: name: value. Stored values are shown as ********.">
           {(control) => <textarea {...control} {...input('headers')} rows={3} spellCheck={false} />}
         </Field>

@@ -32,6 +32,9 @@ export interface FormValues {
   oauthAuthMethod: 'basic' | 'post';
   oauthScope: string;
   oauthAudience: string;
+  tlsClientCert: string;
+  tlsClientKey: string;
+  tlsPassphrase: string;
   headers: string;
   templateKind: TemplateKind;
   template: string;
@@ -49,9 +52,10 @@ export type FieldName = keyof FormValues;
 export type FormErrors = Partial<Record<FieldName, string>> & { form?: string[] };
 
 const OAUTH_FIELDS = ['oauthTokenUrl', 'oauthClientId', 'oauthClientSecret', 'oauthAuthMethod', 'oauthScope', 'oauthAudience'] as const;
+const TLS_FIELDS = ['tlsClientCert', 'tlsClientKey', 'tlsPassphrase'] as const;
 
 export const ADVANCED_FIELDS: readonly FieldName[] = [
-  'method', 'authType', 'authToken', 'apiKey', 'apiKeyHeader', 'hmacSecret', 'hmacAlgorithm', 'hmacHeader', ...OAUTH_FIELDS, 'headers',
+  'method', 'authType', 'authToken', 'apiKey', 'apiKeyHeader', 'hmacSecret', 'hmacAlgorithm', 'hmacHeader', ...OAUTH_FIELDS, ...TLS_FIELDS, 'headers',
   'templateKind', 'template', 'rateLimitPerSecond', 'rateLimitBurst', 'circuitBreakerEnabled', 'failureThreshold', 'cooldownMs', 'timeoutMs', 'maxInFlight',
 ];
 
@@ -64,6 +68,7 @@ export function emptyForm(): FormValues {
     name: '', url: '', description: '', events: '', maxRetries: '', initialDelayMs: '', backoffMultiplier: '', enabled: true, tenant: '',
     method: 'POST', authType: 'none', authToken: '', apiKey: '', apiKeyHeader: '', hmacSecret: '', hmacAlgorithm: 'sha256', hmacHeader: '',
     oauthTokenUrl: '', oauthClientId: '', oauthClientSecret: '', oauthAuthMethod: 'basic', oauthScope: '', oauthAudience: '',
+    tlsClientCert: '', tlsClientKey: '', tlsPassphrase: '',
     headers: '', templateKind: 'none', template: '', rateLimitPerSecond: '', rateLimitBurst: '', circuitBreakerEnabled: true, failureThreshold: '',
     cooldownMs: '', timeoutMs: '', maxInFlight: '',
   };
@@ -96,6 +101,7 @@ export function formFromWebhook(webhook: Webhook): FormValues {
     oauthAuthMethod: webhook.auth.authMethod === 'post' ? 'post' : 'basic',
     oauthScope: text(webhook.auth.scope),
     oauthAudience: text(webhook.auth.audience),
+    tlsClientCert: text(webhook.tls?.clientCert),
     headers: Object.entries(webhook.headers).map(([name, value]) => `${name}: ${value}`).join('\n'),
     templateKind: template === undefined ? 'none' : (preset ?? 'custom'),
     template: preset || template === undefined ? '' : template,
@@ -173,6 +179,12 @@ function authOf(values: FormValues): NonNullable<WebhookCreate['auth']> {
   }
 }
 
+/** The client certificate settings, or null when no certificate is given (its key is never shown, so it is typed again to change it). */
+function tlsOf(values: FormValues): WebhookCreate['tls'] | null {
+  if (!values.tlsClientCert.trim()) return null;
+  return { clientCert: values.tlsClientCert.trim(), clientKey: values.tlsClientKey.trim(), ...(values.tlsPassphrase ? { passphrase: values.tlsPassphrase } : {}) };
+}
+
 function templateOf(values: FormValues): string | undefined {
   if (values.templateKind === 'none') return undefined;
   if (values.templateKind === 'custom') return values.template;
@@ -219,6 +231,7 @@ export function createBody(values: FormValues): Built<WebhookCreate> {
   const timeoutMs = read.number('timeoutMs');
   const maxInFlight = read.number('maxInFlight');
   const template = templateOf(values);
+  const tls = tlsOf(values);
   const events = splitEventTypes(values.events);
   const body: WebhookCreate = {
     url: values.url.trim(),
@@ -231,6 +244,7 @@ export function createBody(values: FormValues): Built<WebhookCreate> {
     ...(Object.keys(retry).length ? { retry } : {}),
     ...(changed('authType') ? { auth: authOf(values) } : {}),
     ...(headers && Object.keys(headers).length ? { headers } : {}),
+    ...(tls ? { tls } : {}),
     ...(template === undefined ? {} : { template }),
     ...(rateLimit ? { rateLimit } : {}),
     ...(Object.keys(circuitBreaker).length > 1 || !circuitBreaker.enabled ? { circuitBreaker } : {}),
@@ -263,6 +277,7 @@ export function updateBody(webhook: Webhook, initial: FormValues, values: FormVa
   // Credentials are never shown: auth is sent when its type changed or a credential was typed.
   if (changed('authType', 'authToken', 'apiKey', 'apiKeyHeader', 'hmacSecret', 'hmacAlgorithm', 'hmacHeader', ...OAUTH_FIELDS)) patch.auth = authOf(values);
   if (changed('headers')) patch.headers = read.headers() ?? null;
+  if (changed(...TLS_FIELDS)) patch.tls = tlsOf(values);
   if (changed('templateKind', 'template')) patch.template = templateOf(values) ?? null;
   if (changed('rateLimitPerSecond', 'rateLimitBurst')) patch.rateLimit = rateLimitOf(read) ?? null;
   if (changed('circuitBreakerEnabled', 'failureThreshold', 'cooldownMs')) patch.circuitBreaker = circuitBreakerOf(values, read);
@@ -280,6 +295,7 @@ const FIELD_BY_PATH: Record<string, FieldName> = {
   auth: 'authType', 'auth.type': 'authType', 'auth.token': 'authToken', 'auth.apiKey': 'apiKey', 'auth.apiKeyHeader': 'apiKeyHeader',
   'auth.hmacSecret': 'hmacSecret', 'auth.hmacAlgorithm': 'hmacAlgorithm', 'auth.hmacHeader': 'hmacHeader',
   'auth.tokenUrl': 'oauthTokenUrl', 'auth.clientId': 'oauthClientId', 'auth.clientSecret': 'oauthClientSecret', 'auth.authMethod': 'oauthAuthMethod',
+  tls: 'tlsClientCert', 'tls.clientCert': 'tlsClientCert', 'tls.clientKey': 'tlsClientKey', 'tls.passphrase': 'tlsPassphrase', 'tls.ca': 'tlsClientCert',
   'auth.scope': 'oauthScope', 'auth.audience': 'oauthAudience', 'auth.extraParams': 'authType', 'auth.privateKeyJwt': 'authType',
   headers: 'headers', template: 'template', templateVars: 'template', eventTemplates: 'template',
   rateLimit: 'rateLimitPerSecond', 'rateLimit.perSecond': 'rateLimitPerSecond', 'rateLimit.burst': 'rateLimitBurst',

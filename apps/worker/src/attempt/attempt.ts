@@ -8,6 +8,7 @@ import { decide, type Decision } from './decide';
 import { RENDER_FAILED, isTimeout, type HttpResult } from './http-client';
 import { buildRequest } from './request-builder';
 import { oauth2Settings, sendWithToken, type Outbound } from './oauth2-send';
+import { DeliveryHeldError } from './delivery-held-error';
 
 export interface DeliveryTarget {
   webhook: Webhook;
@@ -51,7 +52,7 @@ export async function runAttempt(outbound: Outbound, target: DeliveryTarget): Pr
  * the attempt is decided under `policy`.
  */
 export async function attemptInSlot(
-  outbound: Outbound,
+  outbound: Outbound & { heldDelayMs: () => number },
   lease: SlotLease,
   target: DeliveryTarget,
   policy: RetryPolicy,
@@ -68,6 +69,7 @@ export async function attemptInSlot(
   const answered = run.result.kind === 'response';
   // An endpoint that lets its attempts time out gets a smaller cap.
   lease.release({ timedOut: isTimeout(run.result), answered, durationMs: run.durationMs });
+  if (run.verdict.kind === 'held') throw new DeliveryHeldError(run.verdict.reason, outbound.heldDelayMs());
   const decision = decide({ verdict: run.verdict, answered, attempt: target.attempt, maxAttempts: target.maxAttempts, policy });
   return { run, decision };
 }

@@ -1,5 +1,5 @@
 import { retryPolicySchema } from '@herald/shared';
-import type { Verdict } from './classify';
+import type { SpentVerdict as Verdict } from './classify';
 import { decide, nextDelayMs, type AttemptFacts, type Decision } from './decide';
 
 const policy = retryPolicySchema.parse({ initialDelayMs: 1000, backoffMultiplier: 2, maxDelayMs: 5000, jitter: 0, maxRetries: 3 });

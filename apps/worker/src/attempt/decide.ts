@@ -1,10 +1,11 @@
 // What one attempt means for its delivery: a pure function of the verdict, the attempt number and
 // the retry policy. Both ways of delivering (straight from the stream, from the queue) act on it.
 import { retryDelayMs, type CircuitEffect, type RandomSource, type RetryPolicy } from '@herald/shared';
-import type { Verdict } from './classify';
+import type { SpentVerdict } from './classify';
 
 export interface AttemptFacts {
-  verdict: Verdict;
+  /** Never `held`: such an attempt is not spent, and there is nothing to decide (attemptInSlot). */
+  verdict: SpentVerdict;
   /** Whether the endpoint answered at all (any HTTP status), as opposed to an error before or instead of an answer. */
   answered: boolean;
   /** 1-based number of this attempt within this run of the delivery. */

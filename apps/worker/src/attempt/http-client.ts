@@ -4,6 +4,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from '
 import { isIP } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { refusedAddress, type TargetPolicy } from '@herald/shared';
+import { proxiedConnector, type EgressProxy } from './egress-proxy';
 
 /** The error code of a delivery refused because its target address is not allowed. */
 export const TARGET_REFUSED = 'TARGET_REFUSED';
@@ -50,6 +51,9 @@ export interface ClientTlsRequest {
   ca?: string | undefined;
 }
 
+/** The longest a connection may take to open (through the proxy: tunnel and TLS included). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** Webhook versions with a client certificate whose pools a worker keeps; the least recently used goes beyond. */
 const TLS_POOLS_KEPT = 1000;
 
@@ -63,15 +67,17 @@ export class HttpClient {
   /** By webhook id: the pool of its current version with a client certificate, most recently used last. */
   private readonly tlsPools = new Map<string, { version: string; agent: Agent }>();
   private readonly connectionsPerOrigin: number | null;
+  private readonly proxy: EgressProxy | undefined;
 
   constructor(
     private readonly policy: TargetPolicy,
-    options: { connectionsPerOrigin?: number } = {},
+    options: { connectionsPerOrigin?: number; proxy?: EgressProxy | undefined } = {},
   ) {
     // An Agent keeps one Pool per origin, reusing keep-alive connections across deliveries. Every new
     // connection resolves its host through `guardedLookup`, so the address checked is the address
     // connected to (no DNS rebinding between check and connect).
     this.connectionsPerOrigin = options.connectionsPerOrigin ?? null;
+    this.proxy = options.proxy;
     this.agent = this.newAgent({});
   }
 
@@ -80,7 +86,10 @@ export class HttpClient {
       connections: this.connectionsPerOrigin,
       keepAliveTimeout: 10_000,
       keepAliveMaxTimeout: 60_000,
-      connect: { timeout: 10_000, lookup: this.guardedLookup, ...tls },
+      // Through the egress proxy, the connector resolves and checks the target itself, then tunnels to that address.
+      connect: this.proxy
+        ? proxiedConnector({ proxy: this.proxy, lookup: this.guardedLookup, timeoutMs: CONNECT_TIMEOUT_MS, tls })
+        : { timeout: CONNECT_TIMEOUT_MS, lookup: this.guardedLookup, ...tls },
     });
   }
 

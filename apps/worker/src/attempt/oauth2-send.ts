@@ -3,6 +3,7 @@
 import type { Webhook } from '@herald/shared';
 import type { OAuth2Tokens, TokenGrant } from '../oauth2/oauth2-tokens';
 import type { OAuth2Settings } from '../oauth2/token-request';
+import { PROXY_FAILED } from './egress-proxy';
 import { AUTH_REJECTED, AUTH_UNAVAILABLE, type HttpClient, type HttpResult, type OutboundRequest } from './http-client';
 
 export interface Outbound {
@@ -21,7 +22,8 @@ function withBearer(request: OutboundRequest, accessToken: string): OutboundRequ
 }
 
 function tokenFailure(grant: Extract<TokenGrant, { ok: false }>): HttpResult {
-  return { kind: 'error', code: grant.kind === 'rejected' ? AUTH_REJECTED : AUTH_UNAVAILABLE, message: grant.reason };
+  const code = grant.kind === 'rejected' ? AUTH_REJECTED : grant.kind === 'proxy' ? PROXY_FAILED : AUTH_UNAVAILABLE;
+  return { kind: 'error', code, message: grant.reason };
 }
 
 export async function sendWithToken(outbound: Outbound, auth: OAuth2Settings, request: OutboundRequest): Promise<HttpResult> {

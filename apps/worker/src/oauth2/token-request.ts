@@ -3,6 +3,7 @@
 import { oauth2AuthMethod, type WebhookAuth } from '@herald/shared';
 import type { HttpResult, OutboundRequest } from '../attempt/http-client';
 import { clientAssertion } from './client-assertion';
+import { PROXY_FAILED } from '../attempt/egress-proxy';
 
 /** Bytes of a token endpoint's answer read; JWT access tokens run to a few KiB. */
 export const TOKEN_RESPONSE_LIMIT = 64 * 1024;
@@ -48,7 +49,9 @@ export type TokenOutcome =
   /** The token endpoint refused (4xx, or an answer that is no token): retrying will not help. */
   | { ok: false; kind: 'rejected'; reason: string }
   /** The token endpoint could not answer now (5xx, 408/429, network): worth another try later. */
-  | { ok: false; kind: 'unavailable'; reason: string };
+  | { ok: false; kind: 'unavailable'; reason: string }
+  /** The egress proxy failed on the way to the token endpoint: as for a delivery, no attempt is spent. */
+  | { ok: false; kind: 'proxy'; reason: string };
 
 const RETRYABLE_STATUS = new Set([408, 425, 429]);
 
@@ -56,6 +59,7 @@ const RETRYABLE_STATUS = new Set([408, 425, 429]);
 export function tokenOutcome(result: HttpResult, tokenUrl: string): TokenOutcome {
   const where = `token endpoint ${tokenUrl}`;
   if (result.kind === 'error') {
+    if (result.code === PROXY_FAILED) return { ok: false, kind: 'proxy', reason: `${where}: ${result.message}` };
     const kind = result.code === 'TARGET_REFUSED' ? 'rejected' : 'unavailable';
     return { ok: false, kind, reason: `${where}: ${result.code}: ${result.message}` };
   }

@@ -27,6 +27,7 @@ import type { AttemptEffects } from './attempt-effects';
 import { DeadLetteredError, DeliveryParkedError, RetryableDeliveryError, UnreadableJobError } from './errors';
 import type { HttpClient } from '../attempt/http-client';
 import type { OAuth2Tokens } from '../oauth2/oauth2-tokens';
+import { DeliveryHeldError } from '../attempt/delivery-held-error';
 import type { Settler } from '../settle/settler';
 
 export type DeliveryOutcome =
@@ -39,6 +40,8 @@ export interface ProcessorDeps {
   documents: WebhookDocuments;
   http: HttpClient;
   tokens: OAuth2Tokens;
+  /** How long a delivery the egress proxy failed waits before it goes again (no attempt spent), in ms. */
+  heldDelayMs: () => number;
   slots: DeliverySlots;
   settler: Settler;
   policies: DeliveryPolicies;
@@ -105,6 +108,10 @@ export class DeliveryProcessor {
       attempted = await attemptInSlot(this.deps, grant.lease, target, data.retry, admit);
     } catch (error) {
       if (error instanceof DeliveryParkedError) return { outcome: error.parked ? 'parked' : 'backlog_full' };
+      if (error instanceof DeliveryHeldError) {
+        this.deps.metrics.deferred.inc({ reason: 'egress' });
+        return this.holdBack(job, token, error.delayMs);
+      }
       throw error;
     }
     const { run, decision } = attempted;
