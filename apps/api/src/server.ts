@@ -93,7 +93,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use('/stats', statsRouter(deps.redis, deps.keys, deps.deliveryQueue, deadLetters));
   v1.use('/tokens', requireAdmin, tokensRouter(tokens));
   v1.use('/config', requireAdmin, configRouter(webhooks, deps.targetPolicy));
-  v1.use('/secrets', requireAdmin, secretsRouter(webhooks));
+  v1.use('/secrets', requireAdmin, secretsRouter({ store: webhooks, redis: deps.redis, keys: deps.keys }));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}`)));

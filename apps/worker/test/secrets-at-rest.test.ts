@@ -119,14 +119,15 @@ it('stores no secret in plain text, delivers verifiable requests, and re-encrypt
   try {
     const run = await cli(['secrets', 'reencrypt', '--json'], rotating.url);
     expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toEqual({ rewritten: 4, unreadable: [] });
+    expect(JSON.parse(run.stdout)).toEqual({ rewritten: 4, unreadable: [], cachedTokensDropped: 1 });
     // Again: nothing left to do.
-    expect(JSON.parse((await cli(['secrets', 'reencrypt', '--json'], rotating.url)).stdout)).toEqual({ rewritten: 0, unreadable: [] });
+    expect(JSON.parse((await cli(['secrets', 'reencrypt', '--json'], rotating.url)).stdout)).toEqual({ rewritten: 0, unreadable: [], cachedTokensDropped: 0 });
   } finally {
     await rotating.stop('SIGTERM');
   }
   const after = Object.values(await herald.redis.hgetall(herald.keys.webhooks)).join('\n');
   expect(after).not.toContain(`hsec1.${oldKeyId}.`);
+  expect(await herald.redis.keys(`${herald.prefix}:oauth2:token:*`)).toEqual([]);
   expect(await keysHolding(needles)).toEqual([]);
 
   // The new key alone now reads every webhook, and deliveries still verify.

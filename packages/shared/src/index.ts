@@ -131,6 +131,7 @@ export { isMetadataAddress, isMetadataHost, isPublicAddress, refusedAddress, ref
 export { SecretBox, PLAIN_SECRETS, ENCRYPTION_KEY_BYTES } from './crypto/secret-box';
 export { SecretKeyError } from './errors/secret-key-error';
 export { refusedWebhookTargets } from './webhook-targets';
+export { dropCachedTokens } from './store/cached-tokens';
 export { EMPTY_HOST_LIST, listsAddress, listsHost, parseHostList, type HostList } from './host-list';
 export {
   renderTemplate,

@@ -97,6 +97,8 @@ export interface RedisKeys {
   oauth2Token(configId: string): string;
   /** String with a TTL: a worker is asking the token endpoint for this configuration; the others wait for its answer. */
   oauth2TokenLock(configId: string): string;
+  /** SCAN pattern of every cached OAuth2 token (`oauth2Token`). */
+  readonly oauth2TokensPattern: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -138,6 +140,7 @@ export function redisKeys(prefix: string): RedisKeys {
     parkedProbe: (webhookId) => `${prefix}:parked:${webhookId}:probe`,
     oauth2Token: (configId) => `${prefix}:oauth2:token:${configId}`,
     oauth2TokenLock: (configId) => `${prefix}:oauth2:lock:${configId}`,
+    oauth2TokensPattern: `${prefix}:oauth2:token:*`,
   };
 }
 

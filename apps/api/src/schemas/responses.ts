@@ -305,6 +305,7 @@ export const reencryptResultSchema = z
     unreadable: z
       .array(z.string())
       .meta({ description: 'Ids of webhooks whose secrets neither HERALD_ENCRYPTION_KEY nor HERALD_ENCRYPTION_KEY_PREVIOUS opens (left as they are).' }),
+    cachedTokensDropped: z.number().int().meta({ description: 'Cached OAuth2 access tokens deleted (the workers fetch new ones under the new key).' }),
   })
   .meta({ id: 'ReencryptResult' });
 export type ReencryptResult = z.infer<typeof reencryptResultSchema>;

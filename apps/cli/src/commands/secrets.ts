@@ -11,7 +11,7 @@ export function secretsCommand(): Command {
       const { herald, out } = contextOf(command);
       const result = await herald.secrets.reencrypt();
       out.print(result, () => {
-        const lines = [`${result.rewritten} webhook(s) rewritten under the current key`];
+        const lines = [`${result.rewritten} webhook(s) rewritten under the current key`, `${result.cachedTokensDropped} cached OAuth2 token(s) dropped`];
         if (result.unreadable.length > 0) {
           lines.push(`${result.unreadable.length} webhook(s) could not be opened with HERALD_ENCRYPTION_KEY or HERALD_ENCRYPTION_KEY_PREVIOUS: ${result.unreadable.join(', ')}`);
         }

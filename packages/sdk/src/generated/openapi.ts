@@ -1006,6 +1006,8 @@ export interface components {
             rewritten: number;
             /** @description Ids of webhooks whose secrets neither HERALD_ENCRYPTION_KEY nor HERALD_ENCRYPTION_KEY_PREVIOUS opens (left as they are). */
             unreadable: string[];
+            /** @description Cached OAuth2 access tokens deleted (the workers fetch new ones under the new key). */
+            cachedTokensDropped: number;
         };
         Replay: components["schemas"]["ReplayByIds"] | components["schemas"]["ReplayByFilter"];
         /** @description Every dead letter matching the filter that was parked before this call (an empty filter: all of them). */
