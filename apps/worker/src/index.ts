@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const queue = createDeliveryQueue(queueConnection, env.HERALD_PREFIX);
   queue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
   const proxy = env.HERALD_EGRESS_PROXY ? { url: env.HERALD_EGRESS_PROXY, noProxy: env.HERALD_NO_PROXY } : undefined;
-  const http = new HttpClient(targetPolicyFromEnv(env), { proxy });
+  const http = new HttpClient(targetPolicyFromEnv(env), { proxy, connectionsPerWebhook: env.HERALD_WEBHOOK_MAX_IN_FLIGHT });
   // Spread: deliveries held together must not all come back at the same instant.
   const heldDelayMs = () => env.HERALD_EGRESS_RETRY_MS + Math.floor(Math.random() * Math.min(10_000, env.HERALD_EGRESS_RETRY_MS));
   const tokens = new OAuth2Tokens({ redis, keys, http, secrets, logger, userAgent: USER_AGENT });

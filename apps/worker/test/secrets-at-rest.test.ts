@@ -155,3 +155,16 @@ it('stores no secret in plain text, delivers verifiable requests, and re-encrypt
 function apiEnv(running: Herald): Record<string, string> {
   return { REDIS_URL: testRedisUrl(), HERALD_PREFIX: running.prefix, HERALD_ALLOW_PRIVATE_TARGETS: 'true' };
 }
+
+it('warns at start in production when no encryption key is set, and not when one is', async () => {
+  const base = { ...apiEnv(herald), NODE_ENV: 'production' };
+  const unkeyed = await startApi(base);
+  const keyed = await startApi({ ...base, HERALD_ENCRYPTION_KEY: NEW_KEY });
+  try {
+    const warning = (api: typeof unkeyed) => api.logs().find((line) => line.level === 40 && /HERALD_ENCRYPTION_KEY is not set/.test(String(line.msg)));
+    expect(warning(unkeyed)).toBeDefined();
+    expect(warning(keyed)).toBeUndefined();
+  } finally {
+    await Promise.all([unkeyed.stop('SIGTERM'), keyed.stop('SIGTERM')]);
+  }
+});

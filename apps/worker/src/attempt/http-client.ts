@@ -49,6 +49,8 @@ export interface ClientTlsRequest {
   passphrase?: string | undefined;
   /** Trusted instead of the system's CAs for the endpoint's certificate. */
   ca?: string | undefined;
+  /** The webhook's own in-flight cap, when it has one: its pool opens no more connections than that. */
+  maxInFlight?: number | undefined;
 }
 
 /** The longest a connection may take to open (through the proxy: tunnel and TLS included). */
@@ -68,22 +70,29 @@ export class HttpClient {
   private readonly tlsPools = new Map<string, { version: string; agent: Agent }>();
   private readonly connectionsPerOrigin: number | null;
   private readonly proxy: EgressProxy | undefined;
+  private readonly connectionsPerWebhook: number | null;
 
   constructor(
     private readonly policy: TargetPolicy,
-    options: { connectionsPerOrigin?: number; proxy?: EgressProxy | undefined } = {},
+    options: {
+      connectionsPerOrigin?: number;
+      /** Connections of a webhook's own pool (mTLS) when the webhook sets no maxInFlight: the worker's per-webhook cap. */
+      connectionsPerWebhook?: number;
+      proxy?: EgressProxy | undefined;
+    } = {},
   ) {
     // An Agent keeps one Pool per origin, reusing keep-alive connections across deliveries. Every new
     // connection resolves its host through `guardedLookup`, so the address checked is the address
     // connected to (no DNS rebinding between check and connect).
     this.connectionsPerOrigin = options.connectionsPerOrigin ?? null;
     this.proxy = options.proxy;
+    this.connectionsPerWebhook = options.connectionsPerWebhook ?? null;
     this.agent = this.newAgent({});
   }
 
-  private newAgent(tls: Pick<ClientTlsRequest, 'cert' | 'key' | 'passphrase' | 'ca'> | Record<string, never>): Agent {
+  private newAgent(tls: Pick<ClientTlsRequest, 'cert' | 'key' | 'passphrase' | 'ca'> | Record<string, never>, connections = this.connectionsPerOrigin): Agent {
     return new Agent({
-      connections: this.connectionsPerOrigin,
+      connections,
       keepAliveTimeout: 10_000,
       keepAliveMaxTimeout: 60_000,
       // Through the egress proxy, the connector resolves and checks the target itself, then tunnels to that address.
@@ -95,7 +104,9 @@ export class HttpClient {
 
   /**
    * The pool of a webhook version with a client certificate: made once, its connections reused
-   * across deliveries (one handshake per connection); the previous version's pool is closed.
+   * across deliveries (one handshake per connection); the previous version's pool is closed. It
+   * opens at most the webhook's in-flight cap of connections: a delivery that comes the moment
+   * another's answer ends waits for that connection rather than handshaking a new one.
    */
   private tlsPool(tls: ClientTlsRequest): Agent {
     const current = this.tlsPools.get(tls.webhookId);
@@ -106,7 +117,8 @@ export class HttpClient {
     }
     if (current) void current.agent.close();
     const { cert, key, passphrase, ca } = tls;
-    const agent = this.newAgent({ cert, key, ...(passphrase === undefined ? {} : { passphrase }), ...(ca === undefined ? {} : { ca }) });
+    const tlsOptions = { cert, key, ...(passphrase === undefined ? {} : { passphrase }), ...(ca === undefined ? {} : { ca }) };
+    const agent = this.newAgent(tlsOptions, tls.maxInFlight ?? this.connectionsPerWebhook);
     this.tlsPools.set(tls.webhookId, { version: tls.version, agent });
     if (this.tlsPools.size > TLS_POOLS_KEPT) {
       const [oldest] = this.tlsPools;

@@ -91,7 +91,7 @@ export function buildRequest(
   const request: OutboundRequest = { url: webhook.url, method: webhook.method, headers, body, timeoutMs: webhook.timeoutMs };
   if (webhook.tls) {
     const { clientCert, clientKey, passphrase, ca } = webhook.tls;
-    request.tls = { webhookId: webhook.id, version: webhook.updatedAt, cert: clientCert, key: clientKey, passphrase, ca };
+    request.tls = { webhookId: webhook.id, version: webhook.updatedAt, cert: clientCert, key: clientKey, passphrase, ca, maxInFlight: webhook.maxInFlight };
   }
   return { ok: true, request };
 }
