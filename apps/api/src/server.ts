@@ -2,11 +2,12 @@
 import { isUtf8 } from 'node:buffer';
 import express, { type Express } from 'express';
 import type { Queue } from 'bullmq';
-import { CircuitBreaker, DeadLetterStore, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy, type RedisClient } from '@herald/shared';
+import { CircuitBreaker, DeadLetterStore, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type RedisKeys, type TargetPolicy, type RedisClient, type SecretBox } from '@herald/shared';
 import { requireAdmin, requireBearer } from './middleware/auth';
 import { tokensRouter } from './routes/tokens';
 import { statsRouter } from './routes/stats';
 import { configRouter } from './routes/config';
+import { secretsRouter } from './routes/secrets';
 import { AttemptLog } from './services/attempt-log';
 import { EventHistory } from './services/event-history';
 import { TestDelivery } from './services/test-delivery';
@@ -32,6 +33,8 @@ export interface ServerDeps {
   metrics: ApiMetrics;
   adminToken: string;
   targetPolicy: TargetPolicy;
+  /** Seals stored secrets (HERALD_ENCRYPTION_KEY); default: stored as they are. */
+  secrets?: SecretBox;
   /** Settings new webhooks get where they set none (from HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS). */
   webhookDefaults?: WebhookDefaults;
   /** SHA-256 of each HERALD_TENANT_TOKENS token → its tenant. */
@@ -60,7 +63,7 @@ function requireUtf8(_req: unknown, _res: unknown, body: Buffer): void {
 }
 
 export function createServer(deps: ServerDeps): Express {
-  const webhooks = new WebhookStore(deps.redis, deps.keys);
+  const webhooks = new WebhookStore(deps.redis, deps.keys, deps.secrets ? { secrets: deps.secrets } : {});
   const deadLetters = new DeadLetterStore(deps.redis, deps.keys);
   const ingest = new EventIngest(deps.redis, deps.keys, {
     streamMaxLen: deps.streamMaxLen,
@@ -93,6 +96,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use('/stats', statsRouter(deps.redis, deps.keys, deps.deliveryQueue, deadLetters));
   v1.use('/tokens', requireAdmin, tokensRouter(tokens));
   v1.use('/config', requireAdmin, configRouter(webhooks, deps.targetPolicy));
+  v1.use('/secrets', requireAdmin, secretsRouter({ store: webhooks, redis: deps.redis, keys: deps.keys }));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}`)));

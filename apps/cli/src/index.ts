@@ -7,6 +7,7 @@ import { deliveriesCommand, eventsCommand, publishCommand, statsCommand } from '
 import { dlqCommand } from './commands/dlq';
 import { applyCommand } from './commands/apply';
 import { filterCommand } from './commands/filter';
+import { secretsCommand } from './commands/secrets';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .option('--token <token>', 'API token (overrides HERALD_TOKEN)')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [webhooksCommand(), publishCommand(), eventsCommand(), deliveriesCommand(), dlqCommand(), statsCommand(), applyCommand(), filterCommand()]) {
+  for (const command of [webhooksCommand(), publishCommand(), eventsCommand(), deliveriesCommand(), dlqCommand(), statsCommand(), applyCommand(), filterCommand(), secretsCommand()]) {
     program.addCommand(command);
   }
   // Every subcommand inherits the exit override, so usage errors end with code 2, not a stack trace.

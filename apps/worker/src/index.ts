@@ -14,6 +14,7 @@ import {
   redisTargetFromEnv,
   redisKeys,
   targetPolicyFromEnv,
+  secretBoxFromEnv,
 } from '@herald/shared';
 import { loadWorkerEnv } from './env';
 import { createWorkerMetrics } from './metrics';
@@ -24,6 +25,8 @@ import { FanoutConsumer } from './stream/fanout-consumer';
 import { StreamTrimmer } from './stream/stream-trimmer';
 import { ParkingReleaser } from './parking/parking-releaser';
 import { HttpClient } from './attempt/http-client';
+import { USER_AGENT } from './attempt/request-builder';
+import { OAuth2Tokens } from './oauth2/oauth2-tokens';
 import { Settler } from './settle/settler';
 import { AttemptEffects } from './run/attempt-effects';
 import { DirectDelivery } from './run/direct-delivery';
@@ -67,12 +70,17 @@ async function main(): Promise<void> {
   }
 
   const metrics = createWorkerMetrics();
-  const webhookStore = new WebhookStore(redis, keys);
+  const secrets = secretBoxFromEnv(env);
+  const webhookStore = new WebhookStore(redis, keys, { secrets });
   const webhooks = new WebhookRegistry(webhookStore, logger);
   const documents = new WebhookDocuments(webhookStore, logger, { size: env.HERALD_WEBHOOK_DOCUMENTS_KEPT, maxAgeMs: WEBHOOK_DOCUMENT_MAX_AGE_MS });
   const queue = createDeliveryQueue(queueConnection, env.HERALD_PREFIX);
   queue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
-  const http = new HttpClient(targetPolicyFromEnv(env));
+  const proxy = env.HERALD_EGRESS_PROXY ? { url: env.HERALD_EGRESS_PROXY, noProxy: env.HERALD_NO_PROXY } : undefined;
+  const http = new HttpClient(targetPolicyFromEnv(env), { proxy, connectionsPerWebhook: env.HERALD_WEBHOOK_MAX_IN_FLIGHT });
+  // Spread: deliveries held together must not all come back at the same instant.
+  const heldDelayMs = () => env.HERALD_EGRESS_RETRY_MS + Math.floor(Math.random() * Math.min(10_000, env.HERALD_EGRESS_RETRY_MS));
+  const tokens = new OAuth2Tokens({ redis, keys, http, secrets, logger, userAgent: USER_AGENT });
   const policies = new DeliveryPolicies(redis, keys, {
     failureThreshold: env.HERALD_CIRCUIT_FAILURE_THRESHOLD,
     cooldownMs: env.HERALD_CIRCUIT_COOLDOWN_MS,
@@ -87,7 +95,13 @@ async function main(): Promise<void> {
     waitMs: env.HERALD_SLOT_WAIT_MS,
   });
   const events = new OperationalEvents(redis, keys, logger);
-  const effects = new AttemptEffects({ events, webhookStore, logger, backlogEventWindowMs: env.HERALD_BACKLOG_EVENT_WINDOW_MS });
+  const effects = new AttemptEffects({
+    events,
+    webhookStore,
+    logger,
+    backlogEventWindowMs: env.HERALD_BACKLOG_EVENT_WINDOW_MS,
+    authEventWindowMs: env.HERALD_AUTH_EVENT_WINDOW_MS,
+  });
   const settler = new Settler({
     redis,
     keys,
@@ -104,11 +118,13 @@ async function main(): Promise<void> {
     onCircuitChanges: (webhook, changes, reason) => void effects.circuitChanged(webhook, changes, reason),
     onBacklogFull: (webhook, maxBacklog) => void effects.backlogFull(webhook, maxBacklog),
   });
-  const direct = new DirectDelivery({ http, slots, settler, policies, effects, metrics });
+  const direct = new DirectDelivery({ http, tokens, heldDelayMs, slots, settler, policies, effects, metrics });
   const processor = new DeliveryProcessor({
     webhooks,
     documents,
     http,
+    tokens,
+    heldDelayMs,
     slots,
     settler,
     policies,

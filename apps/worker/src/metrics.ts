@@ -32,7 +32,7 @@ export function createWorkerMetrics() {
     }),
     deferred: new Counter({
       name: 'herald_deliveries_deferred_total',
-      help: 'Deliveries put in the queue instead of going at once, no attempt spent: reason cap (the webhook had its in-flight cap), busy (the worker was full), circuit (open circuit), rate (no rate-limit token) or claim (an entry claimed from a worker that died).',
+      help: 'Deliveries put in the queue instead of going at once, no attempt spent: reason cap (the webhook had its in-flight cap), busy (the worker was full), circuit (open circuit), rate (no rate-limit token), claim (an entry claimed from a worker that died) or egress (the egress proxy failed).',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),

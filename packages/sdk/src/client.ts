@@ -1,5 +1,6 @@
 // `new Herald({ baseUrl, token })`: the API for producers and operators.
 import { ConfigResource } from './resources/config';
+import { SecretsResource } from './resources/secrets';
 import { DeadLettersResource } from './resources/dead-letters';
 import { EventsResource } from './resources/events';
 import { FiltersResource } from './resources/filters';
@@ -46,6 +47,8 @@ export class Herald {
   readonly filters: FiltersResource;
   /** Declarative configuration (`herald apply`): admin token. */
   readonly config: ConfigResource;
+  /** Secrets at rest (`herald secrets reencrypt`): admin token. */
+  readonly secrets: SecretsResource;
   private readonly context: RequestContext;
 
   constructor(options: HeraldOptions) {
@@ -64,6 +67,7 @@ export class Herald {
     this.deadLetters = new DeadLettersResource(this.context);
     this.filters = new FiltersResource(this.context);
     this.config = new ConfigResource(this.context);
+    this.secrets = new SecretsResource(this.context);
   }
 
   /** Overall statistics (admin token): events per minute, delivery totals, queue depths, dead letters. */

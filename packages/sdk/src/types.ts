@@ -62,6 +62,7 @@ export type ReplayInput = { ids: string[] } | (DeadLetterFilter & { limit?: numb
 export type Stats = Schemas['Stats'];
 export type ConfigDocument = NonNullable<operations['applyConfig']['requestBody']>['content']['application/json'];
 export type ConfigApplyResult = JsonBody<operations['applyConfig'], 200>;
+export type ReencryptResult = JsonBody<operations['reencryptSecrets'], 200>;
 
 /** The default body of a delivery, as a receiver gets it. */
 export type WebhookEvent = Schemas['WebhookEvent'];

@@ -8,6 +8,7 @@ export {
   parseEnv,
   loadEnvOrExit,
   envBoolean,
+  envHostList,
   envInt,
   envPort,
   redisUrlSchema,
@@ -15,6 +16,8 @@ export {
   logLevelSchema,
   commonEnvShape,
   checkRedisSettings,
+  checkEncryptionKeys,
+  secretBoxFromEnv,
   redisTargetFromEnv,
 } from './config/env';
 export {
@@ -98,6 +101,8 @@ export {
   webhookUrlSchema,
   webhookNameSchema,
   authSchema,
+  oauth2AuthMethod,
+  OAUTH2_RESERVED_PARAMS,
   rateLimitSchema,
   circuitBreakerSchema,
   toPublicWebhook,
@@ -109,13 +114,14 @@ export {
   type WebhookAuth,
   type PublicWebhook,
 } from './schemas/webhook';
+export { clientTlsSchema, clientTlsProblems, clientCertExpiresAtMs, pemCertificates, type ClientTls } from './schemas/client-tls';
 export {
   deliveryAttemptSchema,
   deadLetterSchema,
   type DeliveryAttempt,
   type DeadLetter,
 } from './schemas/delivery';
-export { WebhookStore, oldestWebhookFirst, type WebhookSnapshot, type WebhookChanges, type RouteSnapshot } from './store/webhook-store';
+export { WebhookStore, oldestWebhookFirst, type WebhookSnapshot, type WebhookChanges, type RouteSnapshot, type WebhookStoreOptions } from './store/webhook-store';
 export { tenantDigest, type WebhookRoute } from './store/webhook-routes';
 export {
   DeadLetterStore,
@@ -126,7 +132,12 @@ export {
   type DeadLetterPage,
 } from './dead-letters/dead-letter-store';
 export { TokenStore, hashToken, storedTokenSchema, type StoredToken } from './store/token-store';
-export { isPublicAddress, refusedAddress, refusedTargetUrl, targetPolicyFromEnv, type TargetPolicy } from './url-safety';
+export { isMetadataAddress, isMetadataHost, isPublicAddress, refusedAddress, refusedTargetUrl, targetPolicyFromEnv, type TargetPolicy } from './url-safety';
+export { SecretBox, PLAIN_SECRETS, ENCRYPTION_KEY_BYTES } from './crypto/secret-box';
+export { SecretKeyError } from './errors/secret-key-error';
+export { refusedWebhookTargets } from './webhook-targets';
+export { dropCachedTokens } from './store/cached-tokens';
+export { EMPTY_HOST_LIST, listsAddress, listsHost, parseHostList, type HostList } from './host-list';
 export {
   renderTemplate,
   templateFor,

@@ -127,6 +127,7 @@ export function WebhookFields({ values, errors, onChange, editing, webhookId, sh
                 <option value="bearer">Bearer token</option>
                 <option value="api_key">API key</option>
                 <option value="hmac">HMAC signature</option>
+                <option value="oauth2">OAuth2</option>
               </select>
             )}
           </Field>
@@ -163,6 +164,46 @@ export function WebhookFields({ values, errors, onChange, editing, webhookId, sh
               </Field>
             </>
           ) : null}
+          {values.authType === 'oauth2' ? (
+            <>
+              <Field id="oauth-token-url" label="Token URL" error={errors.oauthTokenUrl} hint="Client credentials grant; tokens are cached and renewed before they expire.">
+                {(control) => <input {...control} {...input('oauthTokenUrl')} type="url" autoComplete="off" />}
+              </Field>
+              <Field id="oauth-client-id" label="Client ID" error={errors.oauthClientId}>
+                {(control) => <input {...control} {...input('oauthClientId')} autoComplete="off" />}
+              </Field>
+              <Field id="oauth-client-secret" label="Client secret" error={errors.oauthClientSecret}>
+                {(control) => <input {...control} {...input('oauthClientSecret')} type="password" autoComplete="off" />}
+              </Field>
+              <Field id="oauth-auth-method" label="Client authentication" error={errors.oauthAuthMethod} hint="A private key JWT (private_key_jwt) is set through the API.">
+                {(control) => (
+                  <select {...control} {...input('oauthAuthMethod')}>
+                    <option value="basic">HTTP Basic</option>
+                    <option value="post">In the form</option>
+                  </select>
+                )}
+              </Field>
+              <Field id="oauth-scope" label="Scope" error={errors.oauthScope}>
+                {(control) => <input {...control} {...input('oauthScope')} autoComplete="off" />}
+              </Field>
+              <Field id="oauth-audience" label="Audience" error={errors.oauthAudience}>
+                {(control) => <input {...control} {...input('oauthAudience')} autoComplete="off" />}
+              </Field>
+            </>
+          ) : null}
+        </fieldset>
+
+        <fieldset>
+          <legend>Mutual TLS</legend>
+          <Field id="tls-client-cert" label="Client certificate" error={errors.tlsClientCert} hint="PEM. Presented to https endpoints; empty: none.">
+            {(control) => <textarea {...control} {...input('tlsClientCert')} rows={3} spellCheck={false} />}
+          </Field>
+          <Field id="tls-client-key" label="Client key" error={errors.tlsClientKey} hint={editing ? 'PEM. Never shown: type it again with a new certificate.' : 'PEM. Never shown again.'}>
+            {(control) => <textarea {...control} {...input('tlsClientKey')} rows={3} spellCheck={false} autoComplete="off" />}
+          </Field>
+          <Field id="tls-passphrase" label="Key passphrase" error={errors.tlsPassphrase} hint="Only for an encrypted key.">
+            {(control) => <input {...control} {...input('tlsPassphrase')} type="password" autoComplete="off" />}
+          </Field>
         </fieldset>
 
         <Field id="headers" label="Custom headers" error={errors.headers} hint="One per line: name: value. Stored values are shown as ********.">

@@ -2,7 +2,7 @@
 // create, or a patch of only what changed. Pure, so it is tested without a browser.
 import type { FieldError, Webhook, WebhookCreate, WebhookUpdate } from '@herald/sdk/browser';
 
-export type AuthType = 'none' | 'bearer' | 'api_key' | 'hmac';
+export type AuthType = 'none' | 'bearer' | 'api_key' | 'hmac' | 'oauth2';
 export type TemplateKind = 'none' | 'slack' | 'discord' | 'pagerduty' | 'custom';
 export const PRESETS = ['slack', 'discord', 'pagerduty'] as const;
 /** How the API shows a stored header value: the value itself is never sent back. */
@@ -26,6 +26,15 @@ export interface FormValues {
   hmacSecret: string;
   hmacAlgorithm: 'sha256' | 'sha512';
   hmacHeader: string;
+  oauthTokenUrl: string;
+  oauthClientId: string;
+  oauthClientSecret: string;
+  oauthAuthMethod: 'basic' | 'post';
+  oauthScope: string;
+  oauthAudience: string;
+  tlsClientCert: string;
+  tlsClientKey: string;
+  tlsPassphrase: string;
   headers: string;
   templateKind: TemplateKind;
   template: string;
@@ -44,8 +53,11 @@ export type FieldName = keyof FormValues;
 /** Messages by form field; `form` holds those that belong to no field. */
 export type FormErrors = Partial<Record<FieldName, string>> & { form?: string[] };
 
+const OAUTH_FIELDS = ['oauthTokenUrl', 'oauthClientId', 'oauthClientSecret', 'oauthAuthMethod', 'oauthScope', 'oauthAudience'] as const;
+const TLS_FIELDS = ['tlsClientCert', 'tlsClientKey', 'tlsPassphrase'] as const;
+
 export const ADVANCED_FIELDS: readonly FieldName[] = [
-  'method', 'authType', 'authToken', 'apiKey', 'apiKeyHeader', 'hmacSecret', 'hmacAlgorithm', 'hmacHeader', 'headers',
+  'method', 'authType', 'authToken', 'apiKey', 'apiKeyHeader', 'hmacSecret', 'hmacAlgorithm', 'hmacHeader', ...OAUTH_FIELDS, ...TLS_FIELDS, 'headers',
   'templateKind', 'template', 'rateLimitPerSecond', 'rateLimitBurst', 'circuitBreakerEnabled', 'failureThreshold', 'cooldownMs', 'timeoutMs', 'maxInFlight',
 ];
 
@@ -57,6 +69,8 @@ export function emptyForm(): FormValues {
   return {
     name: '', url: '', description: '', events: '', maxRetries: '', initialDelayMs: '', backoffMultiplier: '', enabled: true, tenant: '',
     method: 'POST', authType: 'none', authToken: '', apiKey: '', apiKeyHeader: '', hmacSecret: '', hmacAlgorithm: 'sha256', hmacHeader: '',
+    oauthTokenUrl: '', oauthClientId: '', oauthClientSecret: '', oauthAuthMethod: 'basic', oauthScope: '', oauthAudience: '',
+    tlsClientCert: '', tlsClientKey: '', tlsPassphrase: '',
     headers: '', templateKind: 'none', template: '', rateLimitPerSecond: '', rateLimitBurst: '', circuitBreakerEnabled: true, failureThreshold: '',
     cooldownMs: '', timeoutMs: '', maxInFlight: '', filter: '',
   };
@@ -84,6 +98,12 @@ export function formFromWebhook(webhook: Webhook): FormValues {
     apiKeyHeader: text(webhook.auth.apiKeyHeader),
     hmacAlgorithm: webhook.auth.hmacAlgorithm ?? 'sha256',
     hmacHeader: text(webhook.auth.hmacHeader),
+    oauthTokenUrl: text(webhook.auth.tokenUrl),
+    oauthClientId: text(webhook.auth.clientId),
+    oauthAuthMethod: webhook.auth.authMethod === 'post' ? 'post' : 'basic',
+    oauthScope: text(webhook.auth.scope),
+    oauthAudience: text(webhook.auth.audience),
+    tlsClientCert: text(webhook.tls?.clientCert),
     headers: Object.entries(webhook.headers).map(([name, value]) => `${name}: ${value}`).join('\n'),
     templateKind: template === undefined ? 'none' : (preset ?? 'custom'),
     template: preset || template === undefined ? '' : template,
@@ -168,9 +188,25 @@ function authOf(values: FormValues): NonNullable<WebhookCreate['auth']> {
       return { type: 'api_key', apiKey: values.apiKey, ...(optional(values.apiKeyHeader) ? { apiKeyHeader: values.apiKeyHeader.trim() } : {}) };
     case 'hmac':
       return { type: 'hmac', hmacSecret: values.hmacSecret, hmacAlgorithm: values.hmacAlgorithm, ...(optional(values.hmacHeader) ? { hmacHeader: values.hmacHeader.trim() } : {}) };
+    case 'oauth2':
+      return {
+        type: 'oauth2',
+        tokenUrl: values.oauthTokenUrl.trim(),
+        clientId: values.oauthClientId.trim(),
+        clientSecret: values.oauthClientSecret,
+        authMethod: values.oauthAuthMethod,
+        ...(optional(values.oauthScope) ? { scope: values.oauthScope.trim() } : {}),
+        ...(optional(values.oauthAudience) ? { audience: values.oauthAudience.trim() } : {}),
+      };
     default:
       return { type: 'none' };
   }
+}
+
+/** The client certificate settings, or null when no certificate is given (its key is never shown, so it is typed again to change it). */
+function tlsOf(values: FormValues): WebhookCreate['tls'] | null {
+  if (!values.tlsClientCert.trim()) return null;
+  return { clientCert: values.tlsClientCert.trim(), clientKey: values.tlsClientKey.trim(), ...(values.tlsPassphrase ? { passphrase: values.tlsPassphrase } : {}) };
 }
 
 function templateOf(values: FormValues): string | undefined {
@@ -220,6 +256,7 @@ export function createBody(values: FormValues): Built<WebhookCreate> {
   const maxInFlight = read.number('maxInFlight');
   const template = templateOf(values);
   const filter = read.filter();
+  const tls = tlsOf(values);
   const events = splitEventTypes(values.events);
   const body: WebhookCreate = {
     url: values.url.trim(),
@@ -232,6 +269,7 @@ export function createBody(values: FormValues): Built<WebhookCreate> {
     ...(Object.keys(retry).length ? { retry } : {}),
     ...(changed('authType') ? { auth: authOf(values) } : {}),
     ...(headers && Object.keys(headers).length ? { headers } : {}),
+    ...(tls ? { tls } : {}),
     ...(template === undefined ? {} : { template }),
     ...(rateLimit ? { rateLimit } : {}),
     ...(Object.keys(circuitBreaker).length > 1 || !circuitBreaker.enabled ? { circuitBreaker } : {}),
@@ -263,8 +301,9 @@ export function updateBody(webhook: Webhook, initial: FormValues, values: FormVa
     patch.retry = Object.fromEntries(Object.entries(retry).filter(([, v]) => v !== undefined && v !== null));
   }
   // Credentials are never shown: auth is sent when its type changed or a credential was typed.
-  if (changed('authType', 'authToken', 'apiKey', 'apiKeyHeader', 'hmacSecret', 'hmacAlgorithm', 'hmacHeader')) patch.auth = authOf(values);
+  if (changed('authType', 'authToken', 'apiKey', 'apiKeyHeader', 'hmacSecret', 'hmacAlgorithm', 'hmacHeader', ...OAUTH_FIELDS)) patch.auth = authOf(values);
   if (changed('headers')) patch.headers = read.headers() ?? null;
+  if (changed(...TLS_FIELDS)) patch.tls = tlsOf(values);
   if (changed('templateKind', 'template')) patch.template = templateOf(values) ?? null;
   if (changed('rateLimitPerSecond', 'rateLimitBurst')) patch.rateLimit = rateLimitOf(read) ?? null;
   if (changed('circuitBreakerEnabled', 'failureThreshold', 'cooldownMs')) patch.circuitBreaker = circuitBreakerOf(values, read);
@@ -282,6 +321,9 @@ const FIELD_BY_PATH: Record<string, FieldName> = {
   'retry.maxRetries': 'maxRetries', 'retry.initialDelayMs': 'initialDelayMs', 'retry.backoffMultiplier': 'backoffMultiplier',
   auth: 'authType', 'auth.type': 'authType', 'auth.token': 'authToken', 'auth.apiKey': 'apiKey', 'auth.apiKeyHeader': 'apiKeyHeader',
   'auth.hmacSecret': 'hmacSecret', 'auth.hmacAlgorithm': 'hmacAlgorithm', 'auth.hmacHeader': 'hmacHeader',
+  'auth.tokenUrl': 'oauthTokenUrl', 'auth.clientId': 'oauthClientId', 'auth.clientSecret': 'oauthClientSecret', 'auth.authMethod': 'oauthAuthMethod',
+  tls: 'tlsClientCert', 'tls.clientCert': 'tlsClientCert', 'tls.clientKey': 'tlsClientKey', 'tls.passphrase': 'tlsPassphrase', 'tls.ca': 'tlsClientCert',
+  'auth.scope': 'oauthScope', 'auth.audience': 'oauthAudience', 'auth.extraParams': 'authType', 'auth.privateKeyJwt': 'authType',
   headers: 'headers', template: 'template', templateVars: 'template', eventTemplates: 'template',
   rateLimit: 'rateLimitPerSecond', 'rateLimit.perSecond': 'rateLimitPerSecond', 'rateLimit.burst': 'rateLimitBurst',
   circuitBreaker: 'circuitBreakerEnabled', 'circuitBreaker.enabled': 'circuitBreakerEnabled', 'circuitBreaker.failureThreshold': 'failureThreshold',

@@ -7,7 +7,7 @@ import {
   durationMsSchema,
   filterDocumentSchema,
   numberFromText,
-  refusedTargetUrl,
+  refusedWebhookTargets,
   tenantSchema,
   timeMsSchema,
   toPublicWebhook,
@@ -129,11 +129,13 @@ export function webhooksRouter(
     if (taken) throw new HttpProblem(409, 'Conflict', `Tenant ${tenant} already has a webhook named "${name}" (${taken.id})`);
   }
 
-  /** Only http(s), https in production, no private targets unless allowed (docs/reference.md, "Target safety"). */
-  async function checkTarget(url: string | undefined): Promise<void> {
-    if (url === undefined) return;
-    const refused = await refusedTargetUrl(url, targetPolicy);
-    if (refused) throw invalidFields([{ field: 'url', message: refused }]);
+  /**
+   * The URL and an OAuth2 token URL: only http(s), https in production, no private or metadata
+   * targets unless allowed (docs/reference.md, "Target safety").
+   */
+  async function checkTargets(webhook: Parameters<typeof refusedWebhookTargets>[0]): Promise<void> {
+    const refused = await refusedWebhookTargets(webhook, targetPolicy);
+    if (refused.length > 0) throw invalidFields(refused);
   }
 
   /** A webhook as the API shows it: no secrets, and its circuit now (read, unless known). */
@@ -163,7 +165,7 @@ export function webhooksRouter(
 
   router.post('/', async (req, res) => {
     const input = parseOr400(webhookCreateSchema, withDefaults(req.body ?? {}, defaults));
-    await checkTarget(input.url);
+    await checkTargets(input);
     await checkNameFree(input.name, input.tenant);
     const tenant = tenantScope(res.locals.principal, (req.body as { tenant?: string }).tenant) ?? input.tenant;
     const webhook = await store.create({ ...input, tenant });
@@ -190,7 +192,7 @@ export function webhooksRouter(
 
   router.patch('/:id', async (req, res) => {
     const patch = parseOr400(webhookUpdateSchema, req.body ?? {});
-    await checkTarget(patch.url);
+    await checkTargets(patch);
     const existing = await findVisible(req.params.id, res.locals.principal);
     await checkNameFree(patch.name, existing.tenant, existing.id);
     const updated = await store.update(req.params.id, patch).catch((error: unknown) => {
