@@ -74,6 +74,7 @@ const SCENARIO_NOTES = {
   'webhook-change-10k': 'what one webhook change costs a worker with 10,000 webhooks',
   'tenant-10k-webhooks-drain-2w': 'as herald-drain-2w, the webhook\'s tenant also holding 10,000 webhooks that match nothing',
   'tenant-100k-webhooks-drain-2w': 'the same with 100,000',
+  'filtered-1k-webhooks-drain-2w': 'one webhook alone, and beside 1,000 webhooks of its type whose payload filters refuse every event: drain rates, 2 workers, best of 2 alternating rounds',
   'worker-memory-100k-webhooks': 'a worker\'s resident memory per webhook, 100,000 webhooks over 10,000 tenants',
   'new-webhook-among-100k': 'among 100,000 webhooks, a webhook created through the API: time from the create call to its first delivery',
   'dead-letter-filter-100k': 'a filtered page among 100,000 dead letters',
@@ -815,6 +816,44 @@ async function manyWebhooksDrain({ events, workers, others }) {
 }
 
 /**
+ * Payload filters at fan-out: one webhook drained alone, and the same beside `filtered` webhooks
+ * subscribed to the same type, whose filters refuse every event (each one evaluated, none
+ * delivered), in this one run. The two alternate `rounds` times and the best of each is kept, so
+ * that a neighbour's burst on the shared cores does not decide the ratio. `deliveriesPerSecond` is
+ * the filtered one's.
+ */
+async function filteredWebhooksDrain({ events, workers, filtered, rounds = 2 }) {
+  const { prefix, env, api } = await startApi();
+  await stop([api]);
+  const keys = redisKeys(prefix);
+  // bench.event's data is { n } with n ≥ 0: each webhook a filter of its own (none shared), of a
+  // few conditions, the last one failing.
+  await makeWebhooks(keys, filtered, (i) => ({
+    url: `${TARGET}?filtered=${i}`,
+    events: ['bench.*'],
+    filter: { type: 'bench.event', data: { n: { $gte: 0, $lt: -i } } },
+  }));
+  const alone = [];
+  const beside = [];
+  for (let round = 0; round < rounds; round++) {
+    alone.push(await heraldDrain({ events, workers }));
+    beside.push(await heraldDrainPrepared({ prefix, env, events, workers }));
+  }
+  await deleteKeys(`${prefix}:*`);
+  const best = (runs) => runs.reduce((a, b) => (b.deliveriesPerSecond > a.deliveriesPerSecond ? b : a));
+  const [bestAlone, bestBeside] = [best(alone), best(beside)];
+  return {
+    ...bestBeside,
+    rounds: { alone: alone.map((r) => r.deliveriesPerSecond), beside: beside.map((r) => r.deliveriesPerSecond) },
+    aloneDeliveriesPerSecond: bestAlone.deliveriesPerSecond,
+    aloneCpuSeconds: bestAlone.cpuSeconds,
+    ratioToAlone: Math.round((bestBeside.deliveriesPerSecond / bestAlone.deliveriesPerSecond) * 100) / 100,
+    filteredWebhooks: filtered,
+    webhooks: filtered + 1,
+  };
+}
+
+/**
  * A worker's memory for `count` webhooks over `tenants` tenants: its resident memory once it has
  * loaded them and settled, less that of a worker with none, per webhook.
  */
@@ -964,6 +1003,7 @@ const SCENARIOS = {
   'webhook-change-10k': () => webhookChangeCost(SIZE(10_000)),
   'tenant-10k-webhooks-drain-2w': () => manyWebhooksDrain({ events: SIZE(20_000), workers: 2, others: 10_000 }),
   'tenant-100k-webhooks-drain-2w': () => manyWebhooksDrain({ events: SIZE(20_000), workers: 2, others: 100_000 }),
+  'filtered-1k-webhooks-drain-2w': () => filteredWebhooksDrain({ events: SIZE(20_000), workers: 2, filtered: 1_000 }),
   'worker-memory-100k-webhooks': () => workerMemoryPerWebhook({ count: 100_000, tenants: 10_000 }),
   'new-webhook-among-100k': () => newWebhookFirstDelivery({ count: 100_000, tries: 10 }),
   'dead-letter-filter-100k': () => deadLetterFilterCost(SIZE(100_000)),
@@ -984,6 +1024,8 @@ function ratios(results) {
     const rate = find(name)?.deliveriesPerSecond;
     if (oneWebhook && rate) lines.push(`${name}: ${rate}/s = ${Math.round((rate / oneWebhook) * 100) / 100} × herald-drain-2w's ${oneWebhook}/s (one webhook alone)`);
   }
+  const filtered = find('filtered-1k-webhooks-drain-2w');
+  if (filtered) lines.push(`filtered-1k-webhooks-drain-2w: ${filtered.deliveriesPerSecond}/s beside 1,000 webhooks whose filters refuse everything = ${filtered.ratioToAlone} × ${filtered.aloneDeliveriesPerSecond}/s for the webhook alone (best of ${filtered.rounds.alone.length} alternating rounds each, same run)`);
   const oneDown = find('one-endpoint-down-20k');
   if (oneDown) lines.push(`one endpoint down: ${oneDown.bytesPerWaitingDelivery} B of Redis per waiting delivery = the ${oneDown.storedEventBytes} B event + ${oneDown.bytesPerWaitingDelivery - oneDown.storedEventBytes} B; drained ${oneDown.drainMs} ms after it answered again (cool-down ${oneDown.cooldownMs} ms)`);
   const tenDown = find('ten-endpoints-down-2k');

@@ -4,7 +4,7 @@
 // copy secret (TC7.12), URL validation (TC7.13), event filtering (TC7.14).
 import type { Page } from 'playwright-core';
 import { verifyWebhook } from '@herald/sdk';
-import { publish, waitFor, type Receiver } from '@herald/testing';
+import { createTestPki, publish, waitFor, type Receiver } from '@herald/testing';
 import { attributeBecomes, startConsole, type ConsoleRun } from './support/console';
 
 let run: ConsoleRun;
@@ -290,4 +290,57 @@ it('kept every token and secret out of the URLs it asked for, and ran without sc
   expect(run.requestedUrls.length).toBeGreaterThan(20);
   expect(run.requestedUrls.filter((url) => secrets.some((s) => url.includes(s)) || url.includes('whsec_'))).toEqual([]);
   expect(run.pageErrors.filter((text) => !/status of (4\d\d|5\d\d)/.test(text))).toEqual([]);
+});
+
+it('creates an OAuth2 webhook with its token URL, client ID and secret (never shown again), and places an API error beside its field', async () => {
+  const receiver = await run.receivers.start();
+  await page.goto('/admin/webhooks/new');
+  await page.getByLabel('URL').fill(receiver.url);
+  await page.getByText('Advanced').click();
+  await page.getByLabel('Authentication type').selectOption({ label: 'OAuth2' });
+  // A metadata address as the token URL: the API refuses it, and says so beside the field.
+  await page.getByLabel('Token URL').fill('http://169.254.169.254/token');
+  await page.getByLabel('Client ID').fill('console-client');
+  await page.getByLabel('Client secret').fill('console-client-secret');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const tokenUrl = page.getByLabel('Token URL');
+  await attributeBecomes(tokenUrl, 'aria-invalid', 'true');
+  expect(await page.locator('#oauth-token-url-error').innerText()).toMatch(/cloud metadata/);
+
+  await tokenUrl.fill('https://auth.example.com/oauth/token');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('dialog', { name: 'Webhook created' }).getByRole('button', { name: 'Done' }).click();
+  await page.waitForURL(/\/admin\/webhooks\/wh_[^/]+$/);
+  const id = new URL(page.url()).pathname.split('/').at(-1)!;
+  expect((await run.herald.client.get(`/v1/webhooks/${id}`)).body.auth).toEqual({
+    type: 'oauth2', tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'console-client', authMethod: 'basic',
+  });
+  expect(await page.content()).not.toContain('console-client-secret');
+});
+
+it('creates a webhook with a client certificate and key, shows the certificate but never the key, and names a key that does not belong', async () => {
+  const pki = createTestPki();
+  try {
+    const client = pki.client({ commonName: 'console-mtls' });
+    const other = pki.client({ commonName: 'other' });
+    await page.goto('/admin/webhooks/new');
+    await page.getByLabel('URL').fill('https://example.com/mtls');
+    await page.getByText('Advanced').click();
+    await page.getByLabel('Client certificate').fill(client.cert);
+    await page.getByLabel('Client key').fill(other.key);
+    await page.getByRole('button', { name: 'Create' }).click();
+    const key = page.getByLabel('Client key');
+    await attributeBecomes(key, 'aria-invalid', 'true');
+    expect(await page.locator('#tls-client-key-error').innerText()).toMatch(/does not belong to clientCert/);
+
+    await key.fill(client.key);
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('dialog', { name: 'Webhook created' }).getByRole('button', { name: 'Done' }).click();
+    await page.waitForURL(/\/admin\/webhooks\/wh_[^/]+$/);
+    const id = new URL(page.url()).pathname.split('/').at(-1)!;
+    expect((await run.herald.client.get(`/v1/webhooks/${id}`)).body.tls).toEqual({ clientCert: client.cert.trim() });
+    expect(await page.content()).not.toContain('PRIVATE KEY');
+  } finally {
+    pki.remove();
+  }
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   checkRedisSettings,
+  checkEncryptionKeys,
   commonEnvShape,
   envDurationMsSchema,
   parseDurationMs,
@@ -105,6 +106,7 @@ export const apiEnvSchema = z
   })
   .superRefine((env, ctx) => {
     checkRedisSettings(env, ctx);
+    checkEncryptionKeys(env, ctx);
     const result = retryPolicySchema.safeParse(env.retryDefaults, { error: plainMessages });
     if (!result.success) {
       ctx.addIssue({ code: 'custom', path: ['HERALD_RETRY_*'], message: `do not make a valid retry policy: ${result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}` });

@@ -18,6 +18,7 @@ import {
   ensurePartitionCount,
   partitionCountFromEnv,
   targetPolicyFromEnv,
+  secretBoxFromEnv,
 } from '@herald/shared';
 import { applyConfig, ConfigApplyError } from './services/config-apply';
 import { loadApiEnv } from './env';
@@ -67,6 +68,10 @@ async function main(): Promise<void> {
   for (const queue of queues.all) queue.on('error', (error) => logger.warn({ err: error.message }, 'delivery queue error'));
 
   await Promise.all(layout.all().map((n) => new EventsStream(redis, layout.keys(n)).ensureGroup()));
+  const secrets = secretBoxFromEnv(env);
+  if (!secrets.encrypts && env.NODE_ENV === 'production') {
+    logger.warn('HERALD_ENCRYPTION_KEY is not set: signing secrets and credentials are stored in Redis in plain text (docs/reference.md, "Secrets at rest")');
+  }
   // Dead letters parked before the per-webhook and per-tenant indexes existed are indexed once, in
   // the background; listings use the index of all dead letters until that is done.
   void new DeadLetterStore(redis, layout)
@@ -78,7 +83,8 @@ async function main(): Promise<void> {
     // Declarative webhooks: a bad file stops the API here, saying what is wrong.
     const config = parseConfigFile(readFileSync(env.HERALD_CONFIG, 'utf8'), process.env, env.HERALD_CONFIG);
     // The secrets of webhooks created here are not logged: rotate-secret shows a new one.
-    const { secrets: _secrets, ...applied } = await applyConfig(new WebhookStore(redis, layout.global, undefined, (id) => layout.keys(layout.ofWebhook(id))), config, targetPolicyFromEnv(env));
+    const store = new WebhookStore(redis, layout.global, { secrets, keysOfWebhook: (id) => layout.keys(layout.ofWebhook(id)) });
+    const { secrets: _secrets, ...applied } = await applyConfig(store, config, targetPolicyFromEnv(env));
     logger.info({ config: env.HERALD_CONFIG, ...applied }, 'declarative configuration applied');
   }
 
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
     metrics,
     adminToken: env.HERALD_ADMIN_TOKEN,
     targetPolicy: targetPolicyFromEnv(env),
+    secrets,
     webhookDefaults: {
       retry: env.retryDefaults,
       ...(env.HERALD_DEFAULT_TIMEOUT_MS === undefined ? {} : { timeoutMs: env.HERALD_DEFAULT_TIMEOUT_MS }),

@@ -1,11 +1,12 @@
 // Builds the Express app without listening: index.ts listens, tests drive it directly.
 import { isUtf8 } from 'node:buffer';
 import express, { type Express } from 'express';
-import { CircuitStatuses, DeadLetterStore, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type PartitionLayout, type TargetPolicy, type RedisClient } from '@herald/shared';
+import { CircuitStatuses, DeadLetterStore, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type PartitionLayout, type TargetPolicy, type RedisClient, type SecretBox } from '@herald/shared';
 import { requireAdmin, requireBearer } from './middleware/auth';
 import { tokensRouter } from './routes/tokens';
 import { statsRouter } from './routes/stats';
 import { configRouter } from './routes/config';
+import { secretsRouter } from './routes/secrets';
 import { AttemptLog } from './services/attempt-log';
 import { EventHistory } from './services/event-history';
 import { TestDelivery } from './services/test-delivery';
@@ -19,6 +20,8 @@ import { consoleRouter } from './admin/console-router';
 import { queuesRouter } from './admin/queues-router';
 import { EventIngest } from './services/event-ingest';
 import { DeadLetterReplay } from './services/dead-letter-replay';
+import { FilterPreview } from './services/filter-preview';
+import { filtersRouter } from './routes/filters';
 import type { ApiMetrics } from './metrics';
 import type { DeliveryQueues } from './services/delivery-queues';
 
@@ -32,6 +35,8 @@ export interface ServerDeps {
   metrics: ApiMetrics;
   adminToken: string;
   targetPolicy: TargetPolicy;
+  /** Seals stored secrets (HERALD_ENCRYPTION_KEY); default: stored as they are. */
+  secrets?: SecretBox;
   /** Settings new webhooks get where they set none (from HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS). */
   webhookDefaults?: WebhookDefaults;
   /** SHA-256 of each HERALD_TENANT_TOKENS token → its tenant. */
@@ -61,7 +66,10 @@ function requireUtf8(_req: unknown, _res: unknown, body: Buffer): void {
 
 export function createServer(deps: ServerDeps): Express {
   const { layout } = deps;
-  const webhooks = new WebhookStore(deps.redis, layout.global, undefined, (id) => layout.keys(layout.ofWebhook(id)));
+  const webhooks = new WebhookStore(deps.redis, layout.global, {
+    ...(deps.secrets ? { secrets: deps.secrets } : {}),
+    keysOfWebhook: (id) => layout.keys(layout.ofWebhook(id)),
+  });
   const deadLetters = new DeadLetterStore(deps.redis, layout);
   const ingest = new EventIngest(deps.redis, layout, {
     streamMaxLen: deps.streamMaxLen,
@@ -88,11 +96,13 @@ export function createServer(deps: ServerDeps): Express {
   v1.use('/events/batch', express.json({ limit: BATCH_BODY_LIMIT, verify: requireUtf8 }));
   v1.use(express.json({ limit: EVENT_BODY_LIMIT, verify: requireUtf8 }));
   v1.use('/events', eventsRouter(ingest, deps.metrics, history, attempts));
-  v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy, deps.webhookDefaults ?? { retry: {} }, { attempts, testDelivery, replay, circuits }));
+  v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy, deps.webhookDefaults ?? { retry: {} }, { attempts, testDelivery, replay, circuits, filterPreview: new FilterPreview(history) }));
+  v1.use('/filters', filtersRouter());
   v1.use('/dead-letters', deadLettersRouter(deadLetters, replay, attempts));
   v1.use('/stats', statsRouter(deps.redis, layout, deps.queues, deadLetters));
   v1.use('/tokens', requireAdmin, tokensRouter(tokens));
   v1.use('/config', requireAdmin, configRouter(webhooks, deps.targetPolicy));
+  v1.use('/secrets', requireAdmin, secretsRouter({ store: webhooks, redis: deps.redis, keys: layout.global }));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}`)));

@@ -495,7 +495,7 @@ describe('outbound URL safety', () => {
       targetPolicy: { requireHttps: true, allowPrivate: false },
     });
     const create = (url: string) => request(strictApp).post('/v1/webhooks').set(auth).send({ url });
-    for (const url of ['https://127.0.0.1/hook', 'https://localhost:8443/hook', 'https://169.254.169.254/latest', 'https://[::1]/x', 'https://10.0.0.8/x']) {
+    for (const url of ['https://127.0.0.1/hook', 'https://localhost:8443/hook', 'https://[::1]/x', 'https://10.0.0.8/x']) {
       const response = await create(url);
       expect(response.status).toBe(400);
       expect(response.body.errors[0]).toMatchObject({ field: 'url', message: expect.stringMatching(/not public/) });
@@ -505,6 +505,16 @@ describe('outbound URL safety', () => {
     const created = await create('https://8.8.4.4/hook');
     const moved = await request(strictApp).patch(`/v1/webhooks/${created.body.id}`).set(auth).send({ url: 'https://192.168.0.10/' });
     expect(moved.status).toBe(400);
+  });
+
+  it('refuses cloud metadata services even with private targets allowed', async () => {
+    // `app` allows private targets (HERALD_ALLOW_PRIVATE_TARGETS=true): loopback is fine, metadata is not.
+    expect((await request(app).post('/v1/webhooks').set(auth).send({ url: 'http://127.0.0.1:9/hook' })).status).toBe(201);
+    for (const url of ['http://169.254.169.254/latest/meta-data', 'http://[fd00:ec2::254]/', 'http://metadata.google.internal/computeMetadata/v1/']) {
+      const response = await request(app).post('/v1/webhooks').set(auth).send({ url });
+      expect(response.status).toBe(400);
+      expect(response.body.errors).toEqual([{ field: 'url', message: expect.stringMatching(/cloud metadata/) }]);
+    }
   });
 });
 

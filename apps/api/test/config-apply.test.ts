@@ -135,4 +135,17 @@ describe('POST /v1/config/apply', () => {
     expect(response.status).toBe(400);
     expect(response.body.errors).toEqual([{ field: 'webhooks.0.auth.token', message: expect.stringMatching(/herald apply/) }]);
   });
+
+  it('checks an OAuth2 token URL as it checks the webhook URL, naming the field, and applies nothing', async () => {
+    const document = {
+      webhooks: [
+        { name: 'oauth-ok', tenant: 'oauth-config', url: 'https://example.com/ok', auth: { type: 'oauth2', tokenUrl: 'https://auth.example.com/token', clientId: 'c', clientSecret: 's' } },
+        { name: 'oauth-metadata', tenant: 'oauth-config', url: 'https://example.com/md', auth: { type: 'oauth2', tokenUrl: 'http://169.254.169.254/token', clientId: 'c', clientSecret: 's' } },
+      ],
+    };
+    const response = await request(api.app).post('/v1/config/apply').set(adminAuth).send(document);
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([{ field: 'webhooks.1.auth.tokenUrl', message: expect.stringMatching(/cloud metadata/) }]);
+    expect((await request(api.app).get('/v1/webhooks?tenant=oauth-config').set(adminAuth)).body.data).toEqual([]);
+  });
 });

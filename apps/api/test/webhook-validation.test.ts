@@ -1,6 +1,7 @@
 // Webhook input that must be refused when saved (or accepted), on create and on PATCH alike.
 import request from './support/checked-request';
 import { adminAuth, inProcessApi, type InProcessApi } from './support/in-process-api';
+import { createTestPki, type TestPki } from '@herald/testing';
 
 let api: InProcessApi;
 
@@ -148,5 +149,99 @@ describe('"__proto__" keys in headers, templateVars and eventTemplates', () => {
     expect(patched.status).toBe(400);
     expect(patched.body.errors).toContainEqual({ field, message: expect.stringMatching(/named "__proto__"/) });
     expect(await stored(id)).toEqual(storedBefore);
+  });
+});
+
+describe('OAuth2 client credentials', () => {
+  const oauth2 = { type: 'oauth2', tokenUrl: 'https://auth.example.com/oauth/token', clientId: 'herald', clientSecret: 'oauth-client-secret' };
+
+  it('is saved, shown without its secret, and kept sealed from readers of the list', async () => {
+    const created = await create({ url: 'https://example.com/oauth', auth: { ...oauth2, scope: 'hooks', extraParams: { resource: 'r-secret-ish' } } });
+    expect(created.status).toBe(201);
+    expect(created.body.auth).toEqual({
+      type: 'oauth2', tokenUrl: oauth2.tokenUrl, clientId: 'herald', authMethod: 'basic', scope: 'hooks', extraParams: { resource: '********' },
+    });
+    const list = await request(api.app).get('/v1/webhooks').set(adminAuth);
+    expect(JSON.stringify(list.body)).not.toMatch(/oauth-client-secret|r-secret-ish/);
+  });
+
+  it.each([
+    ['auth.tokenUrl', { ...oauth2, tokenUrl: undefined }, 'is required when type is "oauth2"'],
+    ['auth.clientId', { ...oauth2, clientId: undefined }, 'is required when type is "oauth2"'],
+    ['auth.clientSecret', { ...oauth2, clientSecret: undefined }, 'is required when authMethod is "basic"'],
+    ['auth.clientSecret', { ...oauth2, clientSecret: undefined, authMethod: 'post' }, 'is required when authMethod is "post"'],
+    ['auth.privateKeyJwt', { ...oauth2, authMethod: 'jwt' }, 'is required when authMethod is "jwt"'],
+    ['auth.privateKeyJwt', { ...oauth2, authMethod: 'jwt', privateKeyJwt: 'not a key' }, 'is not a PEM private key (an encrypted key is not accepted)'],
+    ['auth.tokenUrl', { ...oauth2, tokenUrl: 'ftp://auth.example.com/' }, 'must be an http or https URL'],
+  ])('refuses a missing or bad %s, naming it', async (field, auth, message) => {
+    const created = await create({ url: 'https://example.com/oauth', auth });
+    expect(created.status).toBe(400);
+    expect(created.body.errors).toEqual([{ field, message }]);
+  });
+
+  it('refuses extra parameters Herald sets itself', async () => {
+    const created = await create({ url: 'https://example.com/oauth', auth: { ...oauth2, extraParams: { grant_type: 'password' } } });
+    expect(created.status).toBe(400);
+    expect(created.body.errors[0]).toMatchObject({ field: 'auth.extraParams.grant_type', message: 'is not a valid name: is set by Herald' });
+  });
+
+  it('checks the token URL as it checks the webhook URL: a metadata address is refused even with private targets allowed', async () => {
+    const created = await create({ url: 'https://example.com/oauth', auth: { ...oauth2, tokenUrl: 'http://169.254.169.254/latest/api/token' } });
+    expect(created.status).toBe(400);
+    expect(created.body.errors).toEqual([{ field: 'auth.tokenUrl', message: expect.stringMatching(/cloud metadata/) }]);
+    const existing = await create({ url: 'https://example.com/oauth' });
+    const patched = await patch(existing.body.id as string, { auth: { ...oauth2, tokenUrl: 'http://[fd00:ec2::254]/token' } });
+    expect(patched.status).toBe(400);
+    expect(patched.body.errors[0].field).toBe('auth.tokenUrl');
+  });
+});
+
+describe('mutual TLS', () => {
+  let pki: TestPki;
+  const day = 86_400_000;
+  beforeAll(() => {
+    pki = createTestPki();
+  });
+  afterAll(() => pki.remove());
+
+  it('is saved with its key sealed, and shown with the certificate only', async () => {
+    const client = pki.client();
+    const created = await create({ url: 'https://example.com/mtls', tls: { clientCert: client.cert, clientKey: client.key, ca: pki.caCert } });
+    expect(created.status).toBe(201);
+    expect(created.body.tls).toEqual({ clientCert: client.cert, ca: pki.caCert });
+    const read = await request(api.app).get(`/v1/webhooks/${created.body.id as string}`).set(adminAuth);
+    expect(JSON.stringify(read.body)).not.toContain('PRIVATE KEY');
+    expect((await stored(created.body.id as string)).tls).toMatchObject({ clientCert: client.cert, clientKey: client.key });
+    // PATCH with null removes it.
+    const cleared = await patch(created.body.id as string, { tls: null });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.tls).toBeUndefined();
+  });
+
+  it('opens an encrypted key with its passphrase, and names the passphrase when it is missing or wrong', async () => {
+    const client = pki.client({ passphrase: 'open sesame' });
+    const ok = await create({ url: 'https://example.com/mtls', tls: { clientCert: client.cert, clientKey: client.key, passphrase: 'open sesame' } });
+    expect(ok.status).toBe(201);
+    const missing = await create({ url: 'https://example.com/mtls', tls: { clientCert: client.cert, clientKey: client.key } });
+    expect(missing.body.errors).toEqual([{ field: 'tls.passphrase', message: 'is required: clientKey is encrypted' }]);
+    const wrong = await create({ url: 'https://example.com/mtls', tls: { clientCert: client.cert, clientKey: client.key, passphrase: 'wrong' } });
+    expect(wrong.body.errors).toEqual([{ field: 'tls.passphrase', message: 'does not open clientKey' }]);
+  });
+
+  it.each([
+    ['tls.clientCert', () => ({ ...pki.client({ notBefore: new Date(Date.now() - 10 * day), notAfter: new Date(Date.now() - day) }) }), /^expired on \d{4}-/],
+    ['tls.clientCert', () => ({ ...pki.client({ notBefore: new Date(Date.now() + day), notAfter: new Date(Date.now() + 10 * day) }) }), /^is not valid before \d{4}-/],
+    ['tls.clientKey', () => ({ cert: pki.client().cert, key: pki.client().key }), /^does not belong to clientCert$/],
+    ['tls.clientCert', () => ({ cert: 'not a certificate', key: pki.client().key }), /^is not a PEM certificate$/],
+    ['tls.clientKey', () => ({ cert: pki.client().cert, key: 'not a key' }), /^is not a PEM private key$/],
+  ])('refuses a bad %s at save, naming the field, on create and PATCH', async (field, make, message) => {
+    const { cert, key } = make();
+    const created = await create({ url: 'https://example.com/mtls', tls: { clientCert: cert, clientKey: key } });
+    expect(created.status).toBe(400);
+    expect(created.body.errors).toEqual([{ field, message: expect.stringMatching(message) }]);
+    const existing = await create({ url: 'https://example.com/mtls' });
+    const patched = await patch(existing.body.id as string, { tls: { clientCert: cert, clientKey: key } });
+    expect(patched.status).toBe(400);
+    expect(patched.body.errors).toEqual([{ field, message: expect.stringMatching(message) }]);
   });
 });

@@ -6,6 +6,8 @@ import { webhooksCommand } from './commands/webhooks';
 import { deliveriesCommand, eventsCommand, publishCommand, statsCommand } from './commands/events';
 import { dlqCommand } from './commands/dlq';
 import { applyCommand } from './commands/apply';
+import { filterCommand } from './commands/filter';
+import { secretsCommand } from './commands/secrets';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
@@ -19,7 +21,7 @@ export function buildProgram(): Command {
     .option('--token <token>', 'API token (overrides HERALD_TOKEN)')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [webhooksCommand(), publishCommand(), eventsCommand(), deliveriesCommand(), dlqCommand(), statsCommand(), applyCommand()]) {
+  for (const command of [webhooksCommand(), publishCommand(), eventsCommand(), deliveriesCommand(), dlqCommand(), statsCommand(), applyCommand(), filterCommand(), secretsCommand()]) {
     program.addCommand(command);
   }
   // Every subcommand inherits the exit override, so usage errors end with code 2, not a stack trace.

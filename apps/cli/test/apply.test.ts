@@ -113,3 +113,73 @@ describe('herald apply -f creating webhooks', () => {
     expect(result.secrets).toEqual([{ name: 'json-out', tenant: 'apply-json', id: expect.stringMatching(/^wh_/), secret: expect.stringMatching(/^whsec_/) }]);
   });
 });
+
+describe('herald apply -f with payload filters', () => {
+  it('applies a filter as written, shows it back the same, and applying it again changes nothing', async () => {
+    const file = configFile('filters.yaml', [
+      'webhooks:',
+      '  - name: big-orders',
+      '    tenant: apply-filters',
+      '    url: https://example.com/orders',
+      '    events: ["order.*"]',
+      '    filter:',
+      '      data:',
+      '        amount: { $gte: 100 }',
+      '        customer: { country: { $in: [NL, BE] } }',
+      '      timestamp: { $gte: "2026-01-01T00:00:00Z" }',
+      '    eventFilters:',
+      '      order.refunded: { data: { reason: { $contains: fraud } } }',
+    ]);
+    const first = await cli(['apply', '-f', file]);
+    expect(first.code).toBe(0);
+    const [listed] = (await herald.client.get('/v1/webhooks?tenant=apply-filters')).body.data as { id: string }[];
+    const shown = await cli(['webhooks', 'show', listed!.id, '--json']);
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      filter: { data: { amount: { $gte: 100 }, customer: { country: { $in: ['NL', 'BE'] } } }, timestamp: { $gte: '2026-01-01T00:00:00Z' } },
+      eventFilters: { 'order.refunded': { data: { reason: { $contains: 'fraud' } } } },
+    });
+    const again = await cli(['apply', '-f', file]);
+    expect(again.stdout).toMatch(/unchanged big-orders/);
+  });
+
+  it('exits 2 naming the path of a bad filter, and applies nothing', async () => {
+    const file = configFile('bad-filter.yaml', [
+      'webhooks:',
+      '  - name: bad-filter',
+      '    tenant: apply-bad-filter',
+      '    url: https://example.com/orders',
+      '    filter: { data: { amount: { $gte: [100] } } }',
+    ]);
+    const run = await cli(['apply', '-f', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/webhooks\.0\.filter\.data\.amount\.\$gte: must be a number or a string/);
+    expect((await herald.client.get('/v1/webhooks?tenant=apply-bad-filter')).body.data).toEqual([]);
+  });
+});
+
+describe('herald filter test', () => {
+  it('says "matched", or why not and exits 1; reads either argument from @file', async () => {
+    const filter = '{"data": {"amount": {"$gte": 100}}}';
+    const matched = await cli(['filter', 'test', filter, '{"type": "order.paid", "data": {"amount": 150}}']);
+    expect([matched.code, matched.stdout.trim()]).toEqual([0, 'matched']);
+
+    const eventFile = configFile('event.json', ['{"type": "order.paid", "data": {"amount": 50}}']);
+    const refused = await cli(['filter', 'test', filter, `@${eventFile}`]);
+    expect([refused.code, refused.stdout.trim()]).toEqual([1, 'not matched: data.amount: 50 is not >= 100']);
+
+    const json = await cli(['filter', 'test', `@${configFile('filter.json', [filter])}`, `@${eventFile}`, '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({ matched: false, failed: 'data.amount: 50 is not >= 100' });
+  });
+
+  it('exits with the API\'s refusal naming the filter path, and 2 for JSON that does not parse', async () => {
+    const invalid = await cli(['filter', 'test', '{"data": {"amount": {"$gte": true}}}', '{}']);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/filter\.data\.amount\.\$gte: must be a number or a string/);
+    const notJson = await cli(['filter', 'test', '{nope', '{}']);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toMatch(/filter is not valid JSON/);
+    const noFile = await cli(['filter', 'test', '{}', '@/nonexistent/event.json']);
+    expect(noFile.code).toBe(2);
+    expect(noFile.stderr).toMatch(/cannot read event from \/nonexistent\/event\.json/);
+  });
+});

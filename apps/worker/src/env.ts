@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkRedisSettings, commonEnvShape, envDurationMsSchema, envInt, envPort, loadEnvOrExit } from '@herald/shared';
+import { checkEncryptionKeys, checkRedisSettings, commonEnvShape, envDurationMsSchema, envHostList, envInt, envPort, loadEnvOrExit } from '@herald/shared';
 
 /**
  * Share of a worker's delivery slots one webhook may hold when it sets no `maxInFlight`: half, so that
@@ -70,8 +70,39 @@ export const workerEnvSchema = z
     HERALD_MAX_BACKLOG: envInt(1, 1_000_000_000).default(1_000_000),
     /** Herald emits webhook.backlog_full at most once per webhook in this window. */
     HERALD_BACKLOG_EVENT_WINDOW_MS: envDurationMsSchema.default(60_000),
+    /**
+     * Deliveries (and OAuth2 token requests) go through this HTTP CONNECT proxy:
+     * http://[user:password@]host:port. Unset: they connect directly.
+     */
+    HERALD_EGRESS_PROXY: z
+      .string()
+      .optional()
+      .transform((text, ctx): URL | undefined => {
+        if (!text) return undefined;
+        let url: URL;
+        try {
+          url = new URL(text);
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a URL such as http://user:password@proxy.internal:3128' });
+          return z.NEVER;
+        }
+        if (url.protocol !== 'http:' || !url.hostname || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+          ctx.addIssue({ code: 'custom', message: 'must be http://[user:password@]host:port (an HTTP CONNECT proxy, no path)' });
+          return z.NEVER;
+        }
+        return url;
+      }),
+    /** Hosts, .domains, addresses and CIDR blocks reached directly, not through HERALD_EGRESS_PROXY. */
+    HERALD_NO_PROXY: envHostList,
+    /** How long a delivery waits when the egress proxy failed before it goes again (no attempt spent), in ms. */
+    HERALD_EGRESS_RETRY_MS: envDurationMsSchema.default(5000),
+    /** Herald emits webhook.auth_failed (its OAuth2 token endpoint refused) at most once per webhook in this window. */
+    HERALD_AUTH_EVENT_WINDOW_MS: envDurationMsSchema.default(60_000),
   })
-  .superRefine(checkRedisSettings)
+  .superRefine((env, ctx) => {
+    checkRedisSettings(env, ctx);
+    checkEncryptionKeys(env, ctx);
+  })
   .transform((env) => ({
     ...env,
     HERALD_WEBHOOK_MAX_IN_FLIGHT:

@@ -15,12 +15,16 @@ import {
   partitionCountFromEnv,
   redisTargetFromEnv,
   targetPolicyFromEnv,
+  secretBoxFromEnv,
 } from '@herald/shared';
 import { loadWorkerEnv } from './env';
 import { createWorkerMetrics } from './metrics';
 import { WebhookRegistry } from './webhooks/webhook-registry';
 import { WebhookDocuments } from './webhooks/webhook-documents';
+import { WebhookFilters } from './webhooks/webhook-filters';
 import { HttpClient } from './attempt/http-client';
+import { USER_AGENT } from './attempt/request-builder';
+import { OAuth2Tokens } from './oauth2/oauth2-tokens';
 import { HealthServer } from './health-server';
 import { Supervisor } from './supervisor';
 import { DeliverySlots } from './policies/delivery-slots';
@@ -43,10 +47,14 @@ async function main(): Promise<void> {
   await ensurePartitionCount(redis, layout);
 
   const metrics = createWorkerMetrics();
-  const webhookStore = new WebhookStore(redis, layout.global, undefined, (id) => layout.keys(layout.ofWebhook(id)));
+  const secrets = secretBoxFromEnv(env);
+  const webhookStore = new WebhookStore(redis, layout.global, { secrets, keysOfWebhook: (id) => layout.keys(layout.ofWebhook(id)) });
   const webhooks = new WebhookRegistry(webhookStore, logger);
   const documents = new WebhookDocuments(webhookStore, logger, { size: env.HERALD_WEBHOOK_DOCUMENTS_KEPT, maxAgeMs: WEBHOOK_DOCUMENT_MAX_AGE_MS });
-  const http = new HttpClient(targetPolicyFromEnv(env));
+  const proxy = env.HERALD_EGRESS_PROXY ? { url: env.HERALD_EGRESS_PROXY, noProxy: env.HERALD_NO_PROXY } : undefined;
+  const http = new HttpClient(targetPolicyFromEnv(env), { proxy, connectionsPerWebhook: env.HERALD_WEBHOOK_MAX_IN_FLIGHT });
+  // OAuth2 tokens are installation-wide: cached under the global keys, whatever partition asks.
+  const tokens = new OAuth2Tokens({ redis, keys: layout.global, http, secrets, logger, userAgent: USER_AGENT });
   const slots = new DeliverySlots({
     capacity: env.HERALD_WORKER_CONCURRENCY,
     webhookCap: env.HERALD_WEBHOOK_MAX_IN_FLIGHT,
@@ -54,7 +62,7 @@ async function main(): Promise<void> {
   });
   const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const cells = new PartitionCells(
-    { env, layout, redisTarget, redis, workerConnection, queueConnection, webhookStore, webhooks, documents, http, slots, metrics, logger },
+    { env, layout, redisTarget, redis, workerConnection, queueConnection, webhookStore, webhooks, documents, filters: new WebhookFilters(), http, tokens, slots, metrics, logger },
     redis,
     consumer,
   );

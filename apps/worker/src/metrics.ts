@@ -1,6 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** The worker's Prometheus registry. Labels are bounded: outcome and source only, never ids. */
+/** The worker's Prometheus registry. Labels are bounded: outcome, source, reason and tenant, never ids. */
 export function createWorkerMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -32,8 +32,14 @@ export function createWorkerMetrics() {
     }),
     deferred: new Counter({
       name: 'herald_deliveries_deferred_total',
-      help: 'Deliveries put in the queue instead of going at once, no attempt spent: reason cap (the webhook had its in-flight cap), busy (the worker was full), circuit (open circuit), rate (no rate-limit token) or claim (an entry claimed from a worker that died).',
+      help: 'Deliveries put in the queue instead of going at once, no attempt spent: reason cap (the webhook had its in-flight cap), busy (the worker was full), circuit (open circuit), rate (no rate-limit token), claim (an entry claimed from a worker that died) or egress (the egress proxy failed).',
       labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    eventsFiltered: new Counter({
+      name: 'herald_events_filtered_total',
+      help: "Deliveries not made because the webhook's payload filter refused the event: one per event and webhook, by the event's tenant.",
+      labelNames: ['tenant'] as const,
       registers: [registry],
     }),
     invalidEntries: new Counter({

@@ -8,6 +8,7 @@ export type { RetryOptions } from './retry';
 export type { DeadLetterListOptions } from './resources/dead-letters';
 export type {
   ConfigApplyResult,
+  ReencryptResult,
   ConfigDocument,
   CreatedWebhook,
   DeadLetter,
@@ -20,6 +21,11 @@ export type {
   EventInput,
   EventListQuery,
   FieldError,
+  Filter,
+  FilterEnvelope,
+  FilterPreview,
+  FilterPreviewQuery,
+  FilterTestResult,
   Page,
   Problem,
   PublishResult,

@@ -1,7 +1,9 @@
 // `new Herald({ baseUrl, token })`: the API for producers and operators.
 import { ConfigResource } from './resources/config';
+import { SecretsResource } from './resources/secrets';
 import { DeadLettersResource } from './resources/dead-letters';
 import { EventsResource } from './resources/events';
+import { FiltersResource } from './resources/filters';
 import { requestContext, unwrap, type RequestContext } from './resources/request';
 import { WebhooksResource } from './resources/webhooks';
 import type { RetryOptions } from './retry';
@@ -41,8 +43,12 @@ export class Herald {
   readonly events: EventsResource;
   readonly webhooks: WebhooksResource;
   readonly deadLetters: DeadLettersResource;
+  /** Payload filters tried on an event before they go live. */
+  readonly filters: FiltersResource;
   /** Declarative configuration (`herald apply`): admin token. */
   readonly config: ConfigResource;
+  /** Secrets at rest (`herald secrets reencrypt`): admin token. */
+  readonly secrets: SecretsResource;
   private readonly context: RequestContext;
 
   constructor(options: HeraldOptions) {
@@ -59,7 +65,9 @@ export class Herald {
     this.events = new EventsResource(this.context);
     this.webhooks = new WebhooksResource(this.context);
     this.deadLetters = new DeadLettersResource(this.context);
+    this.filters = new FiltersResource(this.context);
     this.config = new ConfigResource(this.context);
+    this.secrets = new SecretsResource(this.context);
   }
 
   /** Overall statistics (admin token): events per minute, delivery totals, queue depths, dead letters. */

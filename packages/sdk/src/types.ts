@@ -32,6 +32,19 @@ export type TestResult = Schemas['TestResult'] | Schemas['TestPending'];
 export type DeliveriesQuery = Omit<Query<operations['listWebhookDeliveries']>, 'since'> & { since?: TimeInput };
 export type RecoverInput = Omit<Schemas['Recover'], 'since'> & { since: TimeInput };
 
+/** A payload filter: a match document over `{ id, type, tenant, timestamp, data }`. */
+export type Filter = Schemas['FilterTest']['filter'];
+/** An event as a filter sees it (a delivered body works as it is). */
+export type FilterEnvelope = Schemas['FilterEnvelope'];
+export type FilterTestResult = Schemas['FilterTestResult'];
+export type FilterPreview = Schemas['FilterPreview'];
+export interface FilterPreviewQuery {
+  /** How many of the newest events of the webhook's tenant and types (1–1000, default 100). */
+  last?: number;
+  /** A filter to try instead of the webhook's own filter and eventFilters. */
+  filter?: Filter;
+}
+
 export type DeadLetter = Schemas['DeadLetter'];
 export type DeadLetterDetail = Schemas['DeadLetterDetail'];
 export type ReplayResult = Schemas['ReplayResult'];
@@ -49,6 +62,7 @@ export type ReplayInput = { ids: string[] } | (DeadLetterFilter & { limit?: numb
 export type Stats = Schemas['Stats'];
 export type ConfigDocument = NonNullable<operations['applyConfig']['requestBody']>['content']['application/json'];
 export type ConfigApplyResult = JsonBody<operations['applyConfig'], 200>;
+export type ReencryptResult = JsonBody<operations['reencryptSecrets'], 200>;
 
 /** The default body of a delivery, as a receiver gets it. */
 export type WebhookEvent = Schemas['WebhookEvent'];

@@ -23,6 +23,24 @@ describe('parseConfigFile', () => {
   });
 });
 
+describe('a filter in a config file (HERALD_CONFIG)', () => {
+  const file = (filterLines: string[]) => ['webhooks:', '  - name: orders', '    url: https://example.com/hook', '    filter:', ...filterLines].join('\n');
+
+  it('is read as written, ${env.NAME} references resolved', () => {
+    const config = parseConfigFile(file(['      data:', '        amount: { $gte: 100 }', '        status: { $in: [paid, "${env.STATUS}"] }']), { STATUS: 'refunded' });
+    expect(config.webhooks[0]?.filter).toEqual({ data: { amount: { $gte: 100 }, status: { $in: ['paid', 'refunded'] } } });
+  });
+
+  it('is refused naming the path of a bad operand or unknown operator', () => {
+    expect(problemsOf(file(['      data:', '        amount: { $gte: true }']))).toEqual([
+      { variable: 'herald.yaml: webhooks.0.filter.data.amount.$gte', problem: 'must be a number or a string' },
+    ]);
+    expect(problemsOf(file(['      data:', '        amount: { $above: 1 }']))).toEqual([
+      { variable: 'herald.yaml: webhooks.0.filter.data.amount.$above', problem: expect.stringMatching(/^is not an operator/) },
+    ]);
+  });
+});
+
 describe('a file nested too deep', () => {
   it('is refused naming the nesting, for HERALD_CONFIG and `herald apply` alike', () => {
     const files = {

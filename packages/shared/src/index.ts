@@ -8,6 +8,7 @@ export {
   parseEnv,
   loadEnvOrExit,
   envBoolean,
+  envHostList,
   envInt,
   envPort,
   redisUrlSchema,
@@ -15,6 +16,8 @@ export {
   logLevelSchema,
   commonEnvShape,
   checkRedisSettings,
+  checkEncryptionKeys,
+  secretBoxFromEnv,
   redisTargetFromEnv,
   partitionCountFromEnv,
   DEFAULT_CLUSTER_PARTITIONS,
@@ -34,7 +37,12 @@ export {
   type RedisKeys,
 } from './keys';
 export { newEventId, newWebhookId, eventIdForStreamEntry, deliveryIdFor, replayJobId } from './ids';
-export { matchesEventType, matchesAnyPattern } from './patterns';
+export { matchesEventType, matchesAnyPattern, mostSpecificPattern } from './patterns';
+export { FILTER_LIMITS, ENVELOPE_FIELDS } from './filters/filter-limits';
+export { parseFilter, FIELD_OPERATORS, LOGICAL_OPERATORS, type FilterNode, type FilterIssue, type FieldCondition, type ParsedFilter } from './filters/parse-filter';
+export { compileFilter, InvalidFilterError, type CompiledFilter } from './filters/compile-filter';
+export { filterDocumentSchema, type FilterDocument } from './filters/filter-schema';
+export { filterDocumentFor, hasFilters, type FilteredWebhook } from './filters/webhook-filter';
 export { maxAttempts, retryDelayMs, type RandomSource } from './retry';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger';
 export { createRedis, createBullMQConnection, createDeliveryQueue, execOrThrow, waitUntilConnected } from './redis';
@@ -99,6 +107,8 @@ export {
   webhookUrlSchema,
   webhookNameSchema,
   authSchema,
+  oauth2AuthMethod,
+  OAUTH2_RESERVED_PARAMS,
   rateLimitSchema,
   circuitBreakerSchema,
   toPublicWebhook,
@@ -110,13 +120,14 @@ export {
   type WebhookAuth,
   type PublicWebhook,
 } from './schemas/webhook';
+export { clientTlsSchema, clientTlsProblems, clientCertExpiresAtMs, pemCertificates, type ClientTls } from './schemas/client-tls';
 export {
   deliveryAttemptSchema,
   deadLetterSchema,
   type DeliveryAttempt,
   type DeadLetter,
 } from './schemas/delivery';
-export { WebhookStore, oldestWebhookFirst, type WebhookSnapshot, type WebhookChanges, type RouteSnapshot } from './store/webhook-store';
+export { WebhookStore, oldestWebhookFirst, type WebhookSnapshot, type WebhookChanges, type RouteSnapshot, type WebhookStoreOptions } from './store/webhook-store';
 export { tenantDigest, type WebhookRoute } from './store/webhook-routes';
 export { DeadLetterStore } from './dead-letters/dead-letter-store';
 export {
@@ -128,7 +139,12 @@ export {
   type DeadLetterPage,
 } from './dead-letters/partition-dead-letters';
 export { TokenStore, hashToken, storedTokenSchema, type StoredToken } from './store/token-store';
-export { isPublicAddress, refusedAddress, refusedTargetUrl, targetPolicyFromEnv, type TargetPolicy } from './url-safety';
+export { isMetadataAddress, isMetadataHost, isPublicAddress, refusedAddress, refusedTargetUrl, targetPolicyFromEnv, type TargetPolicy } from './url-safety';
+export { SecretBox, PLAIN_SECRETS, ENCRYPTION_KEY_BYTES } from './crypto/secret-box';
+export { SecretKeyError } from './errors/secret-key-error';
+export { refusedWebhookTargets } from './webhook-targets';
+export { dropCachedTokens } from './store/cached-tokens';
+export { EMPTY_HOST_LIST, listsAddress, listsHost, parseHostList, type HostList } from './host-list';
 export {
   renderTemplate,
   templateFor,

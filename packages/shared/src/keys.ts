@@ -111,6 +111,15 @@ export interface RedisKeys {
   readonly parkedWebhooks: string;
   /** String with a TTL: a parked delivery was released as the probe of an open circuit, and no other is until it expires. */
   parkedProbe(webhookId: string): string;
+  /**
+   * String with a TTL: the cached OAuth2 access token (sealed) of one configuration, by its
+   * fingerprint, with when to renew it and when it expires; or the token endpoint's refusal, briefly.
+   */
+  oauth2Token(configId: string): string;
+  /** String with a TTL: a worker is asking the token endpoint for this configuration; the others wait for its answer. */
+  oauth2TokenLock(configId: string): string;
+  /** SCAN pattern of every cached OAuth2 token (`oauth2Token`). */
+  readonly oauth2TokensPattern: string;
 }
 
 /**
@@ -161,6 +170,9 @@ export function redisKeys(prefix: string, globalPrefix: string = prefix): RedisK
     parked: (webhookId) => `${prefix}:parked:${webhookId}`,
     parkedWebhooks: `${prefix}:parked`,
     parkedProbe: (webhookId) => `${prefix}:parked:${webhookId}:probe`,
+    oauth2Token: (configId) => `${prefix}:oauth2:token:${configId}`,
+    oauth2TokenLock: (configId) => `${prefix}:oauth2:lock:${configId}`,
+    oauth2TokensPattern: `${prefix}:oauth2:token:*`,
   };
 }
 
@@ -175,6 +187,8 @@ export const OPERATIONAL_EVENT_TYPES = [
   'rate_limit.exceeded',
   'webhook.disabled',
   'webhook.backlog_full',
+  'webhook.auth_failed',
+  'webhook.certificate_expiring',
   'delivery.dead_lettered',
 ] as const;
 export type OperationalEventType = (typeof OPERATIONAL_EVENT_TYPES)[number];

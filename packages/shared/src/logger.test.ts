@@ -26,6 +26,8 @@ describe('log redaction', () => {
       req: { headers: { authorization: 'Bearer TOPSECRET4' } },
       request: { headers: { authorization: 'Bearer TOPSECRET5', 'webhook-signature': 'v1,TOPSECRET6' } },
       token: 'TOPSECRET7',
+      tls: { clientCert: 'cert', clientKey: 'TOPSECRET8', passphrase: 'TOPSECRET9' },
+      oauth: { clientSecret: 'TOPSECRET10', accessToken: 'TOPSECRET11', privateKeyJwt: 'TOPSECRET12' },
     }, 'something happened');
     const output = text();
     expect(output).toContain('wh_1');

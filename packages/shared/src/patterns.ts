@@ -19,3 +19,21 @@ export function matchesAnyPattern(patterns: readonly string[], type: string): bo
   const operational = isOperationalEventType(type);
   return patterns.some((pattern) => !(operational && pattern === '*') && matchesEventType(pattern, type));
 }
+
+/**
+ * Of `patterns`, the most specific that matches `type`: an exact type, then the longest
+ * `prefix.*`, then `*`; undefined when none does. Per-pattern settings (eventTemplates,
+ * eventFilters) are chosen by it.
+ */
+export function mostSpecificPattern(patterns: Iterable<string>, type: string): string | undefined {
+  let best: string | undefined;
+  for (const pattern of patterns) {
+    if (matchesEventType(pattern, type) && (best === undefined || specificity(pattern) > specificity(best))) best = pattern;
+  }
+  return best;
+}
+
+function specificity(pattern: string): number {
+  if (pattern === '*') return 0;
+  return pattern.endsWith('.*') ? pattern.length : 10_000 + pattern.length;
+}

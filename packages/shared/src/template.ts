@@ -1,6 +1,6 @@
 // Payload templates: JSON text with {{placeholders}} whose values are inserted JSON-encoded, so a
 // template can never produce invalid JSON from the data it is given, and no code ever runs.
-import { matchesEventType } from './patterns';
+import { mostSpecificPattern } from './patterns';
 import type { StoredEvent } from './schemas/event';
 
 /** Built-in templates for services with a fixed body format. */
@@ -119,10 +119,8 @@ export function templateFor(
   template: string | undefined,
   byType: Record<string, string> | undefined,
 ): string | undefined {
-  const candidates = Object.keys(byType ?? {})
-    .filter((pattern) => matchesEventType(pattern, type))
-    .sort((a, b) => specificity(b) - specificity(a));
-  return candidates[0] !== undefined ? byType?.[candidates[0]] : template;
+  const pattern = byType ? mostSpecificPattern(Object.keys(byType), type) : undefined;
+  return pattern !== undefined ? byType?.[pattern] : template;
 }
 
 /** A configured template as text to render, with the variables its preset defaults. */
@@ -130,9 +128,4 @@ export function expandTemplate(configured: string): { text: string; defaultVars:
   return isTemplatePreset(configured)
     ? { text: TEMPLATE_PRESETS[configured], defaultVars: PRESET_VARS[configured].defaults }
     : { text: configured, defaultVars: {} };
-}
-
-function specificity(pattern: string): number {
-  if (pattern === '*') return 0;
-  return pattern.endsWith('.*') ? pattern.length : 10_000 + pattern.length;
 }

@@ -1,3 +1,4 @@
+import { parseHostList } from './host-list';
 import { isPublicAddress, refusedAddress, refusedTargetUrl } from './url-safety';
 
 describe('isPublicAddress', () => {
@@ -50,7 +51,7 @@ describe('refusedTargetUrl', () => {
     expect(await refusedTargetUrl('https://[::1]/hook', strict)).toMatch(/not public/);
     expect(await refusedTargetUrl('https://[::127.0.0.1]/hook', strict)).toMatch(/not public/);
     expect(await refusedTargetUrl('https://[::ffff:7f00:1]/hook', strict)).toMatch(/not public/);
-    expect(await refusedTargetUrl('https://169.254.169.254/latest/meta-data', strict)).toMatch(/not public/);
+    expect(await refusedTargetUrl('https://169.254.169.254/latest/meta-data', strict)).toMatch(/cloud metadata/);
     expect(await refusedTargetUrl('https://localhost/hook', strict)).toMatch(/localhost resolves to an address that is not public/);
     expect(await refusedTargetUrl('https://8.8.8.8/hook', strict)).toBeNull();
   });
@@ -61,12 +62,56 @@ describe('refusedTargetUrl', () => {
   });
 });
 
+describe('cloud metadata services', () => {
+  const open = { requireHttps: false, allowPrivate: true };
+
+  it.each(['169.254.169.254', '::ffff:169.254.169.254', 'fd00:ec2::254', '169.254.170.2', '100.100.100.200'])(
+    'refuses %s even with private targets allowed',
+    (address) => {
+      expect(refusedAddress(address, open)).toMatch(/cloud metadata/);
+    },
+  );
+
+  it('refuses metadata URLs by address and by name even with private targets allowed', async () => {
+    expect(await refusedTargetUrl('http://169.254.169.254/latest/meta-data', open)).toMatch(/cloud metadata/);
+    expect(await refusedTargetUrl('http://[fd00:ec2::254]/latest', open)).toMatch(/cloud metadata/);
+    expect(await refusedTargetUrl('http://metadata.google.internal/computeMetadata/v1/', open)).toMatch(/cloud metadata/);
+    expect(await refusedTargetUrl('http://127.0.0.1:9000/hook', open)).toBeNull();
+  });
+
+  it('opens a metadata service only when it is named by itself, not by a block around it', async () => {
+    const block = { ...open, allowedPrivate: parseHostList('169.254.0.0/16') };
+    expect(refusedAddress('169.254.169.254', block)).toMatch(/cloud metadata/);
+    expect(refusedAddress('169.254.10.10', { ...block, allowPrivate: false })).toBeNull();
+    const named = { ...open, allowedPrivate: parseHostList('169.254.169.254, metadata.google.internal') };
+    expect(refusedAddress('169.254.169.254', named)).toBeNull();
+    expect(await refusedTargetUrl('http://metadata.google.internal/', named)).toBeNull();
+    // A private host listed by name does not open a metadata address it happens to resolve to.
+    const host = { ...open, allowedPrivate: parseHostList('hooks.internal') };
+    expect(refusedAddress('169.254.169.254', host, 'hooks.internal')).toMatch(/cloud metadata/);
+  });
+});
+
+describe('HERALD_ALLOWED_PRIVATE_TARGETS', () => {
+  const policy = { requireHttps: false, allowPrivate: false, allowedPrivate: parseHostList('10.1.0.0/16, localhost') };
+
+  it('opens the blocks and hosts it lists, and nothing else', async () => {
+    expect(refusedAddress('10.1.2.3', policy)).toBeNull();
+    expect(refusedAddress('10.2.0.1', policy)).toMatch(/not public/);
+    expect(refusedAddress('127.0.0.1', policy, 'localhost')).toBeNull();
+    expect(await refusedTargetUrl('http://10.1.2.3/hook', policy)).toBeNull();
+    expect(await refusedTargetUrl('http://10.2.2.3/hook', policy)).toMatch(/HERALD_ALLOWED_PRIVATE_TARGETS/);
+    expect(await refusedTargetUrl('http://localhost:9000/hook', policy)).toBeNull();
+    expect(await refusedTargetUrl('http://127.0.0.1:9000/hook', policy)).toMatch(/not public/);
+  });
+});
+
 describe('targetPolicyFromEnv', () => {
   it('refuses private targets in production unless allowed, and allows them elsewhere unless refused', async () => {
     const { targetPolicyFromEnv } = await import('./url-safety');
-    expect(targetPolicyFromEnv({ NODE_ENV: 'production' })).toEqual({ requireHttps: true, allowPrivate: false });
-    expect(targetPolicyFromEnv({ NODE_ENV: 'production', HERALD_ALLOW_PRIVATE_TARGETS: true })).toEqual({ requireHttps: true, allowPrivate: true });
-    expect(targetPolicyFromEnv({ NODE_ENV: 'development' })).toEqual({ requireHttps: false, allowPrivate: true });
-    expect(targetPolicyFromEnv({ NODE_ENV: 'development', HERALD_ALLOW_PRIVATE_TARGETS: false })).toEqual({ requireHttps: false, allowPrivate: false });
+    expect(targetPolicyFromEnv({ NODE_ENV: 'production' })).toMatchObject({ requireHttps: true, allowPrivate: false });
+    expect(targetPolicyFromEnv({ NODE_ENV: 'production', HERALD_ALLOW_PRIVATE_TARGETS: true })).toMatchObject({ requireHttps: true, allowPrivate: true });
+    expect(targetPolicyFromEnv({ NODE_ENV: 'development' })).toMatchObject({ requireHttps: false, allowPrivate: true });
+    expect(targetPolicyFromEnv({ NODE_ENV: 'development', HERALD_ALLOW_PRIVATE_TARGETS: false })).toMatchObject({ requireHttps: false, allowPrivate: false });
   });
 });

@@ -15,4 +15,6 @@ export { startRedisCluster, type RedisClusterOptions, type RunningRedisCluster }
 export { uniquePrefix, testRedisUrl } from './prefix';
 export { apiClient, type ApiClient, type ApiClientOptions, type ApiResponse } from './api-client';
 export { OpenApiValidator, OpenApiMismatch, OPENAPI_DOCUMENT_PATH, type Exchange } from './openapi-validator';
+export { createTestPki, type TestPki } from './test-pki';
+export { startConnectProxy, type ConnectProxy } from './connect-proxy';
 export { startHerald, createWebhook, publish, publishBatch, FAST_WORKER_ENV, type Herald, type HeraldOptions } from './herald';

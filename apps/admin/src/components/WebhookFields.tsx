@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useSession } from '../session/SessionContext';
 import { useWebhookDefaults } from '../api/webhooks';
 import { Field } from './Field';
+import { FilterField } from './FilterField';
 import { formatMs } from '../lib/format';
 import { splitEventTypes, type FormErrors, type FormValues } from '../lib/webhook-form';
 
@@ -11,6 +12,8 @@ export interface WebhookFieldsProps {
   errors: FormErrors;
   onChange(patch: Partial<FormValues>): void;
   editing: boolean;
+  /** The saved webhook being edited, whose recent events its filter can be previewed on. */
+  webhookId?: string | undefined;
   showTenant: boolean;
   advancedOpen: boolean;
   onAdvancedToggle(open: boolean): void;
@@ -29,7 +32,7 @@ function useKnownEventTypes(): string[] {
   return [...types].sort();
 }
 
-export function WebhookFields({ values, errors, onChange, editing, showTenant, advancedOpen, onAdvancedToggle }: WebhookFieldsProps) {
+export function WebhookFields({ values, errors, onChange, editing, webhookId, showTenant, advancedOpen, onAdvancedToggle }: WebhookFieldsProps) {
   const known = useKnownEventTypes();
   // The server's defaults, as placeholders: a field left empty gets them (the form does not send it).
   const defaults = useWebhookDefaults().data;
@@ -60,6 +63,7 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
           <option key={value} value={value} />
         ))}
       </datalist>
+      <FilterField value={values.filter} error={errors.filter} onChange={(filter) => onChange({ filter })} webhookId={webhookId} />
       <div className="field-row">
         <Field id="max-retries" label="Max retries" error={errors.maxRetries}>
           {(control) => <input {...control} {...input('maxRetries')} {...placeholder(defaults?.retry.maxRetries)} type="number" min={0} max={10} />}
@@ -123,6 +127,7 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
                 <option value="bearer">Bearer token</option>
                 <option value="api_key">API key</option>
                 <option value="hmac">HMAC signature</option>
+                <option value="oauth2">OAuth2</option>
               </select>
             )}
           </Field>
@@ -159,6 +164,46 @@ export function WebhookFields({ values, errors, onChange, editing, showTenant, a
               </Field>
             </>
           ) : null}
+          {values.authType === 'oauth2' ? (
+            <>
+              <Field id="oauth-token-url" label="Token URL" error={errors.oauthTokenUrl} hint="Client credentials grant; tokens are cached and renewed before they expire.">
+                {(control) => <input {...control} {...input('oauthTokenUrl')} type="url" autoComplete="off" />}
+              </Field>
+              <Field id="oauth-client-id" label="Client ID" error={errors.oauthClientId}>
+                {(control) => <input {...control} {...input('oauthClientId')} autoComplete="off" />}
+              </Field>
+              <Field id="oauth-client-secret" label="Client secret" error={errors.oauthClientSecret}>
+                {(control) => <input {...control} {...input('oauthClientSecret')} type="password" autoComplete="off" />}
+              </Field>
+              <Field id="oauth-auth-method" label="Client authentication" error={errors.oauthAuthMethod} hint="A private key JWT (private_key_jwt) is set through the API.">
+                {(control) => (
+                  <select {...control} {...input('oauthAuthMethod')}>
+                    <option value="basic">HTTP Basic</option>
+                    <option value="post">In the form</option>
+                  </select>
+                )}
+              </Field>
+              <Field id="oauth-scope" label="Scope" error={errors.oauthScope}>
+                {(control) => <input {...control} {...input('oauthScope')} autoComplete="off" />}
+              </Field>
+              <Field id="oauth-audience" label="Audience" error={errors.oauthAudience}>
+                {(control) => <input {...control} {...input('oauthAudience')} autoComplete="off" />}
+              </Field>
+            </>
+          ) : null}
+        </fieldset>
+
+        <fieldset>
+          <legend>Mutual TLS</legend>
+          <Field id="tls-client-cert" label="Client certificate" error={errors.tlsClientCert} hint="PEM. Presented to https endpoints; empty: none.">
+            {(control) => <textarea {...control} {...input('tlsClientCert')} rows={3} spellCheck={false} />}
+          </Field>
+          <Field id="tls-client-key" label="Client key" error={errors.tlsClientKey} hint={editing ? 'PEM. Never shown: type it again with a new certificate.' : 'PEM. Never shown again.'}>
+            {(control) => <textarea {...control} {...input('tlsClientKey')} rows={3} spellCheck={false} autoComplete="off" />}
+          </Field>
+          <Field id="tls-passphrase" label="Key passphrase" error={errors.tlsPassphrase} hint="Only for an encrypted key.">
+            {(control) => <input {...control} {...input('tlsPassphrase')} type="password" autoComplete="off" />}
+          </Field>
         </fieldset>
 
         <Field id="headers" label="Custom headers" error={errors.headers} hint="One per line: name: value. Stored values are shown as ********.">

@@ -116,3 +116,40 @@ describe('API field errors', () => {
 it('splits comma-separated event types', () => {
   expect(splitEventTypes(' a.b ,, c.* ,*')).toEqual(['a.b', 'c.*', '*']);
 });
+
+describe('the Filter field', () => {
+  const filter = { data: { amount: { $gte: 100 } } };
+
+  it('sends the filter typed as JSON on create, and nothing when empty', () => {
+    expect(createBody({ ...emptyForm(), url: 'https://example.com/hook', filter: JSON.stringify(filter) })).toEqual({
+      ok: true,
+      body: { url: 'https://example.com/hook', filter },
+    });
+    expect(createBody({ ...emptyForm(), url: 'https://example.com/hook', filter: '  ' })).toEqual({ ok: true, body: { url: 'https://example.com/hook' } });
+  });
+
+  it('starts from the stored filter; sends it when changed, null when cleared', () => {
+    const withFilter = { ...stored, filter };
+    const initial = formFromWebhook(withFilter);
+    expect(JSON.parse(initial.filter)).toEqual(filter);
+    expect(updateBody(withFilter, initial, initial)).toEqual({ ok: true, body: {} });
+    const changed = { data: { amount: { $lt: 5 } } };
+    expect(updateBody(withFilter, initial, { ...initial, filter: JSON.stringify(changed) })).toEqual({ ok: true, body: { filter: changed } });
+    expect(updateBody(withFilter, initial, { ...initial, filter: '' })).toEqual({ ok: true, body: { filter: null } });
+  });
+
+  it('refuses text that is not a JSON object, before asking the API', () => {
+    const notJson = createBody({ ...emptyForm(), url: 'https://example.com/hook', filter: '{"data": ' });
+    expect(!notJson.ok && notJson.errors.filter).toMatch(/^is not valid JSON/);
+    const list = createBody({ ...emptyForm(), url: 'https://example.com/hook', filter: '[1]' });
+    expect(!list.ok && list.errors.filter).toMatch(/^must be a JSON object/);
+  });
+
+  it("shows the API's refusal beside it, with the path inside the filter", () => {
+    expect(fieldForPath('filter.data.amount.$gte')).toBe('filter');
+    expect(fieldForPath('eventFilters.order.*.data')).toBe('filter');
+    expect(formErrorsFromApi([{ field: 'filter.data.amount.$gte', message: 'must be a number or a string' }])).toEqual({
+      filter: 'filter.data.amount.$gte: must be a number or a string',
+    });
+  });
+});

@@ -2,7 +2,7 @@
 // create, or a patch of only what changed. Pure, so it is tested without a browser.
 import type { FieldError, Webhook, WebhookCreate, WebhookUpdate } from '@herald/sdk/browser';
 
-export type AuthType = 'none' | 'bearer' | 'api_key' | 'hmac';
+export type AuthType = 'none' | 'bearer' | 'api_key' | 'hmac' | 'oauth2';
 export type TemplateKind = 'none' | 'slack' | 'discord' | 'pagerduty' | 'custom';
 export const PRESETS = ['slack', 'discord', 'pagerduty'] as const;
 /** How the API shows a stored header value: the value itself is never sent back. */
@@ -26,6 +26,15 @@ export interface FormValues {
   hmacSecret: string;
   hmacAlgorithm: 'sha256' | 'sha512';
   hmacHeader: string;
+  oauthTokenUrl: string;
+  oauthClientId: string;
+  oauthClientSecret: string;
+  oauthAuthMethod: 'basic' | 'post';
+  oauthScope: string;
+  oauthAudience: string;
+  tlsClientCert: string;
+  tlsClientKey: string;
+  tlsPassphrase: string;
   headers: string;
   templateKind: TemplateKind;
   template: string;
@@ -36,14 +45,19 @@ export interface FormValues {
   cooldownMs: string;
   timeoutMs: string;
   maxInFlight: string;
+  /** The payload filter as JSON text; empty: none. */
+  filter: string;
 }
 
 export type FieldName = keyof FormValues;
 /** Messages by form field; `form` holds those that belong to no field. */
 export type FormErrors = Partial<Record<FieldName, string>> & { form?: string[] };
 
+const OAUTH_FIELDS = ['oauthTokenUrl', 'oauthClientId', 'oauthClientSecret', 'oauthAuthMethod', 'oauthScope', 'oauthAudience'] as const;
+const TLS_FIELDS = ['tlsClientCert', 'tlsClientKey', 'tlsPassphrase'] as const;
+
 export const ADVANCED_FIELDS: readonly FieldName[] = [
-  'method', 'authType', 'authToken', 'apiKey', 'apiKeyHeader', 'hmacSecret', 'hmacAlgorithm', 'hmacHeader', 'headers',
+  'method', 'authType', 'authToken', 'apiKey', 'apiKeyHeader', 'hmacSecret', 'hmacAlgorithm', 'hmacHeader', ...OAUTH_FIELDS, ...TLS_FIELDS, 'headers',
   'templateKind', 'template', 'rateLimitPerSecond', 'rateLimitBurst', 'circuitBreakerEnabled', 'failureThreshold', 'cooldownMs', 'timeoutMs', 'maxInFlight',
 ];
 
@@ -55,8 +69,10 @@ export function emptyForm(): FormValues {
   return {
     name: '', url: '', description: '', events: '', maxRetries: '', initialDelayMs: '', backoffMultiplier: '', enabled: true, tenant: '',
     method: 'POST', authType: 'none', authToken: '', apiKey: '', apiKeyHeader: '', hmacSecret: '', hmacAlgorithm: 'sha256', hmacHeader: '',
+    oauthTokenUrl: '', oauthClientId: '', oauthClientSecret: '', oauthAuthMethod: 'basic', oauthScope: '', oauthAudience: '',
+    tlsClientCert: '', tlsClientKey: '', tlsPassphrase: '',
     headers: '', templateKind: 'none', template: '', rateLimitPerSecond: '', rateLimitBurst: '', circuitBreakerEnabled: true, failureThreshold: '',
-    cooldownMs: '', timeoutMs: '', maxInFlight: '',
+    cooldownMs: '', timeoutMs: '', maxInFlight: '', filter: '',
   };
 }
 
@@ -82,6 +98,12 @@ export function formFromWebhook(webhook: Webhook): FormValues {
     apiKeyHeader: text(webhook.auth.apiKeyHeader),
     hmacAlgorithm: webhook.auth.hmacAlgorithm ?? 'sha256',
     hmacHeader: text(webhook.auth.hmacHeader),
+    oauthTokenUrl: text(webhook.auth.tokenUrl),
+    oauthClientId: text(webhook.auth.clientId),
+    oauthAuthMethod: webhook.auth.authMethod === 'post' ? 'post' : 'basic',
+    oauthScope: text(webhook.auth.scope),
+    oauthAudience: text(webhook.auth.audience),
+    tlsClientCert: text(webhook.tls?.clientCert),
     headers: Object.entries(webhook.headers).map(([name, value]) => `${name}: ${value}`).join('\n'),
     templateKind: template === undefined ? 'none' : (preset ?? 'custom'),
     template: preset || template === undefined ? '' : template,
@@ -92,12 +114,26 @@ export function formFromWebhook(webhook: Webhook): FormValues {
     cooldownMs: text(webhook.circuitBreaker?.cooldownMs),
     timeoutMs: text(webhook.timeoutMs),
     maxInFlight: text(webhook.maxInFlight),
+    filter: webhook.filter === undefined ? '' : JSON.stringify(webhook.filter, null, 2),
   };
 }
 
 /** "order.*, invoice.paid" → ["order.*", "invoice.paid"]. */
 export function splitEventTypes(value: string): string[] {
   return value.split(',').map((part) => part.trim()).filter(Boolean);
+}
+
+/** The Filter field's text as a filter document: none when empty, else a JSON object or why not. */
+export function parseFilterText(text: string): { ok: true; filter: Record<string, unknown> | undefined } | { ok: false; error: string } {
+  if (!text.trim()) return { ok: true, filter: undefined };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, error: `is not valid JSON: ${(error as Error).message}` };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, error: 'must be a JSON object, such as {"data": {"amount": {"$gte": 100}}}' };
+  return { ok: true, filter: parsed as Record<string, unknown> };
 }
 
 /** Reads the form's numbers; a field that is not a number gets its message in `errors`. */
@@ -114,6 +150,14 @@ class Reader {
       return undefined;
     }
     return n;
+  }
+
+  /** The filter typed, as JSON; undefined when empty or not a JSON object (with its message). */
+  filter(): Record<string, unknown> | undefined {
+    const parsed = parseFilterText(this.values.filter);
+    if (parsed.ok) return parsed.filter;
+    this.errors.filter = parsed.error;
+    return undefined;
   }
 
   headers(): Record<string, string> | undefined {
@@ -144,9 +188,25 @@ function authOf(values: FormValues): NonNullable<WebhookCreate['auth']> {
       return { type: 'api_key', apiKey: values.apiKey, ...(optional(values.apiKeyHeader) ? { apiKeyHeader: values.apiKeyHeader.trim() } : {}) };
     case 'hmac':
       return { type: 'hmac', hmacSecret: values.hmacSecret, hmacAlgorithm: values.hmacAlgorithm, ...(optional(values.hmacHeader) ? { hmacHeader: values.hmacHeader.trim() } : {}) };
+    case 'oauth2':
+      return {
+        type: 'oauth2',
+        tokenUrl: values.oauthTokenUrl.trim(),
+        clientId: values.oauthClientId.trim(),
+        clientSecret: values.oauthClientSecret,
+        authMethod: values.oauthAuthMethod,
+        ...(optional(values.oauthScope) ? { scope: values.oauthScope.trim() } : {}),
+        ...(optional(values.oauthAudience) ? { audience: values.oauthAudience.trim() } : {}),
+      };
     default:
       return { type: 'none' };
   }
+}
+
+/** The client certificate settings, or null when no certificate is given (its key is never shown, so it is typed again to change it). */
+function tlsOf(values: FormValues): WebhookCreate['tls'] | null {
+  if (!values.tlsClientCert.trim()) return null;
+  return { clientCert: values.tlsClientCert.trim(), clientKey: values.tlsClientKey.trim(), ...(values.tlsPassphrase ? { passphrase: values.tlsPassphrase } : {}) };
 }
 
 function templateOf(values: FormValues): string | undefined {
@@ -195,6 +255,8 @@ export function createBody(values: FormValues): Built<WebhookCreate> {
   const timeoutMs = read.number('timeoutMs');
   const maxInFlight = read.number('maxInFlight');
   const template = templateOf(values);
+  const filter = read.filter();
+  const tls = tlsOf(values);
   const events = splitEventTypes(values.events);
   const body: WebhookCreate = {
     url: values.url.trim(),
@@ -207,11 +269,13 @@ export function createBody(values: FormValues): Built<WebhookCreate> {
     ...(Object.keys(retry).length ? { retry } : {}),
     ...(changed('authType') ? { auth: authOf(values) } : {}),
     ...(headers && Object.keys(headers).length ? { headers } : {}),
+    ...(tls ? { tls } : {}),
     ...(template === undefined ? {} : { template }),
     ...(rateLimit ? { rateLimit } : {}),
     ...(Object.keys(circuitBreaker).length > 1 || !circuitBreaker.enabled ? { circuitBreaker } : {}),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(maxInFlight === undefined ? {} : { maxInFlight }),
+    ...(filter === undefined ? {} : { filter }),
   };
   return Object.keys(read.errors).length ? { ok: false, errors: read.errors } : { ok: true, body };
 }
@@ -237,8 +301,9 @@ export function updateBody(webhook: Webhook, initial: FormValues, values: FormVa
     patch.retry = Object.fromEntries(Object.entries(retry).filter(([, v]) => v !== undefined && v !== null));
   }
   // Credentials are never shown: auth is sent when its type changed or a credential was typed.
-  if (changed('authType', 'authToken', 'apiKey', 'apiKeyHeader', 'hmacSecret', 'hmacAlgorithm', 'hmacHeader')) patch.auth = authOf(values);
+  if (changed('authType', 'authToken', 'apiKey', 'apiKeyHeader', 'hmacSecret', 'hmacAlgorithm', 'hmacHeader', ...OAUTH_FIELDS)) patch.auth = authOf(values);
   if (changed('headers')) patch.headers = read.headers() ?? null;
+  if (changed(...TLS_FIELDS)) patch.tls = tlsOf(values);
   if (changed('templateKind', 'template')) patch.template = templateOf(values) ?? null;
   if (changed('rateLimitPerSecond', 'rateLimitBurst')) patch.rateLimit = rateLimitOf(read) ?? null;
   if (changed('circuitBreakerEnabled', 'failureThreshold', 'cooldownMs')) patch.circuitBreaker = circuitBreakerOf(values, read);
@@ -247,6 +312,7 @@ export function updateBody(webhook: Webhook, initial: FormValues, values: FormVa
     if (timeoutMs !== undefined) patch.timeoutMs = timeoutMs;
   }
   if (changed('maxInFlight')) patch.maxInFlight = read.number('maxInFlight') ?? null;
+  if (changed('filter')) patch.filter = read.filter() ?? null;
   return Object.keys(read.errors).length ? { ok: false, errors: read.errors } : { ok: true, body: patch };
 }
 
@@ -255,10 +321,14 @@ const FIELD_BY_PATH: Record<string, FieldName> = {
   'retry.maxRetries': 'maxRetries', 'retry.initialDelayMs': 'initialDelayMs', 'retry.backoffMultiplier': 'backoffMultiplier',
   auth: 'authType', 'auth.type': 'authType', 'auth.token': 'authToken', 'auth.apiKey': 'apiKey', 'auth.apiKeyHeader': 'apiKeyHeader',
   'auth.hmacSecret': 'hmacSecret', 'auth.hmacAlgorithm': 'hmacAlgorithm', 'auth.hmacHeader': 'hmacHeader',
+  'auth.tokenUrl': 'oauthTokenUrl', 'auth.clientId': 'oauthClientId', 'auth.clientSecret': 'oauthClientSecret', 'auth.authMethod': 'oauthAuthMethod',
+  tls: 'tlsClientCert', 'tls.clientCert': 'tlsClientCert', 'tls.clientKey': 'tlsClientKey', 'tls.passphrase': 'tlsPassphrase', 'tls.ca': 'tlsClientCert',
+  'auth.scope': 'oauthScope', 'auth.audience': 'oauthAudience', 'auth.extraParams': 'authType', 'auth.privateKeyJwt': 'authType',
   headers: 'headers', template: 'template', templateVars: 'template', eventTemplates: 'template',
   rateLimit: 'rateLimitPerSecond', 'rateLimit.perSecond': 'rateLimitPerSecond', 'rateLimit.burst': 'rateLimitBurst',
   circuitBreaker: 'circuitBreakerEnabled', 'circuitBreaker.enabled': 'circuitBreakerEnabled', 'circuitBreaker.failureThreshold': 'failureThreshold',
   'circuitBreaker.cooldownMs': 'cooldownMs', timeoutMs: 'timeoutMs', maxInFlight: 'maxInFlight',
+  filter: 'filter', eventFilters: 'filter',
 };
 
 /** The form field an API error's `field` path belongs to: `events.2` → events, `headers.x-a` → headers. */
@@ -280,7 +350,8 @@ export function formErrorsFromApi(errors: readonly FieldError[]): FormErrors {
       (result.form ??= []).push(`${field}: ${message}`);
       continue;
     }
-    const where = name === 'events' && field !== 'events' ? `${field}: ` : '';
+    // Below a list or a filter, the path says where: `events.2`, `filter.data.amount.$gte`.
+    const where = (name === 'events' || name === 'filter') && field !== name ? `${field}: ` : '';
     result[name] = result[name] ? `${result[name]}; ${where}${message}` : `${where}${message}`;
   }
   return result;

@@ -88,6 +88,7 @@ function WebhookForm({ webhook }: { webhook?: Webhook }) {
           errors={errors}
           onChange={(patch) => setValues((current) => ({ ...current, ...patch }))}
           editing={webhook !== undefined}
+          webhookId={webhook?.id}
           showTenant={role === 'admin' && webhook === undefined}
           advancedOpen={advancedOpen}
           onAdvancedToggle={setAdvancedOpen}

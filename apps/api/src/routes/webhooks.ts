@@ -5,8 +5,9 @@ import {
   type CircuitStatus,
   InvalidWebhookError,
   durationMsSchema,
+  filterDocumentSchema,
   numberFromText,
-  refusedTargetUrl,
+  refusedWebhookTargets,
   tenantSchema,
   timeMsSchema,
   toPublicWebhook,
@@ -23,7 +24,8 @@ import { tenantScope, type Principal } from '../middleware/auth';
 import type { AttemptLog } from '../services/attempt-log';
 import type { TestDelivery } from '../services/test-delivery';
 import type { DeadLetterReplay } from '../services/dead-letter-replay';
-import type { createdWebhookSchema, publicWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookDefaultsSchema, webhookListSchema } from '../schemas/responses';
+import { PREVIEW_MAX_EVENTS, type FilterPreview } from '../services/filter-preview';
+import type { createdWebhookSchema, filterPreviewSchema, publicWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookDefaultsSchema, webhookListSchema } from '../schemas/responses';
 
 const DEFAULT_ROTATION_GRACE_MS = 24 * 3_600_000;
 export const rotateSecretSchema = z
@@ -59,6 +61,16 @@ export const deliveriesQuerySchema = z.object({
     .meta({ description: 'Where to start in the log: the `nextOffset` of the previous page.' }),
 });
 
+export const filterPreviewQuerySchema = z.object({
+  last: numberFromText(z.number().int().min(1).max(PREVIEW_MAX_EVENTS))
+    .default(100)
+    .meta({ description: `How many of the newest events of the webhook's tenant and types to run the filter over (1–${PREVIEW_MAX_EVENTS}).` }),
+  filter: z
+    .string()
+    .optional()
+    .meta({ description: "A filter to try instead of the webhook's own filter and eventFilters, as JSON text (URL-encoded); checked as saving would check it." }),
+});
+
 export const recoverSchema = z
   .strictObject({
     /** Dead letters of this webhook dead-lettered at or after this time (ISO-8601 or unix ms). */
@@ -83,11 +95,23 @@ function withDefaults(body: unknown, defaults: WebhookDefaults): unknown {
   };
 }
 
+/** A filter given as JSON text (a query parameter), checked as a saved one is; a 400 naming `filter` otherwise. */
+function parseFilterText(text: string) {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    throw invalidFields([{ field: 'filter', message: 'is not valid JSON' }]);
+  }
+  return parseOr400(filterDocumentSchema, document, 'filter');
+}
+
 export interface WebhookServices {
   attempts: AttemptLog;
   testDelivery: TestDelivery;
   replay: DeadLetterReplay;
   circuits: CircuitStatuses;
+  filterPreview: FilterPreview;
 }
 
 export function webhooksRouter(
@@ -105,11 +129,13 @@ export function webhooksRouter(
     if (taken) throw new HttpProblem(409, 'Conflict', `Tenant ${tenant} already has a webhook named "${name}" (${taken.id})`);
   }
 
-  /** Only http(s), https in production, no private targets unless allowed (docs/reference.md, "Target safety"). */
-  async function checkTarget(url: string | undefined): Promise<void> {
-    if (url === undefined) return;
-    const refused = await refusedTargetUrl(url, targetPolicy);
-    if (refused) throw invalidFields([{ field: 'url', message: refused }]);
+  /**
+   * The URL and an OAuth2 token URL: only http(s), https in production, no private or metadata
+   * targets unless allowed (docs/reference.md, "Target safety").
+   */
+  async function checkTargets(webhook: Parameters<typeof refusedWebhookTargets>[0]): Promise<void> {
+    const refused = await refusedWebhookTargets(webhook, targetPolicy);
+    if (refused.length > 0) throw invalidFields(refused);
   }
 
   /** A webhook as the API shows it: no secrets, and its circuit now (read, unless known). */
@@ -139,7 +165,7 @@ export function webhooksRouter(
 
   router.post('/', async (req, res) => {
     const input = parseOr400(webhookCreateSchema, withDefaults(req.body ?? {}, defaults));
-    await checkTarget(input.url);
+    await checkTargets(input);
     await checkNameFree(input.name, input.tenant);
     const tenant = tenantScope(res.locals.principal, (req.body as { tenant?: string }).tenant) ?? input.tenant;
     const webhook = await store.create({ ...input, tenant });
@@ -166,7 +192,7 @@ export function webhooksRouter(
 
   router.patch('/:id', async (req, res) => {
     const patch = parseOr400(webhookUpdateSchema, req.body ?? {});
-    await checkTarget(patch.url);
+    await checkTargets(patch);
     const existing = await findVisible(req.params.id, res.locals.principal);
     await checkNameFree(patch.name, existing.tenant, existing.id);
     const updated = await store.update(req.params.id, patch).catch((error: unknown) => {
@@ -205,6 +231,13 @@ export function webhooksRouter(
   router.get('/:id/stats', async (req, res) => {
     await findVisible(req.params.id, res.locals.principal);
     res.json(await services.attempts.stats(req.params.id));
+  });
+
+  router.get('/:id/filter/preview', async (req, res) => {
+    const query = parseOr400(filterPreviewQuerySchema, req.query);
+    const webhook = await findVisible(req.params.id, res.locals.principal);
+    const result = await services.filterPreview.run(webhook, query.last, query.filter === undefined ? webhook : { filter: parseFilterText(query.filter) });
+    res.json(result satisfies z.input<typeof filterPreviewSchema>);
   });
 
   router.post('/:id/test', async (req, res) => {

@@ -58,10 +58,16 @@ export const eventStatsSchema = z
 
 const publicAuthSchema = z
   .strictObject({
-    type: z.enum(['none', 'bearer', 'api_key', 'hmac']),
+    type: z.enum(['none', 'bearer', 'api_key', 'hmac', 'oauth2']),
     hmacAlgorithm: z.enum(['sha256', 'sha512']).optional().meta({ description: 'Type `hmac` only.' }),
     apiKeyHeader: z.string().optional().meta({ description: 'Type `api_key` only, when set.' }),
     hmacHeader: z.string().optional().meta({ description: 'Type `hmac` only, when set.' }),
+    tokenUrl: z.string().optional().meta({ description: 'Type `oauth2` only.' }),
+    clientId: z.string().optional().meta({ description: 'Type `oauth2` only.' }),
+    authMethod: z.enum(['basic', 'post', 'jwt']).optional().meta({ description: 'Type `oauth2` only: the client authentication in use.' }),
+    scope: z.string().optional().meta({ description: 'Type `oauth2` only, when set.' }),
+    audience: z.string().optional().meta({ description: 'Type `oauth2` only, when set.' }),
+    extraParams: z.record(z.string(), z.string()).optional().meta({ description: 'Type `oauth2` only, when set: names, values masked (********).' }),
   })
   .meta({ id: 'WebhookAuth', description: 'How deliveries authenticate: the fields of its type only; credentials are never shown.' });
 
@@ -94,7 +100,14 @@ export const circuitStatusSchema = z
   })
   .meta({ id: 'CircuitStatus', description: "The webhook's circuit breaker now, shared by all workers." });
 
-const { secret: _secret, previousSecrets: _previousSecrets, auth: _auth, retry: _retry, circuitBreaker: _circuit, ...publicShape } = webhookSchema.shape;
+const { secret: _secret, previousSecrets: _previousSecrets, auth: _auth, tls: _tls, retry: _retry, circuitBreaker: _circuit, ...publicShape } = webhookSchema.shape;
+
+const publicTlsSchema = z
+  .strictObject({
+    clientCert: z.string().meta({ description: 'The client certificate Herald presents (PEM).' }),
+    ca: z.string().optional().meta({ description: "The certificates trusted for the endpoint's own, when set (PEM)." }),
+  })
+  .meta({ id: 'WebhookTls', description: 'Mutual TLS: the certificate Herald presents; its key and passphrase are never shown.' });
 
 /** A webhook as the API shows it: no signing secret, no credentials, custom header and template variable values masked. */
 export const publicWebhookSchema = z
@@ -103,6 +116,7 @@ export const publicWebhookSchema = z
     id: z.string().meta({ example: 'wh_3kTq9vJ2bXw8' }),
     tenant: publicShape.tenant.meta({ description: `The webhook's tenant (default "${DEFAULT_TENANT}").` }),
     auth: publicAuthSchema,
+    tls: publicTlsSchema.optional(),
     retry: retryPolicyOutputSchema,
     circuitBreaker: circuitBreakerOutputSchema.optional(),
     circuit: circuitStatusSchema,
@@ -285,6 +299,17 @@ export const configApplyResultSchema = z
   .meta({ id: 'ConfigApplyResult' });
 export type ConfigApplyResult = z.infer<typeof configApplyResultSchema>;
 
+export const reencryptResultSchema = z
+  .object({
+    rewritten: z.number().int().meta({ description: 'Webhooks whose secrets were rewritten under HERALD_ENCRYPTION_KEY.' }),
+    unreadable: z
+      .array(z.string())
+      .meta({ description: 'Ids of webhooks whose secrets neither HERALD_ENCRYPTION_KEY nor HERALD_ENCRYPTION_KEY_PREVIOUS opens (left as they are).' }),
+    cachedTokensDropped: z.number().int().meta({ description: 'Cached OAuth2 access tokens deleted (the workers fetch new ones under the new key).' }),
+  })
+  .meta({ id: 'ReencryptResult' });
+export type ReencryptResult = z.infer<typeof reencryptResultSchema>;
+
 export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 export const readySchema = z.object({ status: z.literal('ready'), redis: z.literal('ok') }).meta({ id: 'Ready' });
 export const notReadySchema = z
@@ -308,3 +333,25 @@ export const deliveryEnvelopeSchema = z
     dataOmitted: z.string().optional().meta({ description: 'Why `data` is left out (`exceeds maxPayloadBytes`).' }),
   })
   .meta({ id: 'WebhookEvent', description: 'The default body of a delivery.' });
+
+export const filterTestResultSchema = z
+  .object({
+    matched: z.boolean().meta({ description: 'Whether the event passes the filter.' }),
+    failed: z.string().optional().meta({ description: 'When it does not: the first condition it fails, in words.', example: 'data.amount: 50 is not >= 100' }),
+  })
+  .meta({ id: 'FilterTestResult' });
+
+export const filterPreviewSchema = z
+  .object({
+    events: z.number().int().meta({ description: 'Events the filter ran over: the newest `last` of the webhook\'s tenant and event types, among the newest 10,000 in the stream.' }),
+    matched: z.number().int().meta({ description: 'Of them, those the filter lets through (all of them for a webhook without a filter).' }),
+    refused: z.number().int().meta({ description: 'Of them, those it refuses: no delivery would be made.' }),
+    samples: z
+      .object({
+        matched: z.array(storedEventSchema).meta({ description: 'Up to 5 events let through, newest first.' }),
+        refused: z
+          .array(z.object({ event: storedEventSchema, failed: z.string().meta({ description: 'The first condition it fails, in words.' }) }))
+          .meta({ description: 'Up to 5 events refused, newest first, each with why.' }),
+      }),
+  })
+  .meta({ id: 'FilterPreview' });

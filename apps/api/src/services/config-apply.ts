@@ -1,6 +1,6 @@
 // Applies declarative configuration: webhooks matched by (tenant, name); creates what is missing,
 // updates what differs (fields left out return to their defaults), never duplicates, never deletes.
-import { refusedTargetUrl, type ConfigFile, type TargetPolicy, type Webhook, type WebhookStore } from '@herald/shared';
+import { refusedWebhookTargets, type ConfigFile, type TargetPolicy, type Webhook, type WebhookStore } from '@herald/shared';
 import type { ConfigApplyResult } from '../schemas/responses';
 
 /** What applying did; `secrets`: the signing secret of each webhook created (none on a dry run), shown once, never logged. */
@@ -15,7 +15,7 @@ export class ConfigApplyError extends Error {
 /** Fields a config entry owns: everything but identity, secrets and timestamps. */
 const MANAGED_FIELDS = [
   'url', 'description', 'events', 'enabled', 'method', 'headers', 'auth', 'retry', 'timeoutMs', 'rateLimit',
-  'circuitBreaker', 'template', 'eventTemplates', 'templateVars', 'includePayload', 'maxPayloadBytes', 'maxInFlight', 'maxBacklog',
+  'circuitBreaker', 'template', 'eventTemplates', 'filter', 'eventFilters', 'templateVars', 'includePayload', 'maxPayloadBytes', 'maxInFlight', 'maxBacklog',
 ] as const;
 
 function canonical(value: unknown): string {
@@ -29,8 +29,7 @@ function canonical(value: unknown): string {
 export async function applyConfig(store: WebhookStore, config: ConfigFile, policy: TargetPolicy, dryRun = false): Promise<ApplyResult> {
   const problems: { field: string; message: string }[] = [];
   for (const [index, webhook] of config.webhooks.entries()) {
-    const refused = await refusedTargetUrl(webhook.url, policy);
-    if (refused) problems.push({ field: `webhooks.${index}.url`, message: refused });
+    for (const { field, message } of await refusedWebhookTargets(webhook, policy)) problems.push({ field: `webhooks.${index}.${field}`, message });
   }
   if (problems.length > 0) throw new ConfigApplyError(problems);
 

@@ -33,6 +33,45 @@ export class EventHistory {
     return events.slice(0, limit).map(({ event }) => event);
   }
 
+  /**
+   * The newest events that `accept` takes, newest first, at most `limit`, looking through at most
+   * `scanLimit` stream entries (over the partitions, each its share; read a page at a time, so a
+   * short answer stops early).
+   */
+  async newest(accept: (event: StoredEvent) => boolean, limit: number, scanLimit: number): Promise<{ events: StoredEvent[]; scanned: number }> {
+    const share = Math.ceil(scanLimit / this.layout.count);
+    const found = await Promise.all(this.layout.all().map((n) => this.newestIn(this.layout.keys(n).eventsStream, accept, limit, share)));
+    const events = found.flatMap((part) => part.events);
+    if (found.length > 1) events.sort((a, b) => b.at - a.at || (b.entryId > a.entryId ? 1 : b.entryId < a.entryId ? -1 : 0));
+    return { events: events.slice(0, limit).map(({ event }) => event), scanned: found.reduce((total, part) => total + part.scanned, 0) };
+  }
+
+  private async newestIn(
+    stream: string,
+    accept: (event: StoredEvent) => boolean,
+    limit: number,
+    scanLimit: number,
+  ): Promise<{ events: { event: StoredEvent; at: number; entryId: string }[]; scanned: number }> {
+    const events: { event: StoredEvent; at: number; entryId: string }[] = [];
+    let scanned = 0;
+    let end = '+';
+    while (events.length < limit && scanned < scanLimit) {
+      const count = Math.min(HISTORY_SIZE, scanLimit - scanned);
+      const entries = (await this.redis.xrevrange(stream, end, '-', 'COUNT', count)) as [string, string[]][];
+      for (const [id, fields] of entries) {
+        scanned += 1;
+        const decoded = decodeStreamEntry(id, fields);
+        // Entries routed here from another partition are copies of events listed there.
+        if (decoded.ok && !decoded.targets && accept(decoded.event)) events.push({ event: decoded.event, at: Number(id.split('-')[0]), entryId: id });
+        if (events.length >= limit) break;
+      }
+      const last = entries.at(-1);
+      if (entries.length < count || last === undefined) break;
+      end = `(${last[0]}`;
+    }
+    return { events, scanned };
+  }
+
   async find(eventId: string): Promise<StoredEvent | null> {
     return (await this.recent({}, HISTORY_SIZE)).find((event) => event.id === eventId) ?? null;
   }

@@ -5,8 +5,10 @@ import type { RetryPolicy, StoredEvent, Webhook } from '@herald/shared';
 import type { SlotLease } from '../policies/delivery-slots';
 import { classify, type Verdict } from './classify';
 import { decide, type Decision } from './decide';
-import { RENDER_FAILED, isTimeout, type HttpClient, type HttpResult } from './http-client';
+import { RENDER_FAILED, isTimeout, type HttpResult } from './http-client';
 import { buildRequest } from './request-builder';
+import { oauth2Settings, sendWithToken, type Outbound } from './oauth2-send';
+import { DeliveryHeldError } from './delivery-held-error';
 
 export interface DeliveryTarget {
   webhook: Webhook;
@@ -30,11 +32,15 @@ export interface AttemptRun {
   durationMs: number;
 }
 
-export async function runAttempt(http: HttpClient, target: DeliveryTarget): Promise<AttemptRun> {
+export async function runAttempt(outbound: Outbound, target: DeliveryTarget): Promise<AttemptRun> {
   const startedMs = Date.now();
   const built = buildRequest(target.webhook, target.event, { deliveryId: target.deliveryId, attempt: target.attempt, nowMs: startedMs });
   const started = performance.now();
-  const result: HttpResult = built.ok ? await http.send(built.request) : { kind: 'error', code: RENDER_FAILED, message: built.reason };
+  const oauth2 = oauth2Settings(target.webhook);
+  let result: HttpResult;
+  if (!built.ok) result = { kind: 'error', code: RENDER_FAILED, message: built.reason };
+  else if (oauth2) result = await sendWithToken(outbound, oauth2, built.request);
+  else result = await outbound.http.send(built.request);
   const durationMs = performance.now() - started;
   const finishedMs = Date.now();
   return { result, verdict: classify(result, finishedMs), startedMs, finishedMs, durationMs };
@@ -46,7 +52,7 @@ export async function runAttempt(http: HttpClient, target: DeliveryTarget): Prom
  * the attempt is decided under `policy`.
  */
 export async function attemptInSlot(
-  http: HttpClient,
+  outbound: Outbound & { heldDelayMs: () => number },
   lease: SlotLease,
   target: DeliveryTarget,
   policy: RetryPolicy,
@@ -55,7 +61,7 @@ export async function attemptInSlot(
   let run: AttemptRun;
   try {
     await admit?.();
-    run = await runAttempt(http, target);
+    run = await runAttempt(outbound, target);
   } catch (error) {
     lease.releaseUnused();
     throw error;
@@ -63,6 +69,7 @@ export async function attemptInSlot(
   const answered = run.result.kind === 'response';
   // An endpoint that lets its attempts time out gets a smaller cap.
   lease.release({ timedOut: isTimeout(run.result), answered, durationMs: run.durationMs });
+  if (run.verdict.kind === 'held') throw new DeliveryHeldError(run.verdict.reason, outbound.heldDelayMs());
   const decision = decide({ verdict: run.verdict, answered, attempt: target.attempt, maxAttempts: target.maxAttempts, policy });
   return { run, decision };
 }

@@ -35,6 +35,15 @@ describe('classify (the response rules of docs/reference.md)', () => {
     expect(classify({ kind: 'error', code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND x' }, NOW).kind).toBe('retry');
   });
 
+  it('fails a refusal of the OAuth2 token endpoint, and retries its unavailability apart from the endpoint', () => {
+    expect(classify({ kind: 'error', code: 'AUTH_REJECTED', message: 'token endpoint x answered HTTP 401' }, 0)).toEqual({
+      kind: 'fail', reason: 'AUTH_REJECTED: token endpoint x answered HTTP 401', authRejected: true,
+    });
+    expect(classify({ kind: 'error', code: 'AUTH_UNAVAILABLE', message: 'token endpoint x answered HTTP 503' }, 0)).toEqual({
+      kind: 'retry', reason: 'AUTH_UNAVAILABLE: token endpoint x answered HTTP 503', notTheEndpoint: true,
+    });
+  });
+
   it('does not retry a refused target', () => {
     expect(classify({ kind: 'error', code: 'TARGET_REFUSED', message: 'not public' }, NOW).kind).toBe('fail');
   });

@@ -1,14 +1,24 @@
 // What a delivery's HTTP result means for the delivery (docs/reference.md, "Response handling").
-import { RENDER_FAILED, TARGET_REFUSED, type HttpResult } from './http-client';
+import { AUTH_REJECTED, AUTH_UNAVAILABLE, RENDER_FAILED, TARGET_REFUSED, type HttpResult } from './http-client';
+import { PROXY_FAILED } from './egress-proxy';
 
 export type Verdict =
   | { kind: 'success' }
-  /** Worth another try; `retryAfterMs` when the receiver said when (Retry-After on 429/503). */
-  | { kind: 'retry'; reason: string; retryAfterMs?: number }
-  /** Will not succeed by retrying: straight to dead letters. */
-  | { kind: 'fail'; reason: string }
+  /**
+   * Worth another try; `retryAfterMs` when the receiver said when (Retry-After on 429/503).
+   * `notTheEndpoint`: the attempt never reached the endpoint through no fault of its own (its OAuth2
+   * token endpoint could not answer), so its circuit does not count it.
+   */
+  | { kind: 'retry'; reason: string; retryAfterMs?: number; notTheEndpoint?: true }
+  /** Will not succeed by retrying: straight to dead letters. `authRejected`: the OAuth2 token endpoint refused. */
+  | { kind: 'fail'; reason: string; authRejected?: true }
   /** 410 Gone: the receiver wants no more; the webhook is disabled. */
-  | { kind: 'gone'; reason: string };
+  | { kind: 'gone'; reason: string }
+  /** The egress proxy failed: the endpoint was never reached; the attempt is not spent. */
+  | { kind: 'held'; reason: string };
+
+/** The verdict of an attempt that counts: it reached the endpoint, or failed on Herald's side of it. */
+export type SpentVerdict = Exclude<Verdict, { kind: 'held' }>;
 
 const RETRYABLE_STATUS = new Set([408, 425, 429]);
 
@@ -16,6 +26,9 @@ export function classify(result: HttpResult, nowMs: number): Verdict {
   if (result.kind === 'error') {
     // A refused target stays refused and a failed template fails again: retrying cannot help.
     if (result.code === TARGET_REFUSED || result.code === RENDER_FAILED) return { kind: 'fail', reason: `${result.code}: ${result.message}` };
+    if (result.code === PROXY_FAILED) return { kind: 'held', reason: `${result.code}: ${result.message}` };
+    if (result.code === AUTH_REJECTED) return { kind: 'fail', reason: `${result.code}: ${result.message}`, authRejected: true };
+    if (result.code === AUTH_UNAVAILABLE) return { kind: 'retry', reason: `${result.code}: ${result.message}`, notTheEndpoint: true };
     return { kind: 'retry', reason: `${result.code}: ${result.message}` };
   }
   const status = result.statusCode;

@@ -1,5 +1,5 @@
 import { retryPolicySchema } from '@herald/shared';
-import type { Verdict } from './classify';
+import type { SpentVerdict as Verdict } from './classify';
 import { decide, nextDelayMs, type AttemptFacts, type Decision } from './decide';
 
 const policy = retryPolicySchema.parse({ initialDelayMs: 1000, backoffMultiplier: 2, maxDelayMs: 5000, jitter: 0, maxRetries: 3 });
@@ -25,6 +25,10 @@ describe('decide', () => {
       { outcome: 'dead_letter', delayMs: 0, circuitEffect: 'success', reason: 'HTTP 400', disableWebhook: false }],
     ['a refused target is dead-lettered and says nothing about the endpoint', { verdict: { kind: 'fail', reason: 'TARGET_REFUSED: private' }, answered: false },
       { outcome: 'dead_letter', delayMs: 0, circuitEffect: 'neutral', reason: 'TARGET_REFUSED: private', disableWebhook: false }],
+    ['a refusal from the OAuth2 token endpoint is dead-lettered, neutral for the circuit, and flagged', { verdict: { kind: 'fail', reason: 'AUTH_REJECTED: 401', authRejected: true }, answered: false },
+      { outcome: 'dead_letter', delayMs: 0, circuitEffect: 'neutral', reason: 'AUTH_REJECTED: 401', disableWebhook: false, authRejected: true }],
+    ['an unavailable OAuth2 token endpoint is retried and does not count against the circuit', { verdict: { kind: 'retry', reason: 'AUTH_UNAVAILABLE: 503', notTheEndpoint: true }, answered: false },
+      { outcome: 'retry', delayMs: 1000, circuitEffect: 'neutral', reason: 'AUTH_UNAVAILABLE: 503', disableWebhook: false }],
     ['410 Gone dead-letters and disables the webhook', { verdict: { kind: 'gone', reason: 'HTTP 410 Gone' } },
       { outcome: 'dead_letter', delayMs: 0, circuitEffect: 'failure', reason: 'HTTP 410 Gone', disableWebhook: true }],
     ['with no retries left by policy, a 503 on attempt 1 of 1 is dead-lettered', { verdict: retry('HTTP 503'), maxAttempts: 1 },

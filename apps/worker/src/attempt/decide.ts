@@ -1,10 +1,11 @@
 // What one attempt means for its delivery: a pure function of the verdict, the attempt number and
 // the retry policy. Both ways of delivering (straight from the stream, from the queue) act on it.
 import { retryDelayMs, type CircuitEffect, type RandomSource, type RetryPolicy } from '@herald/shared';
-import type { Verdict } from './classify';
+import type { SpentVerdict } from './classify';
 
 export interface AttemptFacts {
-  verdict: Verdict;
+  /** Never `held`: such an attempt is not spent, and there is nothing to decide (attemptInSlot). */
+  verdict: SpentVerdict;
   /** Whether the endpoint answered at all (any HTTP status), as opposed to an error before or instead of an answer. */
   answered: boolean;
   /** 1-based number of this attempt within this run of the delivery. */
@@ -24,6 +25,8 @@ export interface Decision {
   reason?: string;
   /** The endpoint said 410 Gone: the webhook is to be disabled. */
   disableWebhook: boolean;
+  /** The webhook's OAuth2 token endpoint refused: webhook.auth_failed is to be published. */
+  authRejected?: true;
 }
 
 /** The wait before attempt `attempt + 1`: Retry-After capped by maxDelayMs, else the policy's delay. */
@@ -35,10 +38,16 @@ export function decide(facts: AttemptFacts, random: RandomSource = Math.random):
   const { verdict } = facts;
   // The circuit breaker counts what says something about the endpoint: an answer, or the lack of
   // one. A delivery that never reached it (refused target, unrenderable body) is neutral.
+  // A token endpoint that could not answer says nothing about the endpoint.
   const circuitEffect: CircuitEffect =
-    verdict.kind === 'retry' || verdict.kind === 'gone' ? 'failure' : facts.answered ? 'success' : 'neutral';
+    (verdict.kind === 'retry' && !verdict.notTheEndpoint) || verdict.kind === 'gone' ? 'failure' : facts.answered ? 'success' : 'neutral';
   if (verdict.kind === 'success') return { outcome: 'success', delayMs: 0, circuitEffect, disableWebhook: false };
-  const base = { circuitEffect, reason: verdict.reason, disableWebhook: verdict.kind === 'gone' };
+  const base = {
+    circuitEffect,
+    reason: verdict.reason,
+    disableWebhook: verdict.kind === 'gone',
+    ...(verdict.kind === 'fail' && verdict.authRejected ? { authRejected: true as const } : {}),
+  };
   if (verdict.kind === 'retry' && facts.attempt < facts.maxAttempts) {
     return { ...base, outcome: 'retry', delayMs: nextDelayMs(facts.policy, facts.attempt, verdict.retryAfterMs, random) };
   }

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpClient, RESPONSE_BODY_LIMIT } from './http-client';
+import { parseHostList } from '@herald/shared';
+import { startConnectProxy } from '@herald/testing';
 
 let server: Server;
 let base: string;
@@ -87,10 +89,72 @@ describe('HttpClient', () => {
     expect((await client.send({ url: base.replace('127.0.0.1', 'localhost') + '/echo', method: 'POST', headers: {}, body: 'x', timeoutMs: 2000 })).kind).toBe('response');
   });
 
+  it('refuses a metadata address even with private targets allowed, unless it is named', async () => {
+    const metadata = await client.send({ url: 'http://169.254.169.254/latest/meta-data', method: 'POST', headers: {}, body: '', timeoutMs: 2000 });
+    expect(metadata).toMatchObject({ kind: 'error', code: 'TARGET_REFUSED', message: expect.stringMatching(/cloud metadata/) });
+    // Loopback listed by name opens it to a client that otherwise refuses private targets.
+    const listed = new HttpClient({ requireHttps: false, allowPrivate: false, allowedPrivate: parseHostList('localhost') });
+    try {
+      const named = await listed.send({ url: base.replace('127.0.0.1', 'localhost') + '/echo', method: 'POST', headers: {}, body: 'x', timeoutMs: 2000 });
+      expect(named.kind).toBe('response');
+      expect(await listed.send({ url: `${base}/echo`, method: 'POST', headers: {}, body: '', timeoutMs: 2000 })).toMatchObject({ code: 'TARGET_REFUSED' });
+    } finally {
+      await listed.close();
+    }
+  });
+
   it('reports refused connections and unknown hosts as errors', async () => {
     const refused = await client.send({ url: 'http://127.0.0.1:1/', method: 'POST', headers: {}, body: '', timeoutMs: 2000 });
     expect(refused).toMatchObject({ kind: 'error', code: 'ECONNREFUSED' });
     const unknown = await client.send({ url: 'http://no-such-host.invalid/', method: 'POST', headers: {}, body: '', timeoutMs: 2000 });
     expect(unknown.kind).toBe('error');
+  });
+});
+
+describe('through an egress proxy', () => {
+  const post = (client: HttpClient, url: string) => client.send({ url, method: 'POST', headers: {}, body: 'x', timeoutMs: 3000 });
+
+  it('tunnels to the address it resolved and checked itself, and connects directly to HERALD_NO_PROXY hosts', async () => {
+    const proxy = await startConnectProxy({ username: 'herald', password: 'p@ss word' });
+    const client = new HttpClient({ requireHttps: false, allowPrivate: true }, { proxy: { url: new URL(proxy.url), noProxy: parseHostList('localhost') } });
+    try {
+      expect((await post(client, `${base}/echo`)).kind).toBe('response');
+      expect(proxy.tunnels).toEqual([base.replace('http://', '')]);
+      // HERALD_NO_PROXY: straight there.
+      expect((await post(client, base.replace('127.0.0.1', 'localhost') + '/echo')).kind).toBe('response');
+      expect(proxy.tunnels).toHaveLength(1);
+      // A cloud metadata address is refused before any CONNECT.
+      expect(await post(client, 'http://169.254.169.254/latest')).toMatchObject({ kind: 'error', code: 'TARGET_REFUSED' });
+      expect(proxy.tunnels).toHaveLength(1);
+    } finally {
+      await client.close();
+      await proxy.stop();
+    }
+  });
+
+  it('refuses a private target by name before any CONNECT', async () => {
+    const proxy = await startConnectProxy();
+    const client = new HttpClient({ requireHttps: false, allowPrivate: false }, { proxy: { url: new URL(proxy.url), noProxy: parseHostList('') } });
+    try {
+      expect(await post(client, base.replace('127.0.0.1', 'localhost') + '/echo')).toMatchObject({ kind: 'error', code: 'TARGET_REFUSED' });
+      expect(proxy.tunnels).toEqual([]);
+    } finally {
+      await client.close();
+      await proxy.stop();
+    }
+  });
+
+  it('reports a proxy that refuses credentials, or is down, as PROXY_FAILED', async () => {
+    const proxy = await startConnectProxy({ username: 'herald', password: 'right' });
+    const wrong = new URL(proxy.url);
+    wrong.password = 'wrong';
+    const client = new HttpClient({ requireHttps: false, allowPrivate: true }, { proxy: { url: wrong, noProxy: parseHostList('') } });
+    try {
+      expect(await post(client, `${base}/echo`)).toMatchObject({ kind: 'error', code: 'PROXY_FAILED', message: 'the egress proxy answered 407 to CONNECT' });
+      await proxy.stop();
+      expect(await post(client, `${base}/echo`)).toMatchObject({ kind: 'error', code: 'PROXY_FAILED', message: expect.stringMatching(/could not be reached \(ECONNREFUSED\)/) });
+    } finally {
+      await client.close();
+    }
   });
 });

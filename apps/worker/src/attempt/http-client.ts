@@ -1,8 +1,10 @@
-// The one HTTP client deliveries go through: undici with keep-alive pools per origin.
+// The one HTTP client deliveries go through: undici with keep-alive pools per origin, and one pool
+// per webhook version for webhooks that present a client certificate (mTLS).
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { refusedAddress, type TargetPolicy } from '@herald/shared';
+import { proxiedConnector, type EgressProxy } from './egress-proxy';
 
 /** The error code of a delivery refused because its target address is not allowed. */
 export const TARGET_REFUSED = 'TARGET_REFUSED';
@@ -18,6 +20,10 @@ export function isTimeout(result: HttpResult): boolean {
 
 /** Bytes of a response body kept for the attempt log; larger bodies are not buffered. */
 export const RESPONSE_BODY_LIMIT = 1024;
+/** The code of a delivery whose OAuth2 token endpoint refused (4xx): retrying will not help. */
+export const AUTH_REJECTED = 'AUTH_REJECTED';
+/** The code of a delivery whose OAuth2 token endpoint could not answer now (5xx, network): not the endpoint's fault. */
+export const AUTH_UNAVAILABLE = 'AUTH_UNAVAILABLE';
 
 export interface OutboundRequest {
   url: string;
@@ -25,7 +31,33 @@ export interface OutboundRequest {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /**
+   * Bytes of the answer's body kept.
+   * @defaultValue RESPONSE_BODY_LIMIT (1 KiB, what the attempt log keeps)
+   */
+  bodyLimit?: number;
+  /** The client certificate to present (mTLS), and which webhook version's pool carries it. */
+  tls?: ClientTlsRequest;
 }
+
+export interface ClientTlsRequest {
+  /** The webhook and its version: one pool per version, so a changed certificate gets fresh connections. */
+  webhookId: string;
+  version: string;
+  cert: string;
+  key: string;
+  passphrase?: string | undefined;
+  /** Trusted instead of the system's CAs for the endpoint's certificate. */
+  ca?: string | undefined;
+  /** The webhook's own in-flight cap, when it has one: its pool opens no more connections than that. */
+  maxInFlight?: number | undefined;
+}
+
+/** The longest a connection may take to open (through the proxy: tunnel and TLS included). */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Webhook versions with a client certificate whose pools a worker keeps; the least recently used goes beyond. */
+const TLS_POOLS_KEPT = 1000;
 
 export type HttpResult =
   | { kind: 'response'; statusCode: number; headers: Record<string, string | string[] | undefined>; body: string }
@@ -34,20 +66,68 @@ export type HttpResult =
 export class HttpClient {
   private readonly agent: Agent;
   private readonly targets = new Map<string, Target>();
+  /** By webhook id: the pool of its current version with a client certificate, most recently used last. */
+  private readonly tlsPools = new Map<string, { version: string; agent: Agent }>();
+  private readonly connectionsPerOrigin: number | null;
+  private readonly proxy: EgressProxy | undefined;
+  private readonly connectionsPerWebhook: number | null;
 
   constructor(
     private readonly policy: TargetPolicy,
-    options: { connectionsPerOrigin?: number } = {},
+    options: {
+      connectionsPerOrigin?: number;
+      /** Connections of a webhook's own pool (mTLS) when the webhook sets no maxInFlight: the worker's per-webhook cap. */
+      connectionsPerWebhook?: number;
+      proxy?: EgressProxy | undefined;
+    } = {},
   ) {
     // An Agent keeps one Pool per origin, reusing keep-alive connections across deliveries. Every new
     // connection resolves its host through `guardedLookup`, so the address checked is the address
     // connected to (no DNS rebinding between check and connect).
-    this.agent = new Agent({
-      connections: options.connectionsPerOrigin ?? null,
+    this.connectionsPerOrigin = options.connectionsPerOrigin ?? null;
+    this.proxy = options.proxy;
+    this.connectionsPerWebhook = options.connectionsPerWebhook ?? null;
+    this.agent = this.newAgent({});
+  }
+
+  private newAgent(tls: Pick<ClientTlsRequest, 'cert' | 'key' | 'passphrase' | 'ca'> | Record<string, never>, connections = this.connectionsPerOrigin): Agent {
+    return new Agent({
+      connections,
       keepAliveTimeout: 10_000,
       keepAliveMaxTimeout: 60_000,
-      connect: { timeout: 10_000, lookup: this.guardedLookup },
+      // Through the egress proxy, the connector resolves and checks the target itself, then tunnels to that address.
+      connect: this.proxy
+        ? proxiedConnector({ proxy: this.proxy, lookup: this.guardedLookup, timeoutMs: CONNECT_TIMEOUT_MS, tls })
+        : { timeout: CONNECT_TIMEOUT_MS, lookup: this.guardedLookup, ...tls },
     });
+  }
+
+  /**
+   * The pool of a webhook version with a client certificate: made once, its connections reused
+   * across deliveries (one handshake per connection); the previous version's pool is closed. It
+   * opens at most the webhook's in-flight cap of connections: a delivery that comes the moment
+   * another's answer ends waits for that connection rather than handshaking a new one.
+   */
+  private tlsPool(tls: ClientTlsRequest): Agent {
+    const current = this.tlsPools.get(tls.webhookId);
+    this.tlsPools.delete(tls.webhookId);
+    if (current && current.version === tls.version) {
+      this.tlsPools.set(tls.webhookId, current);
+      return current.agent;
+    }
+    if (current) void current.agent.close();
+    const { cert, key, passphrase, ca } = tls;
+    const tlsOptions = { cert, key, ...(passphrase === undefined ? {} : { passphrase }), ...(ca === undefined ? {} : { ca }) };
+    const agent = this.newAgent(tlsOptions, tls.maxInFlight ?? this.connectionsPerWebhook);
+    this.tlsPools.set(tls.webhookId, { version: tls.version, agent });
+    if (this.tlsPools.size > TLS_POOLS_KEPT) {
+      const [oldest] = this.tlsPools;
+      if (oldest) {
+        this.tlsPools.delete(oldest[0]);
+        void oldest[1].agent.close();
+      }
+    }
+    return agent;
   }
 
   private readonly guardedLookup = (
@@ -57,7 +137,7 @@ export class HttpClient {
   ): void => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
-      const refused = addresses.map((a) => refusedAddress(a.address, this.policy)).find(Boolean);
+      const refused = addresses.map((a) => refusedAddress(a.address, this.policy, hostname)).find(Boolean);
       if (refused) return callback(Object.assign(new Error(refused), { code: TARGET_REFUSED }), []);
       if ((options as { all?: boolean }).all) return callback(null, addresses);
       const [first] = addresses;
@@ -76,12 +156,12 @@ export class HttpClient {
       return Promise.resolve({ kind: 'error', code: TARGET_REFUSED, message: 'only https targets are allowed in production' });
     }
     // An IP literal never goes through the lookup above.
-    const refusedLiteral = target.literal ? refusedAddress(target.literal, this.policy) : null;
-    if (refusedLiteral) return Promise.resolve({ kind: 'error', code: TARGET_REFUSED, message: refusedLiteral });
+    if (target.refusedLiteral) return Promise.resolve({ kind: 'error', code: TARGET_REFUSED, message: target.refusedLiteral });
     return new Promise<HttpResult>((resolve) => {
-      const collector = new ResponseCollector(resolve, outbound.timeoutMs);
+      const collector = new ResponseCollector(resolve, outbound.timeoutMs, outbound.bodyLimit ?? RESPONSE_BODY_LIMIT);
       try {
-        this.agent.dispatch(
+        const dispatcher = outbound.tls && target.protocol === 'https:' ? this.tlsPool(outbound.tls) : this.agent;
+        dispatcher.dispatch(
           {
             origin: target.origin,
             path: target.path,
@@ -105,7 +185,8 @@ export class HttpClient {
     if (!target) {
       const parsed = new URL(url);
       const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-      target = { protocol: parsed.protocol, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, literal: isIP(host) ? host : undefined };
+      const refusedLiteral = isIP(host) ? refusedAddress(host, this.policy) : null;
+      target = { protocol: parsed.protocol, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}`, refusedLiteral };
       if (this.targets.size >= TARGETS_KEPT) this.targets.clear();
       this.targets.set(url, target);
     }
@@ -113,7 +194,9 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    const pools = [...this.tlsPools.values()].map((pool) => pool.agent);
+    this.tlsPools.clear();
+    for (const agent of [this.agent, ...pools]) await agent.close();
   }
 }
 
@@ -121,8 +204,8 @@ interface Target {
   protocol: string;
   origin: string;
   path: string;
-  /** The host, when it is an IP address. */
-  literal: string | undefined;
+  /** Why the host, when it is an IP address, is refused (the policy does not change, so it is checked once). */
+  refusedLiteral: string | null;
 }
 
 /** Parsed URLs kept; beyond this many the cache starts afresh. */
@@ -149,6 +232,7 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
   constructor(
     private readonly finish: (result: HttpResult) => void,
     timeoutMs: number,
+    private readonly bodyLimit: number,
   ) {
     this.timer = setTimeout(() => this.expire(timeoutMs), timeoutMs);
   }
@@ -165,11 +249,11 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.size > RESPONSE_BODY_LIMIT) return;
+    if (this.size > this.bodyLimit) return;
     this.chunks.push(chunk);
     this.size += chunk.length;
     // Enough kept: the rest is not read (the connection is dropped rather than drained).
-    if (this.size > RESPONSE_BODY_LIMIT) controller.abort(new BodyLimitReached('response body over the kept limit'));
+    if (this.size > this.bodyLimit) controller.abort(new BodyLimitReached('response body over the kept limit'));
   }
 
   onResponseEnd(): void {
@@ -193,7 +277,7 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
   }
 
   private body(): string {
-    return Buffer.concat(this.chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8');
+    return Buffer.concat(this.chunks).subarray(0, this.bodyLimit).toString('utf8');
   }
 
   private answer(body: string): void {

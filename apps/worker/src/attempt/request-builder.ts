@@ -88,5 +88,10 @@ export function buildRequest(
   if (auth.type === 'hmac' && auth.hmacSecret) {
     headers[(auth.hmacHeader ?? 'x-herald-signature-256').toLowerCase()] = signBodyHmac(body, auth.hmacSecret, auth.hmacAlgorithm);
   }
-  return { ok: true, request: { url: webhook.url, method: webhook.method, headers, body, timeoutMs: webhook.timeoutMs } };
+  const request: OutboundRequest = { url: webhook.url, method: webhook.method, headers, body, timeoutMs: webhook.timeoutMs };
+  if (webhook.tls) {
+    const { clientCert, clientKey, passphrase, ca } = webhook.tls;
+    request.tls = { webhookId: webhook.id, version: webhook.updatedAt, cert: clientCert, key: clientKey, passphrase, ca, maxInFlight: webhook.maxInFlight };
+  }
+  return { ok: true, request };
 }

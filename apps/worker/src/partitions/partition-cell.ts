@@ -21,6 +21,8 @@ import type { WorkerMetrics } from '../metrics';
 import type { Service } from '../service';
 import type { WebhookRegistry } from '../webhooks/webhook-registry';
 import type { WebhookDocuments } from '../webhooks/webhook-documents';
+import type { WebhookFilters } from '../webhooks/webhook-filters';
+import type { OAuth2Tokens } from '../oauth2/oauth2-tokens';
 import type { HttpClient } from '../attempt/http-client';
 import type { DeliverySlots } from '../policies/delivery-slots';
 import { FanoutConsumer } from '../stream/fanout-consumer';
@@ -63,7 +65,9 @@ export interface CellShared {
   webhookStore: WebhookStore;
   webhooks: WebhookRegistry;
   documents: WebhookDocuments;
+  filters: WebhookFilters;
   http: HttpClient;
+  tokens: OAuth2Tokens;
   slots: DeliverySlots;
   metrics: WorkerMetrics;
   logger: Logger;
@@ -81,7 +85,9 @@ export class PartitionCell implements Service {
     readonly partition: number,
     shared: CellShared,
   ) {
-    const { env, layout, redis, logger, metrics, http, slots, webhooks, documents, webhookStore } = shared;
+    const { env, layout, redis, logger, metrics, http, tokens, slots, webhooks, documents, filters, webhookStore } = shared;
+    // Deliveries held while the egress proxy fails come back spread out, not all at the same instant.
+    const heldDelayMs = () => env.HERALD_EGRESS_RETRY_MS + Math.floor(Math.random() * Math.min(10_000, env.HERALD_EGRESS_RETRY_MS));
     const keys = layout.keys(partition);
     this.name = `partition-${partition}`;
     const cellLogger = layout.partitioned ? logger.child({ partition }) : logger;
@@ -99,7 +105,13 @@ export class PartitionCell implements Service {
     const payloads = new PayloadStore(redis, keys);
     const parking = new ParkingLot(redis, keys);
     const events = new OperationalEvents(redis, keys, cellLogger);
-    const effects = new AttemptEffects({ events, webhookStore, logger: cellLogger, backlogEventWindowMs: env.HERALD_BACKLOG_EVENT_WINDOW_MS });
+    const effects = new AttemptEffects({
+      events,
+      webhookStore,
+      logger: cellLogger,
+      backlogEventWindowMs: env.HERALD_BACKLOG_EVENT_WINDOW_MS,
+      authEventWindowMs: env.HERALD_AUTH_EVENT_WINDOW_MS,
+    });
     const settler = new Settler({
       redis,
       keys,
@@ -116,11 +128,13 @@ export class PartitionCell implements Service {
       onCircuitChanges: (webhook, changes, reason) => void effects.circuitChanged(webhook, changes, reason),
       onBacklogFull: (webhook, maxBacklog) => void effects.backlogFull(webhook, maxBacklog),
     });
-    const direct = new DirectDelivery({ http, slots, settler, policies, effects, metrics });
+    const direct = new DirectDelivery({ http, tokens, heldDelayMs, slots, settler, policies, effects, metrics });
     const processor = new DeliveryProcessor({
       webhooks,
       documents,
       http,
+      tokens,
+      heldDelayMs,
       slots,
       settler,
       policies,
@@ -143,6 +157,7 @@ export class PartitionCell implements Service {
         keys,
         webhooks,
         documents,
+        filters,
         circuits: new CircuitBreaker(redis, keys),
         policies,
         slots,

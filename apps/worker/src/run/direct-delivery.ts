@@ -10,6 +10,8 @@ import { attemptInSlot, type DeliveryTarget } from '../attempt/attempt';
 import { afterSettled, parkedSettlement, settlementFor } from './settlement';
 import type { AttemptEffects } from './attempt-effects';
 import type { HttpClient } from '../attempt/http-client';
+import type { OAuth2Tokens } from '../oauth2/oauth2-tokens';
+import { DeliveryHeldError } from '../attempt/delivery-held-error';
 import type { EntryRef, Settler } from '../settle/settler';
 
 /**
@@ -17,7 +19,7 @@ import type { EntryRef, Settler } from '../settle/settler';
  * (`busy`), its circuit is open, no rate-limit token was free, or its entry was claimed from a
  * worker that died (`claim`: the queue makes its job once, whatever that worker had done).
  */
-export type DeferReason = 'cap' | 'busy' | 'circuit' | 'rate' | 'claim';
+export type DeferReason = 'cap' | 'busy' | 'circuit' | 'rate' | 'claim' | 'egress';
 
 /** One event × webhook from a stream entry, as the fan-out planned it. */
 export interface PlannedDelivery {
@@ -32,6 +34,9 @@ export interface PlannedDelivery {
 
 export interface DirectDeliveryDeps {
   http: HttpClient;
+  tokens: OAuth2Tokens;
+  /** How long a delivery the egress proxy failed waits before it goes again (no attempt spent), in ms. */
+  heldDelayMs: () => number;
   slots: DeliverySlots;
   settler: Settler;
   policies: DeliveryPolicies;
@@ -59,7 +64,15 @@ export class DirectDelivery {
     const { webhook, event, entry } = planned;
     const deliveryId = deliveryIdFor(event.id, webhook.id);
     const target: DeliveryTarget = { webhook, event, deliveryId, runId: deliveryId, attempt: 1, maxAttempts: maxAttempts(webhook.retry), replay: 0 };
-    const { run, decision } = await attemptInSlot(this.deps.http, lease, target, webhook.retry);
+    let attempted: Awaited<ReturnType<typeof attemptInSlot>>;
+    try {
+      attempted = await attemptInSlot(this.deps, lease, target, webhook.retry);
+    } catch (error) {
+      // The egress proxy failed: the delivery waits in the queue, its attempt not spent.
+      if (error instanceof DeliveryHeldError) return this.defer(planned, { reason: 'egress', delayMs: error.delayMs });
+      throw error;
+    }
+    const { run, decision } = attempted;
     const settlement = settlementFor(target, run, decision, { settings: this.deps.policies.circuit(webhook), token: deliveryId });
     if (decision.outcome === 'retry') settlement.queued = { job: deliveryJob(event, webhook, { attemptsBefore: 1, delayMs: decision.delayMs }), event };
     await this.deps.settler.settle({ ...settlement, entry });

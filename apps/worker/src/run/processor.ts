@@ -26,6 +26,8 @@ import { afterSettled, parkedSettlement, settlementFor } from './settlement';
 import type { AttemptEffects } from './attempt-effects';
 import { DeadLetteredError, DeliveryParkedError, RetryableDeliveryError, UnreadableJobError } from './errors';
 import type { HttpClient } from '../attempt/http-client';
+import type { OAuth2Tokens } from '../oauth2/oauth2-tokens';
+import { DeliveryHeldError } from '../attempt/delivery-held-error';
 import type { Settler } from '../settle/settler';
 
 export type DeliveryOutcome =
@@ -37,6 +39,9 @@ export interface ProcessorDeps {
   webhooks: WebhookRegistry;
   documents: WebhookDocuments;
   http: HttpClient;
+  tokens: OAuth2Tokens;
+  /** How long a delivery the egress proxy failed waits before it goes again (no attempt spent), in ms. */
+  heldDelayMs: () => number;
   slots: DeliverySlots;
   settler: Settler;
   policies: DeliveryPolicies;
@@ -100,9 +105,13 @@ export class DeliveryProcessor {
     const admit = () => this.admit(target, job, token, { rate: !(data.rateAdmitted && job.attemptsMade === 0), inline });
     let attempted: Awaited<ReturnType<typeof attemptInSlot>>;
     try {
-      attempted = await attemptInSlot(this.deps.http, grant.lease, target, data.retry, admit);
+      attempted = await attemptInSlot(this.deps, grant.lease, target, data.retry, admit);
     } catch (error) {
       if (error instanceof DeliveryParkedError) return { outcome: error.parked ? 'parked' : 'backlog_full' };
+      if (error instanceof DeliveryHeldError) {
+        this.deps.metrics.deferred.inc({ reason: 'egress' });
+        return this.holdBack(job, token, error.delayMs);
+      }
       throw error;
     }
     const { run, decision } = attempted;

@@ -18,6 +18,7 @@ export async function afterSettled(
 ): Promise<void> {
   countAttempt(deps.metrics, run, decision, target.event);
   if (AttemptEffects.follow(decision)) await deps.effects.attempted(target.webhook, { deliveryId: target.deliveryId, event: target.event }, decision);
+  if (target.webhook.tls) await deps.effects.certificateUsed(target.webhook);
 }
 
 /**

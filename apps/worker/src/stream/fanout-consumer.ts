@@ -27,6 +27,7 @@ import {
 } from '@herald/shared';
 import type { WebhookRegistry } from '../webhooks/webhook-registry';
 import type { WebhookDocuments } from '../webhooks/webhook-documents';
+import { TypeFilters, type WebhookFilters } from '../webhooks/webhook-filters';
 import type { WorkerMetrics } from '../metrics';
 import type { Service } from '../service';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
@@ -52,6 +53,7 @@ export interface FanoutDeps {
   keys: RedisKeys;
   webhooks: WebhookRegistry;
   documents: WebhookDocuments;
+  filters: WebhookFilters;
   circuits: CircuitBreaker;
   policies: DeliveryPolicies;
   slots: DeliverySlots;
@@ -94,6 +96,8 @@ interface BatchView {
   webhooksVersion: string | undefined;
   openCircuits: ReadonlySet<string>;
 }
+
+const NO_ROUTES: WebhookRoute[] = [];
 
 const READ_ENTRIES = new LuaScript(join(__dirname, 'read-entries-n.lua'));
 const FORGET_CONSUMERS = new LuaScript(join(__dirname, 'forget-consumers-1.lua'));
@@ -336,9 +340,10 @@ export class FanoutConsumer implements Service {
 
   /**
    * Each entry and its deliveries: an event × each matching webhook (found by the tenant's index,
-   * their documents read in one round trip for those not kept), none for a duplicate of an
-   * idempotency key; for a claimed entry, not those marked settled, and the others through the
-   * queue (its job may have been made already, before the crash: BullMQ makes it once).
+   * their documents read in one round trip for those not kept) whose payload filter, if it has
+   * one, lets the event through; none for a duplicate of an idempotency key; for a claimed entry,
+   * not those marked settled, and the others through the queue (its job may have been made
+   * already, before the crash: BullMQ makes it once).
    */
   private async plan(events: readonly ReadEvent[], claimed: boolean): Promise<{ byEntry: Map<EntryRef, PlannedDelivery[]>; routes: PendingRoute[] }> {
     const direct = events.filter((e) => e.direct).map((e) => e.event);
@@ -346,27 +351,48 @@ export class FanoutConsumer implements Service {
     const settledBefore = claimed ? await this.settledDeliveries(events.map(({ event }) => event.id)) : new Map<string, Set<string>>();
     if (direct.length > duplicates.size) this.deps.metrics.eventsIngested.inc({ source: 'stream' }, direct.length - duplicates.size);
     const routesOf = new Map<StoredEvent, WebhookRoute[]>();
+    // A batch's business events of one tenant and type go to the same webhooks: matched once.
+    const routesByType = new Map<string, WebhookRoute[]>();
     const needed = new Map<string, WebhookRoute>();
     for (const { event, targets } of events) {
       if (duplicates.has(event)) continue;
       const settled = settledBefore.get(event.id);
-      // An entry routed here from another partition goes to the webhooks it names, and no others.
-      const routes = this.deps.webhooks.match(event).filter((route) => !settled?.has(route.id) && (!targets || targets.has(route.id)));
+      // Operational events skip the webhook they are about; claimed ones, the deliveries settled
+      // before; an entry routed here from another partition goes to the webhooks it names, no others.
+      const key = settled || targets || isOperationalEventType(event.type) ? undefined : `${event.tenant} ${event.type}`;
+      let routes = key === undefined ? undefined : routesByType.get(key);
+      if (routes === undefined) {
+        routes = this.deps.webhooks.match(event).filter((route) => !settled?.has(route.id) && (!targets || targets.has(route.id)));
+        if (key !== undefined) routesByType.set(key, routes);
+        for (const route of routes) needed.set(route.id, route);
+      }
       routesOf.set(event, routes);
-      for (const route of routes) needed.set(route.id, route);
     }
     const documents = await this.deps.documents.get(needed.values());
     const router = this.deps.router;
+    // The enabled webhooks of each list of routes and their filters for the type, found once.
+    const targetsOf = new Map<WebhookRoute[], TypeFilters>();
     const byEntry = new Map<EntryRef, PlannedDelivery[]>();
     const routes: PendingRoute[] = [];
+    const filtered = new Map<string, number>();
     for (const { entryId, event, targets: routedHere } of events) {
       const duplicate = duplicates.has(event);
       const settled = settledBefore.get(event.id);
-      // A document read since the routes (disabled a moment ago) has the last word.
-      const targets = (routesOf.get(event) ?? []).flatMap((route) => {
-        const webhook = documents.get(route.id);
-        return webhook?.enabled ? [webhook] : [];
-      });
+      const matched = routesOf.get(event) ?? NO_ROUTES;
+      let targetFilters = targetsOf.get(matched);
+      if (targetFilters === undefined) {
+        // A document read since the routes (disabled a moment ago) has the last word.
+        const enabled = matched.flatMap((route) => {
+          const webhook = documents.get(route.id);
+          return webhook?.enabled ? [webhook] : [];
+        });
+        // An entry routed here went through its webhooks' filters in the partition it came from.
+        targetFilters = routedHere ? new TypeFilters(enabled, undefined) : this.deps.filters.forType(event.type, enabled);
+        targetsOf.set(matched, targetFilters);
+      }
+      // An event a webhook's filter refuses is no delivery to it: no attempt, no job, only a count.
+      const { passed: targets, refused } = targetFilters.select(event);
+      if (refused > 0) filtered.set(event.tenant, (filtered.get(event.tenant) ?? 0) + refused);
       // With partitions, the webhooks of other partitions get the event through their own streams:
       // one more thing to settle before the entry is acknowledged, unless a claimed entry did it already.
       const elsewhere = router && !settled?.has(ROUTED) ? targets.filter((webhook) => router.elsewhere(webhook.id)) : [];
@@ -384,6 +410,7 @@ export class FanoutConsumer implements Service {
       byEntry.set(entry, here.map((webhook) => ({ webhook, event, entry, ...deferral })));
       if (elsewhere.length > 0) routes.push({ entry, event, webhookIds: elsewhere.map((webhook) => webhook.id) });
     }
+    for (const [tenant, count] of filtered) this.deps.metrics.eventsFiltered.inc({ tenant }, count);
     return { byEntry, routes };
   }
 

@@ -22,7 +22,7 @@ const ids = (routes: readonly { id: string }[]) => routes.map((route) => route.i
 
 function setup(name: string, changesKept?: number) {
   const keys = redisKeys(uniquePrefix(name));
-  const store = new WebhookStore(redis, keys, changesKept);
+  const store = new WebhookStore(redis, keys, { changesKept });
   return { keys, store, registry: new WebhookRegistry(store, logger) };
 }
 

@@ -268,6 +268,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{id}/filter/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview a webhook's filter on recent events
+         * @description Runs the webhook's filter (or `filter`, to try one before saving it) over the newest `last` events of its tenant and event types, among the newest 10,000 in the stream, and answers how many it lets through and refuses, with up to 5 of each (a refused one with the condition it fails). Nothing is delivered.
+         *
+         *     **Token:** the admin token, or a tenant token (which sees and changes only its own tenant's).
+         */
+        get: operations["previewWebhookFilter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/filters/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a filter on an event
+         * @description Whether `event` passes `filter`, and if not, the first condition it fails in words (`data.amount: 50 is not >= 100`). The filter is checked as saving a webhook checks it. Nothing is stored or delivered.
+         *
+         *     **Token:** the admin token, or a tenant token (which sees and changes only its own tenant's).
+         */
+        post: operations["testFilter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/{id}/recover": {
         parameters: {
             query?: never;
@@ -446,6 +490,28 @@ export interface paths {
          *     **Token:** the admin token only (403 for a tenant token).
          */
         post: operations["applyConfig"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/secrets/reencrypt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rewrite every stored secret under the current encryption key
+         * @description After HERALD_ENCRYPTION_KEY is set or rotated (the old key in HERALD_ENCRYPTION_KEY_PREVIOUS), rewrites every webhook whose signing secrets, credentials or keys are stored in plain text or under the previous key. Safe to run again and beside other writers; `updatedAt` does not change.
+         *
+         *     **Token:** the admin token only (403 for a tenant token).
+         */
+        post: operations["reencryptSecrets"];
         delete?: never;
         options?: never;
         head?: never;
@@ -666,7 +732,7 @@ export interface components {
             name?: string;
             /**
              * Format: uri
-             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.
+             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.
              * @example https://example.com/hooks/herald
              */
             url: string;
@@ -709,6 +775,31 @@ export interface components {
             templateVars?: {
                 [key: string]: string;
             };
+            /**
+             * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+             * @example {
+             *       "data": {
+             *         "amount": {
+             *           "$gte": 100
+             *         },
+             *         "status": {
+             *           "$in": [
+             *             "paid",
+             *             "refunded"
+             *           ]
+             *         }
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            };
+            /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
+            eventFilters?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
             /** @description `false` sends no `data`. */
             includePayload: boolean;
             /** @description A default envelope over this many bytes is sent without `data` (with "dataOmitted"); a template over it is dead-lettered. */
@@ -735,6 +826,7 @@ export interface components {
              */
             updatedAt: string;
             auth: components["schemas"]["WebhookAuth"];
+            tls?: components["schemas"]["WebhookTls"];
             retry: components["schemas"]["RetryPolicy"];
             circuitBreaker?: components["schemas"]["CircuitBreaker"];
             circuit: components["schemas"]["CircuitStatus"];
@@ -925,6 +1017,76 @@ export interface components {
             /** @description What is wrong with it: `required`, `is not a known field`, … */
             message: string;
         };
+        /**
+         * @description An event as a filter sees it, as deliveries carry it: `{ id, type, tenant, timestamp, data }`. A delivered body pasted here works as it is.
+         * @example {
+         *       "type": "order.paid",
+         *       "tenant": "acme",
+         *       "timestamp": "2026-03-01T12:00:00Z",
+         *       "data": {
+         *         "amount": 50
+         *       }
+         *     }
+         */
+        FilterEnvelope: {
+            id?: string;
+            type?: string;
+            tenant?: string;
+            /** @description When it happened, ISO-8601 (the `occurredAt` it was published with). */
+            timestamp?: string;
+            data?: {
+                [key: string]: unknown;
+            };
+        };
+        FilterPreview: {
+            /** @description Events the filter ran over: the newest `last` of the webhook's tenant and event types, among the newest 10,000 in the stream. */
+            events: number;
+            /** @description Of them, those the filter lets through (all of them for a webhook without a filter). */
+            matched: number;
+            /** @description Of them, those it refuses: no delivery would be made. */
+            refused: number;
+            samples: {
+                /** @description Up to 5 events let through, newest first. */
+                matched: components["schemas"]["Event"][];
+                /** @description Up to 5 events refused, newest first, each with why. */
+                refused: {
+                    event: components["schemas"]["Event"];
+                    /** @description The first condition it fails, in words. */
+                    failed: string;
+                }[];
+            };
+        };
+        FilterTest: {
+            /**
+             * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+             * @example {
+             *       "data": {
+             *         "amount": {
+             *           "$gte": 100
+             *         },
+             *         "status": {
+             *           "$in": [
+             *             "paid",
+             *             "refunded"
+             *           ]
+             *         }
+             *       }
+             *     }
+             */
+            filter: {
+                [key: string]: unknown;
+            };
+            event: components["schemas"]["FilterEnvelope"];
+        };
+        FilterTestResult: {
+            /** @description Whether the event passes the filter. */
+            matched: boolean;
+            /**
+             * @description When it does not: the first condition it fails, in words.
+             * @example data.amount: 50 is not >= 100
+             */
+            failed?: string;
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
@@ -977,6 +1139,14 @@ export interface components {
              * @default 10000
              */
             limit?: number;
+        };
+        ReencryptResult: {
+            /** @description Webhooks whose secrets were rewritten under HERALD_ENCRYPTION_KEY. */
+            rewritten: number;
+            /** @description Ids of webhooks whose secrets neither HERALD_ENCRYPTION_KEY nor HERALD_ENCRYPTION_KEY_PREVIOUS opens (left as they are). */
+            unreadable: string[];
+            /** @description Cached OAuth2 access tokens deleted (the workers fetch new ones under the new key). */
+            cachedTokensDropped: number;
         };
         Replay: components["schemas"]["ReplayByIds"] | components["schemas"]["ReplayByFilter"];
         /** @description Every dead letter matching the filter that was parked before this call (an empty filter: all of them). */
@@ -1079,7 +1249,7 @@ export interface components {
             name?: string;
             /**
              * Format: uri
-             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.
+             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.
              * @example https://example.com/hooks/herald
              */
             url: string;
@@ -1122,6 +1292,31 @@ export interface components {
             templateVars?: {
                 [key: string]: string;
             };
+            /**
+             * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+             * @example {
+             *       "data": {
+             *         "amount": {
+             *           "$gte": 100
+             *         },
+             *         "status": {
+             *           "$in": [
+             *             "paid",
+             *             "refunded"
+             *           ]
+             *         }
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            };
+            /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
+            eventFilters?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
             /** @description `false` sends no `data`. */
             includePayload: boolean;
             /** @description A default envelope over this many bytes is sent without `data` (with "dataOmitted"); a template over it is dead-lettered. */
@@ -1148,6 +1343,7 @@ export interface components {
              */
             updatedAt: string;
             auth: components["schemas"]["WebhookAuth"];
+            tls?: components["schemas"]["WebhookTls"];
             retry: components["schemas"]["RetryPolicy"];
             circuitBreaker?: components["schemas"]["CircuitBreaker"];
             circuit: components["schemas"]["CircuitStatus"];
@@ -1270,7 +1466,7 @@ export interface components {
             name?: string;
             /**
              * Format: uri
-             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.
+             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.
              * @example https://example.com/hooks/herald
              */
             url: string;
@@ -1313,6 +1509,31 @@ export interface components {
             templateVars?: {
                 [key: string]: string;
             };
+            /**
+             * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+             * @example {
+             *       "data": {
+             *         "amount": {
+             *           "$gte": 100
+             *         },
+             *         "status": {
+             *           "$in": [
+             *             "paid",
+             *             "refunded"
+             *           ]
+             *         }
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            };
+            /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
+            eventFilters?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
             /** @description `false` sends no `data`. */
             includePayload: boolean;
             /** @description A default envelope over this many bytes is sent without `data` (with "dataOmitted"); a template over it is dead-lettered. */
@@ -1339,6 +1560,7 @@ export interface components {
              */
             updatedAt: string;
             auth: components["schemas"]["WebhookAuth"];
+            tls?: components["schemas"]["WebhookTls"];
             retry: components["schemas"]["RetryPolicy"];
             circuitBreaker?: components["schemas"]["CircuitBreaker"];
             circuit: components["schemas"]["CircuitStatus"];
@@ -1346,7 +1568,7 @@ export interface components {
         /** @description How deliveries authenticate: the fields of its type only; credentials are never shown. */
         WebhookAuth: {
             /** @enum {string} */
-            type: "none" | "bearer" | "api_key" | "hmac";
+            type: "none" | "bearer" | "api_key" | "hmac" | "oauth2";
             /**
              * @description Type `hmac` only.
              * @enum {string}
@@ -1356,6 +1578,23 @@ export interface components {
             apiKeyHeader?: string;
             /** @description Type `hmac` only, when set. */
             hmacHeader?: string;
+            /** @description Type `oauth2` only. */
+            tokenUrl?: string;
+            /** @description Type `oauth2` only. */
+            clientId?: string;
+            /**
+             * @description Type `oauth2` only: the client authentication in use.
+             * @enum {string}
+             */
+            authMethod?: "basic" | "post" | "jwt";
+            /** @description Type `oauth2` only, when set. */
+            scope?: string;
+            /** @description Type `oauth2` only, when set. */
+            audience?: string;
+            /** @description Type `oauth2` only, when set: names, values masked (********). */
+            extraParams?: {
+                [key: string]: string;
+            };
         };
         /** @description A new webhook. Fields left out take their defaults (the retry and timeout defaults come from the API's HERALD_RETRY_* and HERALD_DEFAULT_TIMEOUT_MS). */
         WebhookCreate: {
@@ -1366,7 +1605,7 @@ export interface components {
             name?: string;
             /**
              * Format: uri
-             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.
+             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.
              * @example https://example.com/hooks/herald
              */
             url: string;
@@ -1402,7 +1641,7 @@ export interface components {
                 [key: string]: string;
             };
             /**
-             * @description Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again.
+             * @description Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256); `oauth2`: `authorization: Bearer <access token>` from tokenUrl (client credentials grant; tokens are cached and shared by the workers, and renewed before they expire). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again.
              * @default {
              *       "type": "none",
              *       "hmacAlgorithm": "sha256"
@@ -1413,7 +1652,7 @@ export interface components {
                  * @default none
                  * @enum {string}
                  */
-                type?: "none" | "bearer" | "api_key" | "hmac";
+                type?: "none" | "bearer" | "api_key" | "hmac" | "oauth2";
                 token?: string;
                 apiKey?: string;
                 apiKeyHeader?: string;
@@ -1424,6 +1663,41 @@ export interface components {
                  */
                 hmacAlgorithm?: "sha256" | "sha512";
                 hmacHeader?: string;
+                /**
+                 * Format: uri
+                 * @description oauth2: the token endpoint (client credentials grant). Checked like the webhook URL (https in production, no private or metadata targets).
+                 */
+                tokenUrl?: string;
+                /** @description oauth2: the client id. */
+                clientId?: string;
+                /** @description oauth2 with authMethod basic or post: the client secret. Never shown again. */
+                clientSecret?: string;
+                /** @description oauth2 with authMethod jwt: a PEM private key (RSA or EC P-256) that signs the client assertion (RFC 7523). Never shown again. */
+                privateKeyJwt?: string;
+                /**
+                 * @description oauth2: how the client authenticates: `basic` (HTTP Basic, the default), `post` (client_id and client_secret in the form), `jwt` (private_key_jwt; the default when privateKeyJwt is given).
+                 * @enum {string}
+                 */
+                authMethod?: "basic" | "post" | "jwt";
+                /** @description oauth2: the scope asked for. */
+                scope?: string;
+                /** @description oauth2: the audience asked for (Auth0, Okta, …). */
+                audience?: string;
+                /** @description oauth2: more form fields for the token request (resource, …). Shown masked (********) once saved. */
+                extraParams?: {
+                    [key: string]: string;
+                };
+            };
+            /** @description Mutual TLS: Herald presents clientCert when it connects to the endpoint (https URLs). The key must belong to the certificate and the certificate be valid now; webhook.certificate_expiring is published from 14 days before it expires. */
+            tls?: {
+                /** @description The client certificate, PEM (its chain may follow). Refused when expired or not yet valid. */
+                clientCert: string;
+                /** @description The private key of clientCert, PEM. Never shown again. */
+                clientKey: string;
+                /** @description Opens clientKey when it is encrypted. Never shown again. */
+                passphrase?: string;
+                /** @description Certificates (PEM) to trust for the endpoint's own certificate instead of the system's: for an endpoint with a private CA. */
+                ca?: string;
             };
             retry?: components["schemas"]["RetryPolicyInput"];
             /**
@@ -1453,6 +1727,31 @@ export interface components {
             /** @description Values templates reach as {{vars.name}} (the pagerduty preset needs routingKey). Shown masked (********) once saved. */
             templateVars?: {
                 [key: string]: string;
+            };
+            /**
+             * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+             * @example {
+             *       "data": {
+             *         "amount": {
+             *           "$gte": 100
+             *         },
+             *         "status": {
+             *           "$in": [
+             *             "paid",
+             *             "refunded"
+             *           ]
+             *         }
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            };
+            /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
+            eventFilters?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
             };
             /**
              * @description `false` sends no `data`.
@@ -1546,6 +1845,13 @@ export interface components {
                 dead_letter: number;
             };
         };
+        /** @description Mutual TLS: the certificate Herald presents; its key and passphrase are never shown. */
+        WebhookTls: {
+            /** @description The client certificate Herald presents (PEM). */
+            clientCert: string;
+            /** @description The certificates trusted for the endpoint's own, when set (PEM). */
+            ca?: string;
+        };
         /** @description Any subset of the fields. Nested objects (retry, auth, …) are replaced whole; null removes an optional field, or puts headers and auth back to their defaults. The webhook the patch makes must pass every check a new one does. */
         WebhookUpdate: {
             /**
@@ -1555,7 +1861,7 @@ export interface components {
             name?: string | null;
             /**
              * Format: uri
-             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.
+             * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.
              * @example https://example.com/hooks/herald
              */
             url?: string;
@@ -1580,13 +1886,13 @@ export interface components {
             headers?: {
                 [key: string]: string;
             } | null;
-            /** @description Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again. */
+            /** @description Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256); `oauth2`: `authorization: Bearer <access token>` from tokenUrl (client credentials grant; tokens are cached and shared by the workers, and renewed before they expire). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again. */
             auth?: {
                 /**
                  * @default none
                  * @enum {string}
                  */
-                type?: "none" | "bearer" | "api_key" | "hmac";
+                type?: "none" | "bearer" | "api_key" | "hmac" | "oauth2";
                 token?: string;
                 apiKey?: string;
                 apiKeyHeader?: string;
@@ -1597,6 +1903,41 @@ export interface components {
                  */
                 hmacAlgorithm?: "sha256" | "sha512";
                 hmacHeader?: string;
+                /**
+                 * Format: uri
+                 * @description oauth2: the token endpoint (client credentials grant). Checked like the webhook URL (https in production, no private or metadata targets).
+                 */
+                tokenUrl?: string;
+                /** @description oauth2: the client id. */
+                clientId?: string;
+                /** @description oauth2 with authMethod basic or post: the client secret. Never shown again. */
+                clientSecret?: string;
+                /** @description oauth2 with authMethod jwt: a PEM private key (RSA or EC P-256) that signs the client assertion (RFC 7523). Never shown again. */
+                privateKeyJwt?: string;
+                /**
+                 * @description oauth2: how the client authenticates: `basic` (HTTP Basic, the default), `post` (client_id and client_secret in the form), `jwt` (private_key_jwt; the default when privateKeyJwt is given).
+                 * @enum {string}
+                 */
+                authMethod?: "basic" | "post" | "jwt";
+                /** @description oauth2: the scope asked for. */
+                scope?: string;
+                /** @description oauth2: the audience asked for (Auth0, Okta, …). */
+                audience?: string;
+                /** @description oauth2: more form fields for the token request (resource, …). Shown masked (********) once saved. */
+                extraParams?: {
+                    [key: string]: string;
+                };
+            } | null;
+            /** @description Mutual TLS: Herald presents clientCert when it connects to the endpoint (https URLs). The key must belong to the certificate and the certificate be valid now; webhook.certificate_expiring is published from 14 days before it expires. */
+            tls?: {
+                /** @description The client certificate, PEM (its chain may follow). Refused when expired or not yet valid. */
+                clientCert: string;
+                /** @description The private key of clientCert, PEM. Never shown again. */
+                clientKey: string;
+                /** @description Opens clientKey when it is encrypted. Never shown again. */
+                passphrase?: string;
+                /** @description Certificates (PEM) to trust for the endpoint's own certificate instead of the system's: for an endpoint with a private CA. */
+                ca?: string;
             } | null;
             retry?: components["schemas"]["RetryPolicyInput"];
             /** @description The whole attempt, connection included, in ms (100–120,000). */
@@ -1623,6 +1964,31 @@ export interface components {
             /** @description Values templates reach as {{vars.name}} (the pagerduty preset needs routingKey). Shown masked (********) once saved. */
             templateVars?: {
                 [key: string]: string;
+            } | null;
+            /**
+             * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+             * @example {
+             *       "data": {
+             *         "amount": {
+             *           "$gte": 100
+             *         },
+             *         "status": {
+             *           "$in": [
+             *             "paid",
+             *             "refunded"
+             *           ]
+             *         }
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
+            eventFilters?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
             } | null;
             /** @description `false` sends no `data`. */
             includePayload?: boolean;
@@ -2039,7 +2405,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhook"];
                 };
             };
-            /** @description An invalid field (`url`, `events.0`, `templateVars.routingKey`, …), or a refused target URL. */
+            /** @description An invalid field (`url`, `events.0`, `templateVars.routingKey`, `filter.data.amount.$gte`, …), or a refused target URL. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2633,6 +2999,138 @@ export interface operations {
             };
             /** @description No such webhook (or one of another tenant). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewWebhookFilter: {
+        parameters: {
+            query?: {
+                /** @description How many of the newest events of the webhook's tenant and types to run the filter over (1–1000). */
+                last?: number;
+                /** @description A filter to try instead of the webhook's own filter and eventFilters, as JSON text (URL-encoded); checked as saving would check it. */
+                filter?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The webhook id (`wh_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the filter would let through. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilterPreview"];
+                };
+            };
+            /** @description An invalid `last`, or a `filter` that is not valid JSON or not a valid filter (`filter.data.amount.$gte`, …). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description `Bearer`, when no token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such webhook (or one of another tenant). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testFilter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FilterTest"];
+            };
+        };
+        responses: {
+            /** @description The verdict. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilterTestResult"];
+                };
+            };
+            /** @description An invalid filter (`filter.data.amount.$gte: must be a number or a string`) or event. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description `Bearer`, when no token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 1 MiB; `detail` names the limit. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3247,7 +3745,7 @@ export interface operations {
                         name: string;
                         /**
                          * Format: uri
-                         * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.
+                         * @description Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.
                          * @example https://example.com/hooks/herald
                          */
                         url: string;
@@ -3283,7 +3781,7 @@ export interface operations {
                             [key: string]: string;
                         };
                         /**
-                         * @description Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again.
+                         * @description Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256); `oauth2`: `authorization: Bearer <access token>` from tokenUrl (client credentials grant; tokens are cached and shared by the workers, and renewed before they expire). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again.
                          * @default {
                          *       "type": "none",
                          *       "hmacAlgorithm": "sha256"
@@ -3294,7 +3792,7 @@ export interface operations {
                              * @default none
                              * @enum {string}
                              */
-                            type?: "none" | "bearer" | "api_key" | "hmac";
+                            type?: "none" | "bearer" | "api_key" | "hmac" | "oauth2";
                             token?: string;
                             apiKey?: string;
                             apiKeyHeader?: string;
@@ -3305,6 +3803,41 @@ export interface operations {
                              */
                             hmacAlgorithm?: "sha256" | "sha512";
                             hmacHeader?: string;
+                            /**
+                             * Format: uri
+                             * @description oauth2: the token endpoint (client credentials grant). Checked like the webhook URL (https in production, no private or metadata targets).
+                             */
+                            tokenUrl?: string;
+                            /** @description oauth2: the client id. */
+                            clientId?: string;
+                            /** @description oauth2 with authMethod basic or post: the client secret. Never shown again. */
+                            clientSecret?: string;
+                            /** @description oauth2 with authMethod jwt: a PEM private key (RSA or EC P-256) that signs the client assertion (RFC 7523). Never shown again. */
+                            privateKeyJwt?: string;
+                            /**
+                             * @description oauth2: how the client authenticates: `basic` (HTTP Basic, the default), `post` (client_id and client_secret in the form), `jwt` (private_key_jwt; the default when privateKeyJwt is given).
+                             * @enum {string}
+                             */
+                            authMethod?: "basic" | "post" | "jwt";
+                            /** @description oauth2: the scope asked for. */
+                            scope?: string;
+                            /** @description oauth2: the audience asked for (Auth0, Okta, …). */
+                            audience?: string;
+                            /** @description oauth2: more form fields for the token request (resource, …). Shown masked (********) once saved. */
+                            extraParams?: {
+                                [key: string]: string;
+                            };
+                        };
+                        /** @description Mutual TLS: Herald presents clientCert when it connects to the endpoint (https URLs). The key must belong to the certificate and the certificate be valid now; webhook.certificate_expiring is published from 14 days before it expires. */
+                        tls?: {
+                            /** @description The client certificate, PEM (its chain may follow). Refused when expired or not yet valid. */
+                            clientCert: string;
+                            /** @description The private key of clientCert, PEM. Never shown again. */
+                            clientKey: string;
+                            /** @description Opens clientKey when it is encrypted. Never shown again. */
+                            passphrase?: string;
+                            /** @description Certificates (PEM) to trust for the endpoint's own certificate instead of the system's: for an endpoint with a private CA. */
+                            ca?: string;
                         };
                         retry?: components["schemas"]["RetryPolicyInput"];
                         /**
@@ -3334,6 +3867,31 @@ export interface operations {
                         /** @description Values templates reach as {{vars.name}} (the pagerduty preset needs routingKey). Shown masked (********) once saved. */
                         templateVars?: {
                             [key: string]: string;
+                        };
+                        /**
+                         * @description A match document over the envelope { id, type, tenant, timestamp, data }, such as {"data": {"amount": {"$gte": 100}}}. Operators: implicit equality, $eq $neq $gt $gte $lt $lte $in $nin $all $contains $startsWith $endsWith $exist, and $and $or $not. A condition on a missing field fails (except {"$exist": false}); types are never coerced; strings compare by code point; a condition against an array holds when it holds for any element. At most 8 levels deep, 128 field names and operators, 8192 bytes, 256 values in a list.
+                         * @example {
+                         *       "data": {
+                         *         "amount": {
+                         *           "$gte": 100
+                         *         },
+                         *         "status": {
+                         *           "$in": [
+                         *             "paid",
+                         *             "refunded"
+                         *           ]
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        filter?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates). */
+                        eventFilters?: {
+                            [key: string]: {
+                                [key: string]: unknown;
+                            };
                         };
                         /**
                          * @description `false` sends no `data`.
@@ -3407,6 +3965,75 @@ export interface operations {
             };
             /** @description A body neither JSON nor YAML. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reencryptSecrets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many webhooks were rewritten, and which could not be opened. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReencryptResult"];
+                };
+            };
+            /** @description Invalid input: `errors` names each failing field and says why. Never a 500 for bad input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description `Bearer`, when no token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the admin token. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 1 MiB; `detail` names the limit. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

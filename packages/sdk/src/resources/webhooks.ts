@@ -2,6 +2,8 @@ import type {
   CreatedWebhook,
   DeliveriesQuery,
   DeliveryAttempt,
+  FilterPreview,
+  FilterPreviewQuery,
   Page,
   RecoverInput,
   ReplayResult,
@@ -72,6 +74,19 @@ export class WebhooksResource {
       }),
     );
     return { items: page.data, next: page.nextOffset };
+  }
+
+  /**
+   * What the webhook's filter (or `query.filter`, to try one before saving it) would do to the
+   * newest events of its tenant and types: counts, and a few events of each side.
+   */
+  async previewFilter(id: string, query: FilterPreviewQuery = {}): Promise<FilterPreview> {
+    const { filter, ...rest } = query;
+    return unwrap(
+      await this.context.api.GET('/v1/webhooks/{id}/filter/preview', {
+        params: { path: { id }, query: { ...rest, ...(filter === undefined ? {} : { filter: JSON.stringify(filter) }) } },
+      }),
+    );
   }
 
   async stats(id: string): Promise<WebhookStats> {

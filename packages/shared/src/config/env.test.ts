@@ -22,6 +22,30 @@ describe('parseEnv', () => {
     });
   });
 
+  it('reads HERALD_ALLOWED_PRIVATE_TARGETS, and names a bad entry', () => {
+    const env = parseEnv(schema, { ADMIN_TOKEN: 'x'.repeat(16), HERALD_ALLOWED_PRIVATE_TARGETS: '10.0.0.0/8, hooks.internal' });
+    expect(env.HERALD_ALLOWED_PRIVATE_TARGETS.blocks).toHaveLength(1);
+    expect(env.HERALD_ALLOWED_PRIVATE_TARGETS.hosts.has('hooks.internal')).toBe(true);
+    expect(() => parseEnv(schema, { ADMIN_TOKEN: 'x'.repeat(16), HERALD_ALLOWED_PRIVATE_TARGETS: '10.0.0.0/99' })).toThrow(
+      /HERALD_ALLOWED_PRIVATE_TARGETS: "10.0.0.0\/99" is not a valid CIDR block/,
+    );
+  });
+
+  it('reads HERALD_ENCRYPTION_KEY as 32 bytes of base64, and refuses anything else without echoing it', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(parseEnv(schema, { ADMIN_TOKEN: 'x'.repeat(16), HERALD_ENCRYPTION_KEY: key }).HERALD_ENCRYPTION_KEY).toEqual(Buffer.alloc(32, 7));
+    for (const bad of [Buffer.alloc(16, 7).toString('base64'), 'not base64 at all!']) {
+      let message = '';
+      try {
+        parseEnv(schema, { ADMIN_TOKEN: 'x'.repeat(16), HERALD_ENCRYPTION_KEY_PREVIOUS: bad });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/HERALD_ENCRYPTION_KEY_PREVIOUS: must be 32 bytes as base64 .*\(value hidden\)/);
+      expect(message).not.toContain(bad);
+    }
+  });
+
   it('names every bad variable and why, without echoing secrets', () => {
     let error: unknown;
     try {

@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors/config-error';
 import { plainMessages } from '../schemas/common';
 import type { RedisTarget } from '../redis-client';
+import { EMPTY_HOST_LIST, parseHostList, type HostList } from '../host-list';
+import { ENCRYPTION_KEY_BYTES, SecretBox } from '../crypto/secret-box';
 
-const SENSITIVE = /TOKEN|SECRET|PASSWORD|REDIS_URL/;
+const SENSITIVE = /TOKEN|SECRET|PASSWORD|REDIS_URL|KEY|PROXY/;
 
 function describeValue(variable: string, value: unknown): string {
   if (value === undefined) return 'it is not set';
@@ -66,6 +68,34 @@ export const prefixSchema = z
   .regex(/^[A-Za-z0-9_.{}-]+$/, 'may hold letters, digits, "_", ".", "-" and "{…}" hash tags, but not ":"')
   .default('herald');
 
+/** A comma-separated list of hosts, .domains, addresses and CIDR blocks (empty when unset). */
+export const envHostList = z
+  .string()
+  .optional()
+  .transform((text, ctx): HostList => {
+    if (!text) return EMPTY_HOST_LIST;
+    try {
+      return parseHostList(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+/** A key for secrets at rest: 32 bytes as base64 (`openssl rand -base64 32`). */
+export const envEncryptionKey = z
+  .string()
+  .optional()
+  .transform((text, ctx): Buffer | undefined => {
+    if (!text) return undefined;
+    const bytes = Buffer.from(text, 'base64');
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text.trim()) || bytes.length !== ENCRYPTION_KEY_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `must be ${ENCRYPTION_KEY_BYTES} bytes as base64 (openssl rand -base64 32)` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
 export const logLevelSchema = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
@@ -84,7 +114,13 @@ export const commonEnvShape = {
   LOG_LEVEL: logLevelSchema,
   /** Unset: allowed outside production, refused in production (docs/reference.md, "Target safety"). */
   HERALD_ALLOW_PRIVATE_TARGETS: envBoolean.optional(),
+  /** Hosts, .domains, addresses and CIDR blocks reachable even when not public; metadata services only when named by themselves. */
+  HERALD_ALLOWED_PRIVATE_TARGETS: envHostList,
   NODE_ENV: z.string().default('development'),
+  /** Encrypts every stored secret (AES-256-GCM); unset, secrets are stored as they are. */
+  HERALD_ENCRYPTION_KEY: envEncryptionKey,
+  /** The key before HERALD_ENCRYPTION_KEY: still opens what it sealed until `herald secrets reencrypt` has run. */
+  HERALD_ENCRYPTION_KEY_PREVIOUS: envEncryptionKey,
   /** How often queue depths, dead letters, stream pending and open circuits are read for /metrics, in ms. */
   HERALD_METRICS_INTERVAL_MS: envInt(250, 300_000).default(5000),
   /** How long a producer's idempotency key is remembered, in seconds (the API and fan-out both check keys). */
@@ -137,6 +173,21 @@ export function partitionCountFromEnv(env: { HERALD_REDIS_CLUSTER: boolean; HERA
 
 /** Partitions on Redis Cluster unless HERALD_PARTITIONS says otherwise: two to three per master up to six masters or so. */
 export const DEFAULT_CLUSTER_PARTITIONS = 16;
+
+/**
+ * HERALD_ENCRYPTION_KEY_PREVIOUS without HERALD_ENCRYPTION_KEY would leave new secrets in plain
+ * text while old ones stay encrypted: refused. Add to an app's schema with superRefine.
+ */
+export function checkEncryptionKeys(env: { HERALD_ENCRYPTION_KEY?: Buffer | undefined; HERALD_ENCRYPTION_KEY_PREVIOUS?: Buffer | undefined }, ctx: z.RefinementCtx): void {
+  if (env.HERALD_ENCRYPTION_KEY_PREVIOUS && !env.HERALD_ENCRYPTION_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['HERALD_ENCRYPTION_KEY'], message: 'is required when HERALD_ENCRYPTION_KEY_PREVIOUS is set' });
+  }
+}
+
+/** The SecretBox the environment's keys make. */
+export function secretBoxFromEnv(env: { HERALD_ENCRYPTION_KEY?: Buffer | undefined; HERALD_ENCRYPTION_KEY_PREVIOUS?: Buffer | undefined }): SecretBox {
+  return new SecretBox({ current: env.HERALD_ENCRYPTION_KEY, previous: env.HERALD_ENCRYPTION_KEY_PREVIOUS });
+}
 
 /** The Redis target named by the environment. */
 export function redisTargetFromEnv(env: { REDIS_URL: string; HERALD_REDIS_CLUSTER: boolean }): RedisTarget {

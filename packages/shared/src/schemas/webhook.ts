@@ -1,7 +1,10 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_TENANT, durationMsSchema, eventPatternSchema, tenantSchema } from './common';
 import { retryPolicySchema } from './retry-policy';
+import { clientTlsObject, clientTlsSchema } from './client-tls';
 import { isTemplatePreset, PRESET_VARS, renderTemplate } from '../template';
+import { filterDocumentSchema } from '../filters/filter-schema';
 
 /** Headers Herald sets itself on every delivery; a webhook's custom headers may not override them. */
 export const RESERVED_HEADER_NAMES = [
@@ -44,32 +47,91 @@ export const webhookUrlSchema = z
   .max(2048)
   .meta({
     description:
-      'Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true.',
+      'Where deliveries go: http or https (https only with NODE_ENV=production), at most 2,048 characters. With NODE_ENV=production a host that is or resolves to a non-public address (loopback, private, link-local, metadata, …) is refused unless HERALD_ALLOW_PRIVATE_TARGETS=true or HERALD_ALLOWED_PRIVATE_TARGETS lists it; cloud metadata addresses only when HERALD_ALLOWED_PRIVATE_TARGETS names them.',
     example: 'https://example.com/hooks/herald',
   });
 
+/** Form fields of a token request that Herald sets itself: `extraParams` may not override them. */
+export const OAUTH2_RESERVED_PARAMS = ['grant_type', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type', 'scope', 'audience'] as const;
+
+const oauth2Fields = {
+  tokenUrl: z
+    .url({ protocol: /^https?$/, error: (issue) => (issue.input === undefined ? undefined : 'must be an http or https URL') })
+    .max(2048)
+    .optional()
+    .meta({ description: 'oauth2: the token endpoint (client credentials grant). Checked like the webhook URL (https in production, no private or metadata targets).' }),
+  clientId: z.string().min(1).max(1024).regex(NO_CR_LF_NUL, 'must not contain CR, LF or NUL').optional().meta({ description: 'oauth2: the client id.' }),
+  clientSecret: credentialSchema.optional().meta({ description: 'oauth2 with authMethod basic or post: the client secret. Never shown again.' }),
+  privateKeyJwt: z
+    .string()
+    .max(16_384)
+    .optional()
+    .meta({ description: 'oauth2 with authMethod jwt: a PEM private key (RSA or EC P-256) that signs the client assertion (RFC 7523). Never shown again.' }),
+  authMethod: z
+    .enum(['basic', 'post', 'jwt'])
+    .optional()
+    .meta({ description: 'oauth2: how the client authenticates: `basic` (HTTP Basic, the default), `post` (client_id and client_secret in the form), `jwt` (private_key_jwt; the default when privateKeyJwt is given).' }),
+  scope: z.string().min(1).max(1024).optional().meta({ description: 'oauth2: the scope asked for.' }),
+  audience: z.string().min(1).max(1024).optional().meta({ description: 'oauth2: the audience asked for (Auth0, Okta, …).' }),
+  extraParams: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, "_", "." or "-"').refine((name) => !(OAUTH2_RESERVED_PARAMS as readonly string[]).includes(name), 'is set by Herald'),
+      z.string().max(1024),
+    )
+    .optional()
+    .meta({ description: 'oauth2: more form fields for the token request (resource, …). Shown masked (********) once saved.' }),
+};
+
+/** The client authentication an oauth2 configuration uses. */
+export function oauth2AuthMethod(auth: { authMethod?: 'basic' | 'post' | 'jwt' | undefined; privateKeyJwt?: string | undefined }): 'basic' | 'post' | 'jwt' {
+  return auth.authMethod ?? (auth.privateKeyJwt ? 'jwt' : 'basic');
+}
+
+function checkPrivateKey(pem: string, ctx: z.RefinementCtx): void {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch {
+    ctx.addIssue({ code: 'custom', path: ['privateKeyJwt'], message: 'is not a PEM private key (an encrypted key is not accepted)' });
+    return;
+  }
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  if (key.asymmetricKeyType !== 'rsa' && !(key.asymmetricKeyType === 'ec' && curve === 'prime256v1')) {
+    ctx.addIssue({ code: 'custom', path: ['privateKeyJwt'], message: 'must be an RSA or EC P-256 key (signs RS256 or ES256)' });
+  }
+}
+
 export const authSchema = z
   .strictObject({
-    type: z.enum(['none', 'bearer', 'api_key', 'hmac']).default('none'),
+    type: z.enum(['none', 'bearer', 'api_key', 'hmac', 'oauth2']).default('none'),
     token: credentialSchema.optional(),
     apiKey: credentialSchema.optional(),
     apiKeyHeader: headerNameSchema.optional(),
     hmacSecret: credentialSchema.optional(),
     hmacAlgorithm: z.enum(['sha256', 'sha512']).default('sha256'),
     hmacHeader: headerNameSchema.optional(),
+    ...oauth2Fields,
   })
   .superRefine((auth, ctx) => {
-    const need = (field: 'token' | 'apiKey' | 'hmacSecret') => {
+    const need = (field: 'token' | 'apiKey' | 'hmacSecret' | 'tokenUrl' | 'clientId' | 'clientSecret' | 'privateKeyJwt', why = `type is "${auth.type}"`) => {
       // An empty or malformed value has its own issue already; this one is for a missing value.
-      if (auth[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `is required when type is "${auth.type}"` });
+      if (auth[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `is required when ${why}` });
     };
     if (auth.type === 'bearer') need('token');
     if (auth.type === 'api_key') need('apiKey');
     if (auth.type === 'hmac') need('hmacSecret');
+    if (auth.type === 'oauth2') {
+      need('tokenUrl');
+      need('clientId');
+      const method = oauth2AuthMethod(auth);
+      if (method === 'jwt') need('privateKeyJwt', 'authMethod is "jwt"');
+      else need('clientSecret', `authMethod is "${method}"`);
+      if (method === 'jwt' && auth.privateKeyJwt !== undefined) checkPrivateKey(auth.privateKeyJwt, ctx);
+    }
   })
   .meta({
     description:
-      'Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again.',
+      'Credentials Herald sends with each delivery, besides the Standard Webhooks signature. `bearer`: `authorization: Bearer <token>`; `api_key`: `<apiKeyHeader>: <apiKey>` (header default x-api-key); `hmac`: `<hmacHeader>: sha256=<hex HMAC of the raw body>` keyed with hmacSecret (header default x-herald-signature-256); `oauth2`: `authorization: Bearer <access token>` from tokenUrl (client credentials grant; tokens are cached and shared by the workers, and renewed before they expire). Credentials are 1–4,096 characters without CR, LF or NUL, and are never shown again.',
   });
 export type WebhookAuth = z.output<typeof authSchema>;
 
@@ -141,6 +203,7 @@ const webhookFields = {
       "Custom request headers (names stored lowercase; values at most 4,096 characters without CR, LF or NUL). Herald's own headers (webhook-*, x-herald-*, content-type, user-agent, host, …) cannot be set. Shown masked (********) once saved.",
   }),
   auth: authSchema,
+  tls: clientTlsObject.optional(),
   retry: retryPolicySchema,
   timeoutMs: z.number().int().min(100).max(120_000).meta({ description: 'The whole attempt, connection included, in ms (100–120,000).' }),
   rateLimit: rateLimitSchema.optional(),
@@ -160,6 +223,13 @@ const webhookFields = {
     .record(z.string().regex(/^[A-Za-z0-9_]+$/).max(64), z.string().max(4096))
     .optional()
     .meta({ description: "Values templates reach as {{vars.name}} (the pagerduty preset needs routingKey). Shown masked (********) once saved." }),
+  /** Deliveries only of events that pass it… */
+  filter: filterDocumentSchema.optional(),
+  /** …unless an event-type pattern here matches: the most specific one's filter applies instead. */
+  eventFilters: z
+    .record(eventPatternSchema, filterDocumentSchema)
+    .optional()
+    .meta({ description: 'Filters by event pattern: the most specific matching pattern wins over `filter` (as for eventTemplates).' }),
   includePayload: z.boolean().meta({ description: '`false` sends no `data`.' }),
   maxPayloadBytes: z.number().int().min(1).max(1_048_576).optional().meta({
     description:
@@ -209,6 +279,7 @@ export const webhookCreateObject = z.strictObject({
   method: webhookFields.method.default('POST'),
   headers: webhookFields.headers.default({}),
   auth: authSchema.default({ type: 'none', hmacAlgorithm: 'sha256' }),
+  tls: clientTlsSchema.optional(),
   retry: retryPolicySchema.default(retryPolicySchema.parse({})),
   timeoutMs: webhookFields.timeoutMs.default(10_000),
   includePayload: webhookFields.includePayload.default(true),
@@ -237,6 +308,7 @@ export const webhookUpdateSchema = z.strictObject({
   method: webhookFields.method.optional(),
   headers: webhookFields.headers.nullable().optional(),
   auth: authSchema.nullable().optional(),
+  tls: clientTlsSchema.nullable().optional(),
   retry: retryPolicySchema.optional(),
   timeoutMs: webhookFields.timeoutMs.optional(),
   rateLimit: rateLimitSchema.nullable().optional(),
@@ -244,6 +316,8 @@ export const webhookUpdateSchema = z.strictObject({
   template: webhookFields.template.nullable().optional(),
   eventTemplates: webhookFields.eventTemplates.nullable().optional(),
   templateVars: webhookFields.templateVars.nullable().optional(),
+  filter: webhookFields.filter.nullable().optional(),
+  eventFilters: webhookFields.eventFilters.nullable().optional(),
   includePayload: webhookFields.includePayload.optional(),
   maxPayloadBytes: webhookFields.maxPayloadBytes.nullable().optional(),
   maxInFlight: webhookFields.maxInFlight.nullable().optional(),
@@ -271,15 +345,19 @@ export type Webhook = z.output<typeof webhookSchema>;
  * A webhook as the API shows it: no signing secret, no auth credentials, custom header values
  * masked; `auth` holds only what applies to its type (no HMAC algorithm beside a bearer token).
  */
-export type PublicWebhook = Omit<Webhook, 'secret' | 'previousSecrets' | 'auth'> & {
-  auth: Pick<WebhookAuth, 'type' | 'apiKeyHeader' | 'hmacHeader'> & { hmacAlgorithm?: WebhookAuth['hmacAlgorithm'] };
+export type PublicWebhook = Omit<Webhook, 'secret' | 'previousSecrets' | 'auth' | 'tls'> & {
+  /** The client certificate and CA bundle (public); never the key or its passphrase. */
+  tls?: { clientCert: string; ca?: string };
+  auth: Pick<WebhookAuth, 'type' | 'apiKeyHeader' | 'hmacHeader' | 'tokenUrl' | 'clientId' | 'authMethod' | 'scope' | 'audience' | 'extraParams'> & {
+    hmacAlgorithm?: WebhookAuth['hmacAlgorithm'];
+  };
 };
 
 /** Custom header values often carry credentials: the API shows that a header is set, not its value. */
 export const MASKED_HEADER_VALUE = '********';
 
 export function toPublicWebhook(webhook: Webhook): PublicWebhook {
-  const { secret: _secret, previousSecrets: _previous, auth, headers, ...rest } = webhook;
+  const { secret: _secret, previousSecrets: _previous, auth, headers, tls, ...rest } = webhook;
   const publicAuth: PublicWebhook['auth'] = { type: auth.type };
   if (auth.type === 'api_key' && auth.apiKeyHeader) publicAuth.apiKeyHeader = auth.apiKeyHeader;
   if (auth.type === 'hmac') {
@@ -287,10 +365,21 @@ export function toPublicWebhook(webhook: Webhook): PublicWebhook {
     if (auth.hmacHeader) publicAuth.hmacHeader = auth.hmacHeader;
   }
   const mask = (record: Record<string, string>) => Object.fromEntries(Object.keys(record).map((name) => [name, MASKED_HEADER_VALUE]));
+  if (auth.type === 'oauth2') {
+    Object.assign(publicAuth, {
+      tokenUrl: auth.tokenUrl,
+      clientId: auth.clientId,
+      authMethod: oauth2AuthMethod(auth),
+      ...(auth.scope ? { scope: auth.scope } : {}),
+      ...(auth.audience ? { audience: auth.audience } : {}),
+      ...(auth.extraParams ? { extraParams: mask(auth.extraParams) } : {}),
+    });
+  }
   return {
     ...rest,
     headers: mask(headers),
     ...(rest.templateVars ? { templateVars: mask(rest.templateVars) } : {}),
+    ...(tls ? { tls: { clientCert: tls.clientCert, ...(tls.ca ? { ca: tls.ca } : {}) } } : {}),
     auth: publicAuth,
   };
 }

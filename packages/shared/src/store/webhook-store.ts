@@ -12,6 +12,8 @@ import { webhookCreateSchema, webhookSchema, type webhookUpdateSchema, type Webh
 import { safeJson } from './safe-json';
 import { plainMessages } from '../schemas/common';
 import { parseRoute, type WebhookRoute } from './webhook-routes';
+import { PLAIN_SECRETS, type SecretBox } from '../crypto/secret-box';
+import { openWebhook, sealWebhook, webhookSealedCurrently } from './webhook-secrets';
 
 export interface WebhookSnapshot {
   version: string;
@@ -75,19 +77,64 @@ const CHANGES_KEPT = 10_000;
  * webhook each recent version changed, and each webhook's route by tenant with a digest per tenant
  * (every write goes through lua/write-webhook-6.lua).
  */
+export interface WebhookStoreOptions {
+  /**
+   * Changes remembered for readers catching up.
+   * @defaultValue 10,000
+   */
+  changesKept?: number;
+  /**
+   * Seals every secret of a document before it is written and opens it after it is read
+   * (HERALD_ENCRYPTION_KEY).
+   * @defaultValue secrets stored as they are
+   */
+  secrets?: SecretBox;
+  /**
+   * The keys of a webhook's partition (its circuit, rate bucket, attempt log, counters).
+   * @defaultValue the store's own keys (one partition)
+   */
+  keysOfWebhook?: (webhookId: string) => RedisKeys;
+}
+
 export class WebhookStore {
+  private readonly changesKept: number;
+  private readonly secrets: SecretBox;
+  private readonly keysOfWebhook: (webhookId: string) => RedisKeys;
+
   constructor(
     private readonly redis: RedisClient,
     /** The installation-wide keys: documents, routes, the change log. */
     private readonly keys: RedisKeys,
-    private readonly changesKept: number = CHANGES_KEPT,
-    /** The keys of a webhook's partition (its circuit, rate bucket, attempt log, counters): the same keys with one partition. */
-    private readonly keysOfWebhook: (webhookId: string) => RedisKeys = () => keys,
-  ) {}
+    options: WebhookStoreOptions = {},
+  ) {
+    this.changesKept = options.changesKept ?? CHANGES_KEPT;
+    this.secrets = options.secrets ?? PLAIN_SECRETS;
+    this.keysOfWebhook = options.keysOfWebhook ?? (() => keys);
+  }
 
   /** The circuit breaker of the webhook's partition. */
   private circuits(webhookId: string): CircuitBreaker {
     return new CircuitBreaker(this.redis, this.keysOfWebhook(webhookId));
+  }
+
+  /** A stored document as a webhook: secrets opened, then parsed (throws when it does not parse). */
+  private parse(json: string): Webhook {
+    return webhookSchema.parse(openWebhook(JSON.parse(json), this.secrets));
+  }
+
+  /** A stored document as a webhook, or null when it does not read as one (or its secrets do not open). */
+  private tryParse(json: string): Webhook | null {
+    try {
+      const result = webhookSchema.safeParse(openWebhook(safeJson(json), this.secrets));
+      return result.success ? result.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A webhook as it is stored: JSON with every secret sealed. */
+  private serialize(webhook: Webhook): string {
+    return JSON.stringify(sealWebhook(webhook, this.secrets));
   }
 
   async create(input: z.output<typeof webhookCreateSchema>, nowMs: number = Date.now()): Promise<Webhook> {
@@ -100,13 +147,13 @@ export class WebhookStore {
       createdAt: now,
       updatedAt: now,
     });
-    await this.write({ id: webhook.id, tenant: webhook.tenant }, 'create', '', JSON.stringify(webhook));
+    await this.write({ id: webhook.id, tenant: webhook.tenant }, 'create', '', this.serialize(webhook));
     return webhook;
   }
 
   async get(id: string): Promise<Webhook | null> {
     const json = await this.redis.hget(this.keys.webhooks, id);
-    return json ? webhookSchema.parse(JSON.parse(json)) : null;
+    return json ? this.parse(json) : null;
   }
 
   /** The webhooks that exist among `ids`, by id. */
@@ -116,7 +163,7 @@ export class WebhookStore {
     const jsons = await this.redis.hmget(this.keys.webhooks, ...unique);
     const found = new Map<string, Webhook>();
     jsons.forEach((json, index) => {
-      if (json) found.set(unique[index] as string, webhookSchema.parse(JSON.parse(json)));
+      if (json) found.set(unique[index] as string, this.parse(json));
     });
     return found;
   }
@@ -129,8 +176,7 @@ export class WebhookStore {
     const jsons = await this.redis.hmget(this.keys.webhooks, ...unique);
     jsons.forEach((json, index) => {
       if (json === null) return;
-      const parsed = webhookSchema.safeParse(safeJson(json));
-      found.set(unique[index] as string, parsed.success ? parsed.data : null);
+      found.set(unique[index] as string, this.tryParse(json));
     });
     return found;
   }
@@ -148,9 +194,8 @@ export class WebhookStore {
     const unreadable: string[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const id = flat[i] as string;
-      const parsed = safeJson(flat[i + 1] as string);
-      const result = webhookSchema.safeParse(parsed);
-      if (result.success) webhooks.push(result.data);
+      const webhook = this.tryParse(flat[i + 1] as string);
+      if (webhook) webhooks.push(webhook);
       else unreadable.push(id);
     }
     webhooks.sort(oldestWebhookFirst);
@@ -338,14 +383,50 @@ export class WebhookStore {
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const currentJson = await this.redis.hget(this.keys.webhooks, id);
       if (!currentJson) return null;
-      const current = webhookSchema.parse(JSON.parse(currentJson));
+      const current = this.parse(currentJson);
       // A webhook never changes tenant: its routes stay where they are.
       const webhook = webhookSchema.parse({ ...change(current), tenant: current.tenant, updatedAt: new Date(nowMs).toISOString() });
-      const replaced = await this.write(current, 'replace', currentJson, JSON.stringify(webhook));
+      const replaced = await this.write(current, 'replace', currentJson, this.serialize(webhook));
       if (replaced === 1) return webhook;
       if (replaced === -1) return null;
     }
     throw new Error(`webhook ${id} kept changing; update abandoned after ${UPDATE_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * Rewrites every document whose secrets are not sealed under the current key (after
+   * HERALD_ENCRYPTION_KEY was set or rotated), compare-and-set like any write, without touching
+   * `updatedAt`. Returns how many documents it rewrote and how many it could not open (their ids).
+   */
+  async reencrypt(): Promise<{ rewritten: number; unreadable: string[] }> {
+    let rewritten = 0;
+    const unreadable: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys.webhooks, cursor, 'COUNT', ROUTE_BATCH);
+      cursor = next;
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const id = flat[i] as string;
+        const outcome = await this.reencryptOne(id, flat[i + 1] as string);
+        if (outcome === 'rewritten') rewritten++;
+        if (outcome === 'unreadable') unreadable.push(id);
+      }
+    } while (cursor !== '0');
+    return { rewritten, unreadable };
+  }
+
+  private async reencryptOne(id: string, firstJson: string): Promise<'rewritten' | 'current' | 'unreadable' | 'gone'> {
+    let json: string | null = firstJson;
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS && json !== null; attempt++) {
+      if (webhookSealedCurrently(safeJson(json), this.secrets)) return 'current';
+      const webhook = this.tryParse(json);
+      if (!webhook) return 'unreadable';
+      const replaced = await this.write(webhook, 'replace', json, this.serialize(webhook));
+      if (replaced === 1) return 'rewritten';
+      if (replaced === -1) return 'gone';
+      json = await this.redis.hget(this.keys.webhooks, id);
+    }
+    return json === null ? 'gone' : 'unreadable';
   }
 
   /**

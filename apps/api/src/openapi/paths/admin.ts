@@ -2,7 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { configFileSchema } from '@herald/shared';
 import { configApplyQuerySchema } from '../../routes/config';
 import { createTokenSchema } from '../../routes/tokens';
-import { configApplyResultSchema, createdTokenSchema, statsSchema, tokenListSchema } from '../../schemas/responses';
+import { configApplyResultSchema, createdTokenSchema, reencryptResultSchema, statsSchema, tokenListSchema } from '../../schemas/responses';
 import { idParam, json, registerV1 } from '../route';
 
 export function registerAdminPaths(registry: OpenAPIRegistry): void {
@@ -78,5 +78,17 @@ export function registerAdminPaths(registry: OpenAPIRegistry): void {
       400: 'An invalid document (fields named as `webhooks.<index>.<field>`), a name twice for one tenant, an `${env.NAME}` reference, or invalid YAML.',
       415: 'A body neither JSON nor YAML.',
     },
+  });
+
+  registerV1(registry, {
+    method: 'post',
+    path: '/v1/secrets/reencrypt',
+    operationId: 'reencryptSecrets',
+    tags: ['Configuration'],
+    summary: 'Rewrite every stored secret under the current encryption key',
+    description:
+      'After HERALD_ENCRYPTION_KEY is set or rotated (the old key in HERALD_ENCRYPTION_KEY_PREVIOUS), rewrites every webhook whose signing secrets, credentials or keys are stored in plain text or under the previous key. Safe to run again and beside other writers; `updatedAt` does not change.',
+    access: 'admin',
+    responses: { 200: json('How many webhooks were rewritten, and which could not be opened.', reencryptResultSchema) },
   });
 }

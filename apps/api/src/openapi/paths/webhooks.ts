@@ -1,9 +1,12 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { webhookCreateSchema, webhookUpdateSchema } from '@herald/shared';
-import { deliveriesQuerySchema, recoverSchema, rotateSecretSchema, webhookListQuerySchema } from '../../routes/webhooks';
+import { filterTestSchema } from '../../routes/filters';
+import { deliveriesQuerySchema, filterPreviewQuerySchema, recoverSchema, rotateSecretSchema, webhookListQuerySchema } from '../../routes/webhooks';
 import {
   attemptPageSchema,
   createdWebhookSchema,
+  filterPreviewSchema,
+  filterTestResultSchema,
   publicWebhookSchema,
   replayResultSchema,
   rotatedWebhookSchema,
@@ -37,7 +40,7 @@ export function registerWebhookPaths(registry: OpenAPIRegistry): void {
       }),
     },
     errors: {
-      400: 'An invalid field (`url`, `events.0`, `templateVars.routingKey`, …), or a refused target URL.',
+      400: 'An invalid field (`url`, `events.0`, `templateVars.routingKey`, `filter.data.amount.$gte`, …), or a refused target URL.',
       403: 'A tenant token naming another tenant.',
       409: 'The `name` is taken in the tenant.',
     },
@@ -161,6 +164,34 @@ export function registerWebhookPaths(registry: OpenAPIRegistry): void {
     request: { params: webhookId },
     responses: { 200: json('The statistics.', webhookStatsSchema) },
     errors: { 404: NOT_FOUND },
+  });
+
+  registerV1(registry, {
+    method: 'get',
+    path: '/v1/webhooks/{id}/filter/preview',
+    operationId: 'previewWebhookFilter',
+    tags: [TAG],
+    summary: "Preview a webhook's filter on recent events",
+    description:
+      "Runs the webhook's filter (or `filter`, to try one before saving it) over the newest `last` events of its tenant and event types, among the newest 10,000 in the stream, and answers how many it lets through and refuses, with up to 5 of each (a refused one with the condition it fails). Nothing is delivered.",
+    access: 'any',
+    request: { params: webhookId, query: filterPreviewQuerySchema },
+    responses: { 200: json('What the filter would let through.', filterPreviewSchema) },
+    errors: { 400: 'An invalid `last`, or a `filter` that is not valid JSON or not a valid filter (`filter.data.amount.$gte`, …).', 404: NOT_FOUND },
+  });
+
+  registerV1(registry, {
+    method: 'post',
+    path: '/v1/filters/test',
+    operationId: 'testFilter',
+    tags: [TAG],
+    summary: 'Test a filter on an event',
+    description:
+      'Whether `event` passes `filter`, and if not, the first condition it fails in words (`data.amount: 50 is not >= 100`). The filter is checked as saving a webhook checks it. Nothing is stored or delivered.',
+    access: 'any',
+    request: { body: { required: true, content: { 'application/json': { schema: filterTestSchema } } } },
+    responses: { 200: json('The verdict.', filterTestResultSchema) },
+    errors: { 400: 'An invalid filter (`filter.data.amount.$gte: must be a number or a string`) or event.' },
   });
 
   registerV1(registry, {
