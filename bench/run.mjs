@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createRequire } from 'node:module';
+import { clusterDrain, singleRedisDrain } from './partitions.mjs';
 
 const require = createRequire(import.meta.url);
 const { createDeliveryQueue, deliveryJob, newEventId, redisKeys, PartitionDeadLetters, WebhookStore, webhookCreateSchema, DEFAULT_RETRY_POLICY } =
@@ -78,6 +79,8 @@ const SCENARIO_NOTES = {
   'worker-memory-100k-webhooks': 'a worker\'s resident memory per webhook, 100,000 webhooks over 10,000 tenants',
   'new-webhook-among-100k': 'among 100,000 webhooks, a webhook created through the API: time from the create call to its first delivery',
   'dead-letter-filter-100k': 'a filtered page among 100,000 dead letters',
+  'partitions-single-drain-60w': 'events of 10 tenants, each to its 6 webhooks (60), drained by 2 workers on one Redis, one partition: Redis commands and CPU per delivery',
+  'partitions-cluster-drain-60w': 'the same on a local Redis Cluster of 3 masters + 3 replicas, 16 partitions: each master\'s share of the commands, commands and Redis CPU per delivery',
 };
 if (options.help) {
   const list = Object.entries(SCENARIO_NOTES).map(([name, note]) => `\n  ${name.padEnd(30)} ${note}`).join('');
@@ -1007,7 +1010,17 @@ const SCENARIOS = {
   'worker-memory-100k-webhooks': () => workerMemoryPerWebhook({ count: 100_000, tenants: 10_000 }),
   'new-webhook-among-100k': () => newWebhookFirstDelivery({ count: 100_000, tries: 10 }),
   'dead-letter-filter-100k': () => deadLetterFilterCost(SIZE(100_000)),
+  'partitions-single-drain-60w': () => singleRedisDrain(harness(), { events: SIZE(5_000) }),
+  'partitions-cluster-drain-60w': () => clusterDrain(harness(), { events: SIZE(5_000) }),
 };
+
+/** What bench/partitions.mjs uses of this harness. */
+function harness() {
+  return {
+    freePort, until, startApi, stop, startWorkers, resetReceiver, receiver, waitForDeliveries, cpuSeconds, commandCounts,
+    redis, redisPid: redisProcess.pid, TARGET, shared: require('@herald/shared'),
+  };
+}
 const chosen = options.scenarios ? options.scenarios.split(',') : Object.keys(SCENARIOS);
 
 /** The figures the goals are stated in, from the results of this run. */
@@ -1034,6 +1047,15 @@ function ratios(results) {
   for (const name of ['herald-500eps-latency', 'herald-500eps-latency-stream']) {
     const p99 = find(name)?.latencyMs?.p99;
     if (bareP99 && p99 !== undefined) lines.push(`${name}: p99 ${p99} ms = ${Math.round((p99 / bareP99) * 100) / 100} × the bare queue's ${bareP99} ms`);
+  }
+  const single = find('partitions-single-drain-60w');
+  const clustered = find('partitions-cluster-drain-60w');
+  if (clustered) {
+    const spread = Math.round(Math.max(...clustered.commandShareOfMean.map((share) => Math.abs(share - 1))) * 100);
+    lines.push(`partitions on ${clustered.masters} masters (${clustered.partitions} partitions): each master's share of the commands ${clustered.commandShareOfMean.join(' / ')} of the mean (at most ±${spread} %); ${clustered.redisCpuMicrosPerDelivery} µs of master CPU per delivery = ${clustered.deliveriesPerRedisCoreSecond} deliveries/s per master core`);
+  }
+  if (single && clustered) {
+    lines.push(`commands per delivery: ${clustered.redisCommandsPerDelivery} summed over the masters = ${Math.round((clustered.redisCommandsPerDelivery / single.redisCommandsPerDelivery) * 100) / 100} × one Redis's ${single.redisCommandsPerDelivery} (${single.redisCpuMicrosPerDelivery} µs, ${single.deliveriesPerRedisCoreSecond} deliveries/s per core)`);
   }
   const alone = find('neighbour-alone')?.latencyMs?.p95;
   const hung = find('neighbour-hang')?.latencyMs?.p95;
@@ -1065,7 +1087,7 @@ try {
   console.log(line(columns));
   for (const row of rows) console.log(line(columns.map((c) => row[c])));
   for (const text of summary) console.log(text);
-  for (const r of results.filter((r) => r.webhooks || r.webhooksInTenant || r.deadLetters || r.memoryMiB || r.singleEventsPerSecond || r.lost !== undefined || r.bytesPerWaitingDelivery || r.bytesPerDeadLetter)) {
+  for (const r of results.filter((r) => r.perNode || r.webhooks || r.webhooksInTenant || r.deadLetters || r.memoryMiB || r.singleEventsPerSecond || r.lost !== undefined || r.bytesPerWaitingDelivery || r.bytesPerDeadLetter)) {
     const { scenario, ...figures } = r;
     console.log(`${scenario}: ${JSON.stringify(figures)}`);
   }
