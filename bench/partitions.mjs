@@ -84,17 +84,20 @@ async function drain(h, { env, events, writer, streamOf, counted }) {
       byStream.get(stream).push(JSON.stringify({ type: 'bench.event', tenant, data: { n } }));
     }
     // One pipeline per stream: on a cluster a pipeline goes to one node.
-    await Promise.all([...byStream].map(([stream, jsons]) => {
+    await Promise.all([...byStream].map(async ([stream, jsons]) => {
       const pipeline = writer.pipeline();
       for (const json of jsons) pipeline.xadd(stream, '*', 'event', json);
-      return pipeline.exec();
+      const failed = ((await pipeline.exec()) ?? []).find(([error]) => error);
+      if (failed) throw new Error(`writing the events into ${stream}: ${failed[0].message}`);
     }));
   }
   const deliveries = events * WEBHOOKS_PER_TENANT;
   await h.resetReceiver(h.receiver);
   const before = await Promise.all(counted.map(async ({ admin, pid }) => ({ commands: await commandTotal(h, admin), cpu: h.cpuSeconds(pid) })));
   const workers = await h.startWorkers(2, workerEnv);
-  const final = await h.waitForDeliveries(h.receiver, deliveries, 600_000);
+  const final = await h.waitForDeliveries(h.receiver, deliveries, 300_000).catch((error) => {
+    throw new Error(`${error.message}\n--- the workers' output ---\n${workers.map((w) => w.output().slice(-3000)).join('\n---\n')}`);
+  });
   const after = await Promise.all(counted.map(async ({ admin, pid }) => ({ commands: await commandTotal(h, admin), cpu: h.cpuSeconds(pid) })));
   const workerCpu = workers.reduce((sum, worker) => sum + h.cpuSeconds(worker.pid), 0);
   await h.stop(workers);

@@ -135,6 +135,22 @@ it('hands a killed worker’s partitions to the one left within seconds, losing 
   expect(id).toMatch(/^wh_/);
 });
 
+it('delivers events written straight into every partition\'s stream at once, though their entry ids repeat across streams', async () => {
+  await createWebhook(herald.client, { tenant: 'direct', url: `${hook.url}/ok/direct`, events: ['raw.*'] });
+  const pipeline = herald.redis.pipeline();
+  for (let round = 0; round < 5; round++) {
+    for (const n of herald.layout.all()) pipeline.xadd(herald.layout.keys(n).eventsStream, '*', 'event', JSON.stringify({ tenant: 'direct', type: 'raw.event', data: { n, round } }));
+  }
+  const entryIds = ((await pipeline.exec()) ?? []).map(([, id]) => id as string);
+  // The same entry ids in different streams (one pipeline, the same millisecond): the case in point.
+  expect(new Set(entryIds).size).toBeLessThan(entryIds.length);
+  const received = () => hook.requests.filter((r) => r.path.endsWith('/ok/direct')).map((r) => JSON.parse(r.body).data as { n: number; round: number });
+  await waitFor(() => new Set(received().map((d) => `${d.n}:${d.round}`)).size === entryIds.length, {
+    timeoutMs: 15_000,
+    message: () => `every event written straight to a partition delivered (have ${received().length} of ${entryIds.length})`,
+  });
+});
+
 it('refuses to start with another partition count than the installation was made with, saying why', async () => {
   const proc = spawnApp('worker', { REDIS_URL: testRedisUrl(), HERALD_PREFIX: herald.prefix, HERALD_PARTITIONS: '2' });
   expect(await proc.exited).toBe(1);

@@ -34,8 +34,9 @@ export function newWebhookId(nowMs: number = Date.now()): string {
  * The id of an event a producer wrote straight into the stream without going through the API:
  * derived from the stream entry id, so a re-read entry gets the same id (and the same jobs).
  */
-export function eventIdForStreamEntry(entryId: string): string {
-  return `evt_s${entryId}`;
+export function eventIdForStreamEntry(entryId: string, partition?: string): string {
+  // Entry ids are unique within one stream only: with partitions the partition's name goes with it.
+  return partition === undefined ? `evt_s${entryId}` : `evt_s${entryId}-${partition}`;
 }
 
 /**

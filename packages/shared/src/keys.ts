@@ -10,6 +10,8 @@ export const DELIVERY_QUEUE = 'deliveries';
 export interface RedisKeys {
   /** The partition's keys have a hash tag of their own, apart from the installation-wide keys (a script may not mix them). */
   readonly partitioned: boolean;
+  /** With partitions, the partition's name (`p07`): events written straight to its stream carry it in their ids. */
+  readonly partition: string | undefined;
   /** BullMQ's `prefix` option: Herald's prefix, so all keys share one hash tag when it has one. */
   readonly bullPrefix: string;
   /** Stream producers append events to (field `event`: the event JSON). */
@@ -130,6 +132,7 @@ export function redisKeys(prefix: string, globalPrefix: string = prefix): RedisK
   const global = globalPrefix;
   return {
     partitioned: prefix !== globalPrefix,
+    partition: prefix === globalPrefix ? undefined : /-(p\d+)\}$/.exec(prefix)?.[1],
     bullPrefix: prefix,
     eventsStream: `${prefix}:events`,
     invalidEventsStream: `${prefix}:events:invalid`,

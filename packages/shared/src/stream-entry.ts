@@ -80,8 +80,12 @@ function storedEvent(input: CheckedInput, id: string, receivedAt: number): Store
   return event;
 }
 
-/** Turns the flat `[field, value, …]` array of a stream entry into an event, or says why not. */
-export function decodeStreamEntry(entryId: string, fields: readonly string[]): DecodedEntry {
+/**
+ * Turns the flat `[field, value, …]` array of a stream entry into an event, or says why not.
+ * `partition` (RedisKeys.partition) names the stream's partition, which an event written straight
+ * to it takes into its id.
+ */
+export function decodeStreamEntry(entryId: string, fields: readonly string[], partition?: string): DecodedEntry {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
   const raw = map.get(STREAM_FIELDS.event);
@@ -123,7 +127,7 @@ export function decodeStreamEntry(entryId: string, fields: readonly string[]): D
   if (apiEventId !== undefined && !EVENT_ID.test(apiEventId)) {
     return { ok: false, reason: `"${STREAM_FIELDS.eventId}" must look like evt_… (letters, digits, "_", "-")` };
   }
-  return { ok: true, event: storedEvent(parsed.data, apiEventId ?? eventIdForStreamEntry(entryId), receivedAt), viaApi: apiEventId !== undefined };
+  return { ok: true, event: storedEvent(parsed.data, apiEventId ?? eventIdForStreamEntry(entryId, partition), receivedAt), viaApi: apiEventId !== undefined };
 }
 
 /** The fields of an entry that carries a stored event to the given webhooks of another partition. */

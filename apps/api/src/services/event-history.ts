@@ -1,5 +1,5 @@
 // Recent events, read back from the events stream itself (no second copy is kept).
-import { decodeStreamEntry, type PartitionLayout, type StoredEvent, type RedisClient } from '@herald/shared';
+import { decodeStreamEntry, type PartitionLayout, type RedisKeys, type StoredEvent, type RedisClient } from '@herald/shared';
 
 /** How far back the history reaches: the newest entries of the stream (of each partition's). */
 export const HISTORY_SIZE = 1000;
@@ -19,9 +19,9 @@ export class EventHistory {
       this.layout.all().map((n) => this.redis.xrevrange(this.layout.keys(n).eventsStream, '+', '-', 'COUNT', HISTORY_SIZE) as Promise<[string, string[]][]>),
     );
     const events: { event: StoredEvent; at: number; entryId: string }[] = [];
-    for (const entries of streams) {
+    for (const [n, entries] of streams.entries()) {
       for (const [id, fields] of entries) {
-        const decoded = decodeStreamEntry(id, fields);
+        const decoded = decodeStreamEntry(id, fields, this.layout.keys(n).partition);
         if (!decoded.ok || decoded.targets) continue;
         if (filter.tenant && decoded.event.tenant !== filter.tenant) continue;
         if (filter.type && decoded.event.type !== filter.type) continue;
@@ -40,14 +40,14 @@ export class EventHistory {
    */
   async newest(accept: (event: StoredEvent) => boolean, limit: number, scanLimit: number): Promise<{ events: StoredEvent[]; scanned: number }> {
     const share = Math.ceil(scanLimit / this.layout.count);
-    const found = await Promise.all(this.layout.all().map((n) => this.newestIn(this.layout.keys(n).eventsStream, accept, limit, share)));
+    const found = await Promise.all(this.layout.all().map((n) => this.newestIn(this.layout.keys(n), accept, limit, share)));
     const events = found.flatMap((part) => part.events);
     if (found.length > 1) events.sort((a, b) => b.at - a.at || (b.entryId > a.entryId ? 1 : b.entryId < a.entryId ? -1 : 0));
     return { events: events.slice(0, limit).map(({ event }) => event), scanned: found.reduce((total, part) => total + part.scanned, 0) };
   }
 
   private async newestIn(
-    stream: string,
+    keys: RedisKeys,
     accept: (event: StoredEvent) => boolean,
     limit: number,
     scanLimit: number,
@@ -57,10 +57,10 @@ export class EventHistory {
     let end = '+';
     while (events.length < limit && scanned < scanLimit) {
       const count = Math.min(HISTORY_SIZE, scanLimit - scanned);
-      const entries = (await this.redis.xrevrange(stream, end, '-', 'COUNT', count)) as [string, string[]][];
+      const entries = (await this.redis.xrevrange(keys.eventsStream, end, '-', 'COUNT', count)) as [string, string[]][];
       for (const [id, fields] of entries) {
         scanned += 1;
-        const decoded = decodeStreamEntry(id, fields);
+        const decoded = decodeStreamEntry(id, fields, keys.partition);
         // Entries routed here from another partition are copies of events listed there.
         if (decoded.ok && !decoded.targets && accept(decoded.event)) events.push({ event: decoded.event, at: Number(id.split('-')[0]), entryId: id });
         if (events.length >= limit) break;

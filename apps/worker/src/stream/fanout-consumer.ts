@@ -326,7 +326,7 @@ export class FanoutConsumer implements Service {
   private decode(entries: readonly StreamEntry[]): ReadEvent[] {
     const events: ReadEvent[] = [];
     for (const [entryId, fields] of entries) {
-      const decoded = decodeStreamEntry(entryId, fields);
+      const decoded = decodeStreamEntry(entryId, fields, this.deps.keys.partition);
       if (decoded.ok) {
         events.push({ entryId, event: decoded.event, direct: !decoded.viaApi, ...(decoded.targets ? { targets: new Set(decoded.targets) } : {}) });
         continue;
