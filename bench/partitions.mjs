@@ -136,7 +136,8 @@ export async function clusterDrain(h, { events, masters = 3, partitions = 16 }) 
   const writer = new Cluster(seeds, { enableAutoPipelining: false });
   writer.on('error', () => undefined);
   try {
-    const prefix = `benchc${Date.now().toString(36)}`;
+    // The default prefix, as an installation on a fresh cluster has it.
+    const prefix = 'herald';
     const layout = new PartitionLayout(prefix, partitions);
     const result = await drain(h, {
       env: { REDIS_URL: cluster.url, HERALD_REDIS_CLUSTER: 'true', HERALD_PREFIX: prefix, HERALD_PARTITIONS: String(partitions) },

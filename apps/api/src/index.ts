@@ -17,6 +17,7 @@ import {
   parseConfigFile,
   ensurePartitionCount,
   partitionCountFromEnv,
+  placedWebhookIds,
   targetPolicyFromEnv,
   secretBoxFromEnv,
 } from '@herald/shared';
@@ -83,7 +84,11 @@ async function main(): Promise<void> {
     // Declarative webhooks: a bad file stops the API here, saying what is wrong.
     const config = parseConfigFile(readFileSync(env.HERALD_CONFIG, 'utf8'), process.env, env.HERALD_CONFIG);
     // The secrets of webhooks created here are not logged: rotate-secret shows a new one.
-    const store = new WebhookStore(redis, layout.global, { secrets, keysOfWebhook: (id) => layout.keys(layout.ofWebhook(id)) });
+    const store = new WebhookStore(redis, layout.global, {
+      secrets,
+      keysOfWebhook: (id) => layout.keys(layout.ofWebhook(id)),
+      newId: placedWebhookIds(redis, layout),
+    });
     const { secrets: _secrets, ...applied } = await applyConfig(store, config, targetPolicyFromEnv(env));
     logger.info({ config: env.HERALD_CONFIG, ...applied }, 'declarative configuration applied');
   }

@@ -1,7 +1,7 @@
 // Builds the Express app without listening: index.ts listens, tests drive it directly.
 import { isUtf8 } from 'node:buffer';
 import express, { type Express } from 'express';
-import { CircuitStatuses, DeadLetterStore, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type PartitionLayout, type TargetPolicy, type RedisClient, type SecretBox } from '@herald/shared';
+import { CircuitStatuses, DeadLetterStore, placedWebhookIds, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type PartitionLayout, type TargetPolicy, type RedisClient, type SecretBox } from '@herald/shared';
 import { requireAdmin, requireBearer } from './middleware/auth';
 import { tokensRouter } from './routes/tokens';
 import { statsRouter } from './routes/stats';
@@ -69,6 +69,7 @@ export function createServer(deps: ServerDeps): Express {
   const webhooks = new WebhookStore(deps.redis, layout.global, {
     ...(deps.secrets ? { secrets: deps.secrets } : {}),
     keysOfWebhook: (id) => layout.keys(layout.ofWebhook(id)),
+    newId: placedWebhookIds(deps.redis, layout),
   });
   const deadLetters = new DeadLetterStore(deps.redis, layout);
   const ingest = new EventIngest(deps.redis, layout, {

@@ -26,6 +26,7 @@ export { PartitionLayout, partitionOf, partitionPrefix } from './partitions/part
 export { ensurePartitionCount, PartitionCountError } from './partitions/partition-count';
 export { PartitionLeases, type LeaseChanges } from './partitions/partition-leases';
 export { EventRouter, type RoutedEvent } from './partitions/event-router';
+export { placedWebhookIds } from './partitions/webhook-placement';
 export {
   FANOUT_GROUP,
   DELIVERY_QUEUE,

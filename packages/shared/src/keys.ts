@@ -91,6 +91,8 @@ export interface RedisKeys {
    * entry read again after a crash writes nothing new. Deleted once the event is acknowledged.
    */
   routedEvent(eventId: string): string;
+  /** Global. Counter of webhooks created with partitions: the next one goes to partition count mod P. */
+  readonly webhookPlacement: string;
   /** Global. String: the number of partitions the installation was created with. */
   readonly partitionCount: string;
   /** Global. Hash: partition number → `<worker>|<lease expiry ms>` (partitions/partition-leases.ts). */
@@ -164,6 +166,7 @@ export function redisKeys(prefix: string, globalPrefix: string = prefix): RedisK
     circuit: (webhookId) => `${prefix}:circuit:${webhookId}`,
     deletedWebhook: (webhookId) => `${prefix}:deleted:${webhookId}`,
     routedEvent: (eventId) => `${prefix}:routed:${eventId}`,
+    webhookPlacement: `${global}:webhooks:placed`,
     partitionCount: `${global}:partitions`,
     partitionLeases: `${global}:partitions:leases`,
     partitionWorkers: `${global}:partitions:workers`,

@@ -94,12 +94,19 @@ export interface WebhookStoreOptions {
    * @defaultValue the store's own keys (one partition)
    */
   keysOfWebhook?: (webhookId: string) => RedisKeys;
+  /**
+   * Makes a new webhook's id (with partitions: one in the next partition round, so that webhooks
+   * spread evenly over them, see partitions/webhook-placement.ts).
+   * @defaultValue newWebhookId
+   */
+  newId?: (nowMs: number) => Promise<string>;
 }
 
 export class WebhookStore {
   private readonly changesKept: number;
   private readonly secrets: SecretBox;
   private readonly keysOfWebhook: (webhookId: string) => RedisKeys;
+  private readonly newId: (nowMs: number) => Promise<string>;
 
   constructor(
     private readonly redis: RedisClient,
@@ -110,6 +117,7 @@ export class WebhookStore {
     this.changesKept = options.changesKept ?? CHANGES_KEPT;
     this.secrets = options.secrets ?? PLAIN_SECRETS;
     this.keysOfWebhook = options.keysOfWebhook ?? (() => keys);
+    this.newId = options.newId ?? ((nowMs) => Promise.resolve(newWebhookId(nowMs)));
   }
 
   /** The circuit breaker of the webhook's partition. */
@@ -141,7 +149,7 @@ export class WebhookStore {
     const now = new Date(nowMs).toISOString();
     const webhook: Webhook = webhookSchema.parse({
       ...input,
-      id: newWebhookId(nowMs),
+      id: await this.newId(nowMs),
       secret: generateSigningSecret(),
       previousSecrets: [],
       createdAt: now,

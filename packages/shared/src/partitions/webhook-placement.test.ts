@@ -1,0 +1,27 @@
+// Webhook placement against the run's real redis-server: new webhooks spread evenly over the partitions.
+import { randomBytes } from 'node:crypto';
+import { createRedis } from '../redis';
+import type { RedisClient } from '../redis-client';
+import { PartitionLayout } from './partition-layout';
+import { placedWebhookIds } from './webhook-placement';
+
+let redis: RedisClient;
+
+beforeAll(() => {
+  const url = process.env.HERALD_TEST_REDIS_URL;
+  if (!url) throw new Error('HERALD_TEST_REDIS_URL is not set: run the tests through jest');
+  redis = createRedis({ url, cluster: false });
+});
+
+afterAll(() => redis.disconnect());
+
+it('places new webhooks in each partition in turn, so each holds as many', async () => {
+  const layout = new PartitionLayout(`test-placement-${randomBytes(4).toString('hex')}`, 7);
+  const newId = placedWebhookIds(redis, layout);
+  const ids = await Promise.all(Array.from({ length: 70 }, () => newId(Date.now())));
+  const counts = new Array<number>(7).fill(0);
+  for (const id of ids) counts[layout.ofWebhook(id)]! += 1;
+  expect(counts).toEqual(new Array<number>(7).fill(10));
+  expect(new Set(ids).size).toBe(70);
+  expect(ids.every((id) => /^wh_/.test(id))).toBe(true);
+});
