@@ -56,11 +56,12 @@ async function startCluster(h, masters) {
   };
 }
 
-/** Commands run so far by one Redis (INFO commandstats, those inside scripts included; INFO itself not). */
-async function commandTotal(h, admin) {
-  const counts = await h.commandCounts(admin);
-  return Object.entries(counts).reduce((sum, [name, calls]) => sum + (name === 'info' ? 0 : calls), 0);
+/** Commands run so far by one Redis by name (INFO commandstats, those inside scripts included; INFO itself not). */
+async function commandsByName(h, admin) {
+  const { info: _info, ...counts } = await h.commandCounts(admin);
+  return counts;
 }
+const total = (counts) => Object.values(counts).reduce((sum, n) => sum + n, 0);
 
 /**
  * Makes the 60 webhooks through an API on `env` (then stops it), writes `events` events of the 10
@@ -93,15 +94,23 @@ async function drain(h, { env, events, writer, streamOf, counted }) {
   }
   const deliveries = events * WEBHOOKS_PER_TENANT;
   await h.resetReceiver(h.receiver);
-  const before = await Promise.all(counted.map(async ({ admin, pid }) => ({ commands: await commandTotal(h, admin), cpu: h.cpuSeconds(pid) })));
+  const before = await Promise.all(counted.map(async ({ admin, pid }) => ({ byName: await commandsByName(h, admin), cpu: h.cpuSeconds(pid) })));
   const workers = await h.startWorkers(2, workerEnv);
   const final = await h.waitForDeliveries(h.receiver, deliveries, 300_000).catch((error) => {
     throw new Error(`${error.message}\n--- the workers' output ---\n${workers.map((w) => w.output().slice(-3000)).join('\n---\n')}`);
   });
-  const after = await Promise.all(counted.map(async ({ admin, pid }) => ({ commands: await commandTotal(h, admin), cpu: h.cpuSeconds(pid) })));
+  const after = await Promise.all(counted.map(async ({ admin, pid }) => ({ byName: await commandsByName(h, admin), cpu: h.cpuSeconds(pid) })));
   const workerCpu = workers.reduce((sum, worker) => sum + h.cpuSeconds(worker.pid), 0);
   await h.stop(workers);
-  const perNode = counted.map((_, i) => ({ commands: after[i].commands - before[i].commands, cpuSeconds: Math.round((after[i].cpu - before[i].cpu) * 100) / 100 }));
+  const perNode = counted.map((_, i) => ({ commands: total(after[i].byName) - total(before[i].byName), cpuSeconds: Math.round((after[i].cpu - before[i].cpu) * 100) / 100 }));
+  // Per delivery, by command, over every node: where the commands go.
+  const byName = {};
+  counted.forEach((_, i) => {
+    for (const [name, calls] of Object.entries(after[i].byName)) byName[name] = (byName[name] ?? 0) + calls - (before[i].byName[name] ?? 0);
+  });
+  const redisCommandsByType = Object.fromEntries(
+    Object.entries(byName).map(([name, calls]) => [name, Math.round((calls / deliveries) * 100) / 100]).filter(([, n]) => n >= 0.05).sort((a, b) => b[1] - a[1]),
+  );
   const commands = perNode.reduce((sum, node) => sum + node.commands, 0);
   const redisCpu = perNode.reduce((sum, node) => sum + node.cpuSeconds, 0);
   return {
@@ -112,6 +121,7 @@ async function drain(h, { env, events, writer, streamOf, counted }) {
     /** Deliveries one Redis core carries at that cost: N masters ≈ N × this. */
     deliveriesPerRedisCoreSecond: redisCpu > 0 ? Math.round(deliveries / redisCpu) : null,
     workersCpuSeconds: Math.round(workerCpu * 10) / 10,
+    redisCommandsByType,
     perNode,
   };
 }
