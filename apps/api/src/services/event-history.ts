@@ -15,22 +15,8 @@ export class EventHistory {
    * tenant and type. Entries fan-out routed between partitions are copies, and are left out.
    */
   async recent(filter: { tenant?: string; type?: string }, limit: number): Promise<StoredEvent[]> {
-    const streams = await Promise.all(
-      this.layout.all().map((n) => this.redis.xrevrange(this.layout.keys(n).eventsStream, '+', '-', 'COUNT', HISTORY_SIZE) as Promise<[string, string[]][]>),
-    );
-    const events: { event: StoredEvent; at: number; entryId: string }[] = [];
-    for (const [n, entries] of streams.entries()) {
-      for (const [id, fields] of entries) {
-        const decoded = decodeStreamEntry(id, fields, this.layout.keys(n).partition);
-        if (!decoded.ok || decoded.targets) continue;
-        if (filter.tenant && decoded.event.tenant !== filter.tenant) continue;
-        if (filter.type && decoded.event.type !== filter.type) continue;
-        events.push({ event: decoded.event, at: Number(id.split('-')[0]), entryId: id });
-      }
-    }
-    // One partition's entries are in stream order already; merged by the time they were added.
-    if (streams.length > 1) events.sort((a, b) => b.at - a.at || (b.entryId > a.entryId ? 1 : b.entryId < a.entryId ? -1 : 0));
-    return events.slice(0, limit).map(({ event }) => event);
+    const accept = (event: StoredEvent) => (!filter.tenant || event.tenant === filter.tenant) && (!filter.type || event.type === filter.type);
+    return (await this.newest(accept, limit, HISTORY_SIZE * this.layout.count)).events;
   }
 
   /**

@@ -24,6 +24,11 @@ export interface DeliveryTarget {
   replay: number;
 }
 
+/** What an attempt sends through, and how long a delivery the egress proxy failed waits before it goes again (no attempt spent), in ms. */
+export interface AttemptOutbound extends Outbound {
+  heldDelayMs: () => number;
+}
+
 export interface AttemptRun {
   result: HttpResult;
   verdict: Verdict;
@@ -52,7 +57,7 @@ export async function runAttempt(outbound: Outbound, target: DeliveryTarget): Pr
  * the attempt is decided under `policy`.
  */
 export async function attemptInSlot(
-  outbound: Outbound & { heldDelayMs: () => number },
+  outbound: AttemptOutbound,
   lease: SlotLease,
   target: DeliveryTarget,
   policy: RetryPolicy,

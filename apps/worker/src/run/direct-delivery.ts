@@ -6,11 +6,9 @@ import { deliveryIdFor, deliveryJob, maxAttempts, type StoredEvent, type Webhook
 import type { WorkerMetrics } from '../metrics';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots, SlotLease } from '../policies/delivery-slots';
-import { attemptInSlot, type DeliveryTarget } from '../attempt/attempt';
+import { attemptInSlot, type AttemptOutbound, type DeliveryTarget } from '../attempt/attempt';
 import { afterSettled, parkedSettlement, settlementFor } from './settlement';
 import type { AttemptEffects } from './attempt-effects';
-import type { HttpClient } from '../attempt/http-client';
-import type { OAuth2Tokens } from '../oauth2/oauth2-tokens';
 import { DeliveryHeldError } from '../attempt/delivery-held-error';
 import type { EntryRef, Settler } from '../settle/settler';
 
@@ -32,11 +30,7 @@ export interface PlannedDelivery {
   tokenTaken?: boolean;
 }
 
-export interface DirectDeliveryDeps {
-  http: HttpClient;
-  tokens: OAuth2Tokens;
-  /** How long a delivery the egress proxy failed waits before it goes again (no attempt spent), in ms. */
-  heldDelayMs: () => number;
+export interface DirectDeliveryDeps extends AttemptOutbound {
   slots: DeliverySlots;
   settler: Settler;
   policies: DeliveryPolicies;

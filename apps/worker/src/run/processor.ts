@@ -21,12 +21,10 @@ import type { WorkerMetrics } from '../metrics';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots } from '../policies/delivery-slots';
 import type { OperationalEvents } from '../policies/operational-events';
-import { attemptInSlot, type DeliveryTarget } from '../attempt/attempt';
+import { attemptInSlot, type AttemptOutbound, type DeliveryTarget } from '../attempt/attempt';
 import { afterSettled, parkedSettlement, settlementFor } from './settlement';
 import type { AttemptEffects } from './attempt-effects';
 import { DeadLetteredError, DeliveryParkedError, RetryableDeliveryError, UnreadableJobError } from './errors';
-import type { HttpClient } from '../attempt/http-client';
-import type { OAuth2Tokens } from '../oauth2/oauth2-tokens';
 import { DeliveryHeldError } from '../attempt/delivery-held-error';
 import type { Settler } from '../settle/settler';
 
@@ -35,13 +33,9 @@ export type DeliveryOutcome =
   | { outcome: 'skipped'; reason: string }
   | { outcome: 'parked' | 'backlog_full' };
 
-export interface ProcessorDeps {
+export interface ProcessorDeps extends AttemptOutbound {
   webhooks: WebhookRegistry;
   documents: WebhookDocuments;
-  http: HttpClient;
-  tokens: OAuth2Tokens;
-  /** How long a delivery the egress proxy failed waits before it goes again (no attempt spent), in ms. */
-  heldDelayMs: () => number;
   slots: DeliverySlots;
   settler: Settler;
   policies: DeliveryPolicies;
