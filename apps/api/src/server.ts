@@ -1,7 +1,7 @@
 // Builds the Express app without listening: index.ts listens, tests drive it directly.
 import { isUtf8 } from 'node:buffer';
 import express, { type Express } from 'express';
-import { CircuitStatuses, DeadLetterStore, placedWebhookIds, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type PartitionLayout, type TargetPolicy, type RedisClient, type SecretBox } from '@herald/shared';
+import { CircuitStatuses, DeadLetterStore, FifoLines, placedWebhookIds, MAX_EVENT_BYTES, TokenStore, WebhookStore, type Logger, type PartitionLayout, type TargetPolicy, type RedisClient, type SecretBox } from '@herald/shared';
 import { requireAdmin, requireBearer } from './middleware/auth';
 import { tokensRouter } from './routes/tokens';
 import { statsRouter } from './routes/stats';
@@ -76,7 +76,8 @@ export function createServer(deps: ServerDeps): Express {
     streamMaxLen: deps.streamMaxLen,
     idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
   }, deps.storage);
-  const replay = new DeadLetterReplay(deadLetters, webhooks, deps.queues);
+  const fifo = (webhookId: string) => new FifoLines(deps.redis, layout.keys(layout.ofWebhook(webhookId)));
+  const replay = new DeadLetterReplay(deadLetters, webhooks, deps.queues, fifo);
   const tokens = new TokenStore(deps.redis, layout.global);
   const attempts = new AttemptLog(deps.redis, layout);
   const history = new EventHistory(deps.redis, layout);
@@ -97,7 +98,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use('/events/batch', express.json({ limit: BATCH_BODY_LIMIT, verify: requireUtf8 }));
   v1.use(express.json({ limit: EVENT_BODY_LIMIT, verify: requireUtf8 }));
   v1.use('/events', eventsRouter(ingest, deps.metrics, history, attempts));
-  v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy, deps.webhookDefaults ?? { retry: {} }, { attempts, testDelivery, replay, circuits, filterPreview: new FilterPreview(history) }));
+  v1.use('/webhooks', webhooksRouter(webhooks, deps.targetPolicy, deps.webhookDefaults ?? { retry: {} }, { attempts, testDelivery, replay, circuits, filterPreview: new FilterPreview(history), fifo }));
   v1.use('/filters', filtersRouter());
   v1.use('/dead-letters', deadLettersRouter(deadLetters, replay, attempts));
   v1.use('/stats', statsRouter(deps.redis, layout, deps.queues, deadLetters));

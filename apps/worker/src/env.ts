@@ -27,6 +27,11 @@ export const workerEnvSchema = z
      * in the queue instead (delayed, no attempt spent), in ms.
      */
     HERALD_SLOT_WAIT_MS: envInt(0, 60_000).default(250),
+    /**
+     * FIFO webhooks with their own label on herald_fifo_backlog and herald_fifo_head_age_seconds
+     * (those with the most deliveries waiting); the others share webhook="_other".
+     */
+    HERALD_FIFO_METRIC_WEBHOOKS: envInt(0, 10_000).default(50),
     /** Most stream entries read at once. */
     HERALD_FANOUT_BATCH: envInt(1, 10_000).default(100),
     /** Entries pending this long with another consumer (presumed dead) are claimed, in ms. */

@@ -28,6 +28,7 @@ import { OAuth2Tokens } from './oauth2/oauth2-tokens';
 import { HealthServer } from './health-server';
 import { Supervisor } from './supervisor';
 import { DeliverySlots } from './policies/delivery-slots';
+import { FifoGauges } from './fifo/fifo-gauges';
 import { PartitionCells } from './partitions/partition-cells';
 
 /** How long a worker uses a webhook's document before reading it again, whatever the routes say (a hand edit shows in none). */
@@ -62,7 +63,8 @@ async function main(): Promise<void> {
   });
   const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const cells = new PartitionCells(
-    { env, layout, redisTarget, redis, workerConnection, queueConnection, webhookStore, webhooks, documents, filters: new WebhookFilters(), http, tokens, slots, metrics, logger },
+    { env, layout, redisTarget, redis, workerConnection, queueConnection, webhookStore, webhooks, documents, filters: new WebhookFilters(), http, tokens, slots, metrics, logger,
+      fifoGauges: new FifoGauges(metrics.registry, env.HERALD_FIFO_METRIC_WEBHOOKS) },
     redis,
     consumer,
   );

@@ -27,6 +27,7 @@ export { ensurePartitionCount, PartitionCountError } from './partitions/partitio
 export { PartitionLeases, type LeaseChanges } from './partitions/partition-leases';
 export { EventRouter, type RoutedEvent } from './partitions/event-router';
 export { placedWebhookIds } from './partitions/webhook-placement';
+export { FifoLines, fifoLineOf, fifoOrderKey, fifoJobId, parseFifoMember, type FifoHead, type FifoDelivery, type FifoFigures, type BlockedLine, type BlockedHead } from './fifo/fifo-lines';
 export {
   FANOUT_GROUP,
   DELIVERY_QUEUE,
@@ -112,6 +113,9 @@ export {
   OAUTH2_RESERVED_PARAMS,
   rateLimitSchema,
   circuitBreakerSchema,
+  orderingSchema,
+  orderingKeyPathSchema,
+  type Ordering,
   toPublicWebhook,
   MASKED_HEADER_VALUE,
   RESERVED_HEADER_NAMES,

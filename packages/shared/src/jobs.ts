@@ -2,6 +2,7 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { deliveryIdFor, replayJobId } from './ids';
+import { fifoJobId } from './fifo/fifo-lines';
 import { maxAttempts } from './retry';
 import type { StoredEvent } from './schemas/event';
 import type { RetryPolicy } from './schemas/retry-policy';
@@ -64,6 +65,8 @@ export const deliveryJobDataSchema = z
      * to wait for a slot): its first attempt takes none.
      */
     rateAdmitted: z.boolean().optional(),
+    /** The head of a FIFO line (fifo/): its line and its member there, which move on when it is done. */
+    fifo: z.object({ line: z.string(), member: z.string(), block: z.boolean().optional() }).optional(),
   })
   .refine((data) => data.event !== undefined || data.eventId !== undefined, { message: 'names no event', path: ['eventId'] });
 export type DeliveryJobData = z.output<typeof deliveryJobDataSchema>;
@@ -96,6 +99,8 @@ export interface DeliveryJobOptions {
   delayMs?: number;
   /** A rate-limit token was already taken for it. */
   rateAdmitted?: boolean;
+  /** The head of a FIFO line, sent out for the n-th time by its webhook: a job id of its own. */
+  fifo?: { line: string; member: string; n: number; block?: boolean };
 }
 
 /**
@@ -105,15 +110,19 @@ export interface DeliveryJobOptions {
  * once, apart.
  */
 export function deliveryJob(event: StoredEvent | Pick<StoredEvent, 'id'>, webhook: Pick<Webhook, 'id' | 'retry'>, options: DeliveryJobOptions = {}): DeliveryJobSpec {
-  const { replay = 0, attemptsBefore = 0, delayMs = 0, rateAdmitted, inline = false, parkedEntry } = options;
+  const { replay = 0, attemptsBefore = 0, delayMs = 0, rateAdmitted, inline = false, parkedEntry, fifo } = options;
   const deliveryId = deliveryIdFor(event.id, webhook.id);
   if (inline && !('type' in event)) throw new Error('an inline delivery job needs the whole event');
   const carried = inline ? { event: event as StoredEvent } : { eventId: event.id };
   return {
     name: DELIVERY_JOB_NAME,
-    data: { v: 3, deliveryId, webhookId: webhook.id, ...carried, retry: webhook.retry, replay, attemptsBefore, ...(rateAdmitted ? { rateAdmitted } : {}) },
+    data: {
+      v: 3, deliveryId, webhookId: webhook.id, ...carried, retry: webhook.retry, replay, attemptsBefore,
+      ...(rateAdmitted ? { rateAdmitted } : {}),
+      ...(fifo ? { fifo: { line: fifo.line, member: fifo.member, ...(fifo.block ? { block: true } : {}) } } : {}),
+    },
     opts: {
-      jobId: parkedEntry ? `${deliveryId}.p${parkedEntry}` : replay === 0 ? deliveryId : replayJobId(deliveryId, replay),
+      jobId: fifo ? fifoJobId(event.id, webhook.id, fifo.n) : parkedEntry ? `${deliveryId}.p${parkedEntry}` : replay === 0 ? deliveryId : replayJobId(deliveryId, replay),
       attempts: Math.max(1, maxAttempts(webhook.retry) - attemptsBefore),
       backoff: { type: DELIVERY_BACKOFF_TYPE },
       ...(delayMs > 0 ? { delay: Math.round(delayMs) } : {}),

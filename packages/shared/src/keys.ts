@@ -113,6 +113,25 @@ export interface RedisKeys {
   parked(webhookId: string): string;
   /** Set of the webhooks that have parked deliveries. */
   readonly parkedWebhooks: string;
+  /**
+   * Ordered delivery (fifo/fifo.lua builds the same names from `fifo`): `fifoOn` (string) — the
+   * partition has had a FIFO webhook, so fan-out records the entries it plans in `fifoPlanning`
+   * (sorted set, by padded entry id); `fifoWaiting` (sorted set) — lines whose head waits for earlier
+   * entries to be planned; `fifoWebhooks` (set) — webhooks with lines. Per webhook: `fifoLine` (a
+   * sorted set of `<order key>|<event id>|<replay>`), `fifoBusy` / `fifoBlocked` (hashes: line →
+   * its head in the queue / its head that spent its attempts under onExhausted block), `fifoHeads`
+   * (sorted set: line → its head's time, for the head age), `fifoCount` (deliveries in lines).
+   */
+  readonly fifo: string;
+  readonly fifoOn: string;
+  readonly fifoPlanning: string;
+  readonly fifoWaiting: string;
+  readonly fifoWebhooks: string;
+  fifoLine(webhookId: string, line: string): string;
+  fifoBusy(webhookId: string): string;
+  fifoBlocked(webhookId: string): string;
+  fifoHeads(webhookId: string): string;
+  fifoCount(webhookId: string): string;
   /** String with a TTL: a parked delivery was released as the probe of an open circuit, and no other is until it expires. */
   parkedProbe(webhookId: string): string;
   /**
@@ -175,6 +194,16 @@ export function redisKeys(prefix: string, globalPrefix: string = prefix): RedisK
     payload: (eventId) => `${prefix}:payload:${eventId}`,
     parked: (webhookId) => `${prefix}:parked:${webhookId}`,
     parkedWebhooks: `${prefix}:parked`,
+    fifo: `${prefix}:fifo`,
+    fifoOn: `${prefix}:fifo:on`,
+    fifoPlanning: `${prefix}:fifo:planning`,
+    fifoWaiting: `${prefix}:fifo:waiting`,
+    fifoWebhooks: `${prefix}:fifo:webhooks`,
+    fifoLine: (webhookId, line) => `${prefix}:fifo:${webhookId}:line:${line}`,
+    fifoBusy: (webhookId) => `${prefix}:fifo:${webhookId}:busy`,
+    fifoBlocked: (webhookId) => `${prefix}:fifo:${webhookId}:blocked`,
+    fifoHeads: (webhookId) => `${prefix}:fifo:${webhookId}:heads`,
+    fifoCount: (webhookId) => `${prefix}:fifo:${webhookId}:count`,
     parkedProbe: (webhookId) => `${prefix}:parked:${webhookId}:probe`,
     oauth2Token: (configId) => `${prefix}:oauth2:token:${configId}`,
     oauth2TokenLock: (configId) => `${prefix}:oauth2:lock:${configId}`,

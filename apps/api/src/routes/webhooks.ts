@@ -18,6 +18,7 @@ import {
   webhookUpdateSchema,
   type Webhook,
   type WebhookStore,
+  type FifoLines,
 } from '@herald/shared';
 import { HttpProblem, fieldErrors, invalidFields, parseOr400 } from '../problem';
 import { tenantScope, type Principal } from '../middleware/auth';
@@ -25,7 +26,7 @@ import type { AttemptLog } from '../services/attempt-log';
 import type { TestDelivery } from '../services/test-delivery';
 import type { DeadLetterReplay } from '../services/dead-letter-replay';
 import { PREVIEW_MAX_EVENTS, type FilterPreview } from '../services/filter-preview';
-import type { createdWebhookSchema, filterPreviewSchema, publicWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookDefaultsSchema, webhookListSchema } from '../schemas/responses';
+import type { createdWebhookSchema, fifoSkippedSchema, fifoStatusSchema, filterPreviewSchema, publicWebhookSchema, rotatedWebhookSchema, testPendingSchema, testResultSchema, webhookDefaultsSchema, webhookListSchema } from '../schemas/responses';
 
 const DEFAULT_ROTATION_GRACE_MS = 24 * 3_600_000;
 export const rotateSecretSchema = z
@@ -106,7 +107,15 @@ function parseFilterText(text: string) {
   return parseOr400(filterDocumentSchema, document, 'filter');
 }
 
+export const fifoSkipSchema = z
+  .strictObject({
+    key: z.string().max(10_000).optional().meta({ description: "The blocked line: its ordering key's value (as GET /v1/webhooks/{id}/fifo lists it). Leave it out for a webhook without an ordering key." }),
+  })
+  .meta({ id: 'FifoSkip' });
+
 export interface WebhookServices {
+  /** The FIFO lines of a webhook's partition. */
+  fifo(webhookId: string): FifoLines;
   attempts: AttemptLog;
   testDelivery: TestDelivery;
   replay: DeadLetterReplay;
@@ -259,6 +268,31 @@ export function webhooksRouter(
     const body = parseOr400(recoverSchema, req.body ?? {});
     await findVisible(req.params.id, res.locals.principal);
     res.status(202).json(await services.replay.replayMatching({ webhookId: req.params.id, sinceMs: body.since }, body.limit));
+  });
+
+  router.get('/:id/fifo', async (req, res) => {
+    const webhook = await findVisible(req.params.id, res.locals.principal);
+    const status = await services.fifo(webhook.id).status(webhook.id);
+    res.json({
+      ordering: webhook.ordering ?? null,
+      deliveries: status.deliveries,
+      lines: status.lines,
+      inFlight: status.inFlight,
+      oldestHeadAt: status.oldestHeadMs === undefined ? null : new Date(status.oldestHeadMs).toISOString(),
+      blocked: status.blocked,
+      blockedLines: status.blockedLines,
+    } satisfies z.input<typeof fifoStatusSchema>);
+  });
+
+  router.post('/:id/fifo/skip', async (req, res) => {
+    const body = parseOr400(fifoSkipSchema, req.body ?? {});
+    const webhook = await findVisible(req.params.id, res.locals.principal);
+    if (!webhook.ordering) throw new HttpProblem(409, 'Conflict', `Webhook ${webhook.id} has no ordering: it has no lines to skip in`);
+    if (webhook.ordering.key && body.key === undefined) throw invalidFields([{ field: 'key', message: `is required: webhook ${webhook.id} orders by ${webhook.ordering.key}` }]);
+    const key = body.key ?? '';
+    const eventId = await services.fifo(webhook.id).skip(webhook.id, key);
+    if (eventId === undefined) throw new HttpProblem(409, 'Conflict', `Line ${JSON.stringify(key)} of webhook ${webhook.id} is not blocked`);
+    res.json({ key, skippedEventId: eventId, deadLetterId: `${eventId}.${webhook.id}` } satisfies z.input<typeof fifoSkippedSchema>);
   });
 
   router.delete('/:id', async (req, res) => {

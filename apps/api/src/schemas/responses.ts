@@ -2,6 +2,7 @@
 // handlers' results are typed by them, so a change to either shows in the other.
 import { z } from 'zod';
 import {
+  orderingSchema,
   DEFAULT_TENANT,
   deadLetterSchema,
   deliveryAttemptSchema,
@@ -340,6 +341,36 @@ export const filterTestResultSchema = z
     failed: z.string().optional().meta({ description: 'When it does not: the first condition it fails, in words.', example: 'data.amount: 50 is not >= 100' }),
   })
   .meta({ id: 'FilterTestResult' });
+
+export const fifoStatusSchema = z
+  .object({
+    ordering: orderingSchema.nullable().meta({ description: "The webhook's ordering, or null: it has none (lines may still drain from before)." }),
+    deliveries: z.number().int().meta({ description: 'Deliveries waiting in its lines, heads included.' }),
+    lines: z.number().int().meta({ description: 'Lines with deliveries waiting.' }),
+    inFlight: z.number().int().meta({ description: 'Lines whose head is out: being attempted, or waiting for its retry, its circuit or its rate limit.' }),
+    oldestHeadAt: z.string().nullable().meta({ description: "When the oldest head's event entered the stream (ISO-8601), or null." }),
+    blocked: z.number().int().meta({ description: 'Lines blocked: their head spent its attempts (onExhausted block).' }),
+    blockedLines: z
+      .array(
+        z.object({
+          key: z.string().meta({ description: "The line: its ordering key's value ('' without a key)." }),
+          eventId: z.string().meta({ description: "The blocked head's event." }),
+          deadLetterId: z.string().meta({ description: 'Its dead letter: replaying it retries the head in place; POST …/fifo/skip moves the line on without it.' }),
+          since: z.string().meta({ description: 'When it blocked (ISO-8601).' }),
+          error: z.string().meta({ description: 'Why its last attempt failed.' }),
+        }),
+      )
+      .meta({ description: 'The blocked lines (at most 1,000).' }),
+  })
+  .meta({ id: 'FifoStatus' });
+
+export const fifoSkippedSchema = z
+  .object({
+    key: z.string().meta({ description: 'The line.' }),
+    skippedEventId: z.string().meta({ description: 'The head skipped: its dead letter stays, and can be replayed (to the tail of the line).' }),
+    deadLetterId: z.string(),
+  })
+  .meta({ id: 'FifoSkipped' });
 
 export const filterPreviewSchema = z
   .object({

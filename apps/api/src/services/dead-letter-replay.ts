@@ -2,6 +2,8 @@
 import type { Queue } from 'bullmq';
 import {
   deliveryJob,
+  fifoLineOf,
+  type FifoLines,
   type DeadLetter,
   type DeadLetterCursor,
   type DeadLetterFilter,
@@ -18,6 +20,8 @@ export class DeadLetterReplay {
     private readonly deadLetters: DeadLetterStore,
     private readonly webhooks: WebhookStore,
     private readonly queues: DeliveryQueues,
+    /** The FIFO lines of a webhook's partition. */
+    private readonly fifo: (webhookId: string) => FifoLines,
   ) {}
 
   /** Replays the given dead letters; ids that do not exist or `canSee` refuses are skipped as not found. */
@@ -63,6 +67,16 @@ export class DeadLetterReplay {
       const reason = !webhook ? 'webhook deleted' : !webhook.enabled ? 'webhook disabled' : undefined;
       if (reason || !webhook) {
         result.skipped.push({ id: deadLetter.id, reason: reason ?? 'webhook deleted' });
+        continue;
+      }
+      // A FIFO webhook's delivery joins its line (in place of its line's blocked head when it is that
+      // head, else at the tail), taking over the dead letter's reference to the payload.
+      if (webhook.ordering) {
+        const line = fifoLineOf(webhook.ordering, deadLetter.event);
+        const held = this.deadLetters.refersToPayload(deadLetter);
+        const place = await this.fifo(webhook.id).replay(webhook.id, line, deadLetter.event, deadLetter.replays + 1, held);
+        if (place) replayed.push(deadLetter);
+        else result.skipped.push({ id: deadLetter.id, reason: 'already waiting in its FIFO line' });
         continue;
       }
       // The job takes over the dead letter's reference to the payload; one from an older Herald, with no

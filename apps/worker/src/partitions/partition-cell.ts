@@ -5,6 +5,7 @@ import {
   CircuitBreaker,
   EventRouter,
   EventsStream,
+  FifoLines,
   ParkingLot,
   PayloadStore,
   createDeliveryQueue,
@@ -35,6 +36,9 @@ import { DeliveryProcessor } from '../run/processor';
 import { DeliveryWorker } from '../run/delivery-worker';
 import { DeliveryPolicies } from '../policies/delivery-policies';
 import { OperationalEvents } from '../policies/operational-events';
+import { FifoDispatcher } from '../fifo/fifo-dispatcher';
+import { FifoPump } from '../fifo/fifo-pump';
+import type { FifoGauges } from '../fifo/fifo-gauges';
 
 /** Attempts kept in each event's own list (over all its webhooks). */
 const EVENT_ATTEMPTS_KEPT = 200;
@@ -51,6 +55,12 @@ const PARKING_RELEASE_BATCH = 500;
 const PARKING_RELEASE_MAX_WAITING = 2000;
 /** How often each worker trims the events stream (only what the workers have read and acknowledged). */
 const STREAM_TRIM_EVERY_MS = 1000;
+/** How often each worker sends out the heads of FIFO lines that were waiting. */
+const FIFO_PUMP_EVERY_MS = 200;
+/** How often each worker looks for FIFO heads whose jobs were lost, and reads the FIFO gauges. */
+const FIFO_RECOVER_EVERY_MS = 5000;
+/** How long a FIFO head's job may be gone (or finished without its line moving) before the head is sent again. */
+const FIFO_STALE_MS = 10_000;
 
 /** What every cell of a worker shares. */
 export interface CellShared {
@@ -70,6 +80,7 @@ export interface CellShared {
   tokens: OAuth2Tokens;
   slots: DeliverySlots;
   metrics: WorkerMetrics;
+  fifoGauges: FifoGauges;
   logger: Logger;
 }
 
@@ -112,6 +123,8 @@ export class PartitionCell implements Service {
       backlogEventWindowMs: env.HERALD_BACKLOG_EVENT_WINDOW_MS,
       authEventWindowMs: env.HERALD_AUTH_EVENT_WINDOW_MS,
     });
+    const fifoLines = new FifoLines(redis, keys);
+    const dispatcher = new FifoDispatcher({ queue: this.queue, webhooks, documents, logger: cellLogger });
     const settler = new Settler({
       redis,
       keys,
@@ -127,6 +140,7 @@ export class PartitionCell implements Service {
       },
       onCircuitChanges: (webhook, changes, reason) => void effects.circuitChanged(webhook, changes, reason),
       onBacklogFull: (webhook, maxBacklog) => void effects.backlogFull(webhook, maxBacklog),
+      onFifoHeads: (heads) => void dispatcher.dispatch(heads),
     });
     const direct = new DirectDelivery({ http, tokens, heldDelayMs, slots, settler, policies, effects, metrics });
     const processor = new DeliveryProcessor({
@@ -167,6 +181,7 @@ export class PartitionCell implements Service {
         metrics,
         logger: cellLogger,
         ...(layout.partitioned ? { router: new EventRouter(redis, layout, partition) } : {}),
+        fifo: { lines: fifoLines, dispatcher, markerTtlMs: SETTLED_MARKER_TTL_MS },
       },
       {
         batchSize: env.HERALD_FANOUT_BATCH,
@@ -180,9 +195,13 @@ export class PartitionCell implements Service {
       { intervalMs: PARKING_RELEASE_EVERY_MS, batch: PARKING_RELEASE_BATCH, maxWaiting: PARKING_RELEASE_MAX_WAITING },
     );
     const trimmer = new StreamTrimmer({ stream: new EventsStream(redis, keys), logger: cellLogger }, { kept: env.HERALD_STREAM_MAXLEN, intervalMs: STREAM_TRIM_EVERY_MS });
+    const fifoPump = new FifoPump(
+      { lines: fifoLines, dispatcher, gauges: shared.fifoGauges, partition, logger: cellLogger },
+      { pumpEveryMs: FIFO_PUMP_EVERY_MS, recoverEveryMs: FIFO_RECOVER_EVERY_MS, staleMs: FIFO_STALE_MS },
+    );
     // Stopped in reverse: the fan-out stops reading and settles what it started, the queue's worker
     // finishes its jobs, then the settler writes what is left.
-    this.services = [trimmer, settler, this.delivery, releaser, fanout];
+    this.services = [trimmer, settler, this.delivery, fifoPump, releaser, fanout];
   }
 
   async start(): Promise<void> {

@@ -6,7 +6,7 @@ import type { Service } from '../service';
 import type { WorkerMetrics } from '../metrics';
 import { deadLetterFor } from './settlement';
 import { DeadLetteredError } from './errors';
-import { deliveryBackoff, type DeliveryOutcome, type DeliveryProcessor } from './processor';
+import { deliveryBackoff, fifoDone, type DeliveryOutcome, type DeliveryProcessor } from './processor';
 import type { Settler } from '../settle/settler';
 
 export interface DeliveryWorkerOptions {
@@ -121,6 +121,7 @@ export class DeliveryWorker implements Service {
     }
     const now = Date.now();
     const attempts = data.attemptsBefore + Math.max(1, job.attemptsMade);
+    const lastError = data.fifo ? `${data.fifo.block ? 'fifo_blocked' : 'fifo_skipped'}: ${reason}` : reason;
     try {
       await this.deps.settler.settle({
         webhookId: data.webhookId,
@@ -138,9 +139,11 @@ export class DeliveryWorker implements Service {
           durationMs: 0,
           timestamp: new Date(now).toISOString(),
         },
-        deadLetter: deadLetterFor({ ...data, event, webhookId: data.webhookId }, { attempts, lastError: reason, atMs: now }),
+        deadLetter: deadLetterFor({ ...data, event, webhookId: data.webhookId }, { attempts, lastError, atMs: now }),
         // The dead letter takes over the job's reference to the payload.
         payloadHeld: data.event === undefined,
+        // A FIFO head's line moves on, or (onExhausted block) waits for an operator.
+        ...(data.fifo ? { fifo: fifoDone(data.webhookId, data.fifo, data.fifo.block ? lastError : undefined) } : {}),
       });
       this.deps.metrics.deliveries.inc({ outcome: 'dead_letter' });
       this.deps.logger.warn({ deliveryId: data.deliveryId, reason }, 'delivery failed outside the processor; dead-lettered');

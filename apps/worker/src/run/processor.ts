@@ -27,6 +27,13 @@ import type { AttemptEffects } from './attempt-effects';
 import { DeadLetteredError, DeliveryParkedError, RetryableDeliveryError, UnreadableJobError } from './errors';
 import { DeliveryHeldError } from '../attempt/delivery-held-error';
 import type { Settler } from '../settle/settler';
+import type { FifoSettlement } from '../settle/settle-script';
+
+/** A FIFO head's settlement: its line moves on, or (with `blockedBy`, the dead letter's error) waits blocked. */
+export function fifoDone(webhookId: string, fifo: { line: string; member: string }, blockedBy?: string): FifoSettlement {
+  if (blockedBy === undefined) return { webhookId, line: fifo.line, member: fifo.member, action: 'advance' };
+  return { webhookId, line: fifo.line, member: fifo.member, action: 'block', info: JSON.stringify({ m: fifo.member, since: new Date().toISOString(), error: blockedBy }) };
+}
 
 export type DeliveryOutcome =
   | { outcome: 'success'; statusCode: number; attempt: number }
@@ -73,13 +80,13 @@ export class DeliveryProcessor {
   readonly process = async (job: Job, token?: string): Promise<DeliveryOutcome> => {
     const data = readJob(job);
     const webhook = await this.currentWebhook(data.webhookId);
-    if (!webhook?.enabled) return { outcome: 'skipped', reason: webhook ? 'webhook disabled' : 'webhook deleted' };
+    if (!webhook?.enabled) return this.skip(data, webhook ? 'webhook disabled' : 'webhook deleted');
     // A job names its event, whose payload holds a reference for it; a test send (or a job of an
     // older Herald) carries its event itself, and holds none.
     const inline = data.event !== undefined;
     const event = data.event ?? (await this.deps.payloads.get(jobEventId(data)));
     // Only a purge of its dead letter, while its replay waited, takes a waiting delivery's payload.
-    if (!event) return { outcome: 'skipped', reason: 'its dead letter was purged' };
+    if (!event) return this.skip(data, 'its dead letter was purged');
 
     const grant = await this.deps.slots.acquire(webhook);
     if (grant.kind === 'defer') {
@@ -96,7 +103,7 @@ export class DeliveryProcessor {
       replay: data.replay,
     };
     // A token taken for it before it was queued counts for its first attempt.
-    const admit = () => this.admit(target, job, token, { rate: !(data.rateAdmitted && job.attemptsMade === 0), inline });
+    const admit = () => this.admit(target, job, token, { rate: !(data.rateAdmitted && job.attemptsMade === 0), inline, fifo: data.fifo !== undefined });
     let attempted: Awaited<ReturnType<typeof attemptInSlot>>;
     try {
       attempted = await attemptInSlot(this.deps, grant.lease, target, data.retry, admit);
@@ -113,6 +120,12 @@ export class DeliveryProcessor {
     // Its dead letter takes over the job's reference to the payload (DeliveryWorker gives it back
     // when the job ends otherwise).
     settlement.payloadHeld = !inline;
+    // A FIFO head done moves its line on; one that spent its attempts under `block` holds it.
+    if (data.fifo && decision.outcome !== 'retry') {
+      const block = decision.outcome === 'dead_letter' && (webhook.ordering?.onExhausted ?? (data.fifo.block ? 'block' : 'skip')) === 'block';
+      if (settlement.deadLetter) settlement.deadLetter.lastError = `${block ? 'fifo_blocked' : 'fifo_skipped'}: ${settlement.deadLetter.lastError}`;
+      settlement.fifo = fifoDone(data.webhookId, data.fifo, block ? settlement.deadLetter?.lastError ?? decision.reason : undefined);
+    }
     await this.deps.settler.settle(settlement);
     await afterSettled(this.deps, target, run, decision);
 
@@ -123,6 +136,12 @@ export class DeliveryProcessor {
     if (decision.outcome === 'retry') throw new RetryableDeliveryError(message, decision.delayMs);
     throw new DeadLetteredError(message);
   };
+
+  /** A delivery that will not go: its job ends; a FIFO head's line moves on. */
+  private async skip(data: DeliveryJobData, reason: string): Promise<DeliveryOutcome> {
+    if (data.fifo) await this.deps.settler.settle({ webhookId: data.webhookId, tenant: '', fifo: fifoDone(data.webhookId, data.fifo) });
+    return { outcome: 'skipped', reason };
+  }
 
   /**
    * The webhook as it is now. The routes may be a little stale; before skipping a delivery because
@@ -145,7 +164,7 @@ export class DeliveryProcessor {
    * ends); any other wait puts the job back in the queue, delayed and spread out. No attempt is
    * spent either way.
    */
-  private async admit(target: DeliveryTarget, job: Job, token: string | undefined, options: { rate: boolean; inline: boolean }): Promise<void> {
+  private async admit(target: DeliveryTarget, job: Job, token: string | undefined, options: { rate: boolean; inline: boolean; fifo: boolean }): Promise<void> {
     const { webhook } = target;
     if (!this.deps.policies.applies(webhook, options)) return;
     const admission = await this.deps.policies.admit(webhook, String(job.id), options);
@@ -155,7 +174,8 @@ export class DeliveryProcessor {
       return;
     }
     this.deps.metrics.deferred.inc({ reason: admission.verdict });
-    if (admission.verdict === 'circuit') return this.park(target, target.attempt - 1, options.inline);
+    // A FIFO head waits in the queue, its line behind it: the line is parked as a whole.
+    if (admission.verdict === 'circuit' && !options.fifo) return this.park(target, target.attempt - 1, options.inline);
     if (admission.verdict === 'rate') {
       await this.deps.events.emit('rate_limit.exceeded', webhook, { ...webhook.rateLimit }, this.deps.rateLimitEventWindowMs);
     }

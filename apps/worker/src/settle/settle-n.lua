@@ -25,6 +25,7 @@
 --@include dead-letters
 --@include payloads
 --@include parking
+--@include fifo
 
 local b = cmsgpack.unpack(ARGV[1])
 local L = b.limits
@@ -193,4 +194,18 @@ end
 if #b.acks > 0 then
   redis.call('XACK', KEYS[K.stream], L.group, unpack(b.acks))
 end
-return { changes, backlog_full }
+
+-- FIFO heads done: their lines move on (or wait, blocked), and the next heads that may go are sent out
+local sent = {}
+if #b.fifo > 0 then
+  local heads = {}
+  for _, f in ipairs(b.fifo) do
+    fifo_settle(b.fifoPrefix, f[1], f[2], f[3], f[4], f[5], b.nowMs, heads)
+  end
+  for _, head in ipairs(heads) do
+    for _, value in ipairs(head) do
+      table.insert(sent, value)
+    end
+  end
+end
+return { changes, backlog_full, sent }

@@ -16,6 +16,8 @@ import {
   type RedisClient,
   type RedisKeys,
   type StoredEvent,
+  type FifoHead,
+  parseFifoMember,
 } from '@herald/shared';
 
 const SETTLE = new LuaScript(join(__dirname, 'settle-n.lua'));
@@ -89,12 +91,23 @@ export interface SettleBatch {
   /** Of the entries finished, how many were producers' events and how many Herald's own. */
   finished: { events: number; operational: number };
   invalid: { entryId: string; reason: string; fields: string[]; at: string }[];
+  /** FIFO heads done: their lines move on, or wait blocked (`info`: the blocked head's details, JSON). */
+  fifo: FifoSettlement[];
+}
+
+/** A FIFO line's head is done: `advance` (delivered, skipped, dead-lettered under skip) or `block`. */
+export interface FifoSettlement {
+  webhookId: string;
+  line: string;
+  member: string;
+  action: 'advance' | 'block';
+  info?: string;
 }
 
 export function emptyBatch(): SettleBatch {
   return {
     webhooks: [], totals: { events: new Map(), operational: new Map() }, eventAttempts: new Map(), deadLetters: [], cleared: [], parks: [],
-    markers: new Map(), acks: [], dropMarkers: [], counts: new Map(), finished: { events: 0, operational: 0 }, invalid: [],
+    markers: new Map(), acks: [], dropMarkers: [], counts: new Map(), finished: { events: 0, operational: 0 }, invalid: [], fifo: [],
   };
 }
 
@@ -103,15 +116,23 @@ export interface SettleResult {
   circuits: Map<string, CircuitChanges>;
   /** Webhooks with a delivery dead-lettered because too many of theirs were parked. */
   backlogFull: string[];
+  /** FIFO heads the batch sent out (their lines moved on): their jobs are to be made. */
+  fifoHeads: FifoHead[];
 }
 
 /** Writes the batch. */
 export async function settle(redis: RedisClient, keys: RedisKeys, batch: SettleBatch, limits: SettleLimits, nowMs: number = Date.now()): Promise<SettleResult> {
   const { keys: scriptKeys, packed } = pack(keys, batch, limits, nowMs);
-  const [changes, backlogFull] = (await SETTLE.run(redis, scriptKeys, [packed])) as [unknown[], string[]];
+  const [changes, backlogFull, sent] = (await SETTLE.run(redis, scriptKeys, [packed])) as [unknown[], string[], unknown[]];
   const circuits = new Map<string, CircuitChanges>();
   for (let i = 0; i + 2 < changes.length; i += 3) circuits.set(String(changes[i]), readCircuitChanges(changes[i + 1], changes[i + 2]));
-  return { circuits, backlogFull: [...new Set(backlogFull.map(String))] };
+  const fifoHeads: FifoHead[] = [];
+  for (let i = 0; i + 3 < sent.length; i += 4) {
+    const member = String(sent[i + 2]);
+    const { eventId, replay } = parseFifoMember(member);
+    fifoHeads.push({ webhookId: String(sent[i]), line: String(sent[i + 1]), member, eventId, replay, n: Number(sent[i + 3]) });
+  }
+  return { circuits, backlogFull: [...new Set(backlogFull.map(String))], fifoHeads };
 }
 
 /** Keys in the order the script gets them; the batch names each by its place (from 1). */
@@ -190,6 +211,9 @@ function pack(keys: RedisKeys, batch: SettleBatch, limits: SettleLimits, nowMs: 
     counts: [...batch.counts],
     finished: batch.finished,
     invalid: batch.invalid.map((entry) => [entry.entryId, entry.reason, JSON.stringify(entry.fields), entry.at]),
+    fifo: batch.fifo.map((f) => [f.webhookId, f.line, f.member, f.action, f.info ?? '']),
+    fifoPrefix: keys.fifo,
+    nowMs,
   };
   return { keys: k.keys, packed: packr.pack(doc) };
 }

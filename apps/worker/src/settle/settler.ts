@@ -17,9 +17,10 @@ import {
   type RedisClient,
   type RedisKeys,
   type StoredEvent,
+  type FifoHead,
 } from '@herald/shared';
 import type { Service } from '../service';
-import { emptyBatch, settle, type CircuitRecord, type ParkedSettlement, type SettleBatch, type SettleLimits, type WebhookSettlements } from './settle-script';
+import { emptyBatch, settle, type CircuitRecord, type FifoSettlement, type ParkedSettlement, type SettleBatch, type SettleLimits, type WebhookSettlements } from './settle-script';
 
 /** A stream entry whose deliveries are under way; the fan-out makes one per entry it reads. */
 export interface EntryRef {
@@ -69,6 +70,8 @@ export interface Settlement {
   queued?: { job: DeliveryJobSpec; event: StoredEvent };
   /** The stream entry the delivery came from: settled with it. */
   entry?: EntryRef;
+  /** The delivery was a FIFO line's head: its line moves on, or waits blocked. */
+  fifo?: FifoSettlement;
 }
 
 export interface SettlerDeps {
@@ -81,6 +84,8 @@ export interface SettlerDeps {
   onCircuitChanges(webhook: { id: string; tenant: string }, changes: CircuitChanges, failureReason: string | undefined): void;
   /** Told of each webhook a batch dead-lettered a delivery of because it had `maxBacklog` parked. */
   onBacklogFull(webhook: { id: string; tenant: string }, maxBacklog: number): void;
+  /** Told of the FIFO heads a batch sent out (their lines moved on): their jobs are to be made. */
+  onFifoHeads?(heads: FifoHead[]): void;
   /**
    * How often a write Redis refuses is tried, and the first wait between tries (doubled each time).
    * @defaultValue WRITE_TRIES, FIRST_RETRY_WAIT_MS
@@ -228,6 +233,7 @@ export class Settler implements Service {
       const group = groups.get(webhookId);
       if (group) this.deps.onCircuitChanges({ id: webhookId, tenant: group.tenant }, change, group.failureReason);
     }
+    if (result.fifoHeads.length > 0) this.deps.onFifoHeads?.(result.fifoHeads);
     for (const webhookId of result.backlogFull) {
       const parked = batch.parks.find((p) => p.webhookId === webhookId);
       if (parked) this.deps.onBacklogFull({ id: webhookId, tenant: parked.event.tenant }, parked.maxBacklog);
@@ -317,6 +323,7 @@ export class Settler implements Service {
       }
       if (s.deadLetter) batch.deadLetters.push({ deadLetter: s.deadLetter, payloadHeld: s.payloadHeld === true });
       if (s.park) batch.parks.push(s.park);
+      if (s.fifo) batch.fifo.push(s.fifo);
       if (s.entry) settleEntry(s.entry, s.webhookId);
     }
     batch.webhooks = [...groups.values()];

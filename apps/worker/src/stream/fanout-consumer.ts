@@ -24,6 +24,10 @@ import {
   type StoredEvent,
   type Webhook,
   type WebhookRoute,
+  fifoLineOf,
+  type FifoDelivery,
+  type FifoLines,
+  type Ordering,
 } from '@herald/shared';
 import type { WebhookRegistry } from '../webhooks/webhook-registry';
 import type { WebhookDocuments } from '../webhooks/webhook-documents';
@@ -35,6 +39,7 @@ import type { DeliverySlots } from '../policies/delivery-slots';
 import type { OperationalEvents } from '../policies/operational-events';
 import type { DirectDelivery, PlannedDelivery } from '../run/direct-delivery';
 import type { EntryRef, Settler } from '../settle/settler';
+import type { FifoDispatcher } from '../fifo/fifo-dispatcher';
 
 export interface FanoutOptions {
   /** Most entries read at once. */
@@ -64,6 +69,8 @@ export interface FanoutDeps {
   logger: Logger;
   /** With partitions: writes the deliveries of webhooks in other partitions into theirs. */
   router?: EventRouter;
+  /** Ordered delivery: FIFO webhooks' deliveries go into their lines, whose heads are made jobs. */
+  fifo: { lines: FifoLines; dispatcher: FifoDispatcher; markerTtlMs: number };
 }
 
 type StreamEntry = [id: string, fields: string[]];
@@ -95,7 +102,12 @@ interface BatchView {
   /** Unknown when it could not be read (with partitions, the global keys' master failing over): the webhooks known go on. */
   webhooksVersion: string | undefined;
   openCircuits: ReadonlySet<string>;
+  /** The entries were recorded as being planned (the partition has FIFO webhooks): the FIFO lines must hear when they are. */
+  fifoRecorded: boolean;
 }
+
+/** What an entry's FIFO deliveries are settled as, once in their lines (no webhook id looks like it). */
+const FIFO_QUEUED = '~fifo';
 
 const NO_ROUTES: WebhookRoute[] = [];
 
@@ -131,6 +143,8 @@ export class FanoutConsumer implements Service {
   private routedDone = new Map<string, readonly number[]>();
   /** Moving average of the slots an entry read takes (its deliveries that go or wait here). */
   private deliveriesPerEntry = 1;
+  /** The partition has FIFO webhooks (as the last read said): claimed entries are recorded as planned too. */
+  private fifoOn = false;
 
   constructor(
     private readonly deps: FanoutDeps,
@@ -175,8 +189,13 @@ export class FanoutConsumer implements Service {
         const count = Math.max(1, Math.min(this.options.batchSize, Math.floor(slots.room / this.deliveriesPerEntry)));
         const ready = await this.readReady(count);
         // Entries of a batch that fails stay pending in the group, and are claimed again after claimIdleMs.
-        if (ready) {
+        if (ready.entries.length > 0) {
           await this.handle(ready.entries, { claimed: false, view: ready.view });
+          continue;
+        }
+        // With FIFO webhooks, entries are read only by the script, which records them: wait for some here.
+        if (ready.lastId !== undefined) {
+          await this.deps.blocking.xread('COUNT', 1, 'BLOCK', BLOCK_MS, 'STREAMS', this.deps.keys.eventsStream, ready.lastId);
           continue;
         }
         const reply = (await this.deps.blocking.xreadgroup(
@@ -193,17 +212,23 @@ export class FanoutConsumer implements Service {
     }
   }
 
-  /** Entries already waiting for this consumer, with the view to plan them by; null when there are none. */
-  private async readReady(count: number): Promise<{ entries: StreamEntry[]; view: BatchView } | null> {
+  /**
+   * Entries already waiting for this consumer, with the view to plan them by; when there are none,
+   * with FIFO on, the last entry's id (to wait for the next one after).
+   */
+  private async readReady(count: number): Promise<{ entries: StreamEntry[]; view: BatchView; lastId?: string }> {
     const { keys } = this.deps;
-    const scriptKeys = [keys.eventsStream, keys.openCircuits, ...(keys.partitioned ? [] : [keys.webhooksVersion])];
-    const reply = (await READ_ENTRIES.run(this.deps.blocking, scriptKeys, [FANOUT_GROUP, this.consumer, count])) as [StreamEntry[], string[], string | null] | [];
-    if (reply.length === 0) return null;
-    const [entries, open, version] = reply;
+    const scriptKeys = [keys.eventsStream, keys.openCircuits, keys.fifoOn, keys.fifoPlanning, ...(keys.partitioned ? [] : [keys.webhooksVersion])];
+    const reply = (await READ_ENTRIES.run(this.deps.blocking, scriptKeys, [FANOUT_GROUP, this.consumer, count])) as [StreamEntry[], string[], string | null, number, string | null];
+    const [entries, open, version, fifo, lastId] = reply;
+    this.fifoOn = Number(fifo) === 1;
+    if (entries.length === 0) {
+      return { entries, view: { webhooksVersion: undefined, openCircuits: new Set(), fifoRecorded: false }, ...(this.fifoOn && lastId ? { lastId: String(lastId) } : {}) };
+    }
     // With partitions the version lives apart, under the global tag: read after the entries all the
     // same. Should its master be failing over, this partition goes on with the webhooks it knows.
     const webhooksVersion = version ?? (await this.deps.redis.get(keys.webhooksVersion).then((read) => read ?? '0', () => undefined));
-    return { entries, view: { webhooksVersion: webhooksVersion === undefined ? undefined : String(webhooksVersion), openCircuits: new Set(open) } };
+    return { entries, view: { webhooksVersion: webhooksVersion === undefined ? undefined : String(webhooksVersion), openCircuits: new Set(open), fifoRecorded: this.fifoOn } };
   }
 
   /** Claims entries that a dead consumer left pending, and delivers them here. */
@@ -306,10 +331,32 @@ export class FanoutConsumer implements Service {
   private async handle(entries: readonly StreamEntry[], { claimed, view }: { claimed: boolean; view?: BatchView }): Promise<void> {
     const openCircuits = await this.viewOf(view);
     const events = this.decode(entries);
-    const { byEntry, routes } = await this.plan(events, claimed);
+    const { byEntry, routes, fifo } = await this.plan(events, claimed);
     await this.admit([...byEntry.values()].flat(), openCircuits);
     this.startDeliveries(byEntry, events.length);
     if (routes.length > 0) this.track(this.routeElsewhere(routes));
+    // Entries recorded as being planned are now (claimed ones were recorded when first read).
+    const recorded = view?.fifoRecorded ?? (claimed && this.fifoOn);
+    if (fifo.size > 0 || recorded) this.queueFifo(entries.map(([id]) => id), fifo);
+  }
+
+  /**
+   * Puts FIFO deliveries into their lines, with the batch recorded as planned, in one script call;
+   * each entry's FIFO deliveries are then settled as one, and the heads that may go become jobs.
+   */
+  private queueFifo(entryIds: readonly string[], fifo: ReadonlyMap<EntryRef, FifoDelivery[]>): void {
+    const { lines, dispatcher, markerTtlMs } = this.deps.fifo;
+    const queued = lines.append(entryIds, [...fifo.values()].flat(), markerTtlMs).then((heads) => dispatcher.dispatch(heads));
+    this.track(queued);
+    for (const [entry, deliveries] of fifo) {
+      const tenant = deliveries[0]?.event.tenant ?? '';
+      // The script marked them settled for the entry: those markers go with its acknowledgement.
+      const settled = queued.then(() => {
+        entry.marked = true;
+        return this.deps.settler.settle({ webhookId: FIFO_QUEUED, tenant, entry });
+      });
+      this.track(settled, entry);
+    }
   }
 
   /** The webhooks brought up to date, and the open circuits: as read with the entries, or now. */
@@ -345,7 +392,10 @@ export class FanoutConsumer implements Service {
    * not those marked settled, and the others through the queue (its job may have been made
    * already, before the crash: BullMQ makes it once).
    */
-  private async plan(events: readonly ReadEvent[], claimed: boolean): Promise<{ byEntry: Map<EntryRef, PlannedDelivery[]>; routes: PendingRoute[] }> {
+  private async plan(
+    events: readonly ReadEvent[],
+    claimed: boolean,
+  ): Promise<{ byEntry: Map<EntryRef, PlannedDelivery[]>; routes: PendingRoute[]; fifo: Map<EntryRef, FifoDelivery[]> }> {
     const direct = events.filter((e) => e.direct).map((e) => e.event);
     const duplicates = await this.findDuplicates(direct);
     const settledBefore = claimed ? await this.settledDeliveries(events.map(({ event }) => event.id)) : new Map<string, Set<string>>();
@@ -374,6 +424,7 @@ export class FanoutConsumer implements Service {
     const targetsOf = new Map<WebhookRoute[], TypeFilters>();
     const byEntry = new Map<EntryRef, PlannedDelivery[]>();
     const routes: PendingRoute[] = [];
+    const fifo = new Map<EntryRef, FifoDelivery[]>();
     const filtered = new Map<string, number>();
     for (const { entryId, event, targets: routedHere } of events) {
       const duplicate = duplicates.has(event);
@@ -396,22 +447,28 @@ export class FanoutConsumer implements Service {
       // With partitions, the webhooks of other partitions get the event through their own streams:
       // one more thing to settle before the entry is acknowledged, unless a claimed entry did it already.
       const elsewhere = router && !settled?.has(ROUTED) ? targets.filter((webhook) => router.elsewhere(webhook.id)) : [];
-      const here = router ? targets.filter((webhook) => !router.elsewhere(webhook.id)) : targets;
+      const local = router ? targets.filter((webhook) => !router.elsewhere(webhook.id)) : targets;
+      // FIFO webhooks' deliveries go into their lines, all of an entry settled as one.
+      const ordered = local.filter((webhook) => webhook.ordering?.mode === 'fifo');
+      const here = ordered.length > 0 ? local.filter((webhook) => webhook.ordering?.mode !== 'fifo') : local;
       const entry: EntryRef = {
         entryId,
         eventId: event.id,
         // An event routed here was counted in the partition it was published to.
         countAs: duplicate || routedHere ? undefined : `${event.tenant}:${event.type}`,
         operational: isOperationalEventType(event.type),
-        unsettled: here.length + (elsewhere.length > 0 ? 1 : 0),
+        unsettled: here.length + (elsewhere.length > 0 ? 1 : 0) + (ordered.length > 0 ? 1 : 0),
         marked: (settled?.size ?? 0) > 0,
       };
       const deferral = claimed ? { deferral: { reason: 'claim' as const, delayMs: 0 } } : {};
       byEntry.set(entry, here.map((webhook) => ({ webhook, event, entry, ...deferral })));
       if (elsewhere.length > 0) routes.push({ entry, event, webhookIds: elsewhere.map((webhook) => webhook.id) });
+      if (ordered.length > 0) {
+        fifo.set(entry, ordered.map((webhook) => ({ webhookId: webhook.id, line: fifoLineOf(webhook.ordering as Ordering, event), entryId, event })));
+      }
     }
     for (const [tenant, count] of filtered) this.deps.metrics.eventsFiltered.inc({ tenant }, count);
-    return { byEntry, routes };
+    return { byEntry, routes, fifo };
   }
 
   /**

@@ -1,25 +1,46 @@
 --[[
   Reads the next entries for this consumer without blocking, together with what fan-out needs to
   know to plan them — the webhooks' version and the open circuits — read after the entries, in one
-  round trip. An empty answer sends the caller to a blocking read.
+  round trip. In a partition that has FIFO webhooks, the entries read are recorded as being planned
+  (fifo/fifo.lua: a line's head waits for every earlier entry to be planned), in this same step.
 
   KEYS[1] the events stream
   KEYS[2] the set of webhooks whose circuit is open or half-open
-  KEYS[3] the webhooks' version counter, when it shares the stream's slot (one partition); else
+  KEYS[3] the partition's FIFO switch (set once it has a FIFO webhook)
+  KEYS[4] the partition's set of entries being planned
+  KEYS[5] the webhooks' version counter, when it shares the stream's slot (one partition); else
           the caller reads it after this
   ARGV[1] the consumer group
   ARGV[2] this consumer's name
   ARGV[3] the most entries to read
 
-  Returns { entries, open webhook ids, version or false }, entries as XREADGROUP gives them for one stream
-  ({ { id, { field, value, … } }, … }), or an empty list.
+  Returns { entries, open webhook ids, version or false, FIFO on (0 or 1), last entry id or false },
+  entries as XREADGROUP gives them for one stream ({ { id, { field, value, … } }, … }), maybe none:
+  then the caller blocks until there are (with FIFO on, on XREAD after the last entry id, so that
+  entries are still read here, and recorded).
 ]]
+--@include fifo
+
+local fifo = redis.call('EXISTS', KEYS[3])
 local reply = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
 if not reply or not reply[1] or #reply[1][2] == 0 then
-  return {}
+  local last = false
+  if fifo == 1 then
+    last = (redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1] or { '0-0' })[1]
+  end
+  return { {}, {}, false, fifo, last }
+end
+local entries = reply[1][2]
+if fifo == 1 then
+  local members = {}
+  for i, entry in ipairs(entries) do
+    members[2 * i - 1] = 0
+    members[2 * i] = fifo_order_key(entry[1])
+  end
+  redis.call('ZADD', KEYS[4], unpack(members))
 end
 local version = false
-if KEYS[3] then
-  version = redis.call('GET', KEYS[3]) or '0'
+if KEYS[5] then
+  version = redis.call('GET', KEYS[5]) or '0'
 end
-return { reply[1][2], redis.call('SMEMBERS', KEYS[2]), version }
+return { entries, redis.call('SMEMBERS', KEYS[2]), version, fifo, false }

@@ -334,6 +334,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{id}/fifo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A FIFO webhook's lines
+         * @description How many deliveries wait in the lines of a webhook with `ordering`, how many lines there are and how many have their head out, the oldest head, and each blocked line (its head spent its attempts under `onExhausted: "block"`) with its dead letter.
+         *
+         *     **Token:** the admin token, or a tenant token (which sees and changes only its own tenant's).
+         */
+        get: operations["getWebhookFifo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/fifo/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Skip a blocked line's head
+         * @description Moves a blocked line on without its head: the head's dead letter stays (replaying it later puts it at the tail of its line), and the line's next delivery goes out. To retry the head in place instead, replay its dead letter.
+         *
+         *     **Token:** the admin token, or a tenant token (which sees and changes only its own tenant's).
+         */
+        post: operations["skipWebhookFifoHead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dead-letters": {
         parameters: {
             query?: never;
@@ -806,6 +850,7 @@ export interface components {
             maxPayloadBytes?: number;
             /** @description Deliveries in flight to this endpoint at once, per worker process (at most the worker's concurrency); more wait without spending an attempt. Unset: the worker's HERALD_WEBHOOK_MAX_IN_FLIGHT. */
             maxInFlight?: number;
+            ordering?: components["schemas"]["Ordering"];
             /** @description Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000). */
             maxBacklog?: number;
             /** @example wh_3kTq9vJ2bXw8 */
@@ -1017,6 +1062,58 @@ export interface components {
             /** @description What is wrong with it: `required`, `is not a known field`, … */
             message: string;
         };
+        FifoSkip: {
+            /** @description The blocked line: its ordering key's value (as GET /v1/webhooks/{id}/fifo lists it). Leave it out for a webhook without an ordering key. */
+            key?: string;
+        };
+        FifoSkipped: {
+            /** @description The line. */
+            key: string;
+            /** @description The head skipped: its dead letter stays, and can be replayed (to the tail of the line). */
+            skippedEventId: string;
+            deadLetterId: string;
+        };
+        FifoStatus: {
+            /** @description The webhook's ordering, or null: it has none (lines may still drain from before). */
+            ordering: {
+                /** @enum {string} */
+                mode: "fifo";
+                /**
+                 * @description Where the ordering key is read: `tenant`, `type`, or a path under `data` such as `data.orderId`.
+                 * @example data.orderId
+                 */
+                key?: string;
+                /**
+                 * @description `skip` (the default): a head that spent its attempts is dead-lettered (lastError `fifo_skipped: …`) and its line moves on. `block`: it is dead-lettered (lastError `fifo_blocked: …`) and its line waits until an operator replays that dead letter (it is retried in place) or skips it (`POST /v1/webhooks/{id}/fifo/skip`).
+                 * @default skip
+                 * @enum {string}
+                 */
+                onExhausted?: "skip" | "block";
+            } | null;
+            /** @description Deliveries waiting in its lines, heads included. */
+            deliveries: number;
+            /** @description Lines with deliveries waiting. */
+            lines: number;
+            /** @description Lines whose head is out: being attempted, or waiting for its retry, its circuit or its rate limit. */
+            inFlight: number;
+            /** @description When the oldest head's event entered the stream (ISO-8601), or null. */
+            oldestHeadAt: string | null;
+            /** @description Lines blocked: their head spent its attempts (onExhausted block). */
+            blocked: number;
+            /** @description The blocked lines (at most 1,000). */
+            blockedLines: {
+                /** @description The line: its ordering key's value ('' without a key). */
+                key: string;
+                /** @description The blocked head's event. */
+                eventId: string;
+                /** @description Its dead letter: replaying it retries the head in place; POST …/fifo/skip moves the line on without it. */
+                deadLetterId: string;
+                /** @description When it blocked (ISO-8601). */
+                since: string;
+                /** @description Why its last attempt failed. */
+                error: string;
+            }[];
+        };
         /**
          * @description An event as a filter sees it, as deliveries carry it: `{ id, type, tenant, timestamp, data }`. A delivered body pasted here works as it is.
          * @example {
@@ -1099,6 +1196,22 @@ export interface components {
              * @example Redis refused the connection at 127.0.0.1:6379
              */
             redis: string;
+        };
+        /** @description FIFO delivery. Deliveries of a line go one at a time in the order their events entered the stream: the next goes only after the previous succeeded or was skipped. The head retries in place with the webhook's backoff; the deliveries behind it wait without spending attempts. Lines run in parallel up to maxInFlight. An event without the key goes to the line of the empty key. */
+        Ordering: {
+            /** @enum {string} */
+            mode: "fifo";
+            /**
+             * @description Where the ordering key is read: `tenant`, `type`, or a path under `data` such as `data.orderId`.
+             * @example data.orderId
+             */
+            key?: string;
+            /**
+             * @description `skip` (the default): a head that spent its attempts is dead-lettered (lastError `fifo_skipped: …`) and its line moves on. `block`: it is dead-lettered (lastError `fifo_blocked: …`) and its line waits until an operator replays that dead letter (it is retried in place) or skips it (`POST /v1/webhooks/{id}/fifo/skip`).
+             * @default skip
+             * @enum {string}
+             */
+            onExhausted?: "skip" | "block";
         };
         /** @description An error, as RFC 9457 problem details (`application/problem+json`). */
         Problem: {
@@ -1323,6 +1436,7 @@ export interface components {
             maxPayloadBytes?: number;
             /** @description Deliveries in flight to this endpoint at once, per worker process (at most the worker's concurrency); more wait without spending an attempt. Unset: the worker's HERALD_WEBHOOK_MAX_IN_FLIGHT. */
             maxInFlight?: number;
+            ordering?: components["schemas"]["Ordering"];
             /** @description Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000). */
             maxBacklog?: number;
             /** @example wh_3kTq9vJ2bXw8 */
@@ -1540,6 +1654,7 @@ export interface components {
             maxPayloadBytes?: number;
             /** @description Deliveries in flight to this endpoint at once, per worker process (at most the worker's concurrency); more wait without spending an attempt. Unset: the worker's HERALD_WEBHOOK_MAX_IN_FLIGHT. */
             maxInFlight?: number;
+            ordering?: components["schemas"]["Ordering"];
             /** @description Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000). */
             maxBacklog?: number;
             /** @example wh_3kTq9vJ2bXw8 */
@@ -1762,6 +1877,7 @@ export interface components {
             maxPayloadBytes?: number;
             /** @description Deliveries in flight to this endpoint at once, per worker process (at most the worker's concurrency); more wait without spending an attempt. Unset: the worker's HERALD_WEBHOOK_MAX_IN_FLIGHT. */
             maxInFlight?: number;
+            ordering?: components["schemas"]["Ordering"];
             /** @description Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000). */
             maxBacklog?: number;
             /**
@@ -1998,6 +2114,7 @@ export interface components {
             maxInFlight?: number | null;
             /** @description Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000). */
             maxBacklog?: number | null;
+            ordering?: components["schemas"]["Ordering"] & (Record<string, never> | null);
         };
     };
     responses: never;
@@ -3227,6 +3344,154 @@ export interface operations {
             };
         };
     };
+    getWebhookFifo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook id (`wh_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its lines. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FifoStatus"];
+                };
+            };
+            /** @description Invalid input: `errors` names each failing field and says why. Never a 500 for bad input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description `Bearer`, when no token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such webhook (or one of another tenant). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    skipWebhookFifoHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook id (`wh_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FifoSkip"];
+            };
+        };
+        responses: {
+            /** @description The head skipped. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FifoSkipped"];
+                };
+            };
+            /** @description `key` missing for a webhook that orders by a key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No bearer token, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description `Bearer`, when no token was sent. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such webhook (or one of another tenant). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The webhook has no ordering, or that line is not blocked. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 1 MiB; `detail` names the limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `title` says why; retry after `Retry-After` seconds. "Service unavailable": Redis does not answer (within HERALD_REDIS_COMMAND_TIMEOUT_MS per command). "Storage full": Redis is at its memory limit and refused the write; nothing was written. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listDeadLetters: {
         parameters: {
             query?: {
@@ -3902,6 +4167,7 @@ export interface operations {
                         maxPayloadBytes?: number;
                         /** @description Deliveries in flight to this endpoint at once, per worker process (at most the worker's concurrency); more wait without spending an attempt. Unset: the worker's HERALD_WEBHOOK_MAX_IN_FLIGHT. */
                         maxInFlight?: number;
+                        ordering?: components["schemas"]["Ordering"];
                         /** @description Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000). */
                         maxBacklog?: number;
                         /**

@@ -13,7 +13,7 @@ import { redisReplyCode } from '../errors/redis-reply';
 export type LuaArg = string | number | Buffer;
 
 /** Folders searched for `--@include` files after the script's own. */
-const SHARED_INCLUDE_DIRS = [__dirname, ...['circuit', 'dead-letters', 'store', 'stream', 'payloads', 'parking', 'partitions'].map((folder) => join(__dirname, '..', folder))];
+const SHARED_INCLUDE_DIRS = [__dirname, ...['circuit', 'dead-letters', 'store', 'stream', 'payloads', 'parking', 'partitions', 'fifo'].map((folder) => join(__dirname, '..', folder))];
 
 type Command = (...args: LuaArg[]) => Promise<unknown>;
 type QueuedCommand = (...args: LuaArg[]) => ChainableCommander;

@@ -181,6 +181,33 @@ export const circuitBreakerSchema = z
       'Opens after failureThreshold failed attempts in a row (timeouts, network errors, 408/425/429/5xx); while open, deliveries wait in the queue. After cooldownMs one probe goes through. Fields left out take the worker defaults (on, 5, 30 s).',
   });
 
+/** Where in the envelope an ordering key is read: `tenant`, `type`, or a field under `data`. */
+export const orderingKeyPathSchema = z
+  .string()
+  .max(256)
+  .regex(/^(tenant|type|data(\.[A-Za-z0-9_-]+){1,8})$/, 'must be "tenant", "type" or a path under data such as "data.orderId" (1–8 names of letters, digits, "_" or "-")')
+  .meta({ description: 'Where the ordering key is read: `tenant`, `type`, or a path under `data` such as `data.orderId`.', example: 'data.orderId' });
+
+/**
+ * Ordered delivery: one delivery at a time per line, in stream order. Without `key` the whole
+ * webhook is one line; with it, each distinct value of the key is a line of its own.
+ */
+export const orderingSchema = z
+  .strictObject({
+    mode: z.literal('fifo'),
+    key: orderingKeyPathSchema.optional(),
+    onExhausted: z.enum(['skip', 'block']).default('skip').meta({
+      description:
+        '`skip` (the default): a head that spent its attempts is dead-lettered (lastError `fifo_skipped: …`) and its line moves on. `block`: it is dead-lettered (lastError `fifo_blocked: …`) and its line waits until an operator replays that dead letter (it is retried in place) or skips it (`POST /v1/webhooks/{id}/fifo/skip`).',
+    }),
+  })
+  .meta({
+    id: 'Ordering',
+    description:
+      'FIFO delivery. Deliveries of a line go one at a time in the order their events entered the stream: the next goes only after the previous succeeded or was skipped. The head retries in place with the webhook\'s backoff; the deliveries behind it wait without spending attempts. Lines run in parallel up to maxInFlight. An event without the key goes to the line of the empty key.',
+  });
+export type Ordering = z.output<typeof orderingSchema>;
+
 /** A stable name, unique within a tenant: what declarative config matches webhooks by. */
 export const webhookNameSchema = z
   .string()
@@ -247,6 +274,7 @@ const webhookFields = {
    * Deliveries that may wait parked while the circuit is open; past it, new ones are dead-lettered
    * (reason backlog_full) and webhook.backlog_full is published. Unset: the worker's default.
    */
+  ordering: orderingSchema.optional(),
   maxBacklog: z.number().int().min(1).max(1_000_000_000).optional().meta({
     description:
       "Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000).",
@@ -322,6 +350,7 @@ export const webhookUpdateSchema = z.strictObject({
   maxPayloadBytes: webhookFields.maxPayloadBytes.nullable().optional(),
   maxInFlight: webhookFields.maxInFlight.nullable().optional(),
   maxBacklog: webhookFields.maxBacklog.nullable().optional(),
+  ordering: orderingSchema.nullable().optional(),
 }).meta({
   id: 'WebhookUpdate',
   description:

@@ -155,6 +155,7 @@ export class WebhookStore {
       createdAt: now,
       updatedAt: now,
     });
+    await this.switchOrderingOn(webhook);
     await this.write({ id: webhook.id, tenant: webhook.tenant }, 'create', '', this.serialize(webhook));
     return webhook;
   }
@@ -323,6 +324,15 @@ export class WebhookStore {
     return [this.keys.webhooks, this.keys.webhooksVersion, this.keys.webhookChanges, this.keys.webhookChangesTrimmed, this.keys.webhookRoutes(tenant), this.keys.webhookTenants];
   }
 
+  /**
+   * A webhook with `ordering` switches its partition's fan-out to recording which entries it is
+   * planning (fifo/), before the webhook is written: every batch read once workers can know the
+   * webhook is recorded. It stays on (one set member per entry read, in the read's own script).
+   */
+  private async switchOrderingOn(webhook: Webhook): Promise<void> {
+    if (webhook.ordering) await this.redis.set(this.keysOfWebhook(webhook.id).fifoOn, '1');
+  }
+
   /** 1 written, 0 changed meanwhile (replace), -1 no such webhook (replace, delete). */
   private async write(webhook: { id: string; tenant: string }, mode: 'create' | 'replace', readJson: string, json: string): Promise<number> {
     const args = writeArgs({ id: webhook.id, mode, readJson, json, changesKept: this.changesKept, tenant: webhook.tenant });
@@ -394,6 +404,7 @@ export class WebhookStore {
       const current = this.parse(currentJson);
       // A webhook never changes tenant: its routes stay where they are.
       const webhook = webhookSchema.parse({ ...change(current), tenant: current.tenant, updatedAt: new Date(nowMs).toISOString() });
+      await this.switchOrderingOn(webhook);
       const replaced = await this.write(current, 'replace', currentJson, this.serialize(webhook));
       if (replaced === 1) return webhook;
       if (replaced === -1) return null;

@@ -1,10 +1,12 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { webhookCreateSchema, webhookUpdateSchema } from '@herald/shared';
 import { filterTestSchema } from '../../routes/filters';
-import { deliveriesQuerySchema, filterPreviewQuerySchema, recoverSchema, rotateSecretSchema, webhookListQuerySchema } from '../../routes/webhooks';
+import { deliveriesQuerySchema, fifoSkipSchema, filterPreviewQuerySchema, recoverSchema, rotateSecretSchema, webhookListQuerySchema } from '../../routes/webhooks';
 import {
   attemptPageSchema,
   createdWebhookSchema,
+  fifoSkippedSchema,
+  fifoStatusSchema,
   filterPreviewSchema,
   filterTestResultSchema,
   publicWebhookSchema,
@@ -206,5 +208,33 @@ export function registerWebhookPaths(registry: OpenAPIRegistry): void {
     request: { params: webhookId, body: { required: true, content: { 'application/json': { schema: recoverSchema } } } },
     responses: { 202: json('What was replayed and what was skipped.', replayResultSchema) },
     errors: { 404: NOT_FOUND },
+  });
+
+  registerV1(registry, {
+    method: 'get',
+    path: '/v1/webhooks/{id}/fifo',
+    operationId: 'getWebhookFifo',
+    tags: [TAG],
+    summary: "A FIFO webhook's lines",
+    description:
+      'How many deliveries wait in the lines of a webhook with `ordering`, how many lines there are and how many have their head out, the oldest head, and each blocked line (its head spent its attempts under `onExhausted: "block"`) with its dead letter.',
+    access: 'any',
+    request: { params: webhookId },
+    responses: { 200: json('Its lines.', fifoStatusSchema) },
+    errors: { 404: NOT_FOUND },
+  });
+
+  registerV1(registry, {
+    method: 'post',
+    path: '/v1/webhooks/{id}/fifo/skip',
+    operationId: 'skipWebhookFifoHead',
+    tags: [TAG],
+    summary: "Skip a blocked line's head",
+    description:
+      "Moves a blocked line on without its head: the head's dead letter stays (replaying it later puts it at the tail of its line), and the line's next delivery goes out. To retry the head in place instead, replay its dead letter.",
+    access: 'any',
+    request: { params: webhookId, body: { required: false, content: { 'application/json': { schema: fifoSkipSchema } } } },
+    responses: { 200: json('The head skipped.', fifoSkippedSchema) },
+    errors: { 400: '`key` missing for a webhook that orders by a key.', 404: NOT_FOUND, 409: 'The webhook has no ordering, or that line is not blocked.' },
   });
 }

@@ -1,0 +1,65 @@
+--[[
+  Puts the FIFO deliveries fan-out planned from a batch of entries into their lines, and records the
+  batch as planned; then sends out the heads that may go. One call per batch (fifo/fifo-lines.ts).
+
+  KEYS[1]             the partition's planning set (its slot names the partition)
+  KEYS[2i], KEYS[2i+1] per delivery i: its event's payload key, its event's settled-deliveries marker
+  ARGV[1]  the FIFO prefix (RedisKeys.fifo)
+  ARGV[2]  now, in ms
+  ARGV[3]  how long a settled-deliveries marker lives, in ms
+  ARGV[4]  E: how many entries the batch planned; ARGV[5 .. 4+E] their ids
+  then per delivery: webhook id, line, entry id, event id, event JSON
+
+  A delivery is added once (a claimed entry planned again adds nothing), taking a reference to its
+  payload, and marked settled for its entry, so that a claim plans it no more.
+  Returns the heads sent out: { webhook, line, head, n, … }.
+]]
+--@include payloads
+--@include fifo
+
+local B = ARGV[1]
+local now_ms = tonumber(ARGV[2])
+local marker_ttl = tonumber(ARGV[3])
+local entries = tonumber(ARGV[4])
+for i = 1, entries do
+  redis.call('ZREM', KEYS[1], fifo_order_key(ARGV[4 + i]))
+end
+
+local touched = {}
+local lines = {}
+local first = 5 + entries
+local deliveries = (#ARGV - first + 1) / 5
+for i = 0, deliveries - 1 do
+  local at = first + i * 5
+  local webhook, line, entry_id, event_id, json = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4]
+  local member = fifo_order_key(entry_id) .. '|' .. event_id .. '|0'
+  if fifo_add(B, webhook, line, member) then
+    payload_retain(KEYS[2 + i * 2], json)
+  end
+  local marker = KEYS[3 + i * 2]
+  redis.call('HSET', marker, webhook, 1)
+  redis.call('PEXPIRE', marker, marker_ttl)
+  local id = webhook .. '|' .. line
+  if not touched[id] then
+    touched[id] = true
+    table.insert(lines, { webhook, line })
+  end
+end
+
+local out = {}
+local W = fifo_watermark(B)
+for _, wl in ipairs(lines) do
+  local head = fifo_try(B, wl[1], wl[2], W, now_ms)
+  if head then
+    table.insert(out, head)
+  end
+end
+fifo_pump(B, now_ms, 500, out)
+
+local flat = {}
+for _, head in ipairs(out) do
+  for _, value in ipairs(head) do
+    table.insert(flat, value)
+  end
+end
+return flat
