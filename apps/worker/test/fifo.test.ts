@@ -93,3 +93,96 @@ it('delivers 10,000 events over 100 keys in publish order per key, with 20 % fai
   expect(body).toMatchObject({ deliveries: 0, blocked: 0 });
   await Promise.all(herald.workers.splice(0).map((worker) => worker.stop('SIGTERM')));
 }, 300_000);
+
+/** A webhook ordering by data.key, whose receiver fails every attempt at the events `failing` names (until told otherwise). */
+async function lineWithFailures(tenant: string, onExhausted: 'skip' | 'block') {
+  const failing = new Set<number>();
+  const delivered: Sent[] = [];
+  const hook = await receivers.start((request) => {
+    const sent = sentOf(request);
+    if (failing.has(sent.seq)) return { status: 503, body: 'this one always fails' };
+    delivered.push(sent);
+    return { status: 200 };
+  });
+  const { id } = await createWebhook(herald.client, {
+    tenant,
+    url: hook.url,
+    retry: { maxRetries: 2, initialDelayMs: 20, backoffMultiplier: 1, maxDelayMs: 20, jitter: 0 },
+    ordering: { mode: 'fifo', key: 'data.key', onExhausted },
+    circuitBreaker: { enabled: false },
+  });
+  const seqsOf = (key: string) => delivered.filter((d) => d.key === key).map((d) => d.seq);
+  return { id, failing, delivered, seqsOf };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe('when a head spends its attempts', () => {
+  beforeAll(async () => {
+    if (herald.workers.length === 0) await herald.startWorker();
+  });
+
+  it('skip: dead-letters it (fifo_skipped) and delivers the rest of its line in order', async () => {
+    const line = await lineWithFailures('fifo-skip', 'skip');
+    line.failing.add(5);
+    await publishInOrder('fifo-skip', range(0, 20).map((seq) => ({ key: 'a', seq })));
+    await waitFor(() => line.seqsOf('a').length >= 19, { timeoutMs: 30_000, message: 'the line delivered past its failing head' });
+    expect(line.seqsOf('a')).toEqual([...range(0, 5), ...range(6, 20)]);
+    const { body } = await herald.client.get(`/v1/dead-letters?webhookId=${line.id}`);
+    expect(body.data).toHaveLength(1);
+    expect(body.data[0].event.data).toEqual({ key: 'a', seq: 5 });
+    expect(body.data[0].attempts).toBe(3);
+    expect(body.data[0].lastError).toMatch(/^fifo_skipped: /);
+    await waitFor(async () => (await herald.client.get(`/v1/webhooks/${line.id}/fifo`)).body.deliveries === 0, { message: 'the line empty' });
+
+    // A replayed dead letter joins the tail of its line.
+    line.failing.clear();
+    await herald.client.post('/v1/dead-letters/replay', { ids: [body.data[0].id] });
+    await waitFor(() => line.seqsOf('a').length >= 20, { message: 'the replay delivered' });
+    expect(line.seqsOf('a').at(-1)).toBe(5);
+  }, 60_000);
+
+  it('block: the line waits, other lines go on, until the head is skipped through the API; a replay of it goes to the tail', async () => {
+    const line = await lineWithFailures('fifo-block', 'block');
+    line.failing.add(5);
+    await publishInOrder('fifo-block', [...range(0, 10).map((seq) => ({ key: 'a', seq })), ...range(10, 20).map((seq) => ({ key: 'b', seq }))]);
+    const status = () => herald.client.get(`/v1/webhooks/${line.id}/fifo`).then((r) => r.body);
+    await waitFor(async () => (await status()).blocked === 1, { timeoutMs: 30_000, message: 'line a blocked' });
+    await waitFor(() => line.seqsOf('b').length >= 10, { message: 'line b delivered meanwhile' });
+    const blocked = await status();
+    // The head and the four behind it wait; nothing is out.
+    expect(blocked).toMatchObject({ deliveries: 5, lines: 1, inFlight: 0, blocked: 1 });
+    expect(blocked.blockedLines).toEqual([expect.objectContaining({ key: 'a', error: expect.stringMatching(/^fifo_blocked: /) })]);
+    expect(line.seqsOf('a')).toEqual(range(0, 5));
+    expect(line.seqsOf('b')).toEqual(range(10, 20));
+
+    // Skipping needs the line's key; a line that is not blocked cannot be skipped.
+    expect((await herald.client.post(`/v1/webhooks/${line.id}/fifo/skip`, {})).status).toBe(400);
+    expect((await herald.client.post(`/v1/webhooks/${line.id}/fifo/skip`, { key: 'b' })).status).toBe(409);
+    const skipped = await herald.client.post(`/v1/webhooks/${line.id}/fifo/skip`, { key: 'a' });
+    expect(skipped.status).toBe(200);
+    expect(skipped.body).toEqual({ key: 'a', skippedEventId: blocked.blockedLines[0].eventId, deadLetterId: blocked.blockedLines[0].deadLetterId });
+    await waitFor(() => line.seqsOf('a').length >= 9, { message: 'line a delivered after the skip' });
+    expect(line.seqsOf('a')).toEqual([...range(0, 5), ...range(6, 10)]);
+
+    line.failing.clear();
+    await herald.client.post('/v1/dead-letters/replay', { ids: [blocked.blockedLines[0].deadLetterId] });
+    await waitFor(() => line.seqsOf('a').length >= 10, { message: 'the replay delivered' });
+    expect(line.seqsOf('a')).toEqual([...range(0, 5), ...range(6, 10), 5]);
+  }, 60_000);
+
+  it('block: replaying the blocked head retries it in place, and the line goes on after it', async () => {
+    const line = await lineWithFailures('fifo-retry', 'block');
+    line.failing.add(2);
+    await publishInOrder('fifo-retry', range(0, 8).map((seq) => ({ key: 'x', seq })));
+    const status = () => herald.client.get(`/v1/webhooks/${line.id}/fifo`).then((r) => r.body);
+    await waitFor(async () => (await status()).blocked === 1, { timeoutMs: 30_000, message: 'the line blocked' });
+    const [head] = (await status()).blockedLines;
+    line.failing.clear();
+    const replayed = await herald.client.post('/v1/dead-letters/replay', { ids: [head.deadLetterId] });
+    expect(replayed.body.replayed).toEqual([head.deadLetterId]);
+    await waitFor(() => line.seqsOf('x').length >= 8, { message: 'the line delivered after the replay' });
+    expect(line.seqsOf('x')).toEqual(range(0, 8));
+    await waitFor(async () => (await herald.client.get(`/v1/dead-letters?webhookId=${line.id}`)).body.data.length === 0, { message: 'the dead letter gone once delivered' });
+  }, 60_000);
+});
