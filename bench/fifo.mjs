@@ -1,11 +1,13 @@
 // Ordered delivery, measured: one FIFO webhook ordering by `data.k` over `keys` keys, draining
 // `events` events written to the stream before the workers start (as herald-drain-2w does for a
 // webhook without ordering, which the run compares it with). Each line delivers one event per round
-// trip; the lines run in parallel up to the webhook's in-flight cap. run.mjs passes in its harness.
+// trip; the lines run in parallel up to the webhook's in-flight cap, set to the workers' concurrency
+// here. run.mjs passes in its harness.
 
 /** The drain: deliveries/s, Redis commands per delivery, the workers' CPU per delivery. */
-export async function fifoDrain(h, { events, workers, keys }) {
-  const { prefix, env, api } = await h.startApi({ webhookSettings: { ordering: { mode: 'fifo', key: 'data.k' } } });
+export async function fifoDrain(h, { events, workers, keys, maxInFlight }) {
+  // The in-flight cap (per worker) as high as the worker's concurrency, so that every line can have its head out.
+  const { prefix, env, api } = await h.startApi({ webhookSettings: { ordering: { mode: 'fifo', key: 'data.k' }, maxInFlight } });
   await h.stop([api]);
   const stream = `${prefix}:events`;
   for (let i = 0; i < events; i += 1000) {
@@ -24,6 +26,7 @@ export async function fifoDrain(h, { events, workers, keys }) {
   return {
     deliveriesPerSecond: Math.round(events / ((final.lastAt - final.firstAt) / 1000)),
     keys,
+    maxInFlight,
     deliveriesPerLinePerSecond: Math.round((events / keys / ((final.lastAt - final.firstAt) / 1000)) * 10) / 10,
     redisCommandsPerDelivery: commands.total,
     redisCommandsByType: commands.byCommand,

@@ -81,7 +81,7 @@ const SCENARIO_NOTES = {
   'new-webhook-among-100k': 'among 100,000 webhooks, a webhook created through the API: time from the create call to its first delivery',
   'dead-letter-filter-100k': 'a filtered page among 100,000 dead letters',
   'partitions-single-drain-60w': 'events of 10 tenants, each to its 6 webhooks (60), drained by 2 workers on one Redis, one partition: Redis commands and CPU per delivery',
-  'fifo-100-keys-drain-2w': 'as herald-drain-2w, its webhook ordered (FIFO) by a key with 100 values: 100 lines, one delivery at a time each',
+  'fifo-100-keys-drain-2w': 'as herald-drain-2w, its webhook ordered (FIFO) by a key with 100 values: 100 lines, one delivery at a time each (maxInFlight: the workers\' concurrency)',
   'partitions-cluster-drain-60w': 'the same on a local Redis Cluster of 3 masters + 3 replicas, 16 partitions: each master\'s share of the commands, commands and Redis CPU per delivery',
 };
 if (options.help) {
@@ -1014,7 +1014,7 @@ const SCENARIOS = {
   'dead-letter-filter-100k': () => deadLetterFilterCost(SIZE(100_000)),
   'partitions-single-drain-60w': () => singleRedisDrain(harness(), { events: SIZE(5_000) }),
   'partitions-cluster-drain-60w': () => clusterDrain(harness(), { events: SIZE(5_000) }),
-  'fifo-100-keys-drain-2w': () => fifoDrain(harness(), { events: SIZE(20_000), workers: 2, keys: 100 }),
+  'fifo-100-keys-drain-2w': () => fifoDrain(harness(), { events: SIZE(20_000), workers: 2, keys: 100, maxInFlight: CONCURRENCY }),
 };
 
 /** What bench/partitions.mjs uses of this harness. */

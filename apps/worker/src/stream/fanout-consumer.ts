@@ -110,6 +110,8 @@ interface BatchView {
 const FIFO_QUEUED = '~fifo';
 
 const NO_ROUTES: WebhookRoute[] = [];
+const NO_WEBHOOKS: Webhook[] = [];
+const isFifo = (webhook: Webhook) => webhook.ordering?.mode === 'fifo';
 
 const READ_ENTRIES = new LuaScript(join(__dirname, 'read-entries-n.lua'));
 const FORGET_CONSUMERS = new LuaScript(join(__dirname, 'forget-consumers-1.lua'));
@@ -438,8 +440,8 @@ export class FanoutConsumer implements Service {
       const elsewhere = router && !settled?.has(ROUTED) ? targets.filter((webhook) => router.elsewhere(webhook.id)) : [];
       const local = router ? targets.filter((webhook) => !router.elsewhere(webhook.id)) : targets;
       // FIFO webhooks' deliveries go into their lines, all of an entry settled as one.
-      const ordered = local.filter((webhook) => webhook.ordering?.mode === 'fifo');
-      const here = ordered.length > 0 ? local.filter((webhook) => webhook.ordering?.mode !== 'fifo') : local;
+      const ordered = local.some(isFifo) ? local.filter(isFifo) : NO_WEBHOOKS;
+      const here = ordered.length > 0 ? local.filter((webhook) => !isFifo(webhook)) : local;
       const entry: EntryRef = {
         entryId,
         eventId: event.id,
