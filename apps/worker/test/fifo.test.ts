@@ -182,6 +182,14 @@ describe('when a head spends its attempts', () => {
     expect(blocked.blockedLines).toEqual([expect.objectContaining({ key: 'a', error: expect.stringMatching(/^fifo_blocked: /) })]);
     expect(line.seqsOf('a')).toEqual(range(0, 5));
     expect(line.seqsOf('b')).toEqual(range(10, 20));
+    // The gauges show the line waiting (read every 5 s by each worker).
+    const worker = herald.workers[0]!;
+    const gauge = async (name: string) => {
+      const text = await (await fetch(`${worker.metricsUrl}/metrics`)).text();
+      return Number(new RegExp(`^${name}\\{webhook="${line.id}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    };
+    await waitFor(async () => (await gauge('herald_fifo_backlog')) === 5, { timeoutMs: 15_000, message: 'herald_fifo_backlog at 5' });
+    expect(await gauge('herald_fifo_head_age_seconds')).toBeGreaterThan(0);
 
     // Skipping needs the line's key; a line that is not blocked cannot be skipped.
     expect((await herald.client.post(`/v1/webhooks/${line.id}/fifo/skip`, {})).status).toBe(400);
@@ -213,3 +221,36 @@ describe('when a head spends its attempts', () => {
     await waitFor(async () => (await herald.client.get(`/v1/dead-letters?webhookId=${line.id}`)).body.data.length === 0, { message: 'the dead letter gone once delivered' });
   }, 60_000);
 });
+
+describe('with the circuit and rate limits', () => {
+  it('holds a line as a whole while its circuit is open, spending no attempt, and delivers it in order once the endpoint is back', async () => {
+    if (herald.workers.length === 0) await herald.startWorker();
+    let down = true;
+    const delivered: Sent[] = [];
+    const calls: Sent[] = [];
+    const hook = await receivers.start((request) => {
+      calls.push(sentOf(request));
+      if (down) return { status: 503, body: 'down' };
+      delivered.push(sentOf(request));
+      return { status: 200 };
+    });
+    const { id } = await createWebhook(herald.client, {
+      tenant: 'fifo-circuit',
+      url: hook.url,
+      retry: { maxRetries: 10, initialDelayMs: 20, backoffMultiplier: 1, maxDelayMs: 20, jitter: 0 },
+      ordering: { mode: 'fifo', onExhausted: 'skip' },
+      circuitBreaker: { failureThreshold: 3, cooldownMs: 400 },
+      rateLimit: { perSecond: 200, burst: 5 },
+    });
+    await publishInOrder(herald, 'fifo-circuit', range(0, 30).map((seq) => ({ key: 'one', seq })));
+    await waitFor(async () => (await herald.client.get(`/v1/webhooks/${id}`)).body.circuit.state !== 'closed', { timeoutMs: 15_000, message: 'the circuit open' });
+    // While open, only the head is tried (by the probes): nothing behind it was called.
+    expect(new Set(calls.map((c) => c.seq))).toEqual(new Set([0]));
+    down = false;
+    await waitFor(() => delivered.length >= 30, { timeoutMs: 30_000, message: 'the line delivered once the endpoint is back' });
+    expect(delivered.map((d) => d.seq)).toEqual(range(0, 30));
+    // The head spent fewer attempts than its 11 (the open circuit held it without spending any): no dead letter.
+    expect((await herald.client.get(`/v1/dead-letters?webhookId=${id}`)).body.data).toEqual([]);
+  }, 60_000);
+});
+
