@@ -102,7 +102,7 @@ export class PartitionCell implements Service {
     const keys = layout.keys(partition);
     this.name = `partition-${partition}`;
     const cellLogger = layout.partitioned ? logger.child({ partition }) : logger;
-    // XREADGROUP BLOCK holds a connection: each cell has its own.
+    // XREAD BLOCK (fan-out waiting for entries) holds a connection: each cell has its own.
     this.blocking = createRedis(shared.redisTarget);
     this.blocking.on('error', (error) => cellLogger.warn({ err: error.message }, 'redis connection error'));
     this.queue = createDeliveryQueue(shared.queueConnection, keys.bullPrefix);

@@ -52,7 +52,7 @@ export interface FanoutOptions {
 }
 
 export interface FanoutDeps {
-  /** A connection of its own: XREADGROUP BLOCK holds it. */
+  /** A connection of its own: XREAD BLOCK (waiting for entries) holds it. */
   blocking: RedisClient;
   redis: RedisClient;
   keys: RedisKeys;
