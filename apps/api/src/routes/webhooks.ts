@@ -287,11 +287,11 @@ export function webhooksRouter(
   router.post('/:id/fifo/skip', async (req, res) => {
     const body = parseOr400(fifoSkipSchema, req.body ?? {});
     const webhook = await findVisible(req.params.id, res.locals.principal);
-    if (!webhook.ordering) throw new HttpProblem(409, 'Conflict', `Webhook ${webhook.id} has no ordering: it has no lines to skip in`);
-    if (webhook.ordering.key && body.key === undefined) throw invalidFields([{ field: 'key', message: `is required: webhook ${webhook.id} orders by ${webhook.ordering.key}` }]);
+    // A webhook whose ordering was removed may still have blocked lines draining: they can be skipped too.
+    if (webhook.ordering?.key && body.key === undefined) throw invalidFields([{ field: 'key', message: `is required: webhook ${webhook.id} orders by ${webhook.ordering.key}` }]);
     const key = body.key ?? '';
     const eventId = await services.fifo(webhook.id).skip(webhook.id, key);
-    if (eventId === undefined) throw new HttpProblem(409, 'Conflict', `Line ${JSON.stringify(key)} of webhook ${webhook.id} is not blocked`);
+    if (eventId === undefined) throw new HttpProblem(409, 'Conflict', `Line ${JSON.stringify(key)} of webhook ${webhook.id} is not blocked${webhook.ordering ? '' : ' (the webhook has no ordering)'}`);
     res.json({ key, skippedEventId: eventId, deadLetterId: `${eventId}.${webhook.id}` } satisfies z.input<typeof fifoSkippedSchema>);
   });
 

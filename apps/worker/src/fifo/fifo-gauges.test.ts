@@ -9,7 +9,7 @@ it('gives the webhooks with the most waiting a label each, and the rest one betw
   gauges.set(0, [figures('wh_a', 5, 90_000), figures('wh_b', 50, 99_000)]);
   gauges.set(1, [figures('wh_c', 7, 40_000), figures('wh_d', 1), figures('wh_e', 3, 70_000)]);
   const read = async (name: string) => {
-    const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name) as { values: { labels: { webhook: string }; value: number }[] };
+    const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name) as unknown as { values: { labels: { webhook: string }; value: number }[] };
     return Object.fromEntries(metric.values.map((v) => [v.labels.webhook, v.value]));
   };
   expect(await read('herald_fifo_backlog')).toEqual({ wh_b: 50, wh_c: 7, [OTHER_WEBHOOKS_LABEL]: 9 });

@@ -11,7 +11,8 @@ export class FifoGauges {
   private readonly byPartition = new Map<number, readonly FifoFigures[]>();
 
   constructor(registry: Registry, private readonly maxWebhooks: number, private readonly now: () => number = Date.now) {
-    const gauges = this;
+    const labelled = () => this.labelled();
+    const nowMs = () => this.now();
     new Gauge({
       name: 'herald_fifo_backlog',
       help: `Deliveries waiting in the FIFO lines of a webhook, heads included (the ${maxWebhooks} webhooks with the most have their own label, the rest are summed under webhook="${OTHER_WEBHOOKS_LABEL}"; HERALD_FIFO_METRIC_WEBHOOKS).`,
@@ -19,7 +20,7 @@ export class FifoGauges {
       registers: [registry],
       collect() {
         this.reset();
-        for (const [webhook, figures] of gauges.labelled()) this.set({ webhook }, figures.deliveries);
+        for (const [webhook, figures] of labelled()) this.set({ webhook }, figures.deliveries);
       },
     });
     new Gauge({
@@ -29,8 +30,8 @@ export class FifoGauges {
       registers: [registry],
       collect() {
         this.reset();
-        const now = gauges.now();
-        for (const [webhook, figures] of gauges.labelled()) {
+        const now = nowMs();
+        for (const [webhook, figures] of labelled()) {
           if (figures.oldestHeadMs !== undefined) this.set({ webhook }, Math.max(0, (now - figures.oldestHeadMs) / 1000));
         }
       },

@@ -235,6 +235,6 @@ export function registerWebhookPaths(registry: OpenAPIRegistry): void {
     access: 'any',
     request: { params: webhookId, body: { required: false, content: { 'application/json': { schema: fifoSkipSchema } } } },
     responses: { 200: json('The head skipped.', fifoSkippedSchema) },
-    errors: { 400: '`key` missing for a webhook that orders by a key.', 404: NOT_FOUND, 409: 'The webhook has no ordering, or that line is not blocked.' },
+    errors: { 400: '`key` missing for a webhook that orders by a key.', 404: NOT_FOUND, 409: 'That line is not blocked.' },
   });
 }
