@@ -14,6 +14,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createRequire } from 'node:module';
 import { clusterDrain, singleRedisDrain } from './partitions.mjs';
+import { fifoDrain } from './fifo.mjs';
 
 const require = createRequire(import.meta.url);
 const { createDeliveryQueue, deliveryJob, newEventId, redisKeys, PartitionDeadLetters, WebhookStore, webhookCreateSchema, DEFAULT_RETRY_POLICY } =
@@ -80,6 +81,7 @@ const SCENARIO_NOTES = {
   'new-webhook-among-100k': 'among 100,000 webhooks, a webhook created through the API: time from the create call to its first delivery',
   'dead-letter-filter-100k': 'a filtered page among 100,000 dead letters',
   'partitions-single-drain-60w': 'events of 10 tenants, each to its 6 webhooks (60), drained by 2 workers on one Redis, one partition: Redis commands and CPU per delivery',
+  'fifo-100-keys-drain-2w': 'as herald-drain-2w, its webhook ordered (FIFO) by a key with 100 values: 100 lines, one delivery at a time each (maxInFlight: the workers\' concurrency)',
   'partitions-cluster-drain-60w': 'the same on a local Redis Cluster of 3 masters + 3 replicas, 16 partitions: each master\'s share of the commands, commands and Redis CPU per delivery',
 };
 if (options.help) {
@@ -1012,12 +1014,13 @@ const SCENARIOS = {
   'dead-letter-filter-100k': () => deadLetterFilterCost(SIZE(100_000)),
   'partitions-single-drain-60w': () => singleRedisDrain(harness(), { events: SIZE(5_000) }),
   'partitions-cluster-drain-60w': () => clusterDrain(harness(), { events: SIZE(5_000) }),
+  'fifo-100-keys-drain-2w': () => fifoDrain(harness(), { events: SIZE(20_000), workers: 2, keys: 100, maxInFlight: CONCURRENCY }),
 };
 
 /** What bench/partitions.mjs uses of this harness. */
 function harness() {
   return {
-    freePort, until, startApi, stop, startWorkers, resetReceiver, receiver, waitForDeliveries, cpuSeconds, commandCounts,
+    freePort, until, startApi, stop, startWorkers, resetReceiver, receiver, waitForDeliveries, cpuSeconds, commandCounts, commandsPerDelivery,
     redis, redisPid: redisProcess.pid, TARGET, shared: require('@herald/shared'),
   };
 }
@@ -1037,6 +1040,8 @@ function ratios(results) {
     const rate = find(name)?.deliveriesPerSecond;
     if (oneWebhook && rate) lines.push(`${name}: ${rate}/s = ${Math.round((rate / oneWebhook) * 100) / 100} × herald-drain-2w's ${oneWebhook}/s (one webhook alone)`);
   }
+  const fifo = find('fifo-100-keys-drain-2w');
+  if (fifo && oneWebhook) lines.push(`fifo-100-keys-drain-2w: ${fifo.deliveriesPerSecond}/s over ${fifo.keys} lines (${fifo.deliveriesPerLinePerSecond}/s per line) = ${Math.round((fifo.deliveriesPerSecond / oneWebhook) * 100) / 100} × herald-drain-2w's ${oneWebhook}/s without ordering; ${fifo.redisCommandsPerDelivery} Redis commands per delivery`);
   const filtered = find('filtered-1k-webhooks-drain-2w');
   if (filtered) lines.push(`filtered-1k-webhooks-drain-2w: ${filtered.deliveriesPerSecond}/s beside 1,000 webhooks whose filters refuse everything = ${filtered.ratioToAlone} × ${filtered.aloneDeliveriesPerSecond}/s for the webhook alone (best of ${filtered.rounds.alone.length} alternating rounds each, same run)`);
   const oneDown = find('one-endpoint-down-20k');

@@ -20,6 +20,7 @@ import { consoleRouter } from './admin/console-router';
 import { queuesRouter } from './admin/queues-router';
 import { EventIngest } from './services/event-ingest';
 import { DeadLetterReplay } from './services/dead-letter-replay';
+import { OrderedTenants } from './services/ordered-tenants';
 import { FilterPreview } from './services/filter-preview';
 import { filtersRouter } from './routes/filters';
 import type { ApiMetrics } from './metrics';
@@ -75,7 +76,7 @@ export function createServer(deps: ServerDeps): Express {
   const ingest = new EventIngest(deps.redis, layout, {
     streamMaxLen: deps.streamMaxLen,
     idempotencyTtlSeconds: deps.idempotencyTtlSeconds,
-  }, deps.storage);
+  }, deps.storage, new OrderedTenants(deps.redis, layout.global));
   const fifo = (webhookId: string) => new FifoLines(deps.redis, layout.keys(layout.ofWebhook(webhookId)));
   const replay = new DeadLetterReplay(deadLetters, webhooks, deps.queues, fifo);
   const tokens = new TokenStore(deps.redis, layout.global);

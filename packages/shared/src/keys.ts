@@ -120,9 +120,13 @@ export interface RedisKeys {
    * entries to be planned; `fifoWebhooks` (set) — webhooks with lines. Per webhook: `fifoLine` (a
    * sorted set of `<order key>|<event id>|<replay>`), `fifoBusy` / `fifoBlocked` (hashes: line →
    * its head in the queue / its head that spent its attempts under onExhausted block), `fifoHeads`
-   * (sorted set: line → its head's time, for the head age), `fifoCount` (deliveries in lines).
+   * (sorted set: line → its head's time, for the head age), `fifoCount` (deliveries in lines), and the
+   * script's own `<fifo>:<webhook id>:seq` (heads sent out, numbering their jobs) and `<fifo>:tail`
+   * (numbering replays put at lines' tails).
    */
   readonly fifo: string;
+  /** Global. Set of tenants with FIFO webhooks: with partitions, their events are ingested into their ordered partition. */
+  readonly fifoTenants: string;
   readonly fifoOn: string;
   readonly fifoPlanning: string;
   readonly fifoWaiting: string;
@@ -195,6 +199,7 @@ export function redisKeys(prefix: string, globalPrefix: string = prefix): RedisK
     parked: (webhookId) => `${prefix}:parked:${webhookId}`,
     parkedWebhooks: `${prefix}:parked`,
     fifo: `${prefix}:fifo`,
+    fifoTenants: `${global}:fifo:tenants`,
     fifoOn: `${prefix}:fifo:on`,
     fifoPlanning: `${prefix}:fifo:planning`,
     fifoWaiting: `${prefix}:fifo:waiting`,

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { BacklogFullError, FANOUT_GROUP, LuaScript, newEventId, STREAM_FIELDS, type ParsedEventInput, type PartitionLayout, type RedisClient } from '@herald/shared';
 import type { PublishResult } from '../schemas/responses';
+import type { OrderedTenants } from './ordered-tenants';
 
 const INGEST_EVENTS = new LuaScript(join(__dirname, '..', 'lua', 'ingest-events-n.lua'));
 
@@ -23,6 +24,8 @@ export class EventIngest {
     private readonly layout: PartitionLayout,
     private readonly options: EventIngestOptions,
     private readonly storage?: { assertRoom(): void },
+    /** With partitions: the tenants with FIFO webhooks, whose events go to their ordered partition. */
+    private readonly orderedTenants?: OrderedTenants,
   ) {}
 
   /**
@@ -39,8 +42,9 @@ export class EventIngest {
     // id), where its key is checked: one script call per partition the request touches.
     const ids = events.map(() => newEventId(nowMs));
     const byPartition = new Map<number, number[]>();
+    const ordered = this.layout.partitioned && this.orderedTenants ? await this.orderedTenants.current(nowMs) : undefined;
     events.forEach(({ event }, i) => {
-      const partition = this.layout.ofIngest(event.tenant, event.id ?? (ids[i] as string));
+      const partition = this.layout.ofIngest(event.tenant, event.id ?? (ids[i] as string), ordered?.has(event.tenant));
       const list = byPartition.get(partition);
       if (list) list.push(i);
       else byPartition.set(partition, [i]);

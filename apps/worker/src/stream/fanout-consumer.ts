@@ -110,6 +110,8 @@ interface BatchView {
 const FIFO_QUEUED = '~fifo';
 
 const NO_ROUTES: WebhookRoute[] = [];
+const NO_WEBHOOKS: Webhook[] = [];
+const isFifo = (webhook: Webhook) => webhook.ordering?.mode === 'fifo';
 
 const READ_ENTRIES = new LuaScript(join(__dirname, 'read-entries-n.lua'));
 const FORGET_CONSUMERS = new LuaScript(join(__dirname, 'forget-consumers-1.lua'));
@@ -193,19 +195,8 @@ export class FanoutConsumer implements Service {
           await this.handle(ready.entries, { claimed: false, view: ready.view });
           continue;
         }
-        // With FIFO webhooks, entries are read only by the script, which records them: wait for some here.
-        if (ready.lastId !== undefined) {
-          await this.deps.blocking.xread('COUNT', 1, 'BLOCK', BLOCK_MS, 'STREAMS', this.deps.keys.eventsStream, ready.lastId);
-          continue;
-        }
-        const reply = (await this.deps.blocking.xreadgroup(
-          'GROUP', FANOUT_GROUP, this.consumer,
-          'COUNT', count,
-          'BLOCK', BLOCK_MS,
-          'STREAMS', this.deps.keys.eventsStream, '>',
-        )) as [string, StreamEntry[]][] | null;
-        const entries = reply?.[0]?.[1];
-        if (entries && entries.length > 0) await this.handle(entries, { claimed: false });
+        // Entries are read only by the script (which records them, with FIFO webhooks): wait for some here.
+        await this.deps.blocking.xread('COUNT', 1, 'BLOCK', BLOCK_MS, 'STREAMS', this.deps.keys.eventsStream, ready.lastId ?? '$');
       } catch (error) {
         await this.recover(error as Error);
       }
@@ -214,7 +205,7 @@ export class FanoutConsumer implements Service {
 
   /**
    * Entries already waiting for this consumer, with the view to plan them by; when there are none,
-   * with FIFO on, the last entry's id (to wait for the next one after).
+   * the last entry's id (to wait for the next one after).
    */
   private async readReady(count: number): Promise<{ entries: StreamEntry[]; view: BatchView; lastId?: string }> {
     const { keys } = this.deps;
@@ -223,7 +214,7 @@ export class FanoutConsumer implements Service {
     const [entries, open, version, fifo, lastId] = reply;
     this.fifoOn = Number(fifo) === 1;
     if (entries.length === 0) {
-      return { entries, view: { webhooksVersion: undefined, openCircuits: new Set(), fifoRecorded: false }, ...(this.fifoOn && lastId ? { lastId: String(lastId) } : {}) };
+      return { entries, view: { webhooksVersion: undefined, openCircuits: new Set(), fifoRecorded: false }, ...(lastId ? { lastId: String(lastId) } : {}) };
     }
     // With partitions the version lives apart, under the global tag: read after the entries all the
     // same. Should its master be failing over, this partition goes on with the webhooks it knows.
@@ -449,8 +440,8 @@ export class FanoutConsumer implements Service {
       const elsewhere = router && !settled?.has(ROUTED) ? targets.filter((webhook) => router.elsewhere(webhook.id)) : [];
       const local = router ? targets.filter((webhook) => !router.elsewhere(webhook.id)) : targets;
       // FIFO webhooks' deliveries go into their lines, all of an entry settled as one.
-      const ordered = local.filter((webhook) => webhook.ordering?.mode === 'fifo');
-      const here = ordered.length > 0 ? local.filter((webhook) => webhook.ordering?.mode !== 'fifo') : local;
+      const ordered = local.some(isFifo) ? local.filter(isFifo) : NO_WEBHOOKS;
+      const here = ordered.length > 0 ? local.filter((webhook) => !isFifo(webhook)) : local;
       const entry: EntryRef = {
         entryId,
         eventId: event.id,

@@ -16,18 +16,16 @@
 
   Returns { entries, open webhook ids, version or false, FIFO on (0 or 1), last entry id or false },
   entries as XREADGROUP gives them for one stream ({ { id, { field, value, … } }, … }), maybe none:
-  then the caller blocks until there are (with FIFO on, on XREAD after the last entry id, so that
-  entries are still read here, and recorded).
+  then the caller blocks until there are on XREAD after the last entry id, so that entries are
+  always read here (and recorded, with FIFO on) — never by a blocking XREADGROUP, which could hand
+  entries out unrecorded.
 ]]
 --@include fifo
 
 local fifo = redis.call('EXISTS', KEYS[3])
 local reply = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
 if not reply or not reply[1] or #reply[1][2] == 0 then
-  local last = false
-  if fifo == 1 then
-    last = (redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1] or { '0-0' })[1]
-  end
+  local last = (redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1] or { '0-0' })[1]
   return { {}, {}, false, fifo, last }
 end
 local entries = reply[1][2]

@@ -40,9 +40,19 @@ export class PartitionLayout {
     return this.count === 1 ? 0 : partitionOf(webhookId, this.count);
   }
 
-  /** The partition an event is ingested into: its tenant and idempotency key (else its id), so the idempotency check is one slot. */
-  ofIngest(tenant: string, key: string): number {
-    return this.count === 1 ? 0 : partitionOf(`${tenant}\u0000${key}`, this.count);
+  /**
+   * The partition an event is ingested into: its tenant and idempotency key (else its id), so the
+   * idempotency check is one slot; a tenant with FIFO webhooks (`ordered`) has all its events in its
+   * own partition, where its FIFO webhooks live, so that their order is the stream's.
+   */
+  ofIngest(tenant: string, key: string, ordered = false): number {
+    if (this.count === 1) return 0;
+    return ordered ? this.ofOrderedTenant(tenant) : partitionOf(`${tenant}\u0000${key}`, this.count);
+  }
+
+  /** The partition of a tenant with FIFO webhooks: its events, and the FIFO webhooks made for it. */
+  ofOrderedTenant(tenant: string): number {
+    return this.count === 1 ? 0 : partitionOf(tenant, this.count);
   }
 }
 

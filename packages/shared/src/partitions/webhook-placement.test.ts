@@ -25,3 +25,15 @@ it('places new webhooks in each partition in turn, so each holds as many', async
   expect(new Set(ids).size).toBe(70);
   expect(ids.every((id) => /^wh_/.test(id))).toBe(true);
 });
+
+it("places a webhook made with ordering in its tenant's ordered partition, where its tenant's events are ingested", async () => {
+  const layout = new PartitionLayout(`test-placement-${randomBytes(4).toString('hex')}`, 7);
+  const newId = placedWebhookIds(redis, layout);
+  for (const tenant of ['acme', 'globex', 'initech', 'umbrella']) {
+    const ids = await Promise.all(Array.from({ length: 5 }, () => newId(Date.now(), { tenant, ordering: { mode: 'fifo' } })));
+    expect(ids.map((id) => layout.ofWebhook(id))).toEqual(new Array<number>(5).fill(layout.ofOrderedTenant(tenant)));
+    expect(layout.ofIngest(tenant, 'any-key', true)).toBe(layout.ofOrderedTenant(tenant));
+  }
+  // Webhooks without ordering are not counted off the turns.
+  expect(await redis.get(layout.global.webhookPlacement)).toBeNull();
+});

@@ -26,6 +26,18 @@ describe('webhook schemas', () => {
     expect(paths(webhookCreateSchema.safeParse({ url: 'https://x.io', method: 'GET' }))).toEqual(['method']);
   });
 
+  it('takes an ordering, onExhausted skip by default, and names what is wrong in it', () => {
+    expect(webhookCreateSchema.parse({ url: 'https://x.io', ordering: { mode: 'fifo', key: 'data.order.id' } }).ordering).toEqual({ mode: 'fifo', key: 'data.order.id', onExhausted: 'skip' });
+    expect(webhookCreateSchema.parse({ url: 'https://x.io', ordering: { mode: 'fifo', onExhausted: 'block' } }).ordering).toEqual({ mode: 'fifo', onExhausted: 'block' });
+    expect(webhookCreateSchema.parse({ url: 'https://x.io', ordering: { mode: 'fifo', key: 'tenant' } }).ordering?.key).toBe('tenant');
+    expect(paths(webhookCreateSchema.safeParse({ url: 'https://x.io', ordering: { mode: 'lifo' } }))).toEqual(['ordering.mode']);
+    expect(paths(webhookCreateSchema.safeParse({ url: 'https://x.io', ordering: { mode: 'fifo', key: 'orderId' } }))).toEqual(['ordering.key']);
+    expect(paths(webhookCreateSchema.safeParse({ url: 'https://x.io', ordering: { mode: 'fifo', key: 'data.' } }))).toEqual(['ordering.key']);
+    expect(paths(webhookCreateSchema.safeParse({ url: 'https://x.io', ordering: { mode: 'fifo', onExhausted: 'wait' } }))).toEqual(['ordering.onExhausted']);
+    expect(paths(webhookCreateSchema.safeParse({ url: 'https://x.io', ordering: { mode: 'fifo', extra: 1 } }))).toEqual(['ordering']);
+    expect(webhookUpdateSchema.parse({ ordering: null }).ordering).toBeNull();
+  });
+
   it('refuses custom headers that inject lines or override Herald headers', () => {
     expect(webhookCreateSchema.safeParse({ url: 'https://x.io', headers: { 'x-ok': 'fine' } }).success).toBe(true);
     expect(webhookCreateSchema.safeParse({ url: 'https://x.io', headers: { 'x-bad': 'a\r\nx-evil: 1' } }).success).toBe(false);

@@ -99,14 +99,14 @@ export interface WebhookStoreOptions {
    * spread evenly over them, see partitions/webhook-placement.ts).
    * @defaultValue newWebhookId
    */
-  newId?: (nowMs: number) => Promise<string>;
+  newId?: (nowMs: number, webhook: { tenant: string; ordering?: unknown }) => Promise<string>;
 }
 
 export class WebhookStore {
   private readonly changesKept: number;
   private readonly secrets: SecretBox;
   private readonly keysOfWebhook: (webhookId: string) => RedisKeys;
-  private readonly newId: (nowMs: number) => Promise<string>;
+  private readonly newId: (nowMs: number, webhook: { tenant: string; ordering?: unknown }) => Promise<string>;
 
   constructor(
     private readonly redis: RedisClient,
@@ -149,7 +149,7 @@ export class WebhookStore {
     const now = new Date(nowMs).toISOString();
     const webhook: Webhook = webhookSchema.parse({
       ...input,
-      id: await this.newId(nowMs),
+      id: await this.newId(nowMs, input),
       secret: generateSigningSecret(),
       previousSecrets: [],
       createdAt: now,
@@ -330,7 +330,10 @@ export class WebhookStore {
    * webhook is recorded. It stays on (one set member per entry read, in the read's own script).
    */
   private async switchOrderingOn(webhook: Webhook): Promise<void> {
-    if (webhook.ordering) await this.redis.set(this.keysOfWebhook(webhook.id).fifoOn, '1');
+    if (!webhook.ordering) return;
+    await this.redis.set(this.keysOfWebhook(webhook.id).fifoOn, '1');
+    // With partitions, the API ingests this tenant's events into its ordered partition from now on.
+    await this.redis.sadd(this.keys.fifoTenants, webhook.tenant);
   }
 
   /** 1 written, 0 changed meanwhile (replace), -1 no such webhook (replace, delete). */
