@@ -5,6 +5,7 @@ import { apiUrlOf } from './context';
 import { webhooksCommand } from './commands/webhooks';
 import { deliveriesCommand, eventsCommand, publishCommand, statsCommand } from './commands/events';
 import { dlqCommand } from './commands/dlq';
+import { fifoCommand } from './commands/fifo';
 import { applyCommand } from './commands/apply';
 import { filterCommand } from './commands/filter';
 import { secretsCommand } from './commands/secrets';
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .option('--token <token>', 'API token (overrides HERALD_TOKEN)')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [webhooksCommand(), publishCommand(), eventsCommand(), deliveriesCommand(), dlqCommand(), statsCommand(), applyCommand(), filterCommand(), secretsCommand()]) {
+  for (const command of [webhooksCommand(), publishCommand(), eventsCommand(), deliveriesCommand(), dlqCommand(), fifoCommand(), statsCommand(), applyCommand(), filterCommand(), secretsCommand()]) {
     program.addCommand(command);
   }
   // Every subcommand inherits the exit override, so usage errors end with code 2, not a stack trace.

@@ -157,6 +157,29 @@ describe('herald apply -f with payload filters', () => {
   });
 });
 
+describe('herald apply -f with ordering', () => {
+  it('creates a FIFO webhook, shows its ordering back, and changes or removes it on a later apply', async () => {
+    const entry = (ordering: string[]) =>
+      configFile('ordering.yaml', ['webhooks:', '  - name: ordered', '    tenant: apply-ordering', '    url: https://example.com/orders', ...ordering]);
+    const file = entry(['    ordering: { mode: fifo, key: data.orderId, onExhausted: block }']);
+    expect((await cli(['apply', '-f', file])).code).toBe(0);
+    const [listed] = (await herald.client.get('/v1/webhooks?tenant=apply-ordering')).body.data as { id: string }[];
+    const shown = JSON.parse((await cli(['webhooks', 'show', listed!.id, '--json'])).stdout) as { ordering?: unknown };
+    expect(shown.ordering).toEqual({ mode: 'fifo', key: 'data.orderId', onExhausted: 'block' });
+    expect((await cli(['apply', '-f', file])).stdout).toMatch(/unchanged ordered/);
+
+    // onExhausted left out is skip, the default.
+    expect((await cli(['apply', '-f', entry(['    ordering: { mode: fifo, key: data.orderId }'])])).stdout).toMatch(/updated\s+ordered \(ordering\)/);
+    expect((await herald.client.get(`/v1/webhooks/${listed!.id}`)).body.ordering).toEqual({ mode: 'fifo', key: 'data.orderId', onExhausted: 'skip' });
+    expect((await cli(['apply', '-f', entry([])])).stdout).toMatch(/updated\s+ordered \(ordering\)/);
+    expect((await herald.client.get(`/v1/webhooks/${listed!.id}`)).body).not.toHaveProperty('ordering');
+
+    const bad = await cli(['apply', '-f', entry(['    ordering: { mode: fifo, key: orderId }'])]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/webhooks\.0\.ordering\.key: must be "tenant", "type" or a path under data/);
+  });
+});
+
 describe('herald filter test', () => {
   it('says "matched", or why not and exits 1; reads either argument from @file', async () => {
     const filter = '{"data": {"amount": {"$gte": 100}}}';

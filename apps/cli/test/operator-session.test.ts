@@ -164,6 +164,54 @@ it('shows an open circuit in `webhooks show`, `webhooks ls` and `stats`', async 
   }
 });
 
+it('shows a blocked FIFO line with `herald fifo show` and moves it on with `herald fifo skip`', async () => {
+  const delivered: number[] = [];
+  const receiver = await startReceiver((request) => {
+    const { n } = (JSON.parse(request.body) as { data: { n: number } }).data;
+    if (n === 1) return { status: 503, body: 'not this one' };
+    delivered.push(n);
+    return { status: 200 };
+  });
+  try {
+    const settings = {
+      retry: { maxRetries: 1, initialDelayMs: 20, jitter: 0 },
+      circuitBreaker: { enabled: false },
+      ordering: { mode: 'fifo', key: 'data.line', onExhausted: 'block' },
+    };
+    const { id } = await cliJson<{ id: string }>(['webhooks', 'add', receiver.url, '--events', 'shipment.*', '--set', JSON.stringify(settings)]);
+    const published = await herald.client.post('/v1/events/batch', { events: [0, 1, 2, 3].map((n) => ({ type: 'shipment.moved', data: { line: 'a', n } })) });
+    expect(published.status).toBe(202);
+
+    const status = await waitFor(async () => {
+      const read = await cliJson<{ blocked: number; blockedLines: { eventId: string; deadLetterId: string }[] }>(['fifo', 'show', id]);
+      return read.blocked === 1 && read;
+    }, { message: 'line a blocked in `herald fifo show`' });
+    const [head] = status.blockedLines;
+    const shown = await cli(['fifo', 'show', id]);
+    expect(shown.stdout).toMatch(/^ordering\s+fifo by data\.line, block when a head spends its attempts$/m);
+    expect(shown.stdout).toMatch(/^deliveries waiting\s+3$/m);
+    expect(shown.stdout).toMatch(/^KEY\s+EVENT\s+DEAD LETTER\s+SINCE\s+ERROR$/m);
+    expect(shown.stdout).toMatch(new RegExp(`^a\\s+${head!.eventId}\\s+${head!.deadLetterId.replace('.', '\\.')}\\s+\\S+\\s+fifo_blocked: `, 'm'));
+    expect(shown.stdout).toContain(`herald fifo skip ${id} --key <key>`);
+
+    const keyless = await cli(['fifo', 'skip', id]);
+    expect(keyless.code).toBe(1);
+    expect(keyless.stderr).toMatch(/key: is required: webhook \S+ orders by data\.line/);
+    const skipped = await cli(['fifo', 'skip', id, '--key', 'a']);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout.trim()).toBe(`skipped ${head!.eventId} on line a; its dead letter ${head!.deadLetterId} stays`);
+    const again = await cli(['fifo', 'skip', id, '--key', 'a', '--json']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/not blocked/);
+
+    await waitFor(() => delivered.length === 3, { message: 'the rest of line a' });
+    expect(delivered).toEqual([0, 2, 3]);
+    expect(await cliJson(['fifo', 'show', id])).toMatchObject({ deliveries: 0, lines: 0, blocked: 0, blockedLines: [] });
+  } finally {
+    await receiver.close();
+  }
+});
+
 it('applies a config file idempotently, resolving ${env.NAME}, and names a missing variable', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
   const file = join(dir, 'herald.yaml');

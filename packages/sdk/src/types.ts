@@ -32,6 +32,14 @@ export type TestResult = Schemas['TestResult'] | Schemas['TestPending'];
 export type DeliveriesQuery = Omit<Query<operations['listWebhookDeliveries']>, 'since'> & { since?: TimeInput };
 export type RecoverInput = Omit<Schemas['Recover'], 'since'> & { since: TimeInput };
 
+/** Ordered delivery (`ordering` on a webhook): one delivery at a time per line, in stream order. */
+export type Ordering = Schemas['Ordering'];
+/** A FIFO webhook's lines: deliveries waiting, lines, heads out, and each blocked line with its dead letter. */
+export type FifoStatus = Schemas['FifoStatus'];
+export type FifoBlockedLine = FifoStatus['blockedLines'][number];
+export type FifoSkipInput = Schemas['FifoSkip'];
+export type FifoSkipped = Schemas['FifoSkipped'];
+
 /** A payload filter: a match document over `{ id, type, tenant, timestamp, data }`. */
 export type Filter = Schemas['FilterTest']['filter'];
 /** An event as a filter sees it (a delivered body works as it is). */

@@ -101,6 +101,47 @@ describe('webhooks', () => {
   });
 });
 
+describe('ordered delivery', () => {
+  it('sets ordering, reads the lines, and skips a blocked head', async () => {
+    const delivered: number[] = [];
+    const hook = await receivers.start((request) => {
+      const { n } = (JSON.parse(request.body) as { data: { n: number } }).data;
+      if (n === 1) return { status: 503, body: 'not this one' };
+      delivered.push(n);
+      return { status: 200 };
+    });
+    const { id } = await client.webhooks.create({
+      url: hook.url,
+      events: ['line.*'],
+      retry: { maxRetries: 1, initialDelayMs: 20, jitter: 0 },
+      circuitBreaker: { enabled: false },
+    });
+    const ordering = { mode: 'fifo', key: 'data.line', onExhausted: 'block' } as const;
+    expect(await client.webhooks.update(id, { ordering })).toMatchObject({ ordering });
+    await client.events.publishBatch([0, 1, 2, 3].map((n) => ({ type: 'line.step', data: { line: 'a', n } })));
+
+    const blocked = await waitFor(async () => {
+      const status = await client.webhooks.fifo(id);
+      return status.blocked === 1 && status;
+    }, { message: 'line a blocked' });
+    expect(blocked).toMatchObject({ ordering, deliveries: 3, lines: 1, inFlight: 0, oldestHeadAt: expect.any(String) });
+    const [line] = blocked.blockedLines;
+    expect(line).toEqual({ key: 'a', eventId: expect.stringMatching(/^evt_/), deadLetterId: `${line!.eventId}.${id}`, since: expect.any(String), error: expect.stringMatching(/^fifo_blocked: /) });
+    expect(delivered).toEqual([0]);
+
+    const keyless = await apiError(client.webhooks.skipFifoHead(id));
+    expect(keyless).toMatchObject({ status: 400, problem: { errors: [{ field: 'key', message: expect.stringContaining('data.line') }] } });
+    expect((await apiError(client.webhooks.skipFifoHead(id, { key: 'b' }))).status).toBe(409);
+    expect(await client.webhooks.skipFifoHead(id, { key: 'a' })).toEqual({ key: 'a', skippedEventId: line!.eventId, deadLetterId: line!.deadLetterId });
+    await waitFor(() => delivered.length === 3, { message: 'the rest of line a' });
+    expect(delivered).toEqual([0, 2, 3]);
+    expect(await client.webhooks.fifo(id)).toMatchObject({ deliveries: 0, blocked: 0, blockedLines: [] });
+
+    expect(await client.webhooks.update(id, { ordering: null })).not.toHaveProperty('ordering');
+    expect((await apiError(client.webhooks.skipFifoHead(id, { key: 'a' }))).status).toBe(409);
+  });
+});
+
 describe('dead letters', () => {
   let webhookId: string;
   let parked: DeadLetter[];

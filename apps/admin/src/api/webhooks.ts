@@ -1,8 +1,8 @@
 // The console's webhooks in TanStack Query's cache: one list (['webhooks']) and one entry per
-// webhook (['webhook', id], under which its stats and log sit too). What an action returns is
+// webhook (['webhook', id], under which its stats, log and FIFO lines sit too). What an action returns is
 // written into both, so that no page asks the API again for what it was just told.
-import { useQuery, type QueryClient } from '@tanstack/react-query';
-import type { Webhook, WebhookDefaults } from '@herald/sdk/browser';
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import type { FifoSkipped, Webhook, WebhookDefaults } from '@herald/sdk/browser';
 import { useSession } from '../session/SessionContext';
 
 const LIST_KEY = ['webhooks'];
@@ -23,6 +23,27 @@ export function useWebhookDefaults() {
 export function useWebhook(id: string | undefined, { refetchInterval }: { refetchInterval?: number } = {}) {
   const { client } = useSession();
   return useQuery({ queryKey: ['webhook', id], queryFn: () => client.webhooks.get(id as string), enabled: id !== undefined, refetchInterval });
+}
+
+const fifoKey = (id: string) => ['webhook', id, 'fifo'];
+
+/** A FIFO webhook's lines: deliveries waiting, heads out, and each blocked line. */
+export function useWebhookFifo(id: string, { refetchInterval }: { refetchInterval?: number } = {}) {
+  const { client } = useSession();
+  return useQuery({ queryKey: fifoKey(id), queryFn: () => client.webhooks.fifo(id), refetchInterval });
+}
+
+/** Skips a blocked line's head; its lines are read again, and the dead letters (the head's stays). */
+export function useSkipFifoHead(id: string, { onSuccess }: { onSuccess?(skipped: FifoSkipped): void } = {}) {
+  const { client } = useSession();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (key: string) => client.webhooks.skipFifoHead(id, { key }),
+    onSuccess: async (skipped) => {
+      await Promise.all([queryClient.invalidateQueries({ queryKey: fifoKey(id) }), queryClient.invalidateQueries({ queryKey: ['dead-letters'] })]);
+      onSuccess?.(skipped);
+    },
+  });
 }
 
 /** A webhook's circuit by id, from the list (closed until the list is in, or if it is gone). */

@@ -119,6 +119,33 @@ export function WebhookFields({ values, errors, onChange, editing, webhookId, sh
         </Field>
 
         <fieldset>
+          <legend>Ordered delivery</legend>
+          <Field id="ordering-mode" label="Ordering" error={errors.orderingMode} hint="FIFO: one delivery at a time per line, in the order the events came in; the deliveries behind a failing head wait.">
+            {(control) => (
+              <select {...control} {...input('orderingMode')}>
+                <option value="off">Off</option>
+                <option value="fifo">FIFO</option>
+              </select>
+            )}
+          </Field>
+          {values.orderingMode === 'fifo' ? (
+            <>
+              <Field id="ordering-key" label="Ordering key" error={errors.orderingKey} hint="A line per value of tenant, type or a path under data such as data.orderId. Empty: one line for the whole webhook.">
+                {(control) => <input {...control} {...input('orderingKey')} autoComplete="off" spellCheck={false} />}
+              </Field>
+              <Field id="ordering-exhausted" label="When a head spends its attempts" error={errors.orderingOnExhausted}>
+                {(control) => (
+                  <select {...control} {...input('orderingOnExhausted')}>
+                    <option value="skip">Skip it: dead-letter it and move the line on</option>
+                    <option value="block">Block the line until it is skipped or replayed</option>
+                  </select>
+                )}
+              </Field>
+            </>
+          ) : null}
+        </fieldset>
+
+        <fieldset>
           <legend>Authentication</legend>
           <Field id="auth-type" label="Authentication type" error={errors.authType} hint={editing ? 'Stored credentials are never shown: type them again to change them.' : undefined}>
             {(control) => (

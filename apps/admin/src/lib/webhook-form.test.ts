@@ -153,3 +153,28 @@ describe('the Filter field', () => {
     });
   });
 });
+
+describe('the ordering fields', () => {
+  it('send nothing when off, and the ordering chosen when FIFO (the key only when typed)', () => {
+    expect(createBody({ ...emptyForm(), url: 'https://x.test' })).toEqual({ ok: true, body: { url: 'https://x.test' } });
+    expect(createBody({ ...emptyForm(), url: 'https://x.test', orderingMode: 'fifo' })).toEqual({ ok: true, body: { url: 'https://x.test', ordering: { mode: 'fifo', onExhausted: 'skip' } } });
+    const keyed = createBody({ ...emptyForm(), url: 'https://x.test', orderingMode: 'fifo', orderingKey: ' data.orderId ', orderingOnExhausted: 'block' });
+    expect(keyed.ok && keyed.body.ordering).toEqual({ mode: 'fifo', key: 'data.orderId', onExhausted: 'block' });
+  });
+
+  it('start from the stored ordering; send it whole when changed, null when turned off', () => {
+    const ordered: Webhook = { ...stored, ordering: { mode: 'fifo', key: 'data.orderId', onExhausted: 'block' } };
+    const initial = formFromWebhook(ordered);
+    expect(initial).toMatchObject({ orderingMode: 'fifo', orderingKey: 'data.orderId', orderingOnExhausted: 'block' });
+    expect(formFromWebhook(stored)).toMatchObject({ orderingMode: 'off', orderingKey: '', orderingOnExhausted: 'skip' });
+    expect(updateBody(ordered, initial, initial)).toEqual({ ok: true, body: {} });
+    expect(updateBody(ordered, initial, { ...initial, orderingOnExhausted: 'skip' })).toEqual({ ok: true, body: { ordering: { mode: 'fifo', key: 'data.orderId', onExhausted: 'skip' } } });
+    expect(updateBody(ordered, initial, { ...initial, orderingMode: 'off' })).toEqual({ ok: true, body: { ordering: null } });
+  });
+
+  it("show the API's refusal beside the field it names", () => {
+    expect(fieldForPath('ordering.key')).toBe('orderingKey');
+    expect(formErrorsFromApi([{ field: 'ordering.key', message: 'must be "tenant", "type" or a path under data' }])).toEqual({ orderingKey: 'must be "tenant", "type" or a path under data' });
+    expect(fieldForPath('ordering')).toBe('orderingMode');
+  });
+});

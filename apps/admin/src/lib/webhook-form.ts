@@ -47,6 +47,10 @@ export interface FormValues {
   maxInFlight: string;
   /** The payload filter as JSON text; empty: none. */
   filter: string;
+  /** Ordered delivery: off, or FIFO per value of `orderingKey` (one line when empty). */
+  orderingMode: 'off' | 'fifo';
+  orderingKey: string;
+  orderingOnExhausted: 'skip' | 'block';
 }
 
 export type FieldName = keyof FormValues;
@@ -59,6 +63,7 @@ const TLS_FIELDS = ['tlsClientCert', 'tlsClientKey', 'tlsPassphrase'] as const;
 export const ADVANCED_FIELDS: readonly FieldName[] = [
   'method', 'authType', 'authToken', 'apiKey', 'apiKeyHeader', 'hmacSecret', 'hmacAlgorithm', 'hmacHeader', ...OAUTH_FIELDS, ...TLS_FIELDS, 'headers',
   'templateKind', 'template', 'rateLimitPerSecond', 'rateLimitBurst', 'circuitBreakerEnabled', 'failureThreshold', 'cooldownMs', 'timeoutMs', 'maxInFlight',
+  'orderingMode', 'orderingKey', 'orderingOnExhausted',
 ];
 
 /**
@@ -72,7 +77,7 @@ export function emptyForm(): FormValues {
     oauthTokenUrl: '', oauthClientId: '', oauthClientSecret: '', oauthAuthMethod: 'basic', oauthScope: '', oauthAudience: '',
     tlsClientCert: '', tlsClientKey: '', tlsPassphrase: '',
     headers: '', templateKind: 'none', template: '', rateLimitPerSecond: '', rateLimitBurst: '', circuitBreakerEnabled: true, failureThreshold: '',
-    cooldownMs: '', timeoutMs: '', maxInFlight: '', filter: '',
+    cooldownMs: '', timeoutMs: '', maxInFlight: '', filter: '', orderingMode: 'off', orderingKey: '', orderingOnExhausted: 'skip',
   };
 }
 
@@ -115,6 +120,9 @@ export function formFromWebhook(webhook: Webhook): FormValues {
     timeoutMs: text(webhook.timeoutMs),
     maxInFlight: text(webhook.maxInFlight),
     filter: webhook.filter === undefined ? '' : JSON.stringify(webhook.filter, null, 2),
+    orderingMode: webhook.ordering ? 'fifo' : 'off',
+    orderingKey: text(webhook.ordering?.key),
+    orderingOnExhausted: webhook.ordering?.onExhausted ?? 'skip',
   };
 }
 
@@ -235,6 +243,13 @@ function circuitBreakerOf(values: FormValues, read: Reader): NonNullable<Webhook
   };
 }
 
+/** The ordering chosen, or undefined when it is off (the key is checked by the API, which names it). */
+function orderingOf(values: FormValues): WebhookCreate['ordering'] {
+  if (values.orderingMode === 'off') return undefined;
+  const key = values.orderingKey.trim();
+  return { mode: 'fifo', ...(key ? { key } : {}), onExhausted: values.orderingOnExhausted };
+}
+
 export type Built<T> = { ok: true; body: T } | { ok: false; errors: FormErrors };
 
 /**
@@ -258,6 +273,7 @@ export function createBody(values: FormValues): Built<WebhookCreate> {
   const filter = read.filter();
   const tls = tlsOf(values);
   const events = splitEventTypes(values.events);
+  const ordering = orderingOf(values);
   const body: WebhookCreate = {
     url: values.url.trim(),
     ...(events.length ? { events } : {}),
@@ -276,6 +292,7 @@ export function createBody(values: FormValues): Built<WebhookCreate> {
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(maxInFlight === undefined ? {} : { maxInFlight }),
     ...(filter === undefined ? {} : { filter }),
+    ...(ordering ? { ordering } : {}),
   };
   return Object.keys(read.errors).length ? { ok: false, errors: read.errors } : { ok: true, body };
 }
@@ -313,6 +330,7 @@ export function updateBody(webhook: Webhook, initial: FormValues, values: FormVa
   }
   if (changed('maxInFlight')) patch.maxInFlight = read.number('maxInFlight') ?? null;
   if (changed('filter')) patch.filter = read.filter() ?? null;
+  if (changed('orderingMode', 'orderingKey', 'orderingOnExhausted')) patch.ordering = orderingOf(values) ?? null;
   return Object.keys(read.errors).length ? { ok: false, errors: read.errors } : { ok: true, body: patch };
 }
 
@@ -329,6 +347,7 @@ const FIELD_BY_PATH: Record<string, FieldName> = {
   circuitBreaker: 'circuitBreakerEnabled', 'circuitBreaker.enabled': 'circuitBreakerEnabled', 'circuitBreaker.failureThreshold': 'failureThreshold',
   'circuitBreaker.cooldownMs': 'cooldownMs', timeoutMs: 'timeoutMs', maxInFlight: 'maxInFlight',
   filter: 'filter', eventFilters: 'filter',
+  ordering: 'orderingMode', 'ordering.mode': 'orderingMode', 'ordering.key': 'orderingKey', 'ordering.onExhausted': 'orderingOnExhausted',
 };
 
 /** The form field an API error's `field` path belongs to: `events.2` → events, `headers.x-a` → headers. */

@@ -1,4 +1,4 @@
-// One webhook: its settings, statistics, delivery log, and the operator's actions on it.
+// One webhook: its settings, statistics, FIFO lines, delivery log, and the operator's actions on it.
 import { useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -10,6 +10,7 @@ import { ErrorMessage } from '../components/ErrorMessage';
 import { ConfirmDialog } from '../components/Dialog';
 import { SecretDialog } from '../components/SecretDialog';
 import { DeliveryLog } from '../components/DeliveryLog';
+import { FifoLines, describeOrdering } from '../components/FifoLines';
 import { Switch } from '../components/Switch';
 import { DeleteWebhookDialog } from './WebhooksPage';
 import { describeTestResult } from '../api/test-result';
@@ -98,12 +99,19 @@ function WebhookView({ webhook }: { webhook: Webhook }) {
             ? `schedule: ${(webhook.retry.delaysMs ?? []).map((d) => formatMs(Number(d))).join(', ')}`
             : `${webhook.retry.maxRetries}, from ${formatMs(webhook.retry.initialDelayMs)} × ${webhook.retry.backoffMultiplier}`}
         </dd>
+        {webhook.ordering ? (
+          <>
+            <dt>Ordering</dt>
+            <dd>{describeOrdering(webhook.ordering)}</dd>
+          </>
+        ) : null}
         <dt>Id</dt>
         <dd>
           <code>{webhook.id}</code>
         </dd>
       </dl>
       <WebhookStatistics webhookId={webhook.id} />
+      {webhook.ordering ? <FifoLines webhook={webhook} onMessage={setMessage} /> : null}
       <DeliveryLog webhook={webhook} />
       {dialog === 'rotate' ? (
         <RotateSecretDialog

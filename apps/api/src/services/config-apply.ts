@@ -16,6 +16,7 @@ export class ConfigApplyError extends Error {
 const MANAGED_FIELDS = [
   'url', 'description', 'events', 'enabled', 'method', 'headers', 'auth', 'retry', 'timeoutMs', 'rateLimit',
   'circuitBreaker', 'template', 'eventTemplates', 'filter', 'eventFilters', 'templateVars', 'includePayload', 'maxPayloadBytes', 'maxInFlight', 'maxBacklog',
+  'ordering',
 ] as const;
 
 function canonical(value: unknown): string {

@@ -2114,7 +2114,7 @@ export interface components {
             maxInFlight?: number | null;
             /** @description Deliveries that may wait parked while this endpoint's circuit is open (each about 300 bytes of Redis beyond its event's payload); past it, new deliveries are dead-lettered with lastError `backlog_full` and `webhook.backlog_full` is published. Unset: the worker's HERALD_MAX_BACKLOG (1,000,000). */
             maxBacklog?: number | null;
-            ordering?: components["schemas"]["Ordering"] & (Record<string, never> | null);
+            ordering?: components["schemas"]["Ordering"] | null;
         };
     };
     responses: never;

@@ -2,6 +2,9 @@ import type {
   CreatedWebhook,
   DeliveriesQuery,
   DeliveryAttempt,
+  FifoSkipInput,
+  FifoSkipped,
+  FifoStatus,
   FilterPreview,
   FilterPreviewQuery,
   Page,
@@ -97,5 +100,20 @@ export class WebhooksResource {
   async recover(id: string, input: RecoverInput): Promise<ReplayResult> {
     const { since, ...rest } = input;
     return unwrap(await this.context.api.POST('/v1/webhooks/{id}/recover', { params: { path: { id } }, body: { ...rest, since: timeParam(since) as string | number } }));
+  }
+
+  /** A FIFO webhook's lines (`ordering`): deliveries waiting, lines, heads out, the oldest head, and each blocked line. */
+  async fifo(id: string): Promise<FifoStatus> {
+    return unwrap(await this.context.api.GET('/v1/webhooks/{id}/fifo', { params: { path: { id } } }));
+  }
+
+  /**
+   * Moves a blocked line on without its head (`onExhausted: "block"`): the head's dead letter stays,
+   * and replaying it later puts it at the tail of its line. `key` names the line; leave it out for a
+   * webhook without an ordering key. To retry the head in place instead, replay its dead letter.
+   * Not retried after a 503: a second skip would skip the next head if the line blocked again.
+   */
+  async skipFifoHead(id: string, input: FifoSkipInput = {}): Promise<FifoSkipped> {
+    return unwrap(await this.context.api.POST('/v1/webhooks/{id}/fifo/skip', { params: { path: { id } }, body: input }));
   }
 }

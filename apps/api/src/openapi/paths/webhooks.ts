@@ -1,5 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { webhookCreateSchema, webhookUpdateSchema } from '@herald/shared';
+import { orderingSchema, webhookCreateSchema, webhookUpdateSchema } from '@herald/shared';
+import { z } from 'zod';
 import { filterTestSchema } from '../../routes/filters';
 import { deliveriesQuerySchema, fifoSkipSchema, filterPreviewQuerySchema, recoverSchema, rotateSecretSchema, webhookListQuerySchema } from '../../routes/webhooks';
 import {
@@ -23,6 +24,16 @@ import { idParam, json, registerV1 } from '../route';
 const TAG = 'Webhooks';
 const webhookId = idParam('The webhook id (`wh_…`).');
 const NOT_FOUND = 'No such webhook (or one of another tenant).';
+
+/**
+ * The patch as documented. zod-to-openapi writes a nullable registered schema (`Ordering`) as
+ * `allOf: [$ref, { type: [object, null] }]`, which generated clients read as "Ordering and an
+ * empty object" (the SDK could not set it); `anyOf: [$ref, null]` says what the route accepts.
+ * The route keeps `.nullable()`, whose 400s name the failing field inside `ordering`.
+ */
+const webhookUpdateDocument = webhookUpdateSchema
+  .extend({ ordering: z.union([orderingSchema, z.null()]).optional() })
+  .meta(webhookUpdateSchema.meta() ?? {});
 
 export function registerWebhookPaths(registry: OpenAPIRegistry): void {
   registerV1(registry, {
@@ -93,7 +104,7 @@ export function registerWebhookPaths(registry: OpenAPIRegistry): void {
     summary: 'Update a webhook',
     description: 'Sets the fields sent and leaves the others; sending the same patch twice is the same as once.',
     access: 'any',
-    request: { params: webhookId, body: { required: true, content: { 'application/json': { schema: webhookUpdateSchema } } } },
+    request: { params: webhookId, body: { required: true, content: { 'application/json': { schema: webhookUpdateDocument } } } },
     responses: { 200: json('The webhook as it now is.', publicWebhookSchema) },
     errors: { 404: NOT_FOUND, 409: 'The `name` is taken in the tenant.' },
   });
