@@ -3461,7 +3461,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The webhook has no ordering, or that line is not blocked. */
+            /** @description That line is not blocked. */
             409: {
                 headers: {
                     [name: string]: unknown;
