@@ -78,11 +78,11 @@ export interface SettleBatch {
   /** Replayed deliveries that succeeded: their dead letters go. */
   cleared: { id: string; webhookId: string; tenant: string }[];
   parks: ParkedSettlement[];
-  /** Per event, the webhooks settled while its entry still has deliveries in flight. */
+  /** Per entry's marker id (EntryRef.markerId), the deliveries settled while it still has others in flight. */
   markers: Map<string, string[]>;
   /** Entries finished, to acknowledge. */
   acks: string[];
-  /** Events whose markers go with their entry's acknowledgement. */
+  /** Marker ids whose markers go with their entry's acknowledgement. */
   dropMarkers: string[];
   /** Events fanned out, by `<tenant>:<type>`. */
   counts: Map<string, number>;
@@ -184,9 +184,9 @@ function pack(keys: RedisKeys, batch: SettleBatch, limits: SettleLimits, nowMs: 
       webhook: p.webhookId, eventId: p.event.id, event: JSON.stringify(p.event), attemptsBefore: p.attemptsBefore, replay: p.replay, maxBacklog: p.maxBacklog,
       parked: k.add(keys.parked(p.webhookId)), payload: k.add(keys.payload(p.event.id)), backlogFull: deadLetterDoc(k, keys, p.backlogFull, false),
     })),
-    markers: [...batch.markers].map(([eventId, webhookIds]) => ({ key: k.add(keys.settledDeliveries(eventId)), webhooks: webhookIds })),
+    markers: [...batch.markers].map(([id, settled]) => ({ key: k.add(keys.settledDeliveries(id)), webhooks: settled })),
     acks: batch.acks,
-    dropMarkers: batch.dropMarkers.map((eventId) => k.add(keys.settledDeliveries(eventId))),
+    dropMarkers: batch.dropMarkers.map((id) => k.add(keys.settledDeliveries(id))),
     counts: [...batch.counts],
     finished: batch.finished,
     invalid: batch.invalid.map((entry) => [entry.entryId, entry.reason, JSON.stringify(entry.fields), entry.at]),

@@ -227,7 +227,7 @@ it('parks a dead letter with its indexes, and clears it when a replay succeeds',
 it('acknowledges an entry with its last delivery, marking the ones settled before, and counts its event once', async () => {
   const writer = settler();
   const [entryId, emptyId, invalidId] = await pendingEntries(3);
-  const entry: EntryRef = { entryId: entryId!, eventId: 'evt_two', countAs: 'default:order.created', operational: false, unsettled: 2, marked: false };
+  const entry: EntryRef = { entryId: entryId!, markerId: 'evt_two', countAs: 'default:order.created', operational: false, unsettled: 2, marked: false };
   const counted = async () => Number((await redis.hget(keys.eventTypeCounts, 'default:order.created')) ?? 0);
   const countedBefore = await counted();
 
@@ -246,7 +246,7 @@ it('acknowledges an entry with its last delivery, marking the ones settled befor
 
   // An entry no webhook wanted, and one that is not an event.
   await Promise.all([
-    writer.finish({ entryId: emptyId!, eventId: 'evt_empty', countAs: undefined, operational: false, unsettled: 0, marked: false }),
+    writer.finish({ entryId: emptyId!, markerId: 'evt_empty', countAs: undefined, operational: false, unsettled: 0, marked: false }),
     writer.invalid(invalidId!, 'invalid event: type: required', ['event', '{}']),
   ]);
   expect(await pendingIds()).toEqual([]);
@@ -258,7 +258,7 @@ it('acknowledges an entry with its last delivery, marking the ones settled befor
 it('leaves an entry unacknowledged when a write of one of its deliveries fails, marking the others settled', async () => {
   const writer = settler();
   const [entryId] = await pendingEntries(1);
-  const entry: EntryRef = { entryId: entryId!, eventId: 'evt_broken', countAs: 'default:order.created', operational: false, unsettled: 3, marked: false };
+  const entry: EntryRef = { entryId: entryId!, markerId: 'evt_broken', countAs: 'default:order.created', operational: false, unsettled: 3, marked: false };
   // The first webhook's attempt log is not a list: Redis refuses the write.
   await redis.set(keys.attempts('wh_refused'), 'not a list');
   const refused = writer.settle({ webhookId: 'wh_refused', tenant: 'default', attempt: attempt('wh_refused', 'evt_broken', 'dead_letter'), entry });
@@ -290,7 +290,7 @@ it('writes each of a failing batch alone, so that one refused write does not sin
 it('keeps no log, counters or circuit for a webhook deleted while its deliveries were in flight, and still finishes the entry', async () => {
   const writer = settler();
   const [entryId] = await pendingEntries(1);
-  const entry: EntryRef = { entryId: entryId!, eventId: 'evt_gone', countAs: 'default:order.created', operational: false, unsettled: 1, marked: false };
+  const entry: EntryRef = { entryId: entryId!, markerId: 'evt_gone', countAs: 'default:order.created', operational: false, unsettled: 1, marked: false };
   await writer.settle({ ...tried('wh_deleted', 'evt_gone', 'failure'), entry });
   await writer.settle(tried('wh_deleted', 'evt_gone_2', 'failure'));
   expect(changes.filter((c) => c.webhookId === 'wh_deleted')).toEqual([]);

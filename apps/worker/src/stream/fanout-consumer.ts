@@ -21,6 +21,7 @@ import {
   type RedisClient,
   type RedisKeys,
   type RoutedEvent,
+  type RoutedMarkers,
   type StoredEvent,
   type Webhook,
   type WebhookRoute,
@@ -82,12 +83,16 @@ const ROUTED = '~routed';
 const ROUTE_RETRY_FIRST_MS = 200;
 const ROUTE_RETRY_MAX_MS = 5000;
 
-/** An entry read as an event; `direct`: written straight to the stream; `targets`: routed here from another partition for these webhooks. */
+/**
+ * An event of an entry read; `direct`: written straight to the stream; `targets`: routed here from
+ * another partition for these webhooks; `manyEvents`: its entry carries others too (a routed batch).
+ */
 interface ReadEvent {
   entryId: string;
   event: StoredEvent;
   direct: boolean;
   targets?: ReadonlySet<string>;
+  manyEvents?: boolean;
 }
 
 /** What planning a batch needs besides its entries: the webhooks' version and the open circuits, read after them. */
@@ -128,7 +133,7 @@ export class FanoutConsumer implements Service {
   private running = 0;
   private drained: (() => void) | undefined;
   /** Routed events whose entries are acknowledged, whose markers are let go shortly. */
-  private routedDone = new Map<string, readonly number[]>();
+  private routedDone = new Map<string, RoutedMarkers>();
   /** Moving average of the slots an entry read takes (its deliveries that go or wait here). */
   private deliveriesPerEntry = 1;
 
@@ -308,8 +313,8 @@ export class FanoutConsumer implements Service {
     const events = this.decode(entries);
     const { byEntry, routes } = await this.plan(events, claimed);
     await this.admit([...byEntry.values()].flat(), openCircuits);
-    this.startDeliveries(byEntry, events.length);
-    if (routes.length > 0) this.track(this.routeElsewhere(routes));
+    this.startDeliveries(byEntry);
+    if (routes.length > 0) this.track(this.routeElsewhere(routes, claimed));
   }
 
   /** The webhooks brought up to date, and the open circuits: as read with the entries, or now. */
@@ -322,11 +327,15 @@ export class FanoutConsumer implements Service {
     return open;
   }
 
-  /** The entries' events; an entry that is not one goes to the invalid stream, with the reason. */
+  /** The entries' events; an entry that is not one (or not events) goes to the invalid stream, with the reason. */
   private decode(entries: readonly StreamEntry[]): ReadEvent[] {
     const events: ReadEvent[] = [];
     for (const [entryId, fields] of entries) {
       const decoded = decodeStreamEntry(entryId, fields, this.deps.keys.partition);
+      if (decoded.ok && 'routed' in decoded) {
+        for (const { event, webhookIds } of decoded.routed) events.push({ entryId, event, direct: false, targets: new Set(webhookIds), manyEvents: true });
+        continue;
+      }
       if (decoded.ok) {
         events.push({ entryId, event: decoded.event, direct: !decoded.viaApi, ...(decoded.targets ? { targets: new Set(decoded.targets) } : {}) });
         continue;
@@ -348,7 +357,7 @@ export class FanoutConsumer implements Service {
   private async plan(events: readonly ReadEvent[], claimed: boolean): Promise<{ byEntry: Map<EntryRef, PlannedDelivery[]>; routes: PendingRoute[] }> {
     const direct = events.filter((e) => e.direct).map((e) => e.event);
     const duplicates = await this.findDuplicates(direct);
-    const settledBefore = claimed ? await this.settledDeliveries(events.map(({ event }) => event.id)) : new Map<string, Set<string>>();
+    const settledBefore = claimed ? await this.settledDeliveries(events) : new Map<string, Set<string>>();
     if (direct.length > duplicates.size) this.deps.metrics.eventsIngested.inc({ source: 'stream' }, direct.length - duplicates.size);
     const routesOf = new Map<StoredEvent, WebhookRoute[]>();
     // A batch's business events of one tenant and type go to the same webhooks: matched once.
@@ -375,7 +384,9 @@ export class FanoutConsumer implements Service {
     const byEntry = new Map<EntryRef, PlannedDelivery[]>();
     const routes: PendingRoute[] = [];
     const filtered = new Map<string, number>();
-    for (const { entryId, event, targets: routedHere } of events) {
+    // An entry of several events has one EntryRef, counting down the deliveries of all of them.
+    const manyEventEntries = new Map<string, EntryRef>();
+    for (const { entryId, event, targets: routedHere, manyEvents } of events) {
       const duplicate = duplicates.has(event);
       const settled = settledBefore.get(event.id);
       const matched = routesOf.get(event) ?? NO_ROUTES;
@@ -397,17 +408,28 @@ export class FanoutConsumer implements Service {
       // one more thing to settle before the entry is acknowledged, unless a claimed entry did it already.
       const elsewhere = router && !settled?.has(ROUTED) ? targets.filter((webhook) => router.elsewhere(webhook.id)) : [];
       const here = router ? targets.filter((webhook) => !router.elsewhere(webhook.id)) : targets;
-      const entry: EntryRef = {
-        entryId,
-        eventId: event.id,
-        // An event routed here was counted in the partition it was published to.
-        countAs: duplicate || routedHere ? undefined : `${event.tenant}:${event.type}`,
-        operational: isOperationalEventType(event.type),
-        unsettled: here.length + (elsewhere.length > 0 ? 1 : 0),
-        marked: (settled?.size ?? 0) > 0,
-      };
       const deferral = claimed ? { deferral: { reason: 'claim' as const, delayMs: 0 } } : {};
-      byEntry.set(entry, here.map((webhook) => ({ webhook, event, entry, ...deferral })));
+      const unsettled = here.length + (elsewhere.length > 0 ? 1 : 0);
+      let entry = manyEvents ? manyEventEntries.get(entryId) : undefined;
+      if (entry) {
+        entry.unsettled += unsettled;
+        entry.marked ||= (settled?.size ?? 0) > 0;
+      } else {
+        entry = {
+          entryId,
+          markerId: manyEvents ? entryId : event.id,
+          ...(manyEvents ? { manyEvents } : {}),
+          // An event routed here was counted in the partition it was published to.
+          countAs: duplicate || routedHere ? undefined : `${event.tenant}:${event.type}`,
+          operational: isOperationalEventType(event.type),
+          unsettled,
+          marked: (settled?.size ?? 0) > 0,
+        };
+        if (manyEvents) manyEventEntries.set(entryId, entry);
+        byEntry.set(entry, []);
+      }
+      const ref = entry;
+      byEntry.get(entry)?.push(...here.map((webhook) => ({ webhook, event, entry: ref, ...deferral })));
       if (elsewhere.length > 0) routes.push({ entry, event, webhookIds: elsewhere.map((webhook) => webhook.id) });
     }
     for (const [tenant, count] of filtered) this.deps.metrics.eventsFiltered.inc({ tenant }, count);
@@ -420,19 +442,23 @@ export class FanoutConsumer implements Service {
    * settles each event's routing once every partition of it has it: its entry can then be
    * acknowledged. Stopping gives up on what is left: those entries stay pending, to be claimed.
    */
-  private async routeElsewhere(routes: readonly PendingRoute[]): Promise<void> {
+  private async routeElsewhere(routes: readonly PendingRoute[], claimed: boolean): Promise<void> {
     const router = this.deps.router as EventRouter;
     const routedTo = new Map<string, number[]>();
     let left: readonly RoutedEvent[] = routes;
     let waitMs = ROUTE_RETRY_FIRST_MS;
+    // Entries read for the first time were never routed; a claimed one may have been, and a write
+    // that failed may have been made all the same.
+    let mayRepeat = claimed;
     for (;;) {
-      const { done, failed } = await router.route(left);
+      const { done, failed } = await router.route(left, { mayRepeat });
+      mayRepeat = true;
       for (const [eventId, partitions] of done) routedTo.set(eventId, [...(routedTo.get(eventId) ?? []), ...partitions]);
       const waiting = new Set(failed.map((routed) => routed.event.id));
       const tried = new Set(left.map((routed) => routed.event.id));
       for (const route of routes) {
         if (!tried.has(route.event.id) || waiting.has(route.event.id)) continue;
-        route.entry.routedTo = routedTo.get(route.event.id);
+        (route.entry.routedTo ??= []).push({ eventId: route.event.id, receivedAt: route.event.receivedAt, partitions: routedTo.get(route.event.id) ?? [] });
         // Settled like a delivery of the entry: the last of them acknowledges it.
         this.track(this.deps.settler.settle({ webhookId: ROUTED, tenant: route.event.tenant, entry: route.entry }), route.entry);
       }
@@ -449,7 +475,8 @@ export class FanoutConsumer implements Service {
    * Starts the planned deliveries (without waiting for them) and acknowledges entries that have
    * none. What they hold of the slots (deferred ones hold none) steers the next read.
    */
-  private startDeliveries(byEntry: ReadonlyMap<EntryRef, PlannedDelivery[]>, entriesRead: number): void {
+  private startDeliveries(byEntry: ReadonlyMap<EntryRef, PlannedDelivery[]>): void {
+    const entriesRead = byEntry.size;
     const heldBefore = this.deps.slots.held;
     const now = Date.now();
     for (const [entry, plans] of byEntry) {
@@ -482,7 +509,7 @@ export class FanoutConsumer implements Service {
       this.running -= 1;
       if (entry && entry.unsettled <= 0) {
         letGo();
-        if (entry.routedTo && !entry.broken) this.forgetRouted(entry.eventId, entry.routedTo);
+        if (entry.routedTo && !entry.broken) this.forgetRouted(entry.routedTo);
       }
       if (this.running === 0) this.drained?.();
     };
@@ -497,15 +524,16 @@ export class FanoutConsumer implements Service {
    * Lets the markers of a routed event go once its entry is acknowledged here, gathered over a
    * moment into one command per partition. Were this lost (a crash), they expire.
    */
-  private forgetRouted(eventId: string, partitions: readonly number[]): void {
+  private forgetRouted(routed: readonly RoutedMarkers[]): void {
     const router = this.deps.router;
-    if (!router) return;
-    this.routedDone.set(eventId, partitions);
-    if (this.routedDone.size > 1) return;
+    if (!router || routed.length === 0) return;
+    const first = this.routedDone.size === 0;
+    for (const markers of routed) this.routedDone.set(markers.eventId, markers);
+    if (!first) return;
     setTimeout(() => {
       const done = this.routedDone;
       this.routedDone = new Map();
-      this.track(router.forget(done).catch((error: Error) => this.deps.logger.warn({ err: error.message }, 'could not let routed markers go; they expire')));
+      this.track(router.forget(done.values()).catch((error: Error) => this.deps.logger.warn({ err: error.message }, 'could not let routed markers go; they expire')));
     }, FORGET_ROUTED_AFTER_MS).unref();
   }
 
@@ -541,17 +569,35 @@ export class FanoutConsumer implements Service {
     );
   }
 
-  /** For events of claimed entries: the webhooks whose delivery was settled before the claim. */
-  private async settledDeliveries(eventIds: readonly string[]): Promise<Map<string, Set<string>>> {
+  /**
+   * For events of claimed entries: the webhooks whose delivery was settled before the claim, by
+   * event. An entry of several events keeps them under its own id, by delivery id.
+   */
+  private async settledDeliveries(events: readonly ReadEvent[]): Promise<Map<string, Set<string>>> {
     const found = new Map<string, Set<string>>();
-    if (eventIds.length === 0) return found;
+    // Marker id → whether it is an entry's of several events.
+    const markers = new Map(events.map(({ entryId, event, manyEvents }) => [manyEvents ? entryId : event.id, manyEvents === true]));
+    if (markers.size === 0) return found;
     const pipeline = this.deps.redis.pipeline();
-    for (const eventId of eventIds) pipeline.hkeys(this.deps.keys.settledDeliveries(eventId));
+    for (const id of markers.keys()) pipeline.hkeys(this.deps.keys.settledDeliveries(id));
     const replies = (await pipeline.exec()) ?? [];
-    eventIds.forEach((eventId, i) => {
-      const [error, webhookIds] = replies[i] ?? [];
+    const add = (eventId: string, webhookId: string) => {
+      const settled = found.get(eventId);
+      if (settled) settled.add(webhookId);
+      else found.set(eventId, new Set([webhookId]));
+    };
+    [...markers].forEach(([id, manyEvents], i) => {
+      const [error, fields] = replies[i] ?? [];
       if (error) throw error;
-      if (Array.isArray(webhookIds) && webhookIds.length > 0) found.set(eventId, new Set(webhookIds as string[]));
+      for (const field of (fields ?? []) as string[]) {
+        if (!manyEvents) {
+          add(id, field);
+          continue;
+        }
+        // A delivery id: `<eventId>.<webhookId>`, and event ids have no ".".
+        const dot = field.indexOf('.');
+        if (dot > 0) add(field.slice(0, dot), field.slice(dot + 1));
+      }
     });
     return found;
   }
