@@ -43,7 +43,7 @@ function settler(limits: Partial<SettleLimits> = {}): Settler {
 /** The webhooks these tests settle deliveries for; only a webhook that exists keeps a log, counters and a circuit. */
 const WEBHOOK_IDS = [
   'wh_circuit', 'wh_dead', 'wh_doomed', 'wh_fine', 'wh_fine2', 'wh_flaky', 'wh_log', 'wh_log2', 'wh_nolist', 'wh_ok_a', 'wh_ok_b', 'wh_one',
-  'wh_poison', 'wh_probe', 'wh_refused', 'wh_two',
+  'wh_many_a', 'wh_many_b', 'wh_poison', 'wh_probe', 'wh_refused', 'wh_two',
 ];
 
 beforeAll(async () => {
@@ -253,6 +253,23 @@ it('acknowledges an entry with its last delivery, marking the ones settled befor
   const invalid = (await redis.xrange(keys.invalidEventsStream, '-', '+')) as [string, string[]][];
   expect(invalid.map(([, fields]) => fields.slice(0, 6))).toEqual([['entryId', invalidId, 'reason', 'invalid event: type: required', 'fields', '["event","{}"]']]);
   expect(await counted()).toBe(countedBefore + 1);
+});
+
+it('marks the deliveries of an entry of several events by delivery id under the entry\'s own id, and acknowledges it with the last', async () => {
+  const writer = settler();
+  const [entryId] = await pendingEntries(1);
+  // Routed here from another partition: two events, three deliveries; counted where they were published.
+  const entry: EntryRef = { entryId: entryId!, markerId: entryId!, manyEvents: true, countAs: undefined, operational: false, unsettled: 3, marked: false };
+  await Promise.all([
+    writer.settle({ webhookId: 'wh_many_a', tenant: 'default', attempt: attempt('wh_many_a', 'evt_many1', 'success'), entry, deliveryId: 'evt_many1.wh_many_a' }),
+    writer.settle({ webhookId: 'wh_many_a', tenant: 'default', attempt: attempt('wh_many_a', 'evt_many2', 'success'), entry, deliveryId: 'evt_many2.wh_many_a' }),
+  ]);
+  expect((await redis.hkeys(keys.settledDeliveries(entryId!))).sort()).toEqual(['evt_many1.wh_many_a', 'evt_many2.wh_many_a']);
+  expect(await pendingIds()).toContain(entryId);
+
+  await writer.settle({ webhookId: 'wh_many_b', tenant: 'default', attempt: attempt('wh_many_b', 'evt_many1', 'success'), entry, deliveryId: 'evt_many1.wh_many_b' });
+  expect(await pendingIds()).not.toContain(entryId);
+  expect(await redis.exists(keys.settledDeliveries(entryId!))).toBe(0);
 });
 
 it('leaves an entry unacknowledged when a write of one of its deliveries fails, marking the others settled', async () => {
