@@ -29,7 +29,7 @@ export interface SettleLimits {
   eventAttemptsKept: number;
   /** How long an event's attempt list is kept, in ms; 0 keeps none. */
   eventAttemptsTtlMs: number;
-  /** How long a settled-deliveries marker outlives its last write, in ms. */
+  /** How long a settled-deliveries marker lives from when it is made, in ms. */
   markerTtlMs: number;
   /** Approximate cap of the invalid entries stream. */
   invalidMaxLen: number;
@@ -78,8 +78,11 @@ export interface SettleBatch {
   /** Replayed deliveries that succeeded: their dead letters go. */
   cleared: { id: string; webhookId: string; tenant: string }[];
   parks: ParkedSettlement[];
-  /** Per entry's marker id (EntryRef.markerId), the deliveries settled while it still has others in flight. */
-  markers: Map<string, string[]>;
+  /**
+   * Per entry's marker id (EntryRef.markerId), the deliveries settled while it still has others in
+   * flight; `fresh`: the marker is made by this batch (its TTL set then).
+   */
+  markers: Map<string, { settled: string[]; fresh: boolean }>;
   /** Entries finished, to acknowledge. */
   acks: string[];
   /** Marker ids whose markers go with their entry's acknowledgement. */
@@ -184,7 +187,7 @@ function pack(keys: RedisKeys, batch: SettleBatch, limits: SettleLimits, nowMs: 
       webhook: p.webhookId, eventId: p.event.id, event: JSON.stringify(p.event), attemptsBefore: p.attemptsBefore, replay: p.replay, maxBacklog: p.maxBacklog,
       parked: k.add(keys.parked(p.webhookId)), payload: k.add(keys.payload(p.event.id)), backlogFull: deadLetterDoc(k, keys, p.backlogFull, false),
     })),
-    markers: [...batch.markers].map(([id, settled]) => ({ key: k.add(keys.settledDeliveries(id)), webhooks: settled })),
+    markers: [...batch.markers].map(([id, { settled, fresh }]) => ({ key: k.add(keys.settledDeliveries(id)), webhooks: settled, fresh })),
     acks: batch.acks,
     dropMarkers: batch.dropMarkers.map((id) => k.add(keys.settledDeliveries(id))),
     counts: [...batch.counts],

@@ -265,6 +265,8 @@ it('marks the deliveries of an entry of several events by delivery id under the 
     writer.settle({ webhookId: 'wh_many_a', tenant: 'default', attempt: attempt('wh_many_a', 'evt_many2', 'success'), entry, deliveryId: 'evt_many2.wh_many_a' }),
   ]);
   expect((await redis.hkeys(keys.settledDeliveries(entryId!))).sort()).toEqual(['evt_many1.wh_many_a', 'evt_many2.wh_many_a']);
+  // The marker's TTL is set when it is made.
+  expect(await redis.pttl(keys.settledDeliveries(entryId!))).toBeGreaterThan(LIMITS.markerTtlMs - 5000);
   expect(await pendingIds()).toContain(entryId);
 
   await writer.settle({ webhookId: 'wh_many_b', tenant: 'default', attempt: attempt('wh_many_b', 'evt_many1', 'success'), entry, deliveryId: 'evt_many1.wh_many_b' });

@@ -296,8 +296,8 @@ export class Settler implements Service {
       if (entry.unsettled - count.settled <= 0 && !entry.broken) return finish(entry);
       count.marks = true;
       const marked = batch.markers.get(entry.markerId);
-      if (marked) marked.push(settled);
-      else batch.markers.set(entry.markerId, [settled]);
+      if (marked) marked.settled.push(settled);
+      else batch.markers.set(entry.markerId, { settled: [settled], fresh: !entry.marked });
     };
 
     for (const item of items) {
