@@ -1,7 +1,8 @@
 // Partitions on one redis-server (HERALD_PARTITIONS=4; the cluster test runs them over masters):
 // webhooks live in the partitions their ids hash to, events in those of their tenants and keys,
-// fan-out hops between them once per event and partition; workers lease the partitions, take over
-// a dead worker's within seconds, and listings and totals span every partition.
+// fan-out hops between them once per event and partition (an entry per batch and partition, of
+// several events, delivered, claimed and refused as a whole); workers lease the partitions, take
+// over a dead worker's within seconds, and listings and totals span every partition.
 import { routedItem, type StoredEvent } from '@herald/shared';
 import {
   createWebhook,
@@ -228,6 +229,27 @@ it('moves an entry routed from another partition that does not hold valid events
   expect(reasons.get(noTargets)).toMatch(/routed event 0: "targets" must be a non-empty list/);
   await waitFor(async () => (await pendingIn(0)) === 0, { message: 'the invalid entries acknowledged' });
 });
+
+it('starts the deliveries of a routed entry larger than the worker has room for as slots free up, none deferred to the queue', async () => {
+  // A worker with room for 8 deliveries (4 in flight, 4 waiting; 2 per webhook), an endpoint taking 20 ms.
+  const small = await startHerald('partitions-paced', { partitions: 2, workers: 1, workerEnv: { HERALD_WORKER_CONCURRENCY: '4' } });
+  const slow = await startReceiver(async () => (await new Promise((resolve) => setTimeout(resolve, 20)), { status: 200 }));
+  try {
+    const webhook = await createWebhook(small.client, { tenant: 'paced', url: slow.url, events: ['batch.*'] });
+    const partition = small.layout.ofWebhook(webhook.id);
+    const events = Array.from({ length: 100 }, (_, n) => routedEvent('paced', n));
+    await small.redis.xadd(small.layout.keys(partition).eventsStream, '*', ...routedEntry(events.map((event) => [event, [webhook.id]])));
+    await slow.waitForRequests(100, { timeoutMs: 30_000 });
+    await small.waitForSettled();
+    expect(new Set(slow.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set(events.map((e) => e.id)));
+    // Waiting in the slots past their patience would have made them jobs.
+    const jobs = await small.queues[partition]!.getJobCounts('completed', 'delayed', 'waiting', 'active', 'failed');
+    expect(Object.values(jobs).reduce((sum, n) => sum + n, 0)).toBe(0);
+  } finally {
+    await small.stop();
+    await slow.close();
+  }
+}, 60_000);
 
 it('refuses to start with another partition count than the installation was made with, saying why', async () => {
   const proc = spawnApp('worker', { REDIS_URL: testRedisUrl(), HERALD_PREFIX: herald.prefix, HERALD_PARTITIONS: '2' });

@@ -136,6 +136,15 @@ export class FanoutConsumer implements Service {
   private routedDone = new Map<string, RoutedMarkers>();
   /** Moving average of the slots an entry read takes (its deliveries that go or wait here). */
   private deliveriesPerEntry = 1;
+  /**
+   * Deliveries of entries routed here with several events, waiting for room in the slots: such an
+   * entry may carry more deliveries than the worker has room for, and those beyond it start, in
+   * order, as slots free up, rather than wait in the slots (whence they would be deferred to the queue).
+   */
+  private paced: PlannedDelivery[] = [];
+  /** Resolves once `paced` is empty; the read loop reads no more until then. */
+  private pacedDone: Promise<void> = Promise.resolve();
+  private pacedDrained: () => void = () => undefined;
 
   constructor(
     private readonly deps: FanoutDeps,
@@ -173,6 +182,7 @@ export class FanoutConsumer implements Service {
     const lowWater = Math.max(1, Math.min(this.options.batchSize, Math.floor(slots.capacity / 4)));
     while (!this.stopping) {
       try {
+        if (this.paced.length > 0) await Promise.race([this.pacedDone, this.stopSignal]);
         if (slots.room < lowWater) await Promise.race([slots.whenRoom(lowWater), this.stopSignal]);
         // Settlements that cannot be written (Redis slow or away) hold the reading back too.
         if (this.deps.settler.backlog >= SETTLE_BACKLOG_LIMIT) await Promise.race([this.deps.settler.whenBacklogBelow(SETTLE_BACKLOG_LIMIT / 2), this.stopSignal]);
@@ -488,10 +498,33 @@ export class FanoutConsumer implements Service {
         if (entry.unsettled <= 0) this.track(this.deps.settler.finish(entry), entry);
         continue;
       }
-      for (const plan of plans) this.track(this.deps.direct.deliver(plan), entry);
+      for (const plan of plans) {
+        if (entry.manyEvents && !plan.deferral && (this.paced.length > 0 || this.deps.slots.room < 1)) this.pace(plan);
+        else this.track(this.deps.direct.deliver(plan), entry);
+      }
     }
-    const holding = this.deps.slots.held - heldBefore;
+    const holding = this.deps.slots.held - heldBefore + this.paced.length;
     if (entriesRead > 0) this.deliveriesPerEntry += FANOUT_WEIGHT * (Math.max(1, holding / entriesRead) - this.deliveriesPerEntry);
+  }
+
+  /** Starts a delivery once the slots have room, after those paced before it; counted as running meanwhile. */
+  private pace(plan: PlannedDelivery): void {
+    this.running += 1;
+    this.paced.push(plan);
+    if (this.paced.length > 1) return;
+    this.pacedDone = new Promise((resolve) => (this.pacedDrained = resolve));
+    void (async () => {
+      while (this.paced.length > 0) {
+        await this.deps.slots.whenRoom(1);
+        while (this.paced.length > 0 && this.deps.slots.room > 0) {
+          const next = this.paced.shift() as PlannedDelivery;
+          this.running -= 1;
+          // Takes its slot (or waits for it) before this returns: the room goes down at once.
+          this.track(this.deps.direct.deliver(next), next.entry);
+        }
+      }
+      this.pacedDrained();
+    })();
   }
 
   /**
