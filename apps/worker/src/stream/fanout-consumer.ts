@@ -458,7 +458,8 @@ export class FanoutConsumer implements Service {
     let left: readonly RoutedEvent[] = routes;
     let waitMs = ROUTE_RETRY_FIRST_MS;
     // Entries read for the first time were never routed; a claimed one may have been, and a write
-    // that failed may have been made all the same.
+    // that failed may have been made all the same. (Entries in hand are renewed, so no one claims
+    // them while this worker is alive and its event loop turns.)
     let mayRepeat = claimed;
     for (;;) {
       const { done, failed } = await router.route(left, { mayRepeat });
