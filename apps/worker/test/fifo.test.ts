@@ -116,6 +116,31 @@ describe('on four partitions', () => {
   it("keeps publish order: a FIFO webhook lives in its tenant's partition, where its tenant's events are ingested", async () => {
     await orderUnderFailures(partitioned, 'fifo-order-p', 3000, 30);
   }, 300_000);
+
+  it('delivers once each event routed into the partition of a webhook given ordering later', async () => {
+    await partitioned.startWorker();
+    const delivered: Sent[] = [];
+    const hook = await receivers.start((request) => {
+      delivered.push(sentOf(request));
+      return { status: 200 };
+    });
+    // Webhooks go to the partitions in turn: make them until one is not in the tenant's ordered partition.
+    const tenant = 'fifo-patched';
+    let id = '';
+    for (let tries = 0; tries < 8 && !id; tries++) {
+      const made = await createWebhook(partitioned.client, { tenant, url: hook.url, events: [`patched.t${tries}`] });
+      if (partitioned.layout.ofWebhook(made.id) !== partitioned.layout.ofOrderedTenant(tenant)) id = made.id;
+    }
+    expect(id).not.toBe('');
+    const patched = await partitioned.client.patch(`/v1/webhooks/${id}`, { events: ['order.changed'], ordering: { mode: 'fifo', key: 'data.key' } });
+    expect(patched.status).toBe(200);
+    // The tenant's events now go to its ordered partition, and fan-out routes them to the webhook's, many to an entry.
+    await publishInOrder(partitioned, tenant, range(0, 400).map((seq) => ({ key: `k${seq % 4}`, seq })), 200);
+    await waitFor(() => new Set(delivered.map((d) => d.seq)).size >= 400, { timeoutMs: 60_000, message: 'every routed event delivered' });
+    await waitFor(async () => (await partitioned.client.get(`/v1/webhooks/${id}/fifo`)).body.deliveries === 0, { message: 'its lines empty' });
+    expect(delivered).toHaveLength(400);
+    await Promise.all(partitioned.workers.splice(0).map((worker) => worker.stop('SIGTERM')));
+  }, 120_000);
 });
 
 /** A webhook ordering by data.key, whose receiver fails every attempt at the events `failing` names (until told otherwise). */

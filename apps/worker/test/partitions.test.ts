@@ -1,7 +1,9 @@
 // Partitions on one redis-server (HERALD_PARTITIONS=4; the cluster test runs them over masters):
 // webhooks live in the partitions their ids hash to, events in those of their tenants and keys,
-// fan-out hops between them once per event and partition; workers lease the partitions, take over
-// a dead worker's within seconds, and listings and totals span every partition.
+// fan-out hops between them once per event and partition (an entry per batch and partition, of
+// several events, delivered, claimed and refused as a whole); workers lease the partitions, take
+// over a dead worker's within seconds, and listings and totals span every partition.
+import { routedItem, type StoredEvent } from '@herald/shared';
 import {
   createWebhook,
   publishBatch,
@@ -150,6 +152,104 @@ it('delivers events written straight into every partition\'s stream at once, tho
     message: () => `every event written straight to a partition delivered (have ${received().length} of ${entryIds.length})`,
   });
 });
+
+/** Two webhooks of `tenant` in one partition (new webhooks go to the partitions in turn), with their paths. */
+async function twoWebhooksInOnePartition(tenant: string): Promise<{ partition: number; a: { id: string; path: string }; b: { id: string; path: string } }> {
+  const made: { id: string; path: string }[] = [];
+  for (let n = 0; n < PARTITIONS * 2; n++) {
+    const path = `/ok/${tenant}/${n}`;
+    made.push({ id: (await createWebhook(herald.client, { tenant, url: `${hook.url}${path}`, events: ['batch.*'] })).id, path });
+  }
+  for (const a of made) {
+    const b = made.find((other) => other !== a && herald.layout.ofWebhook(other.id) === herald.layout.ofWebhook(a.id));
+    if (b) return { partition: herald.layout.ofWebhook(a.id), a, b };
+  }
+  throw new Error('no two webhooks in one partition');
+}
+
+const routedEvent = (tenant: string, n: number): StoredEvent => ({
+  id: `evt_${tenant}-${n}`, type: 'batch.event', tenant, data: { n }, occurredAt: new Date().toISOString(), receivedAt: Date.now(),
+});
+
+/** The fields of an entry that carries these events, routed here from another partition. */
+const routedEntry = (events: [StoredEvent, string[]][]) => ['routed', `[${events.map(([event, webhookIds]) => routedItem({ event, webhookIds })).join(',')}]`];
+
+const pendingIn = async (partition: number) => ((await herald.redis.xpending(herald.layout.keys(partition).eventsStream, 'fanout')) as [number])[0];
+
+it('delivers each event of an entry routed from another partition to the webhooks it names, and acknowledges the entry once all are settled', async () => {
+  const { partition, a, b } = await twoWebhooksInOnePartition('routed-many');
+  const [e1, e2, e3] = [1, 2, 3].map((n) => routedEvent('routed-many', n)) as [StoredEvent, StoredEvent, StoredEvent];
+  const keys = herald.layout.keys(partition);
+  const entryId = (await herald.redis.xadd(keys.eventsStream, '*', ...routedEntry([[e1, [a.id, b.id]], [e2, [a.id]], [e3, [b.id]]]))) as string;
+
+  const expected = [`${e1.id} ${a.path}`, `${e1.id} ${b.path}`, `${e2.id} ${a.path}`, `${e3.id} ${b.path}`];
+  const routedArrivals = () => arrivals().filter((arrival) => arrival.includes('/routed-many/'));
+  await waitFor(() => routedArrivals().length >= expected.length, { timeoutMs: 15_000, message: 'the four deliveries of the routed entry' });
+  await waitFor(async () => (await pendingIn(partition)) === 0, { message: 'the routed entry acknowledged' });
+  expect(routedArrivals().sort()).toEqual(expected.sort());
+  expect(await herald.redis.exists(keys.settledDeliveries(entryId))).toBe(0);
+});
+
+it('skips, when it claims an entry routed from another partition, the deliveries of its events settled before', async () => {
+  const { partition, a, b } = await twoWebhooksInOnePartition('routed-claimed');
+  const [e1, e2] = [1, 2].map((n) => routedEvent('routed-claimed', n)) as [StoredEvent, StoredEvent];
+  const keys = herald.layout.keys(partition);
+  // A consumer reads the entry (in the same transaction, so that no worker reads it first), settles
+  // the delivery of the first event to the first webhook, and dies.
+  const [[, entryId], [, read]] = (await herald.redis
+    .multi()
+    .xadd(keys.eventsStream, '*', ...routedEntry([[e1, [a.id, b.id]], [e2, [a.id]]]))
+    .xreadgroup('GROUP', 'fanout', 'ghost', 'COUNT', 1000, 'STREAMS', keys.eventsStream, '>')
+    .exec()) as [[null, string], [null, [string, [string, string[]][]][]]];
+  expect(read[0]![1].map(([id]) => id)).toEqual([entryId]);
+  await herald.redis.hset(keys.settledDeliveries(entryId), `${e1.id}.${a.id}`, '1');
+
+  const routedArrivals = () => arrivals().filter((arrival) => arrival.includes('/routed-claimed/'));
+  await waitFor(() => routedArrivals().length >= 2, { timeoutMs: 20_000, message: 'the claimed entry\'s two unsettled deliveries' });
+  await waitFor(async () => (await pendingIn(partition)) === 0, { timeoutMs: 20_000, message: 'the claimed entry acknowledged' });
+  // A claimed entry's deliveries go through the queue: all of them done before counting.
+  await herald.waitForSettled();
+  expect(routedArrivals().sort()).toEqual([`${e1.id} ${b.path}`, `${e2.id} ${a.path}`].sort());
+  expect(await herald.redis.exists(keys.settledDeliveries(entryId))).toBe(0);
+});
+
+it('moves an entry routed from another partition that does not hold valid events to the invalid stream, with the reason', async () => {
+  const keys = herald.layout.keys(0);
+  const good = JSON.parse(routedItem({ event: routedEvent('routed-bad', 1), webhookIds: ['wh_x'] })) as Record<string, unknown>;
+  const notJson = (await herald.redis.xadd(keys.eventsStream, '*', 'routed', '[{')) as string;
+  const badEvent = (await herald.redis.xadd(keys.eventsStream, '*', 'routed', JSON.stringify([good, { ...good, eventId: 'evt_bad:id' }]))) as string;
+  const noTargets = (await herald.redis.xadd(keys.eventsStream, '*', 'routed', JSON.stringify([{ ...good, targets: [] }]))) as string;
+  const reasons = await waitFor(async () => {
+    const entries = (await herald.redis.xrange(keys.invalidEventsStream, '-', '+')) as [string, string[]][];
+    const byEntry = new Map(entries.map(([, fields]) => [fields[fields.indexOf('entryId') + 1], fields[fields.indexOf('reason') + 1]] as const));
+    return [notJson, badEvent, noTargets].every((id) => byEntry.has(id)) && byEntry;
+  }, { message: 'three entries in the invalid stream' });
+  expect(reasons.get(notJson)).toMatch(/"routed" is not valid JSON/);
+  expect(reasons.get(badEvent)).toMatch(/routed event 1: "eventId" must look like evt_/);
+  expect(reasons.get(noTargets)).toMatch(/routed event 0: "targets" must be a non-empty list/);
+  await waitFor(async () => (await pendingIn(0)) === 0, { message: 'the invalid entries acknowledged' });
+});
+
+it('starts the deliveries of a routed entry larger than the worker has room for as slots free up, none deferred to the queue', async () => {
+  // A worker with room for 8 deliveries (4 in flight, 4 waiting; 2 per webhook), an endpoint taking 20 ms.
+  const small = await startHerald('partitions-paced', { partitions: 2, workers: 1, workerEnv: { HERALD_WORKER_CONCURRENCY: '4' } });
+  const slow = await startReceiver(async () => (await new Promise((resolve) => setTimeout(resolve, 20)), { status: 200 }));
+  try {
+    const webhook = await createWebhook(small.client, { tenant: 'paced', url: slow.url, events: ['batch.*'] });
+    const partition = small.layout.ofWebhook(webhook.id);
+    const events = Array.from({ length: 100 }, (_, n) => routedEvent('paced', n));
+    await small.redis.xadd(small.layout.keys(partition).eventsStream, '*', ...routedEntry(events.map((event) => [event, [webhook.id]])));
+    await slow.waitForRequests(100, { timeoutMs: 30_000 });
+    await small.waitForSettled();
+    expect(new Set(slow.requests.map((r) => r.headers['webhook-id']))).toEqual(new Set(events.map((e) => e.id)));
+    // Waiting in the slots past their patience would have made them jobs.
+    const jobs = await small.queues[partition]!.getJobCounts('completed', 'delayed', 'waiting', 'active', 'failed');
+    expect(Object.values(jobs).reduce((sum, n) => sum + n, 0)).toBe(0);
+  } finally {
+    await small.stop();
+    await slow.close();
+  }
+}, 60_000);
 
 it('refuses to start with another partition count than the installation was made with, saying why', async () => {
   const proc = spawnApp('worker', { REDIS_URL: testRedisUrl(), HERALD_PREFIX: herald.prefix, HERALD_PARTITIONS: '2' });

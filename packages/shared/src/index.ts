@@ -25,7 +25,7 @@ export {
 export { PartitionLayout, partitionOf, partitionPrefix } from './partitions/partition-layout';
 export { ensurePartitionCount, PartitionCountError } from './partitions/partition-count';
 export { PartitionLeases, type LeaseChanges } from './partitions/partition-leases';
-export { EventRouter, type RoutedEvent } from './partitions/event-router';
+export { EventRouter, type RoutedEvent, type RoutedMarkers } from './partitions/event-router';
 export { placedWebhookIds } from './partitions/webhook-placement';
 export { FifoLines, fifoLineOf, fifoOrderKey, fifoJobId, parseFifoMember, type FifoHead, type FifoDelivery, type FifoFigures, type BlockedLine, type BlockedHead } from './fifo/fifo-lines';
 export {
@@ -67,7 +67,7 @@ export {
   type DeliveryJobData,
   type DeliveryJobSpec,
 } from './jobs';
-export { STREAM_FIELDS, decodeStreamEntry, routedEntryFields, type DecodedEntry } from './stream-entry';
+export { STREAM_FIELDS, decodeStreamEntry, routedItem, type DecodedEntry } from './stream-entry';
 export { signStandardWebhook, verifyStandardWebhook, type SignInput, type VerifyInput, type VerifyResult } from './signing/standard-webhooks';
 export { signBodyHmac, type BodyHmacAlgorithm } from './signing/body-hmac';
 export { generateSigningSecret, signingKey, constantTimeEqual, SECRET_PREFIX } from './signing/secret';

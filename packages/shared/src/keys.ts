@@ -73,9 +73,11 @@ export interface RedisKeys {
   /**
    * Hash: the webhooks whose delivery of this event is already settled (recorded, dead-lettered or
    * queued) while the event's stream entry is still pending, so that a worker claiming the entry
-   * after a crash skips them. Deleted when the entry is acknowledged.
+   * after a crash skips them. Deleted when the entry is acknowledged. For an entry another
+   * partition's fan-out wrote (several events), `id` is the entry's own id and the fields are the
+   * settled deliveries' ids (`<eventId>.<webhookId>`).
    */
-  settledDeliveries(eventId: string): string;
+  settledDeliveries(id: string): string;
   /** Hash: a webhook's token bucket (tokens, ts), shared by all workers. */
   rateLimit(webhookId: string): string;
   /** Hash: a webhook's circuit breaker (state, failures, openUntil, probe, …), shared by all workers. */
@@ -86,11 +88,12 @@ export interface RedisKeys {
    */
   deletedWebhook(webhookId: string): string;
   /**
-   * String with a TTL, in a webhook's partition: fan-out wrote this event's deliveries for the
-   * partition's webhooks into the partition's stream (partitions/route-entries-1.lua), so that an
-   * entry read again after a crash writes nothing new. Deleted once the event is acknowledged.
+   * Set with a TTL, in a webhook's partition, one per hour events were received in (`hour`: Unix
+   * ms / 3,600,000, rounded down): the ids of events fan-out wrote into the partition's stream
+   * (partitions/route-events-n.lua), so that an entry read again after a crash writes nothing new.
+   * An id is removed once its source entry is acknowledged.
    */
-  routedEvent(eventId: string): string;
+  routedEvents(hour: number): string;
   /** Global. Counter of webhooks created with partitions: the next one goes to partition count mod P. */
   readonly webhookPlacement: string;
   /** Global. String: the number of partitions the installation was created with. */
@@ -184,11 +187,11 @@ export function redisKeys(prefix: string, globalPrefix: string = prefix): RedisK
     eventsInMinute: (minute) => `${prefix}:stats:events-per-minute:${minute}`,
     operationalEventsInMinute: (minute) => `${prefix}:stats:operational-events-per-minute:${minute}`,
     deliveriesInMinute: (minute) => `${prefix}:stats:deliveries-per-minute:${minute}`,
-    settledDeliveries: (eventId) => `${prefix}:settled:${eventId}`,
+    settledDeliveries: (id) => `${prefix}:settled:${id}`,
     rateLimit: (webhookId) => `${prefix}:rate-limit:${webhookId}`,
     circuit: (webhookId) => `${prefix}:circuit:${webhookId}`,
     deletedWebhook: (webhookId) => `${prefix}:deleted:${webhookId}`,
-    routedEvent: (eventId) => `${prefix}:routed:${eventId}`,
+    routedEvents: (hour) => `${prefix}:routed:${hour}`,
     webhookPlacement: `${global}:webhooks:placed`,
     partitionCount: `${global}:partitions`,
     partitionLeases: `${global}:partitions:leases`,

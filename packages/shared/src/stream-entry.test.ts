@@ -1,4 +1,4 @@
-import { decodeStreamEntry } from './stream-entry';
+import { decodeStreamEntry, routedItem, type RoutedEvent } from './stream-entry';
 import { MAX_EVENT_BYTES } from './schemas/event';
 
 describe('decodeStreamEntry', () => {
@@ -24,10 +24,10 @@ describe('decodeStreamEntry', () => {
       'eventId', 'evt_abc',
       'receivedAt', '1700000000123',
     ]);
-    expect(result.ok && result.event).toMatchObject({
+    expect(result.ok && 'event' in result && result.event).toMatchObject({
       id: 'evt_abc', tenant: 'acme', idempotencyKey: 'key-1', receivedAt: 1700000000123, occurredAt: '2024-01-01T00:00:00Z',
     });
-    expect(result.ok && result.viaApi).toBe(true);
+    expect(result.ok && 'viaApi' in result && result.viaApi).toBe(true);
   });
 
   it('takes an event the API wrote as it is, and puts one whose shape is off through the schema', () => {
@@ -90,5 +90,35 @@ describe('decodeStreamEntry', () => {
     // Bytes, not characters: two-byte characters count twice.
     const accented = JSON.stringify({ type: 'big.one', data: { blob: 'é'.repeat(MAX_EVENT_BYTES / 2) } });
     expect(decodeStreamEntry('1-0', ['event', accented]).ok).toBe(false);
+  });
+
+  describe('an entry fan-out routed here from another partition (several events)', () => {
+    const event = (n: number) => ({ id: `evt_r${n}`, type: 'order.created', tenant: 'acme', data: { n }, occurredAt: '2024-01-01T00:00:00.000Z', receivedAt: 1700000000000 + n });
+    const routed: RoutedEvent[] = [
+      { event: event(1), webhookIds: ['wh_a', 'wh_b'] },
+      { event: { ...event(2), idempotencyKey: 'key-2' }, webhookIds: ['wh_c'] },
+    ];
+    const entry = (items: unknown) => ['routed', typeof items === 'string' ? items : JSON.stringify(items)];
+
+    it('reads back every event with the webhooks it goes to', () => {
+      const fields = entry(`[${routed.map(routedItem).join(',')}]`);
+      expect(decodeStreamEntry('1700000000500-0', fields)).toEqual({ ok: true, routed });
+    });
+
+    it('refuses an entry that is not a list of routed events, saying why and which', () => {
+      const good = JSON.parse(routedItem(routed[0] as RoutedEvent)) as Record<string, unknown>;
+      const cases: [unknown, RegExp][] = [
+        ['{', /"routed" is not valid JSON/],
+        [[], /"routed" must be a non-empty list of events/],
+        [{ event: good }, /"routed" must be a non-empty list/],
+        [[good, 'x'], /routed event 1: not an object/],
+        [[{ ...good, eventId: 'nope' }], /routed event 0: "eventId" must look like evt_/],
+        [[{ ...good, receivedAt: '1700000000000' }], /routed event 0: "receivedAt" must be a positive number/],
+        [[{ ...good, targets: [] }], /routed event 0: "targets" must be a non-empty list of webhook ids/],
+        [[{ ...good, targets: 'wh_a' }], /routed event 0: "targets" must be a non-empty list/],
+        [[good, { ...good, event: { type: 'not a type!', tenant: 'acme', data: {} } }], /routed event 1: invalid event: type: /],
+      ];
+      for (const [items, reason] of cases) expect(decodeStreamEntry('1-0', entry(items))).toMatchObject({ ok: false, reason });
+    });
   });
 });

@@ -23,18 +23,32 @@ export const STREAM_FIELDS = {
   /** Unix ms when the API accepted the event. */
   receivedAt: 'receivedAt',
   /**
-   * Set by fan-out on an event it writes into another partition's stream: the comma-separated
-   * webhooks of that partition it goes to (partitions/route-events-n.lua).
+   * On an entry written by an earlier version of fan-out into another partition's stream, one
+   * event per entry: the comma-separated webhooks of that partition it goes to. Still read.
    */
   targets: 'targets',
+  /**
+   * The only field of an entry fan-out writes into another partition's stream: a JSON array of
+   * the events of one fan-out batch that go to that partition's webhooks, each
+   * `{ event, eventId, receivedAt, targets }` (routedItem; partitions/route-events-n.lua).
+   */
+  routed: 'routed',
 } as const;
+
+/** An event fan-out writes into another partition's stream, for the webhooks of that partition it goes to (only those). */
+export interface RoutedEvent {
+  event: StoredEvent;
+  webhookIds: readonly string[];
+}
 
 /** Herald event ids: safe inside BullMQ job ids (no ":") and delivery ids (no "."). */
 const EVENT_ID = /^evt_[A-Za-z0-9_-]{1,120}$/;
 
 export type DecodedEntry =
-  /** `targets`: the webhooks a routed entry goes to (only those), from another partition's fan-out. */
+  /** `targets`: the webhooks a routed entry of one event (an earlier version's) goes to, only those. */
   | { ok: true; event: StoredEvent; viaApi: boolean; targets?: string[] }
+  /** An entry another partition's fan-out wrote: its events, each with the webhooks here it goes to. */
+  | { ok: true; routed: RoutedEvent[] }
   | { ok: false; reason: string };
 
 interface CheckedInput {
@@ -89,7 +103,11 @@ export function decodeStreamEntry(entryId: string, fields: readonly string[], pa
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
   const raw = map.get(STREAM_FIELDS.event);
-  if (raw === undefined) return { ok: false, reason: `entry has no "${STREAM_FIELDS.event}" field` };
+  if (raw === undefined) {
+    const routed = map.get(STREAM_FIELDS.routed);
+    if (routed !== undefined) return decodeRouted(routed);
+    return { ok: false, reason: `entry has no "${STREAM_FIELDS.event}" field` };
+  }
   // The limit the API applies (413), so a producer writing to the stream cannot go around it.
   const bytes = Buffer.byteLength(raw);
   if (bytes > MAX_EVENT_BYTES) {
@@ -130,13 +148,58 @@ export function decodeStreamEntry(entryId: string, fields: readonly string[], pa
   return { ok: true, event: storedEvent(parsed.data, apiEventId ?? eventIdForStreamEntry(entryId, partition), receivedAt), viaApi: apiEventId !== undefined };
 }
 
-/** The fields of an entry that carries a stored event to the given webhooks of another partition. */
-export function routedEntryFields(event: StoredEvent, webhookIds: readonly string[]): string[] {
+/** An event's input checked by hand, else by the full schema; or what is wrong with it. */
+function checkedInput(json: unknown): CheckedInput | string {
+  const checked = checkedByHand(json);
+  if (checked) return checked;
+  const parsed = eventInputSchema.safeParse(json, { error: plainMessages });
+  const protoIssues = protoKeyIssues(json);
+  if (parsed.success && protoIssues.length === 0) return parsed.data;
+  return [...protoIssues, ...(parsed.success ? [] : parsed.error.issues)]
+    .map((issue) => `${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** One event of a routed entry, or why it is not one. */
+function decodeRoutedItem(item: unknown): RoutedEvent | string {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return 'not an object';
+  const { event, eventId, receivedAt, targets } = item as Record<string, unknown>;
+  if (typeof eventId !== 'string' || !EVENT_ID.test(eventId)) return `"${STREAM_FIELDS.eventId}" must look like evt_… (letters, digits, "_", "-")`;
+  if (typeof receivedAt !== 'number' || !(receivedAt > 0)) return `"${STREAM_FIELDS.receivedAt}" must be a positive number`;
+  if (!Array.isArray(targets) || targets.length === 0 || !targets.every((id) => typeof id === 'string' && id.length > 0)) {
+    return `"${STREAM_FIELDS.targets}" must be a non-empty list of webhook ids`;
+  }
+  const checked = checkedInput(event);
+  if (typeof checked === 'string') return `invalid event: ${checked}`;
+  return { event: storedEvent(checked, eventId, receivedAt), webhookIds: targets as string[] };
+}
+
+/** The events of an entry another partition's fan-out wrote, or why it is not one such entry. */
+function decodeRouted(raw: string): DecodedEntry {
+  let items: unknown;
+  try {
+    items = JSON.parse(raw);
+  } catch (error) {
+    return { ok: false, reason: `"${STREAM_FIELDS.routed}" is not valid JSON: ${(error as Error).message}` };
+  }
+  if (!Array.isArray(items) || items.length === 0) return { ok: false, reason: `"${STREAM_FIELDS.routed}" must be a non-empty list of events` };
+  // Each event within the API's limit: the whole no larger than that many limits.
+  const bytes = Buffer.byteLength(raw);
+  if (bytes > MAX_EVENT_BYTES * items.length) return { ok: false, reason: `"${STREAM_FIELDS.routed}" is ${bytes} bytes for ${items.length} events; the limit is ${MAX_EVENT_BYTES} bytes (1 MiB) each` };
+  const routed: RoutedEvent[] = [];
+  for (const [i, item] of items.entries()) {
+    const decoded = decodeRoutedItem(item);
+    if (typeof decoded === 'string') return { ok: false, reason: `routed event ${i}: ${decoded}` };
+    routed.push(decoded);
+  }
+  return { ok: true, routed };
+}
+
+/**
+ * One event of an entry fan-out writes into another partition's stream (the `routed` field is a
+ * JSON array of these): the stored event and the webhooks of that partition it goes to.
+ */
+export function routedItem({ event, webhookIds }: RoutedEvent): string {
   const input = { type: event.type, tenant: event.tenant, data: event.data, occurredAt: event.occurredAt, ...(event.idempotencyKey === undefined ? {} : { id: event.idempotencyKey }) };
-  return [
-    STREAM_FIELDS.event, JSON.stringify(input),
-    STREAM_FIELDS.eventId, event.id,
-    STREAM_FIELDS.receivedAt, String(event.receivedAt),
-    STREAM_FIELDS.targets, webhookIds.join(','),
-  ];
+  return JSON.stringify({ event: input, eventId: event.id, receivedAt: event.receivedAt, targets: webhookIds });
 }

@@ -48,7 +48,7 @@ export class EventHistory {
         scanned += 1;
         const decoded = decodeStreamEntry(id, fields, keys.partition);
         // Entries routed here from another partition are copies of events listed there.
-        if (decoded.ok && !decoded.targets && accept(decoded.event)) events.push({ event: decoded.event, at: Number(id.split('-')[0]), entryId: id });
+        if (decoded.ok && 'event' in decoded && !decoded.targets && accept(decoded.event)) events.push({ event: decoded.event, at: Number(id.split('-')[0]), entryId: id });
         if (events.length >= limit) break;
       }
       const last = entries.at(-1);

@@ -69,7 +69,7 @@ export class DirectDelivery {
     const { run, decision } = attempted;
     const settlement = settlementFor(target, run, decision, { settings: this.deps.policies.circuit(webhook), token: deliveryId });
     if (decision.outcome === 'retry') settlement.queued = { job: deliveryJob(event, webhook, { attemptsBefore: 1, delayMs: decision.delayMs }), event };
-    await this.deps.settler.settle({ ...settlement, entry });
+    await this.deps.settler.settle({ ...settlement, entry, deliveryId });
     await afterSettled(this.deps, target, run, decision);
   }
 
@@ -77,12 +77,13 @@ export class DirectDelivery {
   private async defer(planned: PlannedDelivery, deferral: { reason: DeferReason; delayMs: number }): Promise<void> {
     const { webhook, event, entry } = planned;
     this.deps.metrics.deferred.inc({ reason: deferral.reason });
+    const deliveryId = deliveryIdFor(event.id, webhook.id);
     if (deferral.reason === 'circuit') {
-      const target = { deliveryId: deliveryIdFor(event.id, webhook.id), event, replay: 0 };
-      await this.deps.settler.settle({ webhookId: webhook.id, tenant: event.tenant, park: parkedSettlement(this.deps.policies, webhook, target, 0), entry });
+      const target = { deliveryId, event, replay: 0 };
+      await this.deps.settler.settle({ webhookId: webhook.id, tenant: event.tenant, park: parkedSettlement(this.deps.policies, webhook, target, 0), entry, deliveryId });
       return;
     }
     const job = deliveryJob(event, webhook, { delayMs: deferral.delayMs, ...(planned.tokenTaken ? { rateAdmitted: true } : {}) });
-    await this.deps.settler.settle({ webhookId: webhook.id, tenant: event.tenant, queued: { job, event }, entry });
+    await this.deps.settler.settle({ webhookId: webhook.id, tenant: event.tenant, queued: { job, event }, entry, deliveryId });
   }
 }

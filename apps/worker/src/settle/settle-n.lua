@@ -30,7 +30,12 @@
 local b = cmsgpack.unpack(ARGV[1])
 local L = b.limits
 local K = b.keys
-local now = clock_ms()
+-- The time, read once and only by a batch that updates a circuit (most batches of healthy webhooks do not).
+local now
+local function now_ms()
+  now = now or clock_ms()
+  return now
+end
 local changes = {}
 local backlog_full = {}
 local all_attempts = {}
@@ -79,12 +84,12 @@ for _, w in ipairs(b.webhooks) do
         local c = circuit_load(KEYS[w.circuit])
         local made = {}
         for _, r in ipairs(w.records) do
-          local transition = circuit_apply(c, r[1], r[2], r[3], now, s)
+          local transition = circuit_apply(c, r[1], r[2], r[3], now_ms(), s)
           if transition ~= '' then
             made[#made + 1] = transition
           end
         end
-        return made, circuit_save(KEYS[w.circuit], c, KEYS[K.openCircuits], w.id, now, s)
+        return made, circuit_save(KEYS[w.circuit], c, KEYS[K.openCircuits], w.id, now_ms(), s)
       end)
       if ok and (#transitions > 0 or disable == 1) then
         changes[#changes + 1] = w.id
@@ -108,11 +113,13 @@ for _, part in ipairs({ { b.totals.events, K.stats }, { b.totals.operational, K.
   end
 end
 if #b.totals.events > 0 then
+  -- A field the batch makes (as the first write of the minute does) sets the TTL: no TTL read
   local minute_key = KEYS[K.deliveriesMinute]
+  local made = false
   for _, pair in ipairs(b.totals.events) do
-    redis.call('HINCRBY', minute_key, pair[1], pair[2])
+    made = redis.call('HINCRBY', minute_key, pair[1], pair[2]) == pair[2] or made
   end
-  if redis.call('TTL', minute_key) < 0 then
+  if made then
     redis.call('EXPIRE', minute_key, L.perMinuteTtlSeconds)
   end
 end
@@ -168,7 +175,10 @@ for _, m in ipairs(b.markers) do
     fields[2 * i] = '1'
   end
   redis.call('HSET', KEYS[m.key], unpack(fields))
-  redis.call('PEXPIRE', KEYS[m.key], L.markerTtlMs)
+  -- The TTL is set when the entry's marker is made: it outlives any entry in hand.
+  if m.fresh then
+    redis.call('PEXPIRE', KEYS[m.key], L.markerTtlMs)
+  end
 end
 
 -- entries finished: invalid ones are kept with their reason, all are acknowledged, events counted
@@ -176,8 +186,8 @@ for _, pair in ipairs(b.counts) do
   redis.call('HINCRBY', KEYS[K.typeCounts], pair[1], pair[2])
 end
 for _, part in ipairs({ { b.finished.events, K.eventsMinute }, { b.finished.operational, K.operationalMinute } }) do
-  if part[1] > 0 then
-    redis.call('INCRBY', KEYS[part[2]], part[1])
+  -- The TTL is set when the minute's counter is made.
+  if part[1] > 0 and redis.call('INCRBY', KEYS[part[2]], part[1]) == part[1] then
     redis.call('EXPIRE', KEYS[part[2]], 7200)
   end
 end

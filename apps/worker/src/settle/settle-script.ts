@@ -31,7 +31,7 @@ export interface SettleLimits {
   eventAttemptsKept: number;
   /** How long an event's attempt list is kept, in ms; 0 keeps none. */
   eventAttemptsTtlMs: number;
-  /** How long a settled-deliveries marker outlives its last write, in ms. */
+  /** How long a settled-deliveries marker lives from when it is made, in ms. */
   markerTtlMs: number;
   /** Approximate cap of the invalid entries stream. */
   invalidMaxLen: number;
@@ -80,11 +80,14 @@ export interface SettleBatch {
   /** Replayed deliveries that succeeded: their dead letters go. */
   cleared: { id: string; webhookId: string; tenant: string }[];
   parks: ParkedSettlement[];
-  /** Per event, the webhooks settled while its entry still has deliveries in flight. */
-  markers: Map<string, string[]>;
+  /**
+   * Per entry's marker id (EntryRef.markerId), the deliveries settled while it still has others in
+   * flight; `fresh`: the marker is made by this batch (its TTL set then).
+   */
+  markers: Map<string, { settled: string[]; fresh: boolean }>;
   /** Entries finished, to acknowledge. */
   acks: string[];
-  /** Events whose markers go with their entry's acknowledgement. */
+  /** Marker ids whose markers go with their entry's acknowledgement. */
   dropMarkers: string[];
   /** Events fanned out, by `<tenant>:<type>`. */
   counts: Map<string, number>;
@@ -205,9 +208,9 @@ function pack(keys: RedisKeys, batch: SettleBatch, limits: SettleLimits, nowMs: 
       webhook: p.webhookId, eventId: p.event.id, event: JSON.stringify(p.event), attemptsBefore: p.attemptsBefore, replay: p.replay, maxBacklog: p.maxBacklog,
       parked: k.add(keys.parked(p.webhookId)), payload: k.add(keys.payload(p.event.id)), backlogFull: deadLetterDoc(k, keys, p.backlogFull, false),
     })),
-    markers: [...batch.markers].map(([eventId, webhookIds]) => ({ key: k.add(keys.settledDeliveries(eventId)), webhooks: webhookIds })),
+    markers: [...batch.markers].map(([id, { settled, fresh }]) => ({ key: k.add(keys.settledDeliveries(id)), webhooks: settled, fresh })),
     acks: batch.acks,
-    dropMarkers: batch.dropMarkers.map((eventId) => k.add(keys.settledDeliveries(eventId))),
+    dropMarkers: batch.dropMarkers.map((id) => k.add(keys.settledDeliveries(id))),
     counts: [...batch.counts],
     finished: batch.finished,
     invalid: batch.invalid.map((entry) => [entry.entryId, entry.reason, JSON.stringify(entry.fields), entry.at]),

@@ -43,7 +43,7 @@ function settler(limits: Partial<SettleLimits> = {}): Settler {
 /** The webhooks these tests settle deliveries for; only a webhook that exists keeps a log, counters and a circuit. */
 const WEBHOOK_IDS = [
   'wh_circuit', 'wh_dead', 'wh_doomed', 'wh_fine', 'wh_fine2', 'wh_flaky', 'wh_log', 'wh_log2', 'wh_nolist', 'wh_ok_a', 'wh_ok_b', 'wh_one',
-  'wh_poison', 'wh_probe', 'wh_refused', 'wh_two',
+  'wh_many_a', 'wh_many_b', 'wh_poison', 'wh_probe', 'wh_refused', 'wh_two',
 ];
 
 beforeAll(async () => {
@@ -227,7 +227,7 @@ it('parks a dead letter with its indexes, and clears it when a replay succeeds',
 it('acknowledges an entry with its last delivery, marking the ones settled before, and counts its event once', async () => {
   const writer = settler();
   const [entryId, emptyId, invalidId] = await pendingEntries(3);
-  const entry: EntryRef = { entryId: entryId!, eventId: 'evt_two', countAs: 'default:order.created', operational: false, unsettled: 2, marked: false };
+  const entry: EntryRef = { entryId: entryId!, markerId: 'evt_two', countAs: 'default:order.created', operational: false, unsettled: 2, marked: false };
   const counted = async () => Number((await redis.hget(keys.eventTypeCounts, 'default:order.created')) ?? 0);
   const countedBefore = await counted();
 
@@ -246,7 +246,7 @@ it('acknowledges an entry with its last delivery, marking the ones settled befor
 
   // An entry no webhook wanted, and one that is not an event.
   await Promise.all([
-    writer.finish({ entryId: emptyId!, eventId: 'evt_empty', countAs: undefined, operational: false, unsettled: 0, marked: false }),
+    writer.finish({ entryId: emptyId!, markerId: 'evt_empty', countAs: undefined, operational: false, unsettled: 0, marked: false }),
     writer.invalid(invalidId!, 'invalid event: type: required', ['event', '{}']),
   ]);
   expect(await pendingIds()).toEqual([]);
@@ -255,10 +255,29 @@ it('acknowledges an entry with its last delivery, marking the ones settled befor
   expect(await counted()).toBe(countedBefore + 1);
 });
 
+it('marks the deliveries of an entry of several events by delivery id under the entry\'s own id, and acknowledges it with the last', async () => {
+  const writer = settler();
+  const [entryId] = await pendingEntries(1);
+  // Routed here from another partition: two events, three deliveries; counted where they were published.
+  const entry: EntryRef = { entryId: entryId!, markerId: entryId!, manyEvents: true, countAs: undefined, operational: false, unsettled: 3, marked: false };
+  await Promise.all([
+    writer.settle({ webhookId: 'wh_many_a', tenant: 'default', attempt: attempt('wh_many_a', 'evt_many1', 'success'), entry, deliveryId: 'evt_many1.wh_many_a' }),
+    writer.settle({ webhookId: 'wh_many_a', tenant: 'default', attempt: attempt('wh_many_a', 'evt_many2', 'success'), entry, deliveryId: 'evt_many2.wh_many_a' }),
+  ]);
+  expect((await redis.hkeys(keys.settledDeliveries(entryId!))).sort()).toEqual(['evt_many1.wh_many_a', 'evt_many2.wh_many_a']);
+  // The marker's TTL is set when it is made.
+  expect(await redis.pttl(keys.settledDeliveries(entryId!))).toBeGreaterThan(LIMITS.markerTtlMs - 5000);
+  expect(await pendingIds()).toContain(entryId);
+
+  await writer.settle({ webhookId: 'wh_many_b', tenant: 'default', attempt: attempt('wh_many_b', 'evt_many1', 'success'), entry, deliveryId: 'evt_many1.wh_many_b' });
+  expect(await pendingIds()).not.toContain(entryId);
+  expect(await redis.exists(keys.settledDeliveries(entryId!))).toBe(0);
+});
+
 it('leaves an entry unacknowledged when a write of one of its deliveries fails, marking the others settled', async () => {
   const writer = settler();
   const [entryId] = await pendingEntries(1);
-  const entry: EntryRef = { entryId: entryId!, eventId: 'evt_broken', countAs: 'default:order.created', operational: false, unsettled: 3, marked: false };
+  const entry: EntryRef = { entryId: entryId!, markerId: 'evt_broken', countAs: 'default:order.created', operational: false, unsettled: 3, marked: false };
   // The first webhook's attempt log is not a list: Redis refuses the write.
   await redis.set(keys.attempts('wh_refused'), 'not a list');
   const refused = writer.settle({ webhookId: 'wh_refused', tenant: 'default', attempt: attempt('wh_refused', 'evt_broken', 'dead_letter'), entry });
@@ -290,7 +309,7 @@ it('writes each of a failing batch alone, so that one refused write does not sin
 it('keeps no log, counters or circuit for a webhook deleted while its deliveries were in flight, and still finishes the entry', async () => {
   const writer = settler();
   const [entryId] = await pendingEntries(1);
-  const entry: EntryRef = { entryId: entryId!, eventId: 'evt_gone', countAs: 'default:order.created', operational: false, unsettled: 1, marked: false };
+  const entry: EntryRef = { entryId: entryId!, markerId: 'evt_gone', countAs: 'default:order.created', operational: false, unsettled: 1, marked: false };
   await writer.settle({ ...tried('wh_deleted', 'evt_gone', 'failure'), entry });
   await writer.settle(tried('wh_deleted', 'evt_gone_2', 'failure'));
   expect(changes.filter((c) => c.webhookId === 'wh_deleted')).toEqual([]);

@@ -16,6 +16,7 @@ import {
   type Logger,
   type RedisClient,
   type RedisKeys,
+  type RoutedMarkers,
   type StoredEvent,
   type FifoHead,
 } from '@herald/shared';
@@ -25,7 +26,14 @@ import { emptyBatch, settle, type CircuitRecord, type FifoSettlement, type Parke
 /** A stream entry whose deliveries are under way; the fan-out makes one per entry it reads. */
 export interface EntryRef {
   readonly entryId: string;
-  readonly eventId: string;
+  /**
+   * What its settled deliveries are marked under (`RedisKeys.settledDeliveries`): its event's id,
+   * each delivery marked by its webhook's id; for an entry of several events (routed here from
+   * another partition), its own entry id, each delivery marked by its delivery id.
+   */
+  readonly markerId: string;
+  /** The entry carries several events: its deliveries are marked by their delivery ids. */
+  readonly manyEvents?: boolean;
   /** `<tenant>:<type>` the event is counted under when its entry is finished; undefined: not counted. */
   readonly countAs: string | undefined;
   /** The event is one of Herald's own (counted apart from producers'). */
@@ -39,8 +47,8 @@ export interface EntryRef {
    * settlements only mark themselves settled), so that a worker claiming it runs the lost ones again.
    */
   broken?: boolean;
-  /** With partitions: the partitions its event was routed to, whose markers go once it is acknowledged. */
-  routedTo?: readonly number[] | undefined;
+  /** With partitions: its events routed into other partitions, whose markers there go once it is acknowledged. */
+  routedTo?: RoutedMarkers[] | undefined;
 }
 
 /** What one delivery came to, to be written. */
@@ -72,6 +80,8 @@ export interface Settlement {
   entry?: EntryRef;
   /** The delivery was a FIFO line's head: its line moves on, or waits blocked. */
   fifo?: FifoSettlement;
+  /** The delivery's id: what marks it settled in an entry of several events (`EntryRef.manyEvents`). */
+  deliveryId?: string;
 }
 
 export interface SettlerDeps {
@@ -276,8 +286,8 @@ export class Settler implements Service {
     const finish = (entry: EntryRef) => {
       batch.acks.push(entry.entryId);
       // Markers written earlier go with the acknowledgement; one written in this batch is not written.
-      if (entry.marked) batch.dropMarkers.push(entry.eventId);
-      batch.markers.delete(entry.eventId);
+      if (entry.marked) batch.dropMarkers.push(entry.markerId);
+      batch.markers.delete(entry.markerId);
       const count = counted.get(entry);
       if (count) count.marks = false;
       if (entry.countAs === undefined) return;
@@ -285,15 +295,15 @@ export class Settler implements Service {
       if (entry.operational) batch.finished.operational += 1;
       else batch.finished.events += 1;
     };
-    const settleEntry = (entry: EntryRef, webhookId: string) => {
+    const settleEntry = (entry: EntryRef, settled: string) => {
       const count = counted.get(entry) ?? { settled: 0, marks: false };
       counted.set(entry, count);
       count.settled += 1;
       if (entry.unsettled - count.settled <= 0 && !entry.broken) return finish(entry);
       count.marks = true;
-      const marked = batch.markers.get(entry.eventId);
-      if (marked) marked.push(webhookId);
-      else batch.markers.set(entry.eventId, [webhookId]);
+      const marked = batch.markers.get(entry.markerId);
+      if (marked) marked.settled.push(settled);
+      else batch.markers.set(entry.markerId, { settled: [settled], fresh: !entry.marked });
     };
 
     for (const item of items) {
@@ -324,7 +334,7 @@ export class Settler implements Service {
       if (s.deadLetter) batch.deadLetters.push({ deadLetter: s.deadLetter, payloadHeld: s.payloadHeld === true });
       if (s.park) batch.parks.push(s.park);
       if (s.fifo) batch.fifo.push(s.fifo);
-      if (s.entry) settleEntry(s.entry, s.webhookId);
+      if (s.entry) settleEntry(s.entry, s.entry.manyEvents ? (s.deliveryId ?? s.webhookId) : s.webhookId);
     }
     batch.webhooks = [...groups.values()];
     const commit = () => {

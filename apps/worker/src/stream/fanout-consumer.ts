@@ -21,9 +21,11 @@ import {
   type RedisClient,
   type RedisKeys,
   type RoutedEvent,
+  type RoutedMarkers,
   type StoredEvent,
   type Webhook,
   type WebhookRoute,
+  deliveryIdFor,
   fifoLineOf,
   type FifoDelivery,
   type FifoLines,
@@ -89,12 +91,16 @@ const ROUTED = '~routed';
 const ROUTE_RETRY_FIRST_MS = 200;
 const ROUTE_RETRY_MAX_MS = 5000;
 
-/** An entry read as an event; `direct`: written straight to the stream; `targets`: routed here from another partition for these webhooks. */
+/**
+ * An event of an entry read; `direct`: written straight to the stream; `targets`: routed here from
+ * another partition for these webhooks; `manyEvents`: its entry carries others too (a routed batch).
+ */
 interface ReadEvent {
   entryId: string;
   event: StoredEvent;
   direct: boolean;
   targets?: ReadonlySet<string>;
+  manyEvents?: boolean;
 }
 
 /** What planning a batch needs besides its entries: the webhooks' version and the open circuits, read after them. */
@@ -142,11 +148,20 @@ export class FanoutConsumer implements Service {
   private running = 0;
   private drained: (() => void) | undefined;
   /** Routed events whose entries are acknowledged, whose markers are let go shortly. */
-  private routedDone = new Map<string, readonly number[]>();
+  private routedDone = new Map<string, RoutedMarkers>();
   /** Moving average of the slots an entry read takes (its deliveries that go or wait here). */
   private deliveriesPerEntry = 1;
   /** The partition has FIFO webhooks (as the last read said): claimed entries are recorded as planned too. */
   private fifoOn = false;
+  /**
+   * Deliveries of entries routed here with several events, waiting for room in the slots: such an
+   * entry may carry more deliveries than the worker has room for, and those beyond it start, in
+   * order, as slots free up, rather than wait in the slots (whence they would be deferred to the queue).
+   */
+  private paced: PlannedDelivery[] = [];
+  /** Resolves once `paced` is empty; the read loop reads no more until then. */
+  private pacedDone: Promise<void> = Promise.resolve();
+  private pacedDrained: () => void = () => undefined;
 
   constructor(
     private readonly deps: FanoutDeps,
@@ -184,6 +199,7 @@ export class FanoutConsumer implements Service {
     const lowWater = Math.max(1, Math.min(this.options.batchSize, Math.floor(slots.capacity / 4)));
     while (!this.stopping) {
       try {
+        if (this.paced.length > 0) await Promise.race([this.pacedDone, this.stopSignal]);
         if (slots.room < lowWater) await Promise.race([slots.whenRoom(lowWater), this.stopSignal]);
         // Settlements that cannot be written (Redis slow or away) hold the reading back too.
         if (this.deps.settler.backlog >= SETTLE_BACKLOG_LIMIT) await Promise.race([this.deps.settler.whenBacklogBelow(SETTLE_BACKLOG_LIMIT / 2), this.stopSignal]);
@@ -324,8 +340,8 @@ export class FanoutConsumer implements Service {
     const events = this.decode(entries);
     const { byEntry, routes, fifo } = await this.plan(events, claimed);
     await this.admit([...byEntry.values()].flat(), openCircuits);
-    this.startDeliveries(byEntry, events.length);
-    if (routes.length > 0) this.track(this.routeElsewhere(routes));
+    this.startDeliveries(byEntry);
+    if (routes.length > 0) this.track(this.routeElsewhere(routes, claimed));
     // Entries recorded as being planned are now (claimed ones were recorded when first read).
     const recorded = view?.fifoRecorded ?? (claimed && this.fifoOn);
     if (fifo.size > 0 || recorded) this.queueFifo(entries.map(([id]) => id), fifo);
@@ -360,11 +376,15 @@ export class FanoutConsumer implements Service {
     return open;
   }
 
-  /** The entries' events; an entry that is not one goes to the invalid stream, with the reason. */
+  /** The entries' events; an entry that is not one (or not events) goes to the invalid stream, with the reason. */
   private decode(entries: readonly StreamEntry[]): ReadEvent[] {
     const events: ReadEvent[] = [];
     for (const [entryId, fields] of entries) {
       const decoded = decodeStreamEntry(entryId, fields, this.deps.keys.partition);
+      if (decoded.ok && 'routed' in decoded) {
+        for (const { event, webhookIds } of decoded.routed) events.push({ entryId, event, direct: false, targets: new Set(webhookIds), manyEvents: true });
+        continue;
+      }
       if (decoded.ok) {
         events.push({ entryId, event: decoded.event, direct: !decoded.viaApi, ...(decoded.targets ? { targets: new Set(decoded.targets) } : {}) });
         continue;
@@ -389,7 +409,7 @@ export class FanoutConsumer implements Service {
   ): Promise<{ byEntry: Map<EntryRef, PlannedDelivery[]>; routes: PendingRoute[]; fifo: Map<EntryRef, FifoDelivery[]> }> {
     const direct = events.filter((e) => e.direct).map((e) => e.event);
     const duplicates = await this.findDuplicates(direct);
-    const settledBefore = claimed ? await this.settledDeliveries(events.map(({ event }) => event.id)) : new Map<string, Set<string>>();
+    const settledBefore = claimed ? await this.settledDeliveries(events) : new Map<string, Set<string>>();
     if (direct.length > duplicates.size) this.deps.metrics.eventsIngested.inc({ source: 'stream' }, direct.length - duplicates.size);
     const routesOf = new Map<StoredEvent, WebhookRoute[]>();
     // A batch's business events of one tenant and type go to the same webhooks: matched once.
@@ -417,7 +437,9 @@ export class FanoutConsumer implements Service {
     const routes: PendingRoute[] = [];
     const fifo = new Map<EntryRef, FifoDelivery[]>();
     const filtered = new Map<string, number>();
-    for (const { entryId, event, targets: routedHere } of events) {
+    // An entry of several events has one EntryRef, counting down the deliveries of all of them.
+    const manyEventEntries = new Map<string, EntryRef>();
+    for (const { entryId, event, targets: routedHere, manyEvents } of events) {
       const duplicate = duplicates.has(event);
       const settled = settledBefore.get(event.id);
       const matched = routesOf.get(event) ?? NO_ROUTES;
@@ -439,23 +461,41 @@ export class FanoutConsumer implements Service {
       // one more thing to settle before the entry is acknowledged, unless a claimed entry did it already.
       const elsewhere = router && !settled?.has(ROUTED) ? targets.filter((webhook) => router.elsewhere(webhook.id)) : [];
       const local = router ? targets.filter((webhook) => !router.elsewhere(webhook.id)) : targets;
-      // FIFO webhooks' deliveries go into their lines, all of an entry settled as one.
+      // FIFO webhooks' deliveries go into their lines, all of an entry's settled as one.
       const ordered = local.some(isFifo) ? local.filter(isFifo) : NO_WEBHOOKS;
       const here = ordered.length > 0 ? local.filter((webhook) => !isFifo(webhook)) : local;
-      const entry: EntryRef = {
-        entryId,
-        eventId: event.id,
-        // An event routed here was counted in the partition it was published to.
-        countAs: duplicate || routedHere ? undefined : `${event.tenant}:${event.type}`,
-        operational: isOperationalEventType(event.type),
-        unsettled: here.length + (elsewhere.length > 0 ? 1 : 0) + (ordered.length > 0 ? 1 : 0),
-        marked: (settled?.size ?? 0) > 0,
-      };
       const deferral = claimed ? { deferral: { reason: 'claim' as const, delayMs: 0 } } : {};
-      byEntry.set(entry, here.map((webhook) => ({ webhook, event, entry, ...deferral })));
+      const unsettled = here.length + (elsewhere.length > 0 ? 1 : 0);
+      let entry = manyEvents ? manyEventEntries.get(entryId) : undefined;
+      // An entry's FIFO deliveries (of all its events) settle as one, once in their lines.
+      const firstOrdered = ordered.length > 0 && !(entry && fifo.has(entry)) ? 1 : 0;
+      if (entry) {
+        entry.unsettled += unsettled + firstOrdered;
+        entry.marked ||= (settled?.size ?? 0) > 0;
+      } else {
+        entry = {
+          entryId,
+          markerId: manyEvents ? entryId : event.id,
+          ...(manyEvents ? { manyEvents } : {}),
+          // An event routed here was counted in the partition it was published to.
+          countAs: duplicate || routedHere ? undefined : `${event.tenant}:${event.type}`,
+          operational: isOperationalEventType(event.type),
+          unsettled: unsettled + firstOrdered,
+          marked: (settled?.size ?? 0) > 0,
+        };
+        if (manyEvents) manyEventEntries.set(entryId, entry);
+        byEntry.set(entry, []);
+      }
+      const ref = entry;
+      byEntry.get(entry)?.push(...here.map((webhook) => ({ webhook, event, entry: ref, ...deferral })));
       if (elsewhere.length > 0) routes.push({ entry, event, webhookIds: elsewhere.map((webhook) => webhook.id) });
       if (ordered.length > 0) {
-        fifo.set(entry, ordered.map((webhook) => ({ webhookId: webhook.id, line: fifoLineOf(webhook.ordering as Ordering, event), entryId, event })));
+        // Marked settled as the entry's other deliveries are: by webhook under the event, or by delivery id under an entry of several events.
+        const marker = (webhook: Webhook) => (manyEvents ? { id: entryId, field: deliveryIdFor(event.id, webhook.id) } : { id: event.id, field: webhook.id });
+        const deliveries = ordered.map((webhook) => ({ webhookId: webhook.id, line: fifoLineOf(webhook.ordering as Ordering, event), entryId, event, marker: marker(webhook) }));
+        const list = fifo.get(entry);
+        if (list) list.push(...deliveries);
+        else fifo.set(entry, deliveries);
       }
     }
     for (const [tenant, count] of filtered) this.deps.metrics.eventsFiltered.inc({ tenant }, count);
@@ -468,19 +508,24 @@ export class FanoutConsumer implements Service {
    * settles each event's routing once every partition of it has it: its entry can then be
    * acknowledged. Stopping gives up on what is left: those entries stay pending, to be claimed.
    */
-  private async routeElsewhere(routes: readonly PendingRoute[]): Promise<void> {
+  private async routeElsewhere(routes: readonly PendingRoute[], claimed: boolean): Promise<void> {
     const router = this.deps.router as EventRouter;
     const routedTo = new Map<string, number[]>();
     let left: readonly RoutedEvent[] = routes;
     let waitMs = ROUTE_RETRY_FIRST_MS;
+    // Entries read for the first time were never routed; a claimed one may have been, and a write
+    // that failed may have been made all the same. (Entries in hand are renewed, so no one claims
+    // them while this worker is alive and its event loop turns.)
+    let mayRepeat = claimed;
     for (;;) {
-      const { done, failed } = await router.route(left);
+      const { done, failed } = await router.route(left, { mayRepeat });
+      mayRepeat = true;
       for (const [eventId, partitions] of done) routedTo.set(eventId, [...(routedTo.get(eventId) ?? []), ...partitions]);
       const waiting = new Set(failed.map((routed) => routed.event.id));
       const tried = new Set(left.map((routed) => routed.event.id));
       for (const route of routes) {
         if (!tried.has(route.event.id) || waiting.has(route.event.id)) continue;
-        route.entry.routedTo = routedTo.get(route.event.id);
+        (route.entry.routedTo ??= []).push({ eventId: route.event.id, receivedAt: route.event.receivedAt, partitions: routedTo.get(route.event.id) ?? [] });
         // Settled like a delivery of the entry: the last of them acknowledges it.
         this.track(this.deps.settler.settle({ webhookId: ROUTED, tenant: route.event.tenant, entry: route.entry }), route.entry);
       }
@@ -497,7 +542,8 @@ export class FanoutConsumer implements Service {
    * Starts the planned deliveries (without waiting for them) and acknowledges entries that have
    * none. What they hold of the slots (deferred ones hold none) steers the next read.
    */
-  private startDeliveries(byEntry: ReadonlyMap<EntryRef, PlannedDelivery[]>, entriesRead: number): void {
+  private startDeliveries(byEntry: ReadonlyMap<EntryRef, PlannedDelivery[]>): void {
+    const entriesRead = byEntry.size;
     const heldBefore = this.deps.slots.held;
     const now = Date.now();
     for (const [entry, plans] of byEntry) {
@@ -509,10 +555,33 @@ export class FanoutConsumer implements Service {
         if (entry.unsettled <= 0) this.track(this.deps.settler.finish(entry), entry);
         continue;
       }
-      for (const plan of plans) this.track(this.deps.direct.deliver(plan), entry);
+      for (const plan of plans) {
+        if (entry.manyEvents && !plan.deferral && (this.paced.length > 0 || this.deps.slots.room < 1)) this.pace(plan);
+        else this.track(this.deps.direct.deliver(plan), entry);
+      }
     }
-    const holding = this.deps.slots.held - heldBefore;
+    const holding = this.deps.slots.held - heldBefore + this.paced.length;
     if (entriesRead > 0) this.deliveriesPerEntry += FANOUT_WEIGHT * (Math.max(1, holding / entriesRead) - this.deliveriesPerEntry);
+  }
+
+  /** Starts a delivery once the slots have room, after those paced before it; counted as running meanwhile. */
+  private pace(plan: PlannedDelivery): void {
+    this.running += 1;
+    this.paced.push(plan);
+    if (this.paced.length > 1) return;
+    this.pacedDone = new Promise((resolve) => (this.pacedDrained = resolve));
+    void (async () => {
+      while (this.paced.length > 0) {
+        await this.deps.slots.whenRoom(1);
+        while (this.paced.length > 0 && this.deps.slots.room > 0) {
+          const next = this.paced.shift() as PlannedDelivery;
+          this.running -= 1;
+          // Takes its slot (or waits for it) before this returns: the room goes down at once.
+          this.track(this.deps.direct.deliver(next), next.entry);
+        }
+      }
+      this.pacedDrained();
+    })();
   }
 
   /**
@@ -530,7 +599,7 @@ export class FanoutConsumer implements Service {
       this.running -= 1;
       if (entry && entry.unsettled <= 0) {
         letGo();
-        if (entry.routedTo && !entry.broken) this.forgetRouted(entry.eventId, entry.routedTo);
+        if (entry.routedTo && !entry.broken) this.forgetRouted(entry.routedTo);
       }
       if (this.running === 0) this.drained?.();
     };
@@ -545,15 +614,16 @@ export class FanoutConsumer implements Service {
    * Lets the markers of a routed event go once its entry is acknowledged here, gathered over a
    * moment into one command per partition. Were this lost (a crash), they expire.
    */
-  private forgetRouted(eventId: string, partitions: readonly number[]): void {
+  private forgetRouted(routed: readonly RoutedMarkers[]): void {
     const router = this.deps.router;
-    if (!router) return;
-    this.routedDone.set(eventId, partitions);
-    if (this.routedDone.size > 1) return;
+    if (!router || routed.length === 0) return;
+    const first = this.routedDone.size === 0;
+    for (const markers of routed) this.routedDone.set(markers.eventId, markers);
+    if (!first) return;
     setTimeout(() => {
       const done = this.routedDone;
       this.routedDone = new Map();
-      this.track(router.forget(done).catch((error: Error) => this.deps.logger.warn({ err: error.message }, 'could not let routed markers go; they expire')));
+      this.track(router.forget(done.values()).catch((error: Error) => this.deps.logger.warn({ err: error.message }, 'could not let routed markers go; they expire')));
     }, FORGET_ROUTED_AFTER_MS).unref();
   }
 
@@ -589,17 +659,35 @@ export class FanoutConsumer implements Service {
     );
   }
 
-  /** For events of claimed entries: the webhooks whose delivery was settled before the claim. */
-  private async settledDeliveries(eventIds: readonly string[]): Promise<Map<string, Set<string>>> {
+  /**
+   * For events of claimed entries: the webhooks whose delivery was settled before the claim, by
+   * event. An entry of several events keeps them under its own id, by delivery id.
+   */
+  private async settledDeliveries(events: readonly ReadEvent[]): Promise<Map<string, Set<string>>> {
     const found = new Map<string, Set<string>>();
-    if (eventIds.length === 0) return found;
+    // Marker id → whether it is an entry's of several events.
+    const markers = new Map(events.map(({ entryId, event, manyEvents }) => [manyEvents ? entryId : event.id, manyEvents === true]));
+    if (markers.size === 0) return found;
     const pipeline = this.deps.redis.pipeline();
-    for (const eventId of eventIds) pipeline.hkeys(this.deps.keys.settledDeliveries(eventId));
+    for (const id of markers.keys()) pipeline.hkeys(this.deps.keys.settledDeliveries(id));
     const replies = (await pipeline.exec()) ?? [];
-    eventIds.forEach((eventId, i) => {
-      const [error, webhookIds] = replies[i] ?? [];
+    const add = (eventId: string, webhookId: string) => {
+      const settled = found.get(eventId);
+      if (settled) settled.add(webhookId);
+      else found.set(eventId, new Set([webhookId]));
+    };
+    [...markers].forEach(([id, manyEvents], i) => {
+      const [error, fields] = replies[i] ?? [];
       if (error) throw error;
-      if (Array.isArray(webhookIds) && webhookIds.length > 0) found.set(eventId, new Set(webhookIds as string[]));
+      for (const field of (fields ?? []) as string[]) {
+        if (!manyEvents) {
+          add(id, field);
+          continue;
+        }
+        // A delivery id: `<eventId>.<webhookId>`, and event ids have no ".".
+        const dot = field.indexOf('.');
+        if (dot > 0) add(field.slice(0, dot), field.slice(dot + 1));
+      }
     });
     return found;
   }

@@ -3,12 +3,12 @@
   batch as planned; then sends out the heads that may go. One call per batch (fifo/fifo-lines.ts).
 
   KEYS[1]             the partition's planning set (its slot names the partition)
-  KEYS[2i], KEYS[2i+1] per delivery i: its event's payload key, its event's settled-deliveries marker
+  KEYS[2i], KEYS[2i+1] per delivery i: its event's payload key, its entry's settled-deliveries marker
   ARGV[1]  the FIFO prefix (RedisKeys.fifo)
   ARGV[2]  now, in ms
   ARGV[3]  how long a settled-deliveries marker lives, in ms
   ARGV[4]  E: how many entries the batch planned; ARGV[5 .. 4+E] their ids
-  then per delivery: webhook id, line, entry id, event id, event JSON
+  then per delivery: webhook id, line, entry id, event id, event JSON, its field in the marker
 
   A delivery is added once (a claimed entry planned again adds nothing), taking a reference to its
   payload, and marked settled for its entry, so that a claim plans it no more.
@@ -28,16 +28,16 @@ end
 local touched = {}
 local lines = {}
 local first = 5 + entries
-local deliveries = (#ARGV - first + 1) / 5
+local deliveries = (#ARGV - first + 1) / 6
 for i = 0, deliveries - 1 do
-  local at = first + i * 5
+  local at = first + i * 6
   local webhook, line, entry_id, event_id, json = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4]
   local member = fifo_order_key(entry_id) .. '|' .. event_id .. '|0'
   if fifo_add(B, webhook, line, member) then
     payload_retain(KEYS[2 + i * 2], json)
   end
   local marker = KEYS[3 + i * 2]
-  redis.call('HSET', marker, webhook, 1)
+  redis.call('HSET', marker, ARGV[at + 5], 1)
   redis.call('PEXPIRE', marker, marker_ttl)
   local id = webhook .. '|' .. line
   if not touched[id] then

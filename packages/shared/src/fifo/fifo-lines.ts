@@ -37,6 +37,11 @@ export interface FifoDelivery {
   line: string;
   entryId: string;
   event: StoredEvent;
+  /**
+   * Where it is marked settled for its entry (`RedisKeys.settledDeliveries(id)`, field `field`), as
+   * the entry's other deliveries are; default: under its event, by its webhook.
+   */
+  marker?: { id: string; field: string };
 }
 
 /** One FIFO webhook's lines, as the gauges and the API show them. */
@@ -117,10 +122,10 @@ export class FifoLines {
    * as planned. Returns the heads sent out.
    */
   async append(entryIds: readonly string[], deliveries: readonly FifoDelivery[], markerTtlMs: number, nowMs = Date.now()): Promise<FifoHead[]> {
-    const keys = [this.keys.fifoPlanning, ...deliveries.flatMap((d) => [this.keys.payload(d.event.id), this.keys.settledDeliveries(d.event.id)])];
+    const keys = [this.keys.fifoPlanning, ...deliveries.flatMap((d) => [this.keys.payload(d.event.id), this.keys.settledDeliveries(d.marker?.id ?? d.event.id)])];
     const args = [
       this.keys.fifo, nowMs, markerTtlMs, entryIds.length, ...entryIds,
-      ...deliveries.flatMap((d) => [d.webhookId, d.line, d.entryId, d.event.id, JSON.stringify(d.event)]),
+      ...deliveries.flatMap((d) => [d.webhookId, d.line, d.entryId, d.event.id, JSON.stringify(d.event), d.marker?.field ?? d.webhookId]),
     ];
     return readHeads((await APPEND.run(this.redis, keys, args)) as unknown[]);
   }
