@@ -198,8 +198,9 @@ describe('when a head spends its attempts', () => {
     const status = () => herald.client.get(`/v1/webhooks/${line.id}/fifo`).then((r) => r.body);
     await waitFor(async () => (await status()).blocked === 1, { timeoutMs: 30_000, message: 'line a blocked' });
     await waitFor(() => line.seqsOf('b').length >= 10, { message: 'line b delivered meanwhile' });
+    // The head and the four behind it wait; nothing is out (line b's last settlement may trail its arrival).
+    await waitFor(async () => (await status()).lines === 1, { message: 'line b empty' });
     const blocked = await status();
-    // The head and the four behind it wait; nothing is out.
     expect(blocked).toMatchObject({ deliveries: 5, lines: 1, inFlight: 0, blocked: 1 });
     expect(blocked.blockedLines).toEqual([expect.objectContaining({ key: 'a', error: expect.stringMatching(/^fifo_blocked: /) })]);
     expect(line.seqsOf('a')).toEqual(range(0, 5));

@@ -27,7 +27,7 @@ export { ensurePartitionCount, PartitionCountError } from './partitions/partitio
 export { PartitionLeases, type LeaseChanges } from './partitions/partition-leases';
 export { EventRouter, type RoutedEvent, type RoutedMarkers } from './partitions/event-router';
 export { placedWebhookIds } from './partitions/webhook-placement';
-export { FifoLines, fifoLineOf, fifoOrderKey, fifoJobId, parseFifoMember, type FifoHead, type FifoDelivery, type FifoFigures, type BlockedLine, type BlockedHead } from './fifo/fifo-lines';
+export { FifoLines, readFifoHeads, fifoLineOf, fifoOrderKey, fifoJobId, parseFifoMember, type FifoHead, type FifoDelivery, type FifoFigures, type BlockedLine, type BlockedHead } from './fifo/fifo-lines';
 export {
   FANOUT_GROUP,
   DELIVERY_QUEUE,

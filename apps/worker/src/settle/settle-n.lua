@@ -206,16 +206,8 @@ if #b.acks > 0 then
 end
 
 -- FIFO heads done: their lines move on (or wait, blocked), and the next heads that may go are sent out
-local sent = {}
-if #b.fifo > 0 then
-  local heads = {}
-  for _, f in ipairs(b.fifo) do
-    fifo_settle(b.fifoPrefix, f[1], f[2], f[3], f[4], f[5], b.nowMs, heads)
-  end
-  for _, head in ipairs(heads) do
-    for _, value in ipairs(head) do
-      table.insert(sent, value)
-    end
-  end
+local heads = {}
+for _, f in ipairs(b.fifo) do
+  fifo_settle(b.fifoPrefix, f[1], f[2], f[3], f[4], f[5], b.nowMs, heads)
 end
-return { changes, backlog_full, sent }
+return { changes, backlog_full, fifo_flatten(heads) }

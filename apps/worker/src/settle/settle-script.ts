@@ -17,7 +17,7 @@ import {
   type RedisKeys,
   type StoredEvent,
   type FifoHead,
-  parseFifoMember,
+  readFifoHeads,
 } from '@herald/shared';
 
 const SETTLE = new LuaScript(join(__dirname, 'settle-n.lua'));
@@ -129,13 +129,7 @@ export async function settle(redis: RedisClient, keys: RedisKeys, batch: SettleB
   const [changes, backlogFull, sent] = (await SETTLE.run(redis, scriptKeys, [packed])) as [unknown[], string[], unknown[]];
   const circuits = new Map<string, CircuitChanges>();
   for (let i = 0; i + 2 < changes.length; i += 3) circuits.set(String(changes[i]), readCircuitChanges(changes[i + 1], changes[i + 2]));
-  const fifoHeads: FifoHead[] = [];
-  for (let i = 0; i + 3 < sent.length; i += 4) {
-    const member = String(sent[i + 2]);
-    const { eventId, replay } = parseFifoMember(member);
-    fifoHeads.push({ webhookId: String(sent[i]), line: String(sent[i + 1]), member, eventId, replay, n: Number(sent[i + 3]) });
-  }
-  return { circuits, backlogFull: [...new Set(backlogFull.map(String))], fifoHeads };
+  return { circuits, backlogFull: [...new Set(backlogFull.map(String))], fifoHeads: readFifoHeads(sent) };
 }
 
 /** Keys in the order the script gets them; the batch names each by its place (from 1). */

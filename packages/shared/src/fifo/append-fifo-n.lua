@@ -56,10 +56,4 @@ for _, wl in ipairs(lines) do
 end
 fifo_pump(B, now_ms, 500, out)
 
-local flat = {}
-for _, head in ipairs(out) do
-  for _, value in ipairs(head) do
-    table.insert(flat, value)
-  end
-end
-return flat
+return fifo_flatten(out)

@@ -101,7 +101,8 @@ export function fifoLineOf(ordering: Ordering, event: Pick<StoredEvent, 'tenant'
   return text.length <= LINE_NAME_MAX ? text : `~sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
-function readHeads(flat: unknown[]): FifoHead[] {
+/** The heads a script sent out, from its flat reply `{ webhook, line, head, n, … }`. */
+export function readFifoHeads(flat: readonly unknown[]): FifoHead[] {
   const heads: FifoHead[] = [];
   for (let i = 0; i + 3 < flat.length; i += 4) {
     const member = String(flat[i + 2]);
@@ -127,12 +128,12 @@ export class FifoLines {
       this.keys.fifo, nowMs, markerTtlMs, entryIds.length, ...entryIds,
       ...deliveries.flatMap((d) => [d.webhookId, d.line, d.entryId, d.event.id, JSON.stringify(d.event), d.marker?.field ?? d.webhookId]),
     ];
-    return readHeads((await APPEND.run(this.redis, keys, args)) as unknown[]);
+    return readFifoHeads((await APPEND.run(this.redis, keys, args)) as unknown[]);
   }
 
   /** Sends out the heads of waiting lines that may go now. */
   async pump(limit: number, nowMs = Date.now()): Promise<FifoHead[]> {
-    return readHeads((await PUMP.run(this.redis, [this.keys.fifoWaiting], [this.keys.fifo, nowMs, limit])) as unknown[]);
+    return readFifoHeads((await PUMP.run(this.redis, [this.keys.fifoWaiting], [this.keys.fifo, nowMs, limit])) as unknown[]);
   }
 
   /** Sends heads out again whose jobs are gone or long finished without their lines moving; and each webhook's figures. */
@@ -143,7 +144,7 @@ export class FifoLines {
       const oldest = Number(figures[i + 3]);
       read.push({ webhookId: String(figures[i]), deliveries: Number(figures[i + 1]), lines: Number(figures[i + 2]), oldestHeadMs: oldest >= 0 ? oldest : undefined, blocked: Number(figures[i + 4]) });
     }
-    return { heads: readHeads(flat), figures: read };
+    return { heads: readFifoHeads(flat), figures: read };
   }
 
   /** Skips a blocked line's head; returns its event id, or undefined when the line is not blocked. */

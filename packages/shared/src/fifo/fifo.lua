@@ -126,3 +126,15 @@ local function fifo_settle(B, webhook, line, member, action, info, now_ms, out)
     table.insert(out, head)
   end
 end
+
+-- The heads sent out, as one flat list for the reply: { webhook, line, head, n, … }.
+local function fifo_flatten(heads)
+  local flat = {}
+  for _, head in ipairs(heads) do
+    for _, value in ipairs(head) do
+      table.insert(flat, value)
+    end
+  end
+  return flat
+end
+

@@ -14,10 +14,4 @@
 
 local out = {}
 fifo_pump(ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), out)
-local flat = {}
-for _, head in ipairs(out) do
-  for _, value in ipairs(head) do
-    table.insert(flat, value)
-  end
-end
-return flat
+return fifo_flatten(out)

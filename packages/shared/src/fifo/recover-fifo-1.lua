@@ -52,16 +52,4 @@ for _, webhook in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   end
 end
 
-local flat = {}
-for _, head in ipairs(out) do
-  for _, value in ipairs(head) do
-    table.insert(flat, value)
-  end
-end
-local flat_figures = {}
-for _, f in ipairs(figures) do
-  for _, value in ipairs(f) do
-    table.insert(flat_figures, value)
-  end
-end
-return { flat, flat_figures }
+return { fifo_flatten(out), fifo_flatten(figures) }
