@@ -66,7 +66,7 @@ export const deliveryJobDataSchema = z
      */
     rateAdmitted: z.boolean().optional(),
     /** The head of a FIFO line (fifo/): its line and its member there, which move on when it is done. */
-    fifo: z.object({ line: z.string(), member: z.string(), block: z.boolean().optional() }).optional(),
+    fifo: z.object({ line: z.string(), member: z.string(), n: z.number().int().default(0), block: z.boolean().optional() }).optional(),
   })
   .refine((data) => data.event !== undefined || data.eventId !== undefined, { message: 'names no event', path: ['eventId'] });
 export type DeliveryJobData = z.output<typeof deliveryJobDataSchema>;
@@ -119,7 +119,7 @@ export function deliveryJob(event: StoredEvent | Pick<StoredEvent, 'id'>, webhoo
     data: {
       v: 3, deliveryId, webhookId: webhook.id, ...carried, retry: webhook.retry, replay, attemptsBefore,
       ...(rateAdmitted ? { rateAdmitted } : {}),
-      ...(fifo ? { fifo: { line: fifo.line, member: fifo.member, ...(fifo.block ? { block: true } : {}) } } : {}),
+      ...(fifo ? { fifo: { line: fifo.line, member: fifo.member, n: fifo.n, ...(fifo.block ? { block: true } : {}) } } : {}),
     },
     opts: {
       jobId: fifo ? fifoJobId(event.id, webhook.id, fifo.n) : parkedEntry ? `${deliveryId}.p${parkedEntry}` : replay === 0 ? deliveryId : replayJobId(deliveryId, replay),

@@ -20,11 +20,15 @@ export class OrderedTenants {
     if (nowMs - this.readAtMs < FRESH_FOR_MS) return this.tenants;
     this.reading ??= this.redis
       .smembers(this.keys.fifoTenants)
-      .then((members) => {
-        this.tenants = new Set(members);
-        this.readAtMs = nowMs;
-        return this.tenants;
-      })
+      .then(
+        (members) => {
+          this.tenants = new Set(members);
+          this.readAtMs = nowMs;
+          return this.tenants;
+        },
+        // The global keys' master away (failing over): ingest goes on with the set last read.
+        () => this.tenants,
+      )
       .finally(() => (this.reading = undefined));
     return this.reading;
   }

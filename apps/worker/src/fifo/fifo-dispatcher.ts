@@ -20,6 +20,8 @@ export class FifoDispatcher {
   async dispatch(heads: readonly FifoHead[]): Promise<void> {
     if (heads.length === 0) return;
     try {
+      // A webhook this worker has not heard of yet (made a moment ago): its routes brought up to date.
+      if (heads.some((head) => !this.deps.webhooks.get(head.webhookId))) await this.deps.webhooks.refresh(0);
       const routes = new Map<string, WebhookRoute>();
       for (const head of heads) {
         const route = this.deps.webhooks.get(head.webhookId);

@@ -30,9 +30,10 @@ import type { Settler } from '../settle/settler';
 import type { FifoSettlement } from '../settle/settle-script';
 
 /** A FIFO head's settlement: its line moves on, or (with `blockedBy`, the dead letter's error) waits blocked. */
-export function fifoDone(webhookId: string, fifo: { line: string; member: string }, blockedBy?: string): FifoSettlement {
-  if (blockedBy === undefined) return { webhookId, line: fifo.line, member: fifo.member, action: 'advance' };
-  return { webhookId, line: fifo.line, member: fifo.member, action: 'block', info: JSON.stringify({ m: fifo.member, since: new Date().toISOString(), error: blockedBy }) };
+export function fifoDone(webhookId: string, fifo: { line: string; member: string; n: number }, blockedBy?: string): FifoSettlement {
+  const head = { webhookId, line: fifo.line, member: fifo.member, n: fifo.n };
+  if (blockedBy === undefined) return { ...head, action: 'advance' };
+  return { ...head, action: 'block', info: JSON.stringify({ m: fifo.member, since: new Date().toISOString(), error: blockedBy }) };
 }
 
 export type DeliveryOutcome =

@@ -203,11 +203,20 @@ if #b.dropMarkers > 0 then
 end
 if #b.acks > 0 then
   redis.call('XACK', KEYS[K.stream], L.group, unpack(b.acks))
+  -- An entry acknowledged is planned, whatever happened to its batch's FIFO call: a line's head
+  -- must never wait for it (a no-op where the partition never had a FIFO webhook).
+  if redis.call('EXISTS', b.fifoPrefix .. ':planning') == 1 then
+    local planned = {}
+    for i, id in ipairs(b.acks) do
+      planned[i] = fifo_order_key(id)
+    end
+    redis.call('ZREM', b.fifoPrefix .. ':planning', unpack(planned))
+  end
 end
 
 -- FIFO heads done: their lines move on (or wait, blocked), and the next heads that may go are sent out
 local heads = {}
 for _, f in ipairs(b.fifo) do
-  fifo_settle(b.fifoPrefix, f[1], f[2], f[3], f[4], f[5], b.nowMs, heads)
+  fifo_settle(b.fifoPrefix, f[1], f[2], f[3], f[4], f[5], f[6], heads)
 end
 return { changes, backlog_full, fifo_flatten(heads) }

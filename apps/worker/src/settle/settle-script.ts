@@ -103,6 +103,8 @@ export interface FifoSettlement {
   webhookId: string;
   line: string;
   member: string;
+  /** Which sending of the head the job was (a job of an earlier sending, replaced by recovery, moves nothing). */
+  n: number;
   action: 'advance' | 'block';
   info?: string;
 }
@@ -208,9 +210,8 @@ function pack(keys: RedisKeys, batch: SettleBatch, limits: SettleLimits, nowMs: 
     counts: [...batch.counts],
     finished: batch.finished,
     invalid: batch.invalid.map((entry) => [entry.entryId, entry.reason, JSON.stringify(entry.fields), entry.at]),
-    fifo: batch.fifo.map((f) => [f.webhookId, f.line, f.member, f.action, f.info ?? '']),
+    fifo: batch.fifo.map((f) => [f.webhookId, f.line, f.member, f.n, f.action, f.info ?? '']),
     fifoPrefix: keys.fifo,
-    nowMs,
   };
   return { keys: k.keys, packed: packr.pack(doc) };
 }

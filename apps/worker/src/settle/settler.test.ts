@@ -2,6 +2,7 @@
 // counters, dead letters, the circuit breaker and stream entries, many deliveries per call.
 import type { Queue } from 'bullmq';
 import {
+  fifoOrderKey,
   DELIVERIES_PER_MINUTE_TTL_SECONDS,
   FANOUT_GROUP,
   createDeliveryQueue,
@@ -318,4 +319,15 @@ it('keeps no log, counters or circuit for a webhook deleted while its deliveries
   // The event's own record and the totals still count the attempt; the entry is acknowledged.
   expect(await redis.llen(keys.eventAttempts('evt_gone'))).toBe(1);
   expect(await pendingIds()).not.toContain(entryId);
+});
+
+it("takes an entry it acknowledges out of the partition's FIFO planning set, whatever its batch's FIFO call did", async () => {
+  const writer = settler();
+  const [plannedId, otherId] = await pendingEntries(2);
+  // Both were recorded as being planned when read (the partition has a FIFO webhook).
+  await redis.zadd(keys.fifoPlanning, 0, fifoOrderKey(plannedId!), 0, fifoOrderKey(otherId!));
+  await writer.finish({ entryId: plannedId!, markerId: 'evt_planned', countAs: undefined, operational: false, unsettled: 0, marked: false });
+  expect(await redis.zrange(keys.fifoPlanning, 0, -1)).toEqual([fifoOrderKey(otherId!)]);
+  await writer.finish({ entryId: otherId!, markerId: 'evt_other', countAs: undefined, operational: false, unsettled: 0, marked: false });
+  expect(await redis.exists(keys.fifoPlanning)).toBe(0);
 });

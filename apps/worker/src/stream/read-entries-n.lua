@@ -30,12 +30,15 @@ if not reply or not reply[1] or #reply[1][2] == 0 then
 end
 local entries = reply[1][2]
 if fifo == 1 then
-  local members = {}
-  for i, entry in ipairs(entries) do
-    members[2 * i - 1] = 0
-    members[2 * i] = fifo_order_key(entry[1])
+  -- In chunks: unpack takes a few thousand values at most.
+  for first = 1, #entries, 1000 do
+    local members = {}
+    for i = first, math.min(#entries, first + 999) do
+      table.insert(members, 0)
+      table.insert(members, fifo_order_key(entries[i][1]))
+    end
+    redis.call('ZADD', KEYS[4], unpack(members))
   end
-  redis.call('ZADD', KEYS[4], unpack(members))
 end
 local version = false
 if KEYS[5] then

@@ -5,7 +5,7 @@
   KEYS[1]             the partition's planning set (its slot names the partition)
   KEYS[2i], KEYS[2i+1] per delivery i: its event's payload key, its entry's settled-deliveries marker
   ARGV[1]  the FIFO prefix (RedisKeys.fifo)
-  ARGV[2]  now, in ms
+  ARGV[2]  unused (the time is Redis's own)
   ARGV[3]  how long a settled-deliveries marker lives, in ms
   ARGV[4]  E: how many entries the batch planned; ARGV[5 .. 4+E] their ids
   then per delivery: webhook id, line, entry id, event id, event JSON, its field in the marker
@@ -18,7 +18,7 @@
 --@include fifo
 
 local B = ARGV[1]
-local now_ms = tonumber(ARGV[2])
+local now_ms = fifo_now_ms()
 local marker_ttl = tonumber(ARGV[3])
 local entries = tonumber(ARGV[4])
 for i = 1, entries do
@@ -33,12 +33,15 @@ for i = 0, deliveries - 1 do
   local at = first + i * 6
   local webhook, line, entry_id, event_id, json = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4]
   local member = fifo_order_key(entry_id) .. '|' .. event_id .. '|0'
-  if fifo_add(B, webhook, line, member) then
-    payload_retain(KEYS[2 + i * 2], json)
-  end
   local marker = KEYS[3 + i * 2]
-  redis.call('HSET', marker, ARGV[at + 5], 1)
-  redis.call('PEXPIRE', marker, marker_ttl)
+  -- Marked already: planned by a claim of the entry (its delivery may be done and gone from the line).
+  if redis.call('HEXISTS', marker, ARGV[at + 5]) == 0 then
+    if fifo_add(B, webhook, line, member) then
+      payload_retain(KEYS[2 + i * 2], json)
+    end
+    redis.call('HSET', marker, ARGV[at + 5], 1)
+    redis.call('PEXPIRE', marker, marker_ttl)
+  end
   local id = webhook .. '|' .. line
   if not touched[id] then
     touched[id] = true

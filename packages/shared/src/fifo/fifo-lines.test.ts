@@ -49,6 +49,9 @@ describe('order keys', () => {
     expect(fifoLineOf(ordering, event(1, { order: 'flat' }))).toBe('');
     expect(fifoLineOf(ordering, event(1, { order: { id: 'x'.repeat(201) } }))).toMatch(/^~sha256:[0-9a-f]{64}$/);
     expect(fifoLineOf({ mode: 'fifo', onExhausted: 'skip' }, event(1))).toBe('');
+    // Own fields only: nothing from the prototype.
+    expect(fifoLineOf({ mode: 'fifo', key: 'data.toString', onExhausted: 'skip' }, event(1))).toBe('');
+    expect(fifoLineOf({ mode: 'fifo', key: 'data.hasOwnProperty', onExhausted: 'skip' }, event(1, { hasOwnProperty: 'mine' }))).toBe('mine');
     expect(fifoLineOf({ mode: 'fifo', key: 'tenant', onExhausted: 'skip' }, event(1))).toBe('acme');
     expect(parseFifoMember(`${fifoOrderKey('5-1')}|evt|with|bars|3`)).toEqual({ orderKey: fifoOrderKey('5-1'), eventId: 'evt|with|bars', replay: 3 });
   });
@@ -112,6 +115,9 @@ it('skips a blocked head and puts a replay in place of it or at the tail', async
   expect(await payloads.references('evt_9')).toBe(1);
   expect((await redis.zrange(keys.fifoLine('wh_1', 'a'), 0, -1)).map((m) => parseFifoMember(m).eventId)).toEqual(['evt_2', 'evt_3', 'evt_9']);
   expect(await lines.status('wh_1')).toMatchObject({ deliveries: 3, lines: 1, blocked: 0 });
+  // The same replay again (a second operator, a retried call) adds nothing and takes no reference.
+  expect(await lines.replay('wh_1', 'a', event(9), 1, false)).toBeUndefined();
+  expect(await payloads.references('evt_9')).toBe(1);
 });
 
 it('sends a head out again whose job is gone, and reads the figures the gauges show', async () => {

@@ -96,8 +96,9 @@ export function fifoLineOf(ordering: Ordering, event: Pick<StoredEvent, 'tenant'
   if (!ordering.key) return '';
   const [head, ...path] = ordering.key.split('.');
   let value: unknown = head === 'tenant' ? event.tenant : head === 'type' ? event.type : event.data;
-  for (const name of path) value = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[name] : undefined;
-  const text = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  // Own fields only: a name such as `constructor` must not reach into the prototype.
+  for (const name of path) value = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
+  const text = value === undefined || value === null ? '' : typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
   return text.length <= LINE_NAME_MAX ? text : `~sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 

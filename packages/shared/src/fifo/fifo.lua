@@ -107,14 +107,26 @@ local function fifo_pump(B, now_ms, limit, out)
   return #waiting
 end
 
+-- Now in ms, by Redis's clock (one clock for every worker's dispatch times).
+local function fifo_now_ms()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
 -- The line's head is done (delivered, skipped or dead-lettered under skip): the next one may go.
--- Only when `member` is the head in the queue (a stale duplicate of a job changes nothing).
-local function fifo_settle(B, webhook, line, member, action, info, now_ms, out)
+-- Only when `member` is the head in the queue as the n-th sending (a job made for an earlier
+-- sending of it, which recovery replaced, changes nothing).
+local function fifo_settle(B, webhook, line, member, n, action, info, out)
   local busy = B .. ':' .. webhook .. ':busy'
   local current = redis.call('HGET', busy, line)
-  if not current or cjson.decode(current).m ~= member then
+  if not current then
     return
   end
+  local state = cjson.decode(current)
+  if state.m ~= member or tonumber(state.n) ~= tonumber(n) then
+    return
+  end
+  local now_ms = fifo_now_ms()
   redis.call('HDEL', busy, line)
   if action == 'block' then
     redis.call('HSET', B .. ':' .. webhook .. ':blocked', line, info)

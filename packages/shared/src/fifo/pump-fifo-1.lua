@@ -5,7 +5,7 @@
 
   KEYS[1]  the partition's waiting set
   ARGV[1]  the FIFO prefix (RedisKeys.fifo)
-  ARGV[2]  now, in ms
+  ARGV[2]  unused (the time is Redis's own)
   ARGV[3]  the most lines to look at
 
   Returns the heads sent out: { webhook, line, head, n, … }.
@@ -13,5 +13,5 @@
 --@include fifo
 
 local out = {}
-fifo_pump(ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), out)
+fifo_pump(ARGV[1], fifo_now_ms(), tonumber(ARGV[3]), out)
 return fifo_flatten(out)

@@ -5,7 +5,7 @@
 
   KEYS[1]  the partition's set of FIFO webhooks
   ARGV[1]  the FIFO prefix (RedisKeys.fifo)
-  ARGV[2]  now, in ms
+  ARGV[2]  unused (the time is Redis's own)
   ARGV[3]  how long a head must have been out before it is looked at, in ms
   ARGV[4]  the prefix of the delivery queue's job keys (`<bull prefix>:deliveries:`)
 
@@ -15,7 +15,7 @@
 --@include fifo
 
 local B = ARGV[1]
-local now_ms = tonumber(ARGV[2])
+local now_ms = fifo_now_ms()
 local stale_ms = tonumber(ARGV[3])
 local jobs = ARGV[4]
 local out = {}

@@ -12,12 +12,16 @@
   ARGV[6]  the event's JSON when the dead letter holds no reference to a stored payload (one is
            taken); '' when its reference passes to the line
 
-  Returns 'head' or 'tail', or false when that replay is in the line already.
+  Returns 'head' or 'tail', or false when that replay (event and number) was made already.
 ]]
 --@include payloads
 --@include fifo
 
 local B, webhook, line, event_id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+-- The same replay once only (two operators, a retried call): it is marked for a day.
+if not redis.call('SET', B .. ':' .. webhook .. ':replayed:' .. event_id .. ':' .. ARGV[5], '1', 'NX', 'EX', 86400) then
+  return false
+end
 local key = nil
 local place = 'tail'
 local blocked = redis.call('HGET', KEYS[1], line)

@@ -33,6 +33,7 @@ describe('webhook schemas', () => {
     expect(paths(webhookCreateSchema.safeParse({ url: 'https://x.io', ordering: { mode: 'lifo' } }))).toEqual(['ordering.mode']);
     expect(paths(webhookCreateSchema.safeParse({ url: 'https://x.io', ordering: { mode: 'fifo', key: 'orderId' } }))).toEqual(['ordering.key']);
     expect(paths(webhookCreateSchema.safeParse({ url: 'https://x.io', ordering: { mode: 'fifo', key: 'data.' } }))).toEqual(['ordering.key']);
+    expect(paths(webhookCreateSchema.safeParse({ url: 'https://x.io', ordering: { mode: 'fifo', key: 'data.constructor' } }))).toEqual(['ordering.key']);
     expect(paths(webhookCreateSchema.safeParse({ url: 'https://x.io', ordering: { mode: 'fifo', onExhausted: 'wait' } }))).toEqual(['ordering.onExhausted']);
     expect(paths(webhookCreateSchema.safeParse({ url: 'https://x.io', ordering: { mode: 'fifo', extra: 1 } }))).toEqual(['ordering']);
     expect(webhookUpdateSchema.parse({ ordering: null }).ordering).toBeNull();

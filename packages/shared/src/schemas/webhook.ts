@@ -186,6 +186,7 @@ export const orderingKeyPathSchema = z
   .string()
   .max(256)
   .regex(/^(tenant|type|data(\.[A-Za-z0-9_-]+){1,8})$/, 'must be "tenant", "type" or a path under data such as "data.orderId" (1–8 names of letters, digits, "_" or "-")')
+  .refine((path) => !path.split('.').some((name) => ['__proto__', 'constructor', 'prototype'].includes(name)), 'must not name __proto__, constructor or prototype')
   .meta({ description: 'Where the ordering key is read: `tenant`, `type`, or a path under `data` such as `data.orderId`.', example: 'data.orderId' });
 
 /**
