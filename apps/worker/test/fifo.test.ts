@@ -245,6 +245,32 @@ describe('when a head spends its attempts', () => {
   }, 60_000);
 });
 
+describe('when its webhook changes', () => {
+  it('lets a blocked line go on once ordering is removed, and drains the lines of a webhook deleted', async () => {
+    if (herald.workers.length === 0) await herald.startWorker();
+    const line = await lineWithFailures('fifo-change', 'block');
+    line.failing.add(1);
+    await publishInOrder(herald, 'fifo-change', range(0, 5).map((seq) => ({ key: 'a', seq })));
+    const status = () => herald.client.get(`/v1/webhooks/${line.id}/fifo`).then((r) => r.body);
+    await waitFor(async () => (await status()).blocked === 1, { timeoutMs: 30_000, message: 'the line blocked' });
+    // Ordering removed: no operator will skip that line any more; it goes on without its head (kept as a dead letter).
+    expect((await herald.client.patch(`/v1/webhooks/${line.id}`, { ordering: null })).status).toBe(200);
+    await waitFor(() => line.seqsOf('a').length >= 4, { message: 'the rest of the line delivered' });
+    expect(line.seqsOf('a')).toEqual([0, 2, 3, 4]);
+    expect((await herald.client.get(`/v1/dead-letters?webhookId=${line.id}`)).body.data).toHaveLength(1);
+
+    // A webhook deleted with a blocked line: its lines drain, nothing left waiting.
+    const gone = await lineWithFailures('fifo-gone', 'block');
+    gone.failing.add(0);
+    await publishInOrder(herald, 'fifo-gone', range(0, 4).map((seq) => ({ key: 'b', seq })));
+    await waitFor(async () => (await herald.client.get(`/v1/webhooks/${gone.id}/fifo`)).body.blocked === 1, { timeoutMs: 30_000, message: 'the line blocked' });
+    expect((await herald.client.delete(`/v1/webhooks/${gone.id}`)).status).toBe(204);
+    const keys = herald.layout.keys(herald.layout.ofWebhook(gone.id));
+    await waitFor(async () => (await herald.redis.zcard(keys.fifoHeads(gone.id))) === 0 && (await herald.redis.hlen(keys.fifoBusy(gone.id))) === 0, { message: 'the deleted webhook\'s lines drained' });
+    expect(gone.delivered).toEqual([]);
+  }, 60_000);
+});
+
 describe('with the circuit and rate limits', () => {
   it('holds a line as a whole while its circuit is open, spending no attempt, and delivers it in order once the endpoint is back', async () => {
     if (herald.workers.length === 0) await herald.startWorker();

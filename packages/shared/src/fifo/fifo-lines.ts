@@ -15,6 +15,7 @@ const PUMP = new LuaScript(join(__dirname, 'pump-fifo-1.lua'));
 const RECOVER = new LuaScript(join(__dirname, 'recover-fifo-1.lua'));
 const SKIP = new LuaScript(join(__dirname, 'skip-fifo-1.lua'));
 const REPLAY = new LuaScript(join(__dirname, 'replay-fifo-2.lua'));
+const UNBLOCK = new LuaScript(join(__dirname, 'unblock-fifo-1.lua'));
 
 /** Key values longer than this name their line by a hash of the value. */
 const LINE_NAME_MAX = 200;
@@ -152,6 +153,14 @@ export class FifoLines {
   async skip(webhookId: string, line: string): Promise<string | undefined> {
     const member = await SKIP.run(this.redis, [this.keys.fifoBlocked(webhookId)], [this.keys.fifo, webhookId, line]);
     return typeof member === 'string' ? parseFifoMember(member).eventId : undefined;
+  }
+
+  /**
+   * Lets every blocked line of a webhook go on without its blocked head (its dead letter stays): for
+   * a webhook deleted, or whose ordering was removed or re-keyed. Returns how many lines went on.
+   */
+  async unblockAll(webhookId: string): Promise<number> {
+    return Number(await UNBLOCK.run(this.redis, [this.keys.fifoBlocked(webhookId)], [this.keys.fifo, webhookId]));
   }
 
   /**

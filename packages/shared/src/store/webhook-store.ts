@@ -1,5 +1,6 @@
 import type { RedisClient } from '../redis-client';
 import type { z } from 'zod';
+import { FifoLines } from '../fifo/fifo-lines';
 import { newWebhookId } from '../ids';
 import type { RedisKeys } from '../keys';
 import { join } from 'node:path';
@@ -349,8 +350,11 @@ export class WebhookStore {
   async update(id: string, patch: z.output<typeof webhookUpdateSchema>, nowMs: number = Date.now()): Promise<Webhook | null> {
     let reEnabled = false;
     let breakerSwitchedOff = false;
+    let linesChanged = false;
     const updated = await this.mutate(id, nowMs, (current) => {
       reEnabled = patch.enabled === true && !current.enabled;
+      // Ordering removed, or keyed otherwise: its blocked lines would wait for an operator forever.
+      linesChanged = current.ordering !== undefined && (patch.ordering === null || (patch.ordering !== undefined && patch.ordering.key !== current.ordering.key));
       breakerSwitchedOff = current.circuitBreaker?.enabled !== false && patch.circuitBreaker?.enabled === false;
       const merged: Record<string, unknown> = { ...current };
       for (const [field, value] of Object.entries(patch)) {
@@ -360,6 +364,7 @@ export class WebhookStore {
       }
       return checkedAsNew(merged);
     });
+    if (updated && linesChanged) await new FifoLines(this.redis, this.keysOfWebhook(id)).unblockAll(id);
     // A webhook switched back on starts with a closed circuit and a full bucket.
     if (updated && reEnabled) {
       await execOrThrow(this.circuits(id).queueForget(this.redis.multi().del(this.keysOfWebhook(id).rateLimit(id)), id, { keepStreak: false }));
@@ -470,6 +475,8 @@ export class WebhookStore {
       .del(keys.attempts(id), keys.webhookStats(id), keys.rateLimit(id))
       .set(keys.deletedWebhook(id), '1', 'EX', DELETED_MARKER_TTL_SECONDS);
     await execOrThrow(this.circuits(id).queueForget(cleanup, id, { keepStreak: false }));
+    // Its FIFO lines drain (their deliveries skipped), none held by a blocked head.
+    await new FifoLines(this.redis, keys).unblockAll(id);
     return true;
   }
 }
