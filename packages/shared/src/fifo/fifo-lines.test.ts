@@ -1,7 +1,7 @@
 // FIFO lines against the run's real redis-server: a head waits for every earlier entry to be
 // planned, goes out once, and the operator's skip and replay put the line where they should.
 import { randomBytes } from 'node:crypto';
-import { createRedis } from '../redis';
+import { connectTestRedis } from '../test-redis';
 import { redisKeys } from '../keys';
 import type { RedisClient } from '../redis-client';
 import type { StoredEvent } from '../schemas/event';
@@ -10,11 +10,7 @@ import { FifoLines, fifoLineOf, fifoOrderKey, parseFifoMember, type FifoDelivery
 
 let redis: RedisClient;
 
-beforeAll(() => {
-  const url = process.env.HERALD_TEST_REDIS_URL;
-  if (!url) throw new Error('HERALD_TEST_REDIS_URL is not set: run the tests through jest');
-  redis = createRedis({ url, cluster: false });
-});
+beforeAll(() => (redis = connectTestRedis()));
 
 afterAll(() => redis.disconnect());
 

@@ -1,7 +1,7 @@
 // Parking and payloads against the run's real redis-server: what the circuit lets out, and a
 // payload kept exactly as long as a delivery refers to it.
 import { randomBytes } from 'node:crypto';
-import { createRedis } from '../redis';
+import { connectTestRedis } from '../test-redis';
 import { redisKeys } from '../keys';
 import type { RedisClient } from '../redis-client';
 import type { StoredEvent } from '../schemas/event';
@@ -10,11 +10,7 @@ import { ParkingLot } from './parking-lot';
 
 let redis: RedisClient;
 
-beforeAll(() => {
-  const url = process.env.HERALD_TEST_REDIS_URL;
-  if (!url) throw new Error('HERALD_TEST_REDIS_URL is not set: run the tests through jest');
-  redis = createRedis({ url, cluster: false });
-});
+beforeAll(() => (redis = connectTestRedis()));
 
 afterAll(() => redis.disconnect());
 

@@ -1,7 +1,7 @@
 // The hop between partitions against the run's real redis-server: one entry per fan-out batch and
 // partition, each event written once however often the batch is routed, and the markers let go.
 import { randomBytes } from 'node:crypto';
-import { createRedis } from '../redis';
+import { connectTestRedis } from '../test-redis';
 import type { RedisClient } from '../redis-client';
 import type { StoredEvent } from '../schemas/event';
 import { decodeStreamEntry, type RoutedEvent } from '../stream-entry';
@@ -10,11 +10,7 @@ import { PartitionLayout } from './partition-layout';
 
 let redis: RedisClient;
 
-beforeAll(() => {
-  const url = process.env.HERALD_TEST_REDIS_URL;
-  if (!url) throw new Error('HERALD_TEST_REDIS_URL is not set: run the tests through jest');
-  redis = createRedis({ url, cluster: false });
-});
+beforeAll(() => (redis = connectTestRedis()));
 
 afterAll(() => redis.disconnect());
 

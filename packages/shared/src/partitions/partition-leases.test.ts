@@ -1,6 +1,6 @@
 // Partition leases against the run's real redis-server: shares as workers come, go and die.
 import { randomBytes } from 'node:crypto';
-import { createRedis } from '../redis';
+import { connectTestRedis } from '../test-redis';
 import type { RedisClient } from '../redis-client';
 import { PartitionLayout } from './partition-layout';
 import { PartitionLeases } from './partition-leases';
@@ -8,11 +8,7 @@ import { PartitionLeases } from './partition-leases';
 const TTL = 5000;
 let redis: RedisClient;
 
-beforeAll(() => {
-  const url = process.env.HERALD_TEST_REDIS_URL;
-  if (!url) throw new Error('HERALD_TEST_REDIS_URL is not set: run the tests through jest');
-  redis = createRedis({ url, cluster: false });
-});
+beforeAll(() => (redis = connectTestRedis()));
 
 afterAll(() => redis.disconnect());
 

@@ -1,17 +1,13 @@
 // Webhook placement against the run's real redis-server: new webhooks spread evenly over the partitions.
 import { randomBytes } from 'node:crypto';
-import { createRedis } from '../redis';
+import { connectTestRedis } from '../test-redis';
 import type { RedisClient } from '../redis-client';
 import { PartitionLayout } from './partition-layout';
 import { placedWebhookIds } from './webhook-placement';
 
 let redis: RedisClient;
 
-beforeAll(() => {
-  const url = process.env.HERALD_TEST_REDIS_URL;
-  if (!url) throw new Error('HERALD_TEST_REDIS_URL is not set: run the tests through jest');
-  redis = createRedis({ url, cluster: false });
-});
+beforeAll(() => (redis = connectTestRedis()));
 
 afterAll(() => redis.disconnect());
 

@@ -1,18 +1,14 @@
 // EventsStream against the run's real redis-server: trimming keeps every entry the fan-out group
 // has not read or not acknowledged, whatever the history length asks.
 import { randomBytes } from 'node:crypto';
-import { createRedis } from '../redis';
+import { connectTestRedis } from '../test-redis';
 import { FANOUT_GROUP, redisKeys } from '../keys';
 import type { RedisClient } from '../redis-client';
 import { EventsStream } from './events-stream';
 
 let redis: RedisClient;
 
-beforeAll(() => {
-  const url = process.env.HERALD_TEST_REDIS_URL;
-  if (!url) throw new Error('HERALD_TEST_REDIS_URL is not set: run the tests through jest');
-  redis = createRedis({ url, cluster: false });
-});
+beforeAll(() => (redis = connectTestRedis()));
 
 afterAll(() => redis.disconnect());
 
