@@ -79,7 +79,8 @@ it('shows the server\'s defaults as placeholders and sends only what was typed, 
   const receiver = await run.receivers.start();
   await page.goto('/admin/webhooks/new');
   const placeholder = (label: string) => page.getByLabel(label, { exact: true }).getAttribute('placeholder');
-  await waitFor(async () => (await placeholder('Max retries')) === '4', { message: 'the server\'s max retries as the placeholder' });
+  // The form's chunk and the server's defaults load first: slow on a busy CI box.
+  await waitFor(async () => (await placeholder('Max retries')) === '4', { timeoutMs: 30_000, message: 'the server\'s max retries as the placeholder' });
   expect(await page.getByLabel('Max retries').inputValue()).toBe('');
   expect(await placeholder('Initial delay (ms)')).toBe('1500');
   expect(await placeholder('Backoff multiplier')).toBe('2');
