@@ -4,9 +4,9 @@ import { Job, UnrecoverableError, Worker, type Queue } from 'bullmq';
 import { DELIVERY_QUEUE, deliveryJobDataSchema, jobEventId, type Logger, type PayloadStore, type RedisClient } from '@herald/shared';
 import type { Service } from '../service';
 import type { WorkerMetrics } from '../metrics';
-import { deadLetterFor } from './settlement';
+import { deadLetterFor, fifoDone, fifoExhaustedError } from './settlement';
 import { DeadLetteredError } from './errors';
-import { deliveryBackoff, fifoDone, type DeliveryOutcome, type DeliveryProcessor } from './processor';
+import { deliveryBackoff, type DeliveryOutcome, type DeliveryProcessor } from './processor';
 import type { Settler } from '../settle/settler';
 
 export interface DeliveryWorkerOptions {
@@ -121,7 +121,7 @@ export class DeliveryWorker implements Service {
     }
     const now = Date.now();
     const attempts = data.attemptsBefore + Math.max(1, job.attemptsMade);
-    const lastError = data.fifo ? `${data.fifo.block ? 'fifo_blocked' : 'fifo_skipped'}: ${reason}` : reason;
+    const lastError = data.fifo ? fifoExhaustedError(data.fifo.block === true, reason) : reason;
     try {
       await this.deps.settler.settle({
         webhookId: data.webhookId,

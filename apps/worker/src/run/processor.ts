@@ -22,19 +22,11 @@ import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { DeliverySlots } from '../policies/delivery-slots';
 import type { OperationalEvents } from '../policies/operational-events';
 import { attemptInSlot, type AttemptOutbound, type DeliveryTarget } from '../attempt/attempt';
-import { afterSettled, parkedSettlement, settlementFor } from './settlement';
+import { afterSettled, fifoDone, fifoExhaustedError, parkedSettlement, settlementFor } from './settlement';
 import type { AttemptEffects } from './attempt-effects';
 import { DeadLetteredError, DeliveryParkedError, RetryableDeliveryError, UnreadableJobError } from './errors';
 import { DeliveryHeldError } from '../attempt/delivery-held-error';
 import type { Settler } from '../settle/settler';
-import type { FifoSettlement } from '../settle/settle-script';
-
-/** A FIFO head's settlement: its line moves on, or (with `blockedBy`, the dead letter's error) waits blocked. */
-export function fifoDone(webhookId: string, fifo: { line: string; member: string; n: number }, blockedBy?: string): FifoSettlement {
-  const head = { webhookId, line: fifo.line, member: fifo.member, n: fifo.n };
-  if (blockedBy === undefined) return { ...head, action: 'advance' };
-  return { ...head, action: 'block', info: JSON.stringify({ m: fifo.member, since: new Date().toISOString(), error: blockedBy }) };
-}
 
 export type DeliveryOutcome =
   | { outcome: 'success'; statusCode: number; attempt: number }
@@ -124,7 +116,7 @@ export class DeliveryProcessor {
     // A FIFO head done moves its line on; one that spent its attempts under `block` holds it.
     if (data.fifo && decision.outcome !== 'retry') {
       const block = decision.outcome === 'dead_letter' && (webhook.ordering?.onExhausted ?? (data.fifo.block ? 'block' : 'skip')) === 'block';
-      if (settlement.deadLetter) settlement.deadLetter.lastError = `${block ? 'fifo_blocked' : 'fifo_skipped'}: ${settlement.deadLetter.lastError}`;
+      if (settlement.deadLetter) settlement.deadLetter.lastError = fifoExhaustedError(block, settlement.deadLetter.lastError);
       settlement.fifo = fifoDone(data.webhookId, data.fifo, block ? settlement.deadLetter?.lastError ?? decision.reason : undefined);
     }
     await this.deps.settler.settle(settlement);

@@ -5,7 +5,7 @@ import type { WorkerMetrics } from '../metrics';
 import type { DeliveryPolicies } from '../policies/delivery-policies';
 import type { AttemptRun, DeliveryTarget } from '../attempt/attempt';
 import type { Decision } from '../attempt/decide';
-import type { ParkedSettlement } from '../settle/settle-script';
+import type { FifoSettlement, ParkedSettlement } from '../settle/settle-script';
 import type { Settlement } from '../settle/settler';
 import { AttemptEffects } from './attempt-effects';
 
@@ -118,4 +118,16 @@ function countAttempt(metrics: WorkerMetrics, run: AttemptRun, decision: Decisio
   metrics.deliveries.inc({ outcome: decision.outcome });
   metrics.deliveryDuration.observe(run.durationMs / 1000);
   if (decision.outcome === 'success') metrics.eventToDelivery.observe(Math.max(0, run.finishedMs - event.receivedAt) / 1000);
+}
+
+/** A FIFO head's settlement: its line moves on, or (with `blockedBy`, the dead letter's error) waits blocked. */
+export function fifoDone(webhookId: string, fifo: { line: string; member: string; n: number }, blockedBy?: string): FifoSettlement {
+  const head = { webhookId, line: fifo.line, member: fifo.member, n: fifo.n };
+  if (blockedBy === undefined) return { ...head, action: 'advance' };
+  return { ...head, action: 'block', info: JSON.stringify({ m: fifo.member, since: new Date().toISOString(), error: blockedBy }) };
+}
+
+/** The dead letter's lastError of a FIFO head that spent its attempts: whether its line skipped it or blocks on it, then why. */
+export function fifoExhaustedError(block: boolean, reason: string): string {
+  return `${block ? 'fifo_blocked' : 'fifo_skipped'}: ${reason}`;
 }

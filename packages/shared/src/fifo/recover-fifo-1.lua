@@ -28,6 +28,7 @@ for _, webhook in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     local line, state = flat[i], cjson.decode(flat[i + 1])
     if now_ms - state.t >= stale_ms then
       local event_id = string.match(state.m, '^[^|]+|(.*)|%d+$')
+      -- The job id fifoJobId (fifo-lines.ts) gives it: `<eventId>.<webhookId>.f<n>`.
       local job = jobs .. event_id .. '.' .. webhook .. '.f' .. state.n
       local finished = redis.call('HGET', job, 'finishedOn')
       local gone = redis.call('EXISTS', job) == 0
